@@ -1,0 +1,33 @@
+import { CancelledError, InputError, SshError, ToolError } from '../core/errors';
+
+/** `ebpf-lens` exit codes (README, "Command line"). */
+export const Exit = {
+  ok: 0,
+  /** check found errors in a script */
+  findings: 1,
+  usage: 2,
+  /** connection, authentication or host key */
+  connection: 3,
+  /** the tool on the node failed or printed something unreadable */
+  nodeTool: 4,
+  /** several nodes, some failed (each failure reported with its node) */
+  someNodesFailed: 5,
+  cancelled: 130,
+} as const;
+
+export function exitCodeFor(e: unknown): number {
+  if (SshError.is(e)) return e.reason === 'config' ? Exit.usage : Exit.connection;
+  if (ToolError.is(e)) return Exit.nodeTool;
+  if (InputError.is(e)) return Exit.usage;
+  if (CancelledError.is(e)) return Exit.cancelled;
+  return Exit.nodeTool;
+}
+
+/** Kind of failure, as printed in JSON output. */
+export function errorKind(e: unknown): string {
+  if (SshError.is(e)) return `ssh.${e.reason}`;
+  if (ToolError.is(e)) return `tool.${e.reason}`;
+  if (InputError.is(e)) return 'input';
+  if (CancelledError.is(e)) return 'cancelled';
+  return 'internal';
+}

@@ -1,0 +1,86 @@
+/**
+ * Errors with a reason. Callers branch on `reason` (`SshError.is(e, 'authFailed')`), never on
+ * message text. Messages are written for the user: what happened and what to do.
+ */
+
+export type SshErrorReason =
+  | 'hostKeyUnknown'
+  | 'hostKeyMismatch'
+  | 'hostKeyRevoked'
+  | 'authFailed'
+  | 'unreachable'
+  | 'timeout'
+  | 'disconnected'
+  | 'channelOpen'
+  | 'proxyJump'
+  | 'config';
+
+export class SshError extends Error {
+  override readonly name = 'SshError';
+  constructor(
+    readonly reason: SshErrorReason,
+    message: string,
+    readonly detail?: Readonly<Record<string, unknown>>,
+  ) {
+    super(message);
+  }
+  static is(e: unknown, reason?: SshErrorReason): e is SshError {
+    return e instanceof SshError && (reason === undefined || e.reason === reason);
+  }
+}
+
+export type ToolErrorReason =
+  /** the tool is not installed on the node */
+  | 'missing'
+  /** the tool needs root and the login user is neither root nor allowed `sudo -n` */
+  | 'needsRoot'
+  /** the tool ran and failed (non-zero exit, killed by a signal) */
+  | 'failed'
+  /** the tool's output could not be read (truncated, malformed, empty) */
+  | 'badOutput'
+  /** the command did not finish within its time budget */
+  | 'timeout';
+
+/** A failure on the node side: the connection worked, the tool did not. */
+export class ToolError extends Error {
+  override readonly name = 'ToolError';
+  constructor(
+    readonly reason: ToolErrorReason,
+    message: string,
+    readonly detail?: Readonly<Record<string, unknown>>,
+  ) {
+    super(message);
+  }
+  static is(e: unknown, reason?: ToolErrorReason): e is ToolError {
+    return e instanceof ToolError && (reason === undefined || e.reason === reason);
+  }
+}
+
+/** The user (or the program on the user's behalf) cancelled the operation. */
+export class CancelledError extends Error {
+  override readonly name = 'CancelledError';
+  constructor(message = 'cancelled') {
+    super(message);
+  }
+  static is(e: unknown): e is CancelledError {
+    return e instanceof CancelledError;
+  }
+}
+
+/** Bad input from the user or a setting: rejected before anything reaches a node. */
+export class InputError extends Error {
+  override readonly name = 'InputError';
+  constructor(
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+  static is(e: unknown): e is InputError {
+    return e instanceof InputError;
+  }
+}
+
+export function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

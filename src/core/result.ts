@@ -1,0 +1,16 @@
+/** What a parser found wrong with its input: never thrown, always returned. */
+export interface ParseIssue {
+  /** 1-based line (or record) number when the input is line oriented. */
+  readonly line?: number;
+  readonly message: string;
+}
+
+/** A parser's answer: what it could read, and what it could not. */
+export interface Parsed<T> {
+  readonly value: T;
+  readonly errors: readonly ParseIssue[];
+}
+
+export function parsed<T>(value: T, errors: readonly ParseIssue[] = []): Parsed<T> {
+  return { value, errors };
+}

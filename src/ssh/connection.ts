@@ -1,0 +1,556 @@
+import { EventEmitter } from 'node:events';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Duplex } from 'node:stream';
+import type { AnyAuthMethod, AuthenticationType, ClientChannel, ParsedKey } from 'ssh2';
+import { Client, utils } from 'ssh2';
+import type { CancellationTokenLike } from '../core/cancel';
+import type { CommandOutput } from '../core/command';
+import { CancelledError, SshError, errorMessage } from '../core/errors';
+import { fingerprintSha256, keyTypeOf } from '../core/knownHosts';
+import { shJoin } from '../core/quote';
+import type { TrustStore } from './trustStore';
+import { expandHome } from './trustStore';
+import { ShellWorker } from './worker';
+
+export interface HostKeyPrompt {
+  readonly nodeName: string;
+  readonly host: string;
+  readonly port: number;
+  readonly keyType: string;
+  readonly fingerprint: string;
+  /** key types already known for this host (a new type is still asked about) */
+  readonly otherTypes: readonly string[];
+  /** the host is covered only by @cert-authority lines, which cannot be checked here */
+  readonly certAuthorityOnly: boolean;
+}
+
+export type HostKeyDecision = 'once' | 'always' | 'reject';
+
+export type Logger = (message: string) => void;
+
+export interface ConnectOptions {
+  /** the inventory name, for prompts and errors */
+  readonly nodeName: string;
+  readonly host: string;
+  readonly port: number;
+  readonly username: string;
+  /** explicit identity files; when empty, ~/.ssh/id_ed25519, id_ecdsa and id_rsa are tried */
+  readonly identityFiles: readonly string[];
+  /** ssh-agent socket (SSH_AUTH_SOCK) */
+  readonly agent?: string | undefined;
+  /** a password the user asked to remember (from SecretStorage) */
+  readonly password?: string | undefined;
+  readonly askPassword?: (p: { nodeName: string; user: string; host: string; port: number }) => Promise<string | undefined>;
+  readonly askPassphrase?: (p: { nodeName: string; file: string; attempt: number }) => Promise<string | undefined>;
+  readonly trust: TrustStore;
+  /** asked for a key that is not known; without it unknown keys are refused */
+  readonly onUnknownHostKey?: (p: HostKeyPrompt) => Promise<HostKeyDecision>;
+  /** connect through this (jump) connection instead of a TCP socket */
+  readonly via?: SshConnection | undefined;
+  /** TCP connect + handshake + auth budget, not counting time spent in prompts */
+  readonly connectTimeoutMs?: number;
+  readonly keepaliveIntervalMs?: number;
+  readonly keepaliveCountMax?: number;
+  /** channels open at once: the server's MaxSessions (OpenSSH default 10) */
+  readonly maxChannels?: number;
+  readonly log?: Logger | undefined;
+  readonly token?: CancellationTokenLike | undefined;
+}
+
+const DEFAULT_KEYS = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
+
+/** ssh2 names for a known_hosts key type (RSA keys sign with three algorithm names). */
+function hostKeyAlgorithms(type: string): string[] {
+  return type === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [type];
+}
+const SUPPORTED_HOST_KEY_ALGOS = [
+  'ssh-ed25519',
+  'ecdsa-sha2-nistp256',
+  'ecdsa-sha2-nistp384',
+  'ecdsa-sha2-nistp521',
+  'rsa-sha2-512',
+  'rsa-sha2-256',
+  'ssh-rsa',
+];
+
+function target(o: { username: string; host: string; port: number }): string {
+  return `${o.username}@${o.host}:${o.port}`;
+}
+
+/** Open a TCP socket with TCP_NODELAY (no Nagle + delayed-ACK stalls on small commands). */
+function openSocket(host: string, port: number, timeoutMs: number, token?: CancellationTokenLike): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const sock = new net.Socket();
+    sock.setNoDelay(true);
+    let done = false;
+    const finish = (e?: Error): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      sub?.dispose();
+      if (e) {
+        sock.destroy();
+        reject(e);
+      } else resolve(sock);
+    };
+    const timer = setTimeout(
+      () => finish(new SshError('unreachable', `${host}:${port} did not answer within ${timeoutMs / 1000} s`)),
+      timeoutMs,
+    );
+    const sub = token?.onCancellationRequested(() => finish(new CancelledError()));
+    sock.once('connect', () => finish());
+    sock.once('error', (e: NodeJS.ErrnoException) =>
+      finish(new SshError('unreachable', `cannot reach ${host}:${port}: ${e.code ?? e.message}`, { code: e.code })),
+    );
+    sock.connect(port, host);
+  });
+}
+
+/**
+ * One SSH connection to one node: verified host key, authenticated, with the persistent worker
+ * channel for short commands and exec channels for streams, never more channels at once than
+ * the server allows.
+ */
+export class SshConnection extends EventEmitter {
+  private worker: ShellWorker | undefined;
+  private workerStarting: Promise<ShellWorker> | undefined;
+  private openChannels = 0;
+  private maxChannels: number;
+  private readonly waiters: (() => void)[] = [];
+  private closedReason: Error | undefined;
+  private sock: Duplex | undefined;
+  /** the key the server presented (for status displays) */
+  hostKeyFingerprint = '';
+
+  private constructor(
+    private readonly client: Client,
+    readonly options: ConnectOptions,
+  ) {
+    super();
+    this.maxChannels = Math.max(1, options.maxChannels ?? 10);
+  }
+
+  get closed(): boolean {
+    return this.closedReason !== undefined;
+  }
+
+  get label(): string {
+    return target(this.options);
+  }
+
+  static async connect(o: ConnectOptions): Promise<SshConnection> {
+    const timeoutMs = o.connectTimeoutMs ?? 15_000;
+    if (o.token?.isCancellationRequested) throw new CancelledError();
+    let sock: Duplex;
+    if (o.via) {
+      try {
+        sock = await o.via.forwardOut(o.host, o.port);
+      } catch (e) {
+        if (CancelledError.is(e)) throw e;
+        throw new SshError(
+          'proxyJump',
+          `the jump host ${o.via.label} could not open a connection to ${o.host}:${o.port} (does it allow TCP forwarding, and can it reach that address?): ${errorMessage(e)}`,
+        );
+      }
+    } else {
+      sock = await openSocket(o.host, o.port, timeoutMs, o.token);
+    }
+    const conn = new SshConnection(new Client(), o);
+    await conn.handshake(sock, timeoutMs);
+    return conn;
+  }
+
+  private handshake(sock: Duplex, timeoutMs: number): Promise<void> {
+    this.sock = sock;
+    const o = this.options;
+    const log = o.log ?? (() => undefined);
+    const tried: string[] = [];
+    let hostKeyError: SshError | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    let settled = false;
+    return new Promise<void>((resolve, reject) => {
+      const fail = (e: Error): void => {
+        if (settled) return;
+        settled = true;
+        if (timer) clearTimeout(timer);
+        sub?.dispose();
+        this.client.removeAllListeners('ready');
+        this.client.end();
+        sock.destroy();
+        reject(e);
+      };
+      const arm = (): void => {
+        if (timer) clearTimeout(timer);
+        timer = setTimeout(
+          () => fail(new SshError('timeout', `${target(o)}: no SSH handshake within ${timeoutMs / 1000} s`)),
+          timeoutMs,
+        );
+      };
+      /** prompts stop the clock: a person reading a fingerprint is not a slow server */
+      const prompt = async <T>(ask: () => Promise<T>): Promise<T> => {
+        if (timer) clearTimeout(timer);
+        try {
+          return await ask();
+        } finally {
+          if (!settled) arm();
+        }
+      };
+      const sub = o.token?.onCancellationRequested(() => fail(new CancelledError()));
+
+      const hostVerifier = (key: Buffer, verify: (ok: boolean) => void): void => {
+        const fingerprint = fingerprintSha256(key);
+        this.hostKeyFingerprint = fingerprint;
+        const keyType = keyTypeOf(key) ?? 'unknown';
+        const v = o.trust.verify(o.host, o.port, key);
+        if (v.status === 'trusted') {
+          log(`${o.nodeName}: host key ${keyType} ${fingerprint} verified`);
+          verify(true);
+          return;
+        }
+        if (v.status === 'revoked') {
+          hostKeyError = new SshError(
+            'hostKeyRevoked',
+            `${o.nodeName} (${o.host}:${o.port}) presented a REVOKED host key ${fingerprint} (${v.by.file ?? ''}:${v.by.line}): refused.`,
+            { fingerprint },
+          );
+          verify(false);
+          return;
+        }
+        if (v.status === 'mismatch') {
+          const expected = v.expected.map((e) => `${e.fingerprint} (${e.file ?? '?'}:${e.line})`).join(', ');
+          hostKeyError = new SshError(
+            'hostKeyMismatch',
+            `HOST KEY CHANGED for ${o.nodeName} (${o.host}:${o.port}): possible man-in-the-middle attack. ` +
+              `Expected ${expected}, the server presented ${keyType} ${fingerprint}. ` +
+              `If the node was reinstalled, remove the old line from that file and connect again.`,
+            { expected: v.expected.map((e) => e.fingerprint), seen: fingerprint },
+          );
+          verify(false);
+          return;
+        }
+        const ask = o.onUnknownHostKey;
+        const unknown = (): SshError =>
+          new SshError(
+            'hostKeyUnknown',
+            `the host key of ${o.nodeName} (${o.host}:${o.port}) is not known: ${keyType} ${fingerprint}` +
+              (v.certAuthorityOnly ? ' (only an @cert-authority line covers this host; certificates cannot be checked here)' : '') +
+              '. Verify the fingerprint on the node (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub) and trust it.',
+            { fingerprint, keyType },
+          );
+        if (!ask) {
+          hostKeyError = unknown();
+          verify(false);
+          return;
+        }
+        void prompt(() =>
+          ask({
+            nodeName: o.nodeName,
+            host: o.host,
+            port: o.port,
+            keyType,
+            fingerprint,
+            otherTypes: v.otherTypes,
+            certAuthorityOnly: v.certAuthorityOnly,
+          }),
+        ).then(
+          (decision) => {
+            if (decision === 'always') o.trust.trustAlways(o.host, o.port, key);
+            else if (decision === 'once') o.trust.trustOnce(o.host, o.port, key);
+            else hostKeyError = unknown();
+            log(`${o.nodeName}: unknown host key ${fingerprint}: ${decision}`);
+            verify(decision !== 'reject');
+          },
+          (e: unknown) => {
+            hostKeyError = unknown();
+            log(`${o.nodeName}: host key prompt failed: ${errorMessage(e)}`);
+            verify(false);
+          },
+        );
+      };
+
+      // auth candidates, in OpenSSH's order: agent, identity files, password, keyboard-interactive
+      type Candidate = { kind: AuthenticationType; make: () => Promise<AnyAuthMethod | undefined> };
+      const username = o.username;
+      const candidates: Candidate[] = [];
+      if (o.agent) {
+        candidates.push({ kind: 'publickey', make: async () => { tried.push('ssh-agent'); return { type: 'agent', username, agent: o.agent ?? '' }; } });
+      }
+      const files = o.identityFiles.length > 0
+        ? o.identityFiles.map(expandHome)
+        : DEFAULT_KEYS.map((k) => path.join(os.homedir(), '.ssh', k)).filter((f) => fs.existsSync(f));
+      for (const file of files) {
+        candidates.push({
+          kind: 'publickey',
+          make: async () => {
+            const key = await this.loadKey(file, (attempt) => prompt(async () => o.askPassphrase?.({ nodeName: o.nodeName, file, attempt })));
+            if (!key) return undefined;
+            tried.push(`key ${file}`);
+            return { type: 'publickey', username, key };
+          },
+        });
+      }
+      let password = o.password;
+      const getPassword = async (): Promise<string | undefined> => {
+        if (password === undefined && o.askPassword) {
+          password = await prompt(() => o.askPassword?.({ nodeName: o.nodeName, user: username, host: o.host, port: o.port }) ?? Promise.resolve(undefined));
+        }
+        return password;
+      };
+      if (o.password !== undefined || o.askPassword) {
+        candidates.push({
+          kind: 'password',
+          make: async () => {
+            const pw = await getPassword();
+            if (pw === undefined) return undefined;
+            tried.push('password');
+            return { type: 'password', username, password: pw };
+          },
+        });
+        candidates.push({
+          kind: 'keyboard-interactive',
+          make: async () => {
+            const pw = await getPassword();
+            if (pw === undefined) return undefined;
+            tried.push('keyboard-interactive');
+            return {
+              type: 'keyboard-interactive',
+              username,
+              prompt: (_n: string, _i: string, _l: string, prompts: unknown[], finish: (answers: string[]) => void) =>
+                finish(prompts.map(() => pw)),
+            };
+          },
+        });
+      }
+      let askedNone = false;
+      const authHandler = (left: AuthenticationType[] | null, _partial: boolean | null, next: (m: AnyAuthMethod | false) => void): void => {
+        void (async () => {
+          if (left === null && !askedNone && candidates[0]?.kind !== 'publickey') {
+            // learn which methods the server takes before asking anyone for a password
+            askedNone = true;
+            next({ type: 'none', username });
+            return;
+          }
+          while (candidates.length > 0) {
+            const c = candidates.shift() as Candidate;
+            if (left && !left.includes(c.kind)) continue;
+            try {
+              const m = await c.make();
+              if (m) {
+                next(m);
+                return;
+              }
+            } catch (e) {
+              log(`${o.nodeName}: ${errorMessage(e)}`);
+            }
+          }
+          next(false);
+        })();
+      };
+
+      this.client.on('ready', () => {
+        if (settled) return;
+        settled = true;
+        if (timer) clearTimeout(timer);
+        sub?.dispose();
+        log(`${o.nodeName}: connected to ${target(o)} (${tried.join(', ') || 'none'})`);
+        this.client.on('close', () => this.markClosed(new SshError('disconnected', `the connection to ${o.nodeName} closed`)));
+        resolve();
+      });
+      this.client.on('error', (e: Error & { level?: string; code?: string }) => {
+        if (settled) {
+          log(`${o.nodeName}: connection error: ${e.message}`);
+          this.markClosed(
+            new SshError(e.level === 'client-timeout' ? 'timeout' : 'disconnected', `the connection to ${o.nodeName} was lost: ${e.message}`),
+          );
+          return;
+        }
+        if (hostKeyError) fail(hostKeyError);
+        else if (e.level === 'client-authentication') {
+          fail(
+            new SshError(
+              'authFailed',
+              `authentication failed for ${target(o)} (tried: ${tried.join(', ') || 'no usable key, agent or password'})`,
+              { tried: [...tried] },
+            ),
+          );
+        } else if (e.level === 'client-timeout') fail(new SshError('timeout', `${target(o)}: ${e.message}`));
+        else if (e.level === 'client-socket' || e.code) {
+          fail(new SshError('unreachable', `${target(o)}: ${e.message}`, { code: e.code }));
+        } else fail(new SshError('disconnected', `${target(o)}: ${e.message}`));
+      });
+      this.client.on('close', () => {
+        if (!settled) fail(hostKeyError ?? new SshError('disconnected', `${target(o)} closed the connection during the handshake`));
+      });
+
+      const knownTypes = o.trust
+        .entries()
+        .filter((e) => e.marker === undefined)
+        .map((e) => e.keyType);
+      // prefer key types the host is known with, as OpenSSH does, so a host with several keys
+      // presents the one we can check
+      const preferred = [...new Set(knownTypes.flatMap(hostKeyAlgorithms))].filter((a) => SUPPORTED_HOST_KEY_ALGOS.includes(a));
+      arm();
+      this.client.connect({
+        sock: sock as unknown as net.Socket,
+        username,
+        hostVerifier,
+        authHandler: authHandler as never,
+        readyTimeout: 0,
+        keepaliveInterval: o.keepaliveIntervalMs ?? 10_000,
+        keepaliveCountMax: o.keepaliveCountMax ?? 3,
+        algorithms: { serverHostKey: [...preferred, ...SUPPORTED_HOST_KEY_ALGOS.filter((a) => !preferred.includes(a))] as never },
+      });
+    });
+  }
+
+  private async loadKey(file: string, askPassphrase: (attempt: number) => Promise<string | undefined>): Promise<ParsedKey | undefined> {
+    let data: Buffer;
+    try {
+      data = fs.readFileSync(file);
+    } catch (e) {
+      this.options.log?.(`${this.options.nodeName}: identity file ${file}: ${errorMessage(e)}`);
+      return undefined;
+    }
+    let parsed = utils.parseKey(data);
+    for (let attempt = 1; parsed instanceof Error && /encrypted|passphrase/i.test(parsed.message) && attempt <= 3; attempt++) {
+      const pass = await askPassphrase(attempt);
+      if (pass === undefined) return undefined;
+      parsed = utils.parseKey(data, pass);
+    }
+    if (parsed instanceof Error) {
+      this.options.log?.(`${this.options.nodeName}: identity file ${file}: ${parsed.message}`);
+      return undefined;
+    }
+    return Array.isArray(parsed) ? parsed[0] : parsed;
+  }
+
+  private markClosed(reason: Error): void {
+    if (this.closedReason) return;
+    this.closedReason = reason;
+    this.worker?.kill(reason);
+    this.worker = undefined;
+    for (const w of this.waiters.splice(0)) w();
+    this.emit('close', reason);
+  }
+
+  /** Close the connection and everything on it. */
+  close(): void {
+    this.markClosed(new SshError('disconnected', 'closed'));
+    this.client.end();
+    // a polite goodbye first; a peer that is gone (cut link) must not keep the socket open
+    const sock = this.sock;
+    setTimeout(() => {
+      this.client.destroy();
+      sock?.destroy();
+    }, 500);
+  }
+
+  // ----------------------------------------------------------------------------- channels
+
+  private async slot(token?: CancellationTokenLike): Promise<() => void> {
+    while (this.openChannels >= this.maxChannels) {
+      if (this.closedReason) throw this.closedReason;
+      if (token?.isCancellationRequested) throw new CancelledError();
+      await new Promise<void>((r) => {
+        this.waiters.push(r);
+        token?.onCancellationRequested(r);
+      });
+    }
+    if (this.closedReason) throw this.closedReason;
+    this.openChannels++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.openChannels--;
+      this.waiters.shift()?.();
+    };
+  }
+
+  /** Open a channel of some kind under the session limit; adapts if the server allows fewer. */
+  private async openChannel<T extends { once(ev: 'close', l: () => void): unknown }>(
+    kind: 'session' | 'forward',
+    open: (cb: (err: Error | undefined, ch: T) => void) => void,
+    token?: CancellationTokenLike,
+  ): Promise<T> {
+    for (;;) {
+      const release = await this.slot(token);
+      try {
+        const ch = await new Promise<T>((resolve, reject) => open((err, ch) => (err ? reject(err) : resolve(ch))));
+        ch.once('close', release);
+        return ch;
+      } catch (e) {
+        release();
+        if (this.closedReason) throw this.closedReason;
+        if (kind === 'session' && /open failure|open failed/i.test(errorMessage(e)) && this.openChannels > 0) {
+          // the server allows fewer sessions than we thought: queue behind the open ones
+          this.maxChannels = Math.max(1, this.openChannels);
+          this.options.log?.(`${this.options.nodeName}: server refused a channel; limiting to ${this.maxChannels}`);
+          continue;
+        }
+        throw new SshError('channelOpen', `${this.options.nodeName}: cannot open a channel: ${errorMessage(e)}`);
+      }
+    }
+  }
+
+  /** An exec channel of its own (long-running streams). Closing it frees its slot. */
+  exec(line: string, token?: CancellationTokenLike): Promise<ClientChannel> {
+    if (this.closedReason) return Promise.reject(this.closedReason);
+    return this.openChannel<ClientChannel>('session', (cb) => this.client.exec(line, cb), token);
+  }
+
+  /** A TCP stream to host:port from the node (ProxyJump). */
+  forwardOut(host: string, port: number): Promise<Duplex & { once(ev: 'close', l: () => void): unknown }> {
+    if (this.closedReason) return Promise.reject(this.closedReason);
+    return this.openChannel('forward', (cb) => this.client.forwardOut('127.0.0.1', 0, host, port, cb as never));
+  }
+
+  private getWorker(): Promise<ShellWorker> {
+    if (this.worker && !this.worker.dead) return Promise.resolve(this.worker);
+    if (!this.workerStarting) {
+      this.workerStarting = this.exec('exec /bin/sh')
+        .then((ch) => {
+          const w = new ShellWorker(ch, {
+            onDead: (dead) => {
+              if (this.worker === dead) this.worker = undefined;
+              if (dead.reapPid !== undefined && !this.closedReason) void this.reap(dead.reapPid);
+            },
+          });
+          this.worker = w;
+          return w;
+        })
+        .finally(() => {
+          this.workerStarting = undefined;
+        });
+    }
+    return this.workerStarting;
+  }
+
+  /**
+   * End what a killed worker left running (a timed-out or cancelled command): TERM to the old
+   * shell's children; `timeout` passes it to its process group, `sudo` to its command.
+   */
+  private async reap(pid: number): Promise<void> {
+    try {
+      await this.run(shJoin(['pkill', '-TERM', '-P', String(pid)]), { title: 'cleanup', timeoutMs: 5000 });
+    } catch (e) {
+      this.options.log?.(`${this.options.nodeName}: could not end the commands of worker ${pid}: ${errorMessage(e)}`);
+    }
+  }
+
+  /** Run one command line on the worker. Commands that never started because the worker was restarted are retried once. */
+  async run(line: string, opts: { title: string; timeoutMs: number; stdin?: string; token?: CancellationTokenLike }): Promise<CommandOutput> {
+    for (let attempt = 0; ; attempt++) {
+      const w = await this.getWorker();
+      try {
+        return await w.run(line, opts);
+      } catch (e) {
+        if (attempt === 0 && SshError.is(e) && e.detail?.['notStarted'] === true && !this.closedReason) continue;
+        throw e;
+      }
+    }
+  }
+}

@@ -1,0 +1,44 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { cli, lab, labSh, nodeConfig, tempXdg, waitFor, writeConfig } from './labEnv';
+
+interface Out {
+  nodes: { node: string; ok: boolean; programs?: unknown[]; error?: { kind: string; message: string } }[];
+}
+
+describe('list --all over a fleet of 20 nodes', () => {
+  const fleet = lab().nodes.filter((n) => /^edge\d+$/.test(n.name)).map((n) => n.name);
+  const cut = ['edge16', 'edge17', 'edge18'];
+  const killed = ['edge19', 'edge20'];
+  after(() => {
+    for (const n of cut) labSh('uncut', n);
+    for (const n of killed) labSh('start', n);
+    for (const n of [...cut, ...killed]) labSh('unfault', n);
+  });
+
+  it('has 20 nodes', () => assert.equal(fleet.length, 20));
+
+  it('5 nodes cut mid-run (3 links down, 2 sshds killed with their sessions): 15 listed, 5 errors, exit 5', async () => {
+    // the five are slow (their bpftool sleeps 3 s) so that they are cut while their listing runs
+    for (const n of [...cut, ...killed]) labSh('fault', n, 'slow');
+    const cfg = writeConfig(fleet.map((n) => nodeConfig(n)));
+    const sshdLog = (n: string): string => fs.readFileSync(path.join(lab().labDir, 'nodes', n, 'sshd.log'), 'utf8');
+    const logged = new Map([...cut, ...killed].map((n) => [n, (sshdLog(n).match(/Accepted /g) ?? []).length]));
+    const run = cli(['list', '--config', cfg, '--all', '--json', '--timeout', '6', '--concurrency', '20'], { XDG_CONFIG_HOME: tempXdg() });
+    // wait until the CLI is logged in on all five, then cut them
+    await waitFor(() => [...logged].every(([n, c]) => (sshdLog(n).match(/Accepted /g) ?? []).length > c), 15_000, 'the CLI to log in on the five');
+    for (const n of cut) labSh('cut', n);
+    for (const n of killed) labSh('kill', n);
+    const r = await run;
+    assert.equal(r.code, 5, r.stderr);
+    const out = JSON.parse(r.stdout) as Out;
+    assert.equal(out.nodes.length, 20);
+    const failed = out.nodes.filter((n) => !n.ok).map((n) => n.node).sort();
+    assert.deepEqual(failed, [...cut, ...killed].sort());
+    for (const n of out.nodes.filter((x) => !x.ok)) {
+      assert.match(n.error?.kind ?? '', /^(ssh\.|tool\.timeout)/, `${n.node}: ${n.error?.kind} ${n.error?.message}`);
+    }
+    for (const n of out.nodes.filter((x) => x.ok)) assert.ok(Array.isArray(n.programs), n.node);
+  });
+});

@@ -1,0 +1,195 @@
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { SshError } from '../../src/core/errors';
+import type { HostKeyPrompt } from '../../src/ssh/connection';
+import { cli, context, lab, labNode, nodeConfig, openNode, tempXdg, writeConfig } from './labEnv';
+
+function tmpFile(content: string): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'ebpf-lens-kh-'));
+  const f = path.join(d, 'known_hosts');
+  fs.writeFileSync(f, content);
+  return f;
+}
+
+/** Count successful logins in a node's sshd log: proves whether a connection got past the host key. */
+function accepted(node: string): number {
+  const log = path.join(lab().labDir, 'nodes', node, 'sshd.log');
+  return (fs.readFileSync(log, 'utf8').match(/Accepted /g) ?? []).length;
+}
+
+describe('host keys are always verified', () => {
+  const e1 = labNode('edge1');
+  const e2 = labNode('edge2');
+
+  it('a changed key is refused as a possible man-in-the-middle, naming both fingerprints', async () => {
+    const kh = tmpFile(`${e1.host} ${e2.hostKey}\n`); // edge1's address with edge2's key
+    const before = accepted('edge1');
+    const r = await cli(['list', '--config', writeConfig([nodeConfig('edge1')], [kh]), '--node', 'edge1', '--accept-new'], {
+      XDG_CONFIG_HOME: tempXdg(),
+    });
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, /HOST KEY CHANGED.*man-in-the-middle/);
+    assert.ok(r.stderr.includes(e2.hostKeySha256), 'expected fingerprint named');
+    assert.ok(r.stderr.includes(e1.hostKeySha256), 'seen fingerprint named');
+    assert.equal(accepted('edge1'), before, 'no login happened');
+  });
+
+  it('an unknown key is not used without consent; --accept-new trusts and remembers it', async () => {
+    const kh = tmpFile('');
+    const xdg = tempXdg();
+    const cfg = writeConfig([nodeConfig('edge1')], [kh]);
+    const before = accepted('edge1');
+    const refused = await cli(['list', '--config', cfg, '--node', 'edge1', '--json'], { XDG_CONFIG_HOME: xdg });
+    assert.equal(refused.code, 3);
+    const j = JSON.parse(refused.stdout) as { nodes: { error: { kind: string; message: string } }[] };
+    assert.equal(j.nodes[0]?.error.kind, 'ssh.hostKeyUnknown');
+    assert.ok(j.nodes[0]?.error.message.includes(e1.hostKeySha256));
+    assert.equal(accepted('edge1'), before, 'nothing was authenticated with an unverified key');
+
+    const accepting = await cli(['list', '--config', cfg, '--node', 'edge1', '--accept-new'], { XDG_CONFIG_HOME: xdg });
+    assert.equal(accepting.code, 0, accepting.stderr);
+    const store = fs.readFileSync(path.join(xdg, 'ebpf-lens', 'known_hosts'), 'utf8');
+    assert.ok(store.includes(`${e1.host} ${e1.hostKey}`));
+    assert.equal(fs.statSync(path.join(xdg, 'ebpf-lens', 'known_hosts')).mode & 0o777, 0o600);
+    assert.equal(fs.readFileSync(kh, 'utf8'), '', "the user's own known_hosts is never written");
+    const again = await cli(['list', '--config', cfg, '--node', 'edge1'], { XDG_CONFIG_HOME: xdg });
+    assert.equal(again.code, 0, again.stderr);
+  });
+
+  it('@revoked: a revoked key is refused even if also listed as trusted', async () => {
+    const kh = tmpFile(`${e1.host} ${e1.hostKey}\n@revoked * ${e1.hostKey}\n`);
+    const r = await cli(['list', '--config', writeConfig([nodeConfig('edge1')], [kh]), '--node', 'edge1'], { XDG_CONFIG_HOME: tempXdg() });
+    assert.equal(r.code, 3);
+    assert.match(r.stderr, /REVOKED host key/);
+  });
+
+  it('hashed known_hosts entries (ssh-keygen -H) and [host]:port entries verify', async () => {
+    const kh = tmpFile(fs.readFileSync(lab().knownHosts, 'utf8'));
+    execFileSync('ssh-keygen', ['-q', '-H', '-f', kh], { stdio: 'ignore' });
+    assert.ok(fs.readFileSync(kh, 'utf8').startsWith('|1|'));
+    const r = await cli(['list', '--config', writeConfig([nodeConfig('edge1'), nodeConfig('lo1')], [kh]), '--node', 'edge1,lo1'], {
+      XDG_CONFIG_HOME: tempXdg(),
+    });
+    assert.equal(r.code, 0, r.stderr);
+  });
+
+  it('the prompt callback gets the real fingerprint; once is not remembered, always is, reject refuses', async () => {
+    const kh = tmpFile('');
+    const xdg = tempXdg();
+    const prompts: HostKeyPrompt[] = [];
+    const ctx = (d: 'once' | 'always' | 'reject') =>
+      context({
+        knownHosts: [kh],
+        xdg,
+        onUnknownHostKey: async (p) => {
+          prompts.push(p);
+          return d;
+        },
+      });
+    await assert.rejects(openNode('edge2', {}, ctx('reject')), (e) => SshError.is(e, 'hostKeyUnknown'));
+    assert.equal(prompts[0]?.fingerprint, e2.hostKeySha256);
+    assert.equal(prompts[0]?.keyType, 'ssh-ed25519');
+    const once = await openNode('edge2', {}, ctx('once'));
+    once.close();
+    assert.equal(fs.existsSync(path.join(xdg, 'ebpf-lens', 'known_hosts')), false);
+    const always = await openNode('edge2', {}, ctx('always'));
+    always.close();
+    assert.ok(fs.readFileSync(path.join(xdg, 'ebpf-lens', 'known_hosts'), 'utf8').includes(e2.hostKey));
+    // now known: no prompt
+    const n = prompts.length;
+    (await openNode('edge2', {}, ctx('reject'))).close();
+    assert.equal(prompts.length, n);
+  });
+
+  it('a ProxyJump hop is verified too: a changed key on the jump host refuses the whole chain', async () => {
+    const j = labNode('jump1');
+    const good = fs.readFileSync(lab().knownHosts, 'utf8');
+    const kh = tmpFile(good.replace(`${j.host} ${j.hostKey}`, `${j.host} ${e2.hostKey}`));
+    await assert.rejects(openNode('hidden1', {}, context({ knownHosts: [kh] }), [nodeConfig('jump1')]), (e) => SshError.is(e, 'hostKeyMismatch'));
+  });
+});
+
+describe('authentication', () => {
+  it('a key the node does not accept: a clear authentication error (exit 3)', async () => {
+    const r = await cli(['list', '--config', writeConfig([nodeConfig('edge1', { identityFile: lab().wrongKey })]), '--node', 'edge1', '--json'], {
+      XDG_CONFIG_HOME: tempXdg(),
+    });
+    assert.equal(r.code, 3);
+    const err = (JSON.parse(r.stdout) as { nodes: { error: { kind: string; message: string } }[] }).nodes[0]?.error;
+    assert.equal(err?.kind, 'ssh.authFailed');
+    assert.match(err?.message ?? '', /authentication failed for root@10\.200\.0\.11:22 \(tried: key .*wrong_ed25519\)/);
+  });
+
+  it('password: the right one logs in, a wrong one is a clear authentication error', async () => {
+    const password = fs.readFileSync(lab().passwordFile, 'utf8').trim();
+    const asked: string[] = [];
+    const ctx = (pw: string) =>
+      context({
+        askPassword: async (p) => {
+          asked.push(`${p.user}@${p.host}`);
+          return pw;
+        },
+      });
+    const c = await openNode('edge3', { user: lab().sudoUser, identityFile: [] , }, ctx(password));
+    assert.equal(c.info.user, lab().sudoUser);
+    c.close();
+    assert.deepEqual(asked, [`${lab().sudoUser}@${labNode('edge3').host}`]);
+    await assert.rejects(openNode('edge3', { user: lab().sudoUser, identityFile: [] }, ctx('wrong-password')), (e) => SshError.is(e, 'authFailed') && /password/.test(e.message));
+  });
+
+  it('a passphrase-protected key: the injected prompt is asked again after a wrong answer', async () => {
+    const pass = fs.readFileSync(lab().passphraseFile, 'utf8').trim();
+    const attempts: number[] = [];
+    const c = await openNode(
+      'edge1',
+      { identityFile: lab().passphraseKey },
+      context({
+        askPassphrase: async ({ attempt }) => {
+          attempts.push(attempt);
+          return attempt === 1 ? 'wrong' : pass;
+        },
+      }),
+    );
+    c.close();
+    assert.deepEqual(attempts, [1, 2]);
+  });
+
+  it('ssh-agent', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ebpf-lens-agent-'));
+    const sock = path.join(dir, 'agent.sock');
+    const out = execFileSync('ssh-agent', ['-a', sock, '-s'], { encoding: 'utf8' });
+    const pid = Number(/SSH_AGENT_PID=(\d+)/.exec(out)?.[1]);
+    try {
+      execFileSync('ssh-add', [lab().clientKey], { env: { SSH_AUTH_SOCK: sock }, stdio: 'ignore' });
+      const c = await openNode('edge1', { identityFile: [] }, context({ agent: sock }));
+      assert.equal(c.info.uid, 0);
+      c.close();
+    } finally {
+      process.kill(pid);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('ProxyJump through the jump node reaches a node nothing else can reach', async () => {
+    const hidden = labNode('hidden1');
+    const direct = await cli(['list', '--config', writeConfig([{ ...nodeConfig('hidden1'), proxyJump: undefined }]), '--node', 'hidden1', '--timeout', '3'], {
+      XDG_CONFIG_HOME: tempXdg(),
+    });
+    assert.equal(direct.code, 3, 'hidden1 is not reachable without the jump');
+    const r = await cli(['list', '--config', writeConfig([nodeConfig('jump1'), nodeConfig('hidden1')]), '--node', 'hidden1', '--json'], {
+      XDG_CONFIG_HOME: tempXdg(),
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(hidden.proxyJump, 'jump1');
+  });
+
+  it('a jump host that forbids forwarding gives a clear proxy-jump error', async () => {
+    await assert.rejects(
+      openNode('hidden1', { proxyJump: 'edge2' }, context(), [nodeConfig('edge2')]),
+      (e) => SshError.is(e, 'proxyJump') && /edge2|10\.200\.0\.12/.test(e.message),
+    );
+  });
+});

@@ -1,0 +1,158 @@
+import { execFileSync, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { NodeConfig } from '../../src/core/inventory';
+import { parseNodes } from '../../src/core/inventory';
+import type { ConnectContext } from '../../src/ssh/nodeClient';
+import { NodeClient } from '../../src/ssh/nodeClient';
+import { TrustStore } from '../../src/ssh/trustStore';
+import { repoRoot } from '../unit/paths';
+
+/** The lab made by test/lab/lab.sh (its lab.json), and helpers to act on it as root. */
+export interface LabNode {
+  readonly name: string;
+  readonly kind: 'netns' | 'loopback' | 'hidden' | 'trixie';
+  readonly host: string;
+  readonly port: number;
+  readonly netns: string;
+  /** the node's root directory as seen in its mount namespace ('' = /) */
+  readonly root: string;
+  readonly clientAlive: boolean;
+  readonly forwarding: boolean;
+  readonly proxyJump: string | null;
+  readonly hostKey: string;
+  readonly hostKeySha256: string;
+}
+
+export interface Lab {
+  readonly labDir: string;
+  readonly clientKey: string;
+  readonly wrongKey: string;
+  readonly passphraseKey: string;
+  readonly passphraseFile: string;
+  readonly passwordFile: string;
+  readonly knownHosts: string;
+  readonly sudoUser: string;
+  readonly noSudoUser: string;
+  readonly nodes: readonly LabNode[];
+}
+
+export const LAB_SH = path.join(repoRoot, 'test', 'lab', 'lab.sh');
+const labDir = process.env['LAB_DIR'] ?? '/run/ebpf-lens-lab';
+
+export function lab(): Lab {
+  return JSON.parse(fs.readFileSync(path.join(labDir, 'lab.json'), 'utf8')) as Lab;
+}
+
+export function labNode(name: string): LabNode {
+  const n = lab().nodes.find((x) => x.name === name);
+  if (!n) throw new Error(`no lab node ${name}`);
+  return n;
+}
+
+/** Run lab.sh (deploy, cut, kill, fault …). */
+export function labSh(...args: string[]): string {
+  return execFileSync('bash', [LAB_SH, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** Run a command on a node directly (nsenter, root, no ssh): the ground truth for tests. */
+export function onNode(node: string, argv: readonly string[]): string {
+  const n = labNode(node);
+  const full = n.root ? ['chroot', n.root, ...argv] : [...argv];
+  return labSh('nodeexec', node, ...full);
+}
+
+/** `bpftool -j …` run on the node itself. */
+export function bpftoolOn(node: string, ...args: string[]): unknown {
+  return JSON.parse(onNode(node, ['bpftool', '-j', ...args]));
+}
+
+export function readSecret(file: string): string {
+  return fs.readFileSync(file, 'utf8').trim();
+}
+
+/** A node of the lab as the product's inventory sees it. */
+export function nodeConfig(name: string, over: Record<string, unknown> = {}): Record<string, unknown> {
+  const n = labNode(name);
+  return {
+    name,
+    host: n.host,
+    port: n.port,
+    user: 'root',
+    identityFile: lab().clientKey,
+    ...(n.proxyJump ? { proxyJump: n.proxyJump } : {}),
+    ...over,
+  };
+}
+
+export function inventory(list: Record<string, unknown>[]): NodeConfig[] {
+  const r = parseNodes(list, 'configFile');
+  if (r.errors.length > 0) throw new Error(r.errors.map((e) => e.message).join('; '));
+  return r.value;
+}
+
+/** A fresh product config dir (its own trust store) per test. */
+export function tempXdg(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'ebpf-lens-xdg-'));
+}
+
+export function context(over: Partial<ConnectContext> & { knownHosts?: string[]; xdg?: string } = {}): ConnectContext {
+  const xdg = over.xdg ?? tempXdg();
+  return {
+    trust: new TrustStore(over.knownHosts ?? [lab().knownHosts], path.join(xdg, 'ebpf-lens', 'known_hosts')),
+    connectTimeoutMs: 10_000,
+    commandTimeoutMs: 20_000,
+    ...over,
+  };
+}
+
+export async function openNode(name: string, over: Record<string, unknown> = {}, ctx: ConnectContext = context(), extra: Record<string, unknown>[] = []): Promise<NodeClient> {
+  const inv = inventory([nodeConfig(name, over), ...extra]);
+  return NodeClient.open(inv[0] as NodeConfig, inv, ctx);
+}
+
+export interface CliResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Run the real CLI bundle (dist/cli.js) as a user would. */
+export function cli(args: string[], env: Record<string, string> = {}, onStart?: (pid: number) => void): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [path.join(repoRoot, 'dist', 'cli.js'), ...args], {
+      env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: os.homedir(), ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    if (onStart && child.pid) onStart(child.pid);
+  });
+}
+
+/** Write a CLI config file with these nodes; returns its path. */
+export function writeConfig(nodes: Record<string, unknown>[], knownHosts: string[] = [lab().knownHosts]): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ebpf-lens-cfg-'));
+  const file = path.join(dir, 'nodes.json');
+  fs.writeFileSync(file, JSON.stringify({ 'ebpfLens.nodes': nodes, 'ebpfLens.knownHostsFiles': knownHosts }, null, 2));
+  return file;
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Poll until fn() is truthy or the time is up. */
+export async function waitFor<T>(fn: () => T | Promise<T>, timeoutMs: number, what: string, everyMs = 100): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}

@@ -1,0 +1,146 @@
+import * as assert from 'node:assert/strict';
+import { CancellationSource } from '../../src/core/cancel';
+import type { RemoteCommand } from '../../src/core/command';
+import { CancelledError, SshError, ToolError } from '../../src/core/errors';
+import { NodeSession } from '../../src/ssh/session';
+import { context, labNode, labSh, onNode, openNode, sleep, waitFor } from './labEnv';
+
+const sh = (script: string, timeoutMs?: number): RemoteCommand<string> => ({
+  title: 'sh',
+  argv: ['sh', '-c', script],
+  root: false,
+  ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+  interpret: (out) => out.stdout,
+});
+
+/** pids on the node whose command line matches; "[s]leep" so that pgrep's own caller never matches */
+function pgrep(node: string, pattern: string): string {
+  try {
+    return onNode(node, ['pgrep', '-f', `[${pattern.charAt(0)}]${pattern.slice(1)}`]).trim();
+  } catch {
+    return '';
+  }
+}
+
+describe('ssh transport on real nodes', () => {
+  it('probes each node once on connect: kernel, BTF, tool versions, uid, sudo, boot id', async () => {
+    const a = await openNode('edge1');
+    const t = await openNode('trixie1', { user: 'edgeuser' });
+    try {
+      assert.equal(a.info.uid, 0);
+      assert.ok(a.info.btf);
+      assert.equal(a.info.bpftool?.version, '7.1.0');
+      assert.equal(t.info.bpftool?.version, '7.5.0');
+      assert.equal(t.info.bpftrace?.version, '0.23.2');
+      assert.match(t.info.os, /trixie/);
+      assert.equal(a.info.kernel, t.info.kernel);
+      assert.equal(a.info.bootId, t.info.bootId, 'lab nodes share one kernel');
+      assert.ok(t.info.uid > 0 && t.info.sudo.bpftool);
+    } finally {
+      a.close();
+      t.close();
+    }
+  });
+
+  it('short commands share one worker channel (no new session per command)', async () => {
+    const c = await openNode('edge2');
+    try {
+      const pids = new Set<string>();
+      // the command runs under node-side `timeout`, whose parent is the worker shell
+      for (let i = 0; i < 20; i++) pids.add((await c.run(sh("awk '{print $4}' /proc/$PPID/stat"))).trim());
+      assert.equal(pids.size, 1, 'every command ran under the same worker shell');
+    } finally {
+      c.close();
+    }
+  });
+
+  it('channels are queued under MaxSessions (10): 15 streams at once all run, in two waves', async () => {
+    const c = await openNode('edge2');
+    try {
+      const t0 = Date.now();
+      const runs = Array.from({ length: 15 }, async () => {
+        const ch = await c.connection.exec('sleep 0.6; echo done');
+        return new Promise<string>((resolve) => {
+          let out = '';
+          ch.on('data', (d: Buffer) => (out += d.toString()));
+          ch.on('close', () => resolve(out));
+        });
+      });
+      const outs = await Promise.all(runs);
+      assert.deepEqual(outs, Array.from({ length: 15 }, () => 'done\n'));
+      assert.ok(Date.now() - t0 >= 1100, 'the last five waited for a free session');
+    } finally {
+      c.close();
+    }
+  });
+
+  it('a command over its time budget fails with a timeout, is ended on the node too, and the connection goes on', async () => {
+    const c = await openNode('edge2');
+    try {
+      const t0 = Date.now();
+      await assert.rejects(c.run(sh('sleep 31.5', 1000)), (e) => ToolError.is(e, 'timeout'));
+      assert.ok(Date.now() - t0 < 3000);
+      await waitFor(() => pgrep('edge2', 'sleep 31.5') === '', 6000, 'the node to end sleep 31.5');
+      assert.equal((await c.run(sh('echo alive'))).trim(), 'alive');
+    } finally {
+      c.close();
+    }
+  });
+
+  it('cancel stops a running command on the node', async () => {
+    const c = await openNode('edge2');
+    try {
+      const cs = new CancellationSource();
+      const p = c.run(sh('sleep 32.5', 60_000), cs.token);
+      await waitFor(() => pgrep('edge2', 'sleep 32.5') !== '', 5000, 'the command to start');
+      cs.cancel();
+      await assert.rejects(p, CancelledError);
+      await waitFor(() => pgrep('edge2', 'sleep 32.5') === '', 5000, 'the cancelled command to end on the node');
+      assert.equal((await c.run(sh('echo again'))).trim(), 'again');
+    } finally {
+      c.close();
+    }
+  });
+
+  it('keepalive notices a cut link on a node without ClientAliveInterval', async () => {
+    assert.equal(labNode('edge1').clientAlive, false);
+    const c = await openNode('edge1', {}, context({ keepaliveIntervalMs: 500 }));
+    const closed = new Promise<Error>((r) => c.connection.once('close', r));
+    labSh('cut', 'edge1');
+    try {
+      const t0 = Date.now();
+      const reason = await closed;
+      assert.ok(Date.now() - t0 < 5000, 'within a few keepalive intervals');
+      assert.ok(SshError.is(reason));
+    } finally {
+      labSh('uncut', 'edge1');
+      c.close();
+    }
+  });
+
+  it('reconnects with backoff when a node goes away and comes back (sshd and sessions killed, restarted)', async () => {
+    const states: string[] = [];
+    const session = new NodeSession('edge4', () => openNode('edge4'), { initialMs: 200, maxMs: 1000, jitter: 0 });
+    session.on('state', (s: string) => states.push(s));
+    try {
+      await session.connect();
+      assert.equal((await session.run(sh('echo one'))).trim(), 'one');
+      labSh('kill', 'edge4');
+      await waitFor(() => session.state === 'waiting', 10_000, 'the session to notice');
+      await sleep(1500); // a few failed attempts while the node is down
+      labSh('start', 'edge4');
+      await waitFor(() => session.state === 'connected', 15_000, 'the session to reconnect');
+      assert.equal((await session.run(sh('echo two'))).trim(), 'two');
+      assert.ok(states.filter((s) => s === 'waiting').length >= 2, `retried with backoff: ${states.join(' ')}`);
+    } finally {
+      session.disconnect();
+    }
+  });
+
+  it('an authentication failure is not retried (it needs a person)', async () => {
+    const session = new NodeSession('edge4', () => openNode('edge4', { identityFile: '/nonexistent' }), { initialMs: 50, maxMs: 100, jitter: 0 });
+    await assert.rejects(session.connect(), (e) => SshError.is(e, 'authFailed'));
+    assert.equal(session.state, 'failed');
+    session.disconnect();
+  });
+});

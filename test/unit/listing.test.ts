@@ -1,0 +1,94 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import { parseLinkShow, parseMapShow, parseNet, parsePerf, parseProgShow } from '../../src/core/bpftool/parse';
+import type { RemoteCommand } from '../../src/core/command';
+import { ToolError } from '../../src/core/errors';
+import type { RawListing } from '../../src/core/listing';
+import { listNode, listingJson, mergeListing } from '../../src/core/listing';
+import { fixture } from './paths';
+
+function raw(v: string): RawListing {
+  const read = (f: string): string => fs.readFileSync(fixture('bpftool', v, f), 'utf8');
+  return {
+    programs: parseProgShow(read('prog_show.json')).value,
+    maps: parseMapShow(read('map_show.json')).value,
+    links: parseLinkShow(read('link_show.json')).value,
+    net: parseNet(read('net.json')).value,
+    perf: parsePerf(read('perf.json')).value,
+  };
+}
+
+describe('listing merge', () => {
+  it('attach points come from links, net and perf; owners from perf', () => {
+    const l = mergeListing(raw('7.5'));
+    const xdp = l.programs.find((p) => p.program.id === 120);
+    assert.ok(xdp);
+    assert.deepEqual(
+      xdp.attach.map((a) => a.via).sort(),
+      ['link', 'net'],
+    );
+    assert.ok(xdp.attach.some((a) => a.via === 'net' && a.target === 'eth0 driver'));
+    const counter = l.programs.find((p) => p.program.id === 114);
+    assert.deepEqual(counter?.attach, [{ via: 'link', kind: 'perf_event', linkId: 91, target: 'sys_enter_write' }]);
+    assert.deepEqual(counter?.mapNames, ['write_counts']);
+    const traced = l.programs.find((p) => p.program.id === 127);
+    assert.deepEqual(traced?.owners, [{ pid: 17877 }]);
+    assert.equal(traced?.attach[0]?.target, 'sys_enter_openat');
+  });
+
+  it('a scope by pin prefix keeps only what this node pinned, and the maps those programs use', () => {
+    const l = mergeListing(raw('7.1'), { pinPrefixes: ['/sys/fs/bpf/edge'] });
+    assert.deepEqual(l.programs.map((p) => p.program.id).sort(), [100, 106]);
+    assert.deepEqual(l.maps.map((m) => m.id).sort(), [25, 26]);
+    assert.deepEqual(l.links.map((k) => k.id).sort(), [89, 90]);
+  });
+
+  it('a prefix matches whole path components only', () => {
+    assert.equal(mergeListing(raw('7.1'), { pinPrefixes: ['/sys/fs/bpf/ed'] }).programs.length, 0);
+    assert.equal(mergeListing(raw('7.1'), { pinPrefixes: ['/sys/fs/bpf/edge/'] }).programs.length, 2);
+  });
+
+  it('a scope by name pattern', () => {
+    const l = mergeListing(raw('7.1'), { namePatterns: ['count_*'] });
+    assert.deepEqual(l.programs.map((p) => p.program.id).sort(), [100, 114]);
+    assert.deepEqual(l.maps.map((m) => m.id).sort(), [25, 28]);
+  });
+
+  it('JSON view is plain data with ISO load times', () => {
+    const j = listingJson(mergeListing(raw('7.1'), { pinPrefixes: ['/sys/fs/bpf/edge'] }));
+    const progs = j['programs'] as { id: number; loadedAt: string; tag: string }[];
+    assert.match(progs[0]?.loadedAt ?? '', /^\d{4}-\d\d-\d\dT/);
+    assert.equal(JSON.parse(JSON.stringify(j)).programs.length, 2);
+  });
+});
+
+describe('listNode', () => {
+  const outputs = (v: string): Record<string, string> => ({
+    'prog show': fs.readFileSync(fixture('bpftool', v, 'prog_show.json'), 'utf8'),
+    'map show': fs.readFileSync(fixture('bpftool', v, 'map_show.json'), 'utf8'),
+    'link show': fs.readFileSync(fixture('bpftool', v, 'link_show.json'), 'utf8'),
+    'net show': fs.readFileSync(fixture('bpftool', v, 'net.json'), 'utf8'),
+    'perf show': fs.readFileSync(fixture('bpftool', v, 'perf.json'), 'utf8'),
+  });
+  // a runner that answers each descriptor with captured output (the descriptors' own interpret)
+  const runner =
+    (out: Record<string, string>, fail: string[] = []) =>
+    async <T>(cmd: RemoteCommand<T>): Promise<T> => {
+      const key = cmd.argv.slice(-2).join(' ');
+      if (cmd.argv[0] === 'ps') return cmd.interpret({ stdout: '17877 bpftrace\n17878 bpftrace\n', stderr: '', code: 0 });
+      if (fail.includes(key)) return cmd.interpret({ stdout: '{"error":"can\'t get next link: Invalid argument"}', stderr: '', code: 255 });
+      return cmd.interpret({ stdout: out[key] ?? '', stderr: '', code: 0 });
+    };
+
+  it('names owners through ps', async () => {
+    const l = await listNode(runner(outputs('7.1')));
+    assert.deepEqual(l.programs.find((p) => p.program.id === 127)?.owners, [{ pid: 17877, comm: 'bpftrace' }]);
+  });
+
+  it('links, net and perf failing is a warning; prog show failing fails the node', async () => {
+    const l = await listNode(runner(outputs('7.1'), ['link show', 'perf show']));
+    assert.equal(l.programs.length, 8);
+    assert.equal(l.warnings.length, 2);
+    await assert.rejects(listNode(runner({ ...outputs('7.1'), 'prog show': '[{"id": 1,' })), (e) => ToolError.is(e, 'badOutput'));
+  });
+});

@@ -1,0 +1,135 @@
+import * as assert from 'node:assert/strict';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import type { ClientChannel } from 'ssh2';
+import { CancellationSource } from '../../src/core/cancel';
+import { CancelledError, SshError, ToolError } from '../../src/core/errors';
+import { shJoin } from '../../src/core/quote';
+import { ShellWorker } from '../../src/ssh/worker';
+
+/**
+ * The worker's framing, tested against a real local /bin/sh (dash). Only the transport is
+ * swapped: a child process's pipes stand in for the SSH channel's streams.
+ */
+class LocalChannel extends EventEmitter {
+  readonly stderr = new EventEmitter();
+  readonly child: ChildProcessWithoutNullStreams;
+  constructor() {
+    super();
+    this.child = spawn('/bin/sh', [], { stdio: 'pipe' });
+    this.child.stdout.on('data', (d: Buffer) => this.emit('data', d));
+    this.child.stderr.on('data', (d: Buffer) => this.stderr.emit('data', d));
+    this.child.on('exit', () => this.emit('close'));
+  }
+  write(s: string): boolean {
+    return this.child.stdin.write(s);
+  }
+  close(): void {
+    this.child.stdin.end();
+    this.child.kill('SIGKILL');
+  }
+}
+
+function worker(): { w: ShellWorker; ch: LocalChannel } {
+  const ch = new LocalChannel();
+  return { w: new ShellWorker(ch as unknown as ClientChannel), ch };
+}
+
+describe('ShellWorker (persistent sh with framed answers)', () => {
+  it('separates stdout, stderr and exit status, with or without trailing newlines', async () => {
+    const { w, ch } = worker();
+    try {
+      const a = await w.run(shJoin(['sh', '-c', 'printf out; printf err >&2; exit 3']), { title: 't', timeoutMs: 5000 });
+      assert.deepEqual(a, { stdout: 'out', stderr: 'err', code: 3 });
+      const b = await w.run(shJoin(['printf', 'line\\n\\n']), { title: 't', timeoutMs: 5000 });
+      assert.deepEqual(b, { stdout: 'line\n\n', stderr: '', code: 0 });
+      const c = await w.run(shJoin(['sh', '-c', 'kill -SEGV $$']), { title: 't', timeoutMs: 5000 });
+      assert.equal(c.code, 139);
+    } finally {
+      ch.close();
+    }
+  });
+
+  it('pipelines many commands and answers each in order', async () => {
+    const { w, ch } = worker();
+    try {
+      const answers = await Promise.all(
+        Array.from({ length: 200 }, (_, i) => w.run(shJoin(['echo', String(i)]), { title: 'echo', timeoutMs: 10000 })),
+      );
+      assert.deepEqual(
+        answers.map((a) => a.stdout),
+        Array.from({ length: 200 }, (_, i) => `${i}\n`),
+      );
+    } finally {
+      ch.close();
+    }
+  });
+
+  it('large and binary-ish output arrives intact; output that mimics a marker does not confuse it', async () => {
+    const { w, ch } = worker();
+    try {
+      const big = await w.run(shJoin(['sh', '-c', 'head -c 3000000 /dev/zero | tr "\\0" "x"']), { title: 'big', timeoutMs: 10000 });
+      assert.equal(big.stdout.length, 3_000_000);
+      const fake = await w.run(shJoin(['printf', '\\n0123 1 0\\nmore']), { title: 'fake', timeoutMs: 5000 });
+      assert.equal(fake.stdout, '\n0123 1 0\nmore');
+    } finally {
+      ch.close();
+    }
+  });
+
+  it('gives stdin as data, never as shell text', async () => {
+    const { w, ch } = worker();
+    try {
+      const data = `$(touch /tmp/never)\n'; rm -rf /; '\nünïcödé\n`;
+      const r = await w.run(shJoin(['cat']), { title: 'cat', timeoutMs: 5000, stdin: data });
+      assert.equal(r.stdout, data);
+      const noStdin = await w.run(shJoin(['cat']), { title: 'cat', timeoutMs: 5000 });
+      assert.equal(noStdin.stdout, '', 'a command without stdin must not read the worker’s own input');
+    } finally {
+      ch.close();
+    }
+  });
+
+  it('a hung command times out; the worker dies; queued commands fail as not started', async () => {
+    const { w, ch } = worker();
+    try {
+      const hung = w.run(shJoin(['sleep', '30']), { title: 'sleep', timeoutMs: 300 });
+      const queued = w.run(shJoin(['echo', 'late']), { title: 'echo', timeoutMs: 5000 });
+      await assert.rejects(hung, (e) => ToolError.is(e, 'timeout') && /sleep did not finish within 0.3 s/.test(e.message));
+      await assert.rejects(queued, (e) => SshError.is(e, 'disconnected') && e.detail?.['notStarted'] === true);
+      assert.ok(w.dead);
+      await assert.rejects(w.run('true', { title: 'x', timeoutMs: 1000 }), SshError);
+    } finally {
+      ch.close();
+    }
+  });
+
+  it('cancelling a queued command drops its answer; cancelling the running one restarts the worker', async () => {
+    const { w, ch } = worker();
+    try {
+      const cs = new CancellationSource();
+      const first = w.run(shJoin(['sh', '-c', 'sleep 0.2; echo first']), { title: 'a', timeoutMs: 5000 });
+      const second = w.run(shJoin(['echo', 'second']), { title: 'b', timeoutMs: 5000, token: cs.token });
+      const third = w.run(shJoin(['echo', 'third']), { title: 'c', timeoutMs: 5000 });
+      cs.cancel();
+      await assert.rejects(second, CancelledError);
+      assert.equal((await first).stdout, 'first\n');
+      assert.equal((await third).stdout, 'third\n');
+      const cs2 = new CancellationSource();
+      const running = w.run(shJoin(['sleep', '30']), { title: 'sleep', timeoutMs: 60000, token: cs2.token });
+      setTimeout(() => cs2.cancel(), 100);
+      await assert.rejects(running, CancelledError);
+      assert.ok(w.dead);
+    } finally {
+      ch.close();
+    }
+  });
+
+  it('a channel that closes fails what is pending', async () => {
+    const { w, ch } = worker();
+    const p = w.run(shJoin(['sleep', '30']), { title: 'sleep', timeoutMs: 60000 });
+    setTimeout(() => ch.close(), 100);
+    await assert.rejects(p, (e) => SshError.is(e, 'disconnected'));
+  });
+});
