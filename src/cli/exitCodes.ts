@@ -23,11 +23,4 @@ export function exitCodeFor(e: unknown): number {
   return Exit.nodeTool;
 }
 
-/** Kind of failure, as printed in JSON output. */
-export function errorKind(e: unknown): string {
-  if (SshError.is(e)) return `ssh.${e.reason}`;
-  if (ToolError.is(e)) return `tool.${e.reason}`;
-  if (InputError.is(e)) return 'input';
-  if (CancelledError.is(e)) return 'cancelled';
-  return 'internal';
-}
+export { errorKind } from '../core/errors';

@@ -84,3 +84,12 @@ export class InputError extends Error {
 export function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
+
+/** Kind of failure, as printed in JSON output and shown in the tree: `ssh.authFailed`, `tool.needsRoot` … */
+export function errorKind(e: unknown): string {
+  if (SshError.is(e)) return `ssh.${e.reason}`;
+  if (ToolError.is(e)) return `tool.${e.reason}`;
+  if (InputError.is(e)) return 'input';
+  if (CancelledError.is(e)) return 'cancelled';
+  return 'internal';
+}

@@ -1,18 +1,34 @@
 import * as vscode from 'vscode';
+import { registerCommands } from './commands';
+import { Config } from './config';
+import type { NodesApi } from './nodes';
+import { registerNodes } from './nodes';
+
+/** What the extension exports (tests and other extensions use it). */
+export interface EbpfLensApi {
+  readonly log: vscode.LogOutputChannel;
+  readonly nodes: NodesApi;
+}
 
 /**
- * Activation only wires capabilities; each lives in its own folder (nodes, tracing, annotations,
- * deployments, language client) and registers its disposables on the context it is given.
+ * Activation only wires capabilities; each lives in its own folder and registers its
+ * disposables on the context it is given.
  */
-export function activate(context: vscode.ExtensionContext): { readonly log: vscode.LogOutputChannel } {
+export function activate(context: vscode.ExtensionContext): EbpfLensApi {
   const log = vscode.window.createOutputChannel('eBPF Lens', { log: true });
-  context.subscriptions.push(
-    log,
-    vscode.commands.registerCommand('ebpfLens.showLog', () => log.show(true)),
-  );
-  return { log };
+  context.subscriptions.push(log);
+  try {
+    const config = new Config();
+    const nodes = registerNodes(context, log, config);
+    registerCommands(context, log, { ...nodes.commands, 'ebpfLens.showLog': () => log.show(true) });
+    return { log, nodes: nodes.api };
+  } catch (e) {
+    log.error(`activation failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    void vscode.window.showErrorMessage(`eBPF Lens failed to start: ${e instanceof Error ? e.message : String(e)}`, 'Show Log').then((p) => p && log.show());
+    throw e;
+  }
 }
 
 export function deactivate(): void {
-  // every disposable is registered on the extension context
+  // every disposable is registered on the extension context (connections close, stats are restored)
 }

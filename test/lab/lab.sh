@@ -360,6 +360,8 @@ write_inventory() {
 # ------------------------------------------------------------------------------------ commands
 cmd_up() {
   mkdir -p "$LAB/nodes" "$LAB/state"
+  # the stats sysctl as found: down restores it whatever a test (or the product) left
+  [ -f "$LAB/state/bpf_stats_was" ] || sysctl -n kernel.bpf_stats_enabled > "$LAB/state/bpf_stats_was"
   install_deps
   ensure_mounts
   build_assets
@@ -398,6 +400,7 @@ cmd_down() {
   if [ -f "$LAB/state/bpf_stats_was" ]; then
     sysctl -qw kernel.bpf_stats_enabled="$(cat "$LAB/state/bpf_stats_was")"; rm -f "$LAB/state/bpf_stats_was"
   fi
+  rm -rf /run/ebpf-lens   # eBPF Lens's stats refcount on the lab kernel
   # the overlay upper layers of the trixie node (the cached root itself is kept)
   for p in "$LAB"/nodes/*/upper; do [ -d "$p" ] && rm -rf --one-file-system "${p%/upper}"; done 2>/dev/null || true
   rm -rf --one-file-system "$LAB/nodes" "$LAB/nodes.tsv" "$LAB/lab.json" "$LAB/known_hosts" "$LAB/faults"
@@ -425,6 +428,8 @@ cmd_deploy() { # NODE WHAT
   esac
   r=$(root_of "$n")/sys/fs/bpf/edge
   nodeexec "$n" mkdir -p "$r"
+  # one XDP program per device: the old one goes first (the others swap blue/green)
+  [ "$what" = xdp ] && nodeexec "$n" rm -rf "$r/$dir"
   nodeexec "$n" rm -rf "$r/${dir}_new"
   nodeexec "$n" "$LAB/bin/lab-load" "$obj" "$r/${dir}_new" "${ifname[@]}" >/dev/null
   nodeexec "$n" rm -rf "$r/$dir"          # drops the previous deployment (its last references)

@@ -1,0 +1,57 @@
+import * as vscode from 'vscode';
+import type { HostKeyDecision, HostKeyPrompt } from '../../ssh/connection';
+
+/** The modal a person sees for a key that is not known: the fingerprint, and three choices. */
+export async function askHostKey(p: HostKeyPrompt): Promise<HostKeyDecision> {
+  const lines = [
+    `${p.keyType} key fingerprint:`,
+    p.fingerprint,
+    '',
+    `Compare it with the node's own key before trusting it (on the node: ssh-keygen -lf /etc/ssh/ssh_host_${p.keyType.replace(/^ssh-|-.*$/g, '')}_key.pub).`,
+  ];
+  if (p.otherTypes.length > 0) lines.push('', `Other key types are already known for this host (${p.otherTypes.join(', ')}): this one is new.`);
+  if (p.certAuthorityOnly) lines.push('', 'An @cert-authority line covers this host, but certificates cannot be checked here.');
+  lines.push('', '"Trust Always" adds it to eBPF Lens\'s own known_hosts file; your ~/.ssh is never written.');
+  const pick = await vscode.window.showWarningMessage(
+    `The host key of ${p.nodeName} (${p.host}:${p.port}) is not known.`,
+    { modal: true, detail: lines.join('\n') },
+    'Trust Once',
+    'Trust Always',
+  );
+  return pick === 'Trust Always' ? 'always' : pick === 'Trust Once' ? 'once' : 'reject';
+}
+
+/**
+ * Ask for a secret in an input box with a "remember" toggle. Returns the secret and whether the
+ * user asked to keep it (it is stored only after it worked).
+ */
+export function askSecret(title: string, prompt: string): Promise<{ value: string; remember: boolean } | undefined> {
+  return new Promise((resolve) => {
+    const box = vscode.window.createInputBox();
+    let remember = false;
+    const button = (): vscode.QuickInputButton => ({
+      iconPath: new vscode.ThemeIcon(remember ? 'pass-filled' : 'circle-large-outline'),
+      tooltip: remember ? 'Will be remembered in VS Code secret storage (click to change)' : 'Remember in VS Code secret storage',
+    });
+    box.title = title;
+    box.prompt = prompt;
+    box.password = true;
+    box.ignoreFocusOut = true;
+    box.buttons = [button()];
+    let done = false;
+    box.onDidTriggerButton(() => {
+      remember = !remember;
+      box.buttons = [button()];
+    });
+    box.onDidAccept(() => {
+      done = true;
+      resolve({ value: box.value, remember });
+      box.hide();
+    });
+    box.onDidHide(() => {
+      if (!done) resolve(undefined);
+      box.dispose();
+    });
+    box.show();
+  });
+}

@@ -1,0 +1,92 @@
+import * as vscode from 'vscode';
+import type { TreeOptions, TreeRow } from '../../core/tree';
+import { buildTree, findRow } from '../../core/tree';
+import type { Fleet } from '../../ssh/fleet';
+
+/** The Nodes view: rows come from the core tree model; this only maps them to TreeItems. */
+export class NodesTreeProvider implements vscode.TreeDataProvider<TreeRow>, vscode.Disposable {
+  private rowsCache: TreeRow[] = [];
+  private readonly changed = new vscode.EventEmitter<TreeRow | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly fleet: Fleet,
+    private readonly options: () => TreeOptions,
+    /** a node that is not connected was expanded: connect it */
+    private readonly onExpandIdle: (node: string) => void,
+  ) {
+    this.rebuildNow();
+  }
+
+  /** Rebuild at most every 100 ms however many changes arrive. */
+  rebuild(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.rebuildNow();
+    }, 100);
+  }
+
+  rebuildNow(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    this.rowsCache = buildTree(this.fleet.views(), this.options());
+    this.changed.fire(undefined);
+  }
+
+  rows(): TreeRow[] {
+    return this.rowsCache;
+  }
+
+  find(id: string): TreeRow | undefined {
+    return findRow(this.rowsCache, id);
+  }
+
+  getTreeItem(row: TreeRow): vscode.TreeItem {
+    const item = new vscode.TreeItem(
+      row.label,
+      row.collapsible === 'none'
+        ? vscode.TreeItemCollapsibleState.None
+        : row.collapsible === 'expanded'
+          ? vscode.TreeItemCollapsibleState.Expanded
+          : vscode.TreeItemCollapsibleState.Collapsed,
+    );
+    item.id = row.id;
+    if (row.description !== undefined) item.description = row.description;
+    if (row.tooltip !== undefined) {
+      const md = new vscode.MarkdownString(row.tooltip, true);
+      md.isTrusted = false;
+      item.tooltip = md;
+    }
+    if (row.icon) item.iconPath = new vscode.ThemeIcon(row.icon, row.iconColor ? new vscode.ThemeColor(row.iconColor) : undefined);
+    item.contextValue = row.contextValue;
+    if (row.command) item.command = { command: row.command.id, title: row.command.title, arguments: [row] };
+    return item;
+  }
+
+  getChildren(row?: TreeRow): TreeRow[] {
+    if (!row) return this.rowsCache;
+    const cur = findRow(this.rowsCache, row.id) ?? row;
+    if (cur.kind === 'node' && cur.children.length === 0 && /^node:disconnected/.test(cur.contextValue) && !/:error/.test(cur.contextValue)) {
+      this.onExpandIdle(cur.node);
+    }
+    return [...cur.children];
+  }
+
+  getParent(row: TreeRow): TreeRow | undefined {
+    const parts = row.id.split('/');
+    for (let n = parts.length - 1; n > 0; n--) {
+      const p = findRow(this.rowsCache, parts.slice(0, n).join('/'));
+      if (p) return p;
+    }
+    return undefined;
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.changed.dispose();
+  }
+}
