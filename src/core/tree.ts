@@ -126,7 +126,8 @@ function stateIcon(v: NodeView): { icon: string; color?: string } {
 
 function toolsText(info: NodeInfo): string {
   return [
-    info.kernel,
+    // "6.18.44-fc-v669" → "6.18.44" (the whole release is in the tooltip)
+    info.kernel.split('-')[0] ?? info.kernel,
     info.bpftool ? `bpftool ${info.bpftool.version || '?'}` : 'no bpftool',
     info.bpftrace ? `bpftrace ${info.bpftrace.version || '?'}` : 'no bpftrace',
   ].join(' · ');
@@ -212,7 +213,8 @@ function detail(parent: string, node: string, key: string, label: string, descri
 function programRow(base: string, node: string, lp: ListedProgram, stats: ProgramStats | undefined): TreeRow {
   const p = lp.program;
   const id = `${base}/${p.id}`;
-  const desc = [`#${p.id}`, p.tag, stats ? statsText(stats) : undefined].filter(Boolean).join(' · ');
+  // live numbers first: a narrow side bar cuts the end of the line
+  const desc = [stats ? statsText(stats) : undefined, `#${p.id}`, p.tag].filter(Boolean).join(' · ');
   const children: TreeRow[] = [
     ...lp.attach.map((a, i) =>
       detail(id, node, `attach${i}`, a.target ? `${a.kind} ${a.target}` : a.kind, a.via === 'link' ? `link #${a.linkId ?? '?'}` : a.via === 'perf' ? `perf event, pid ${a.pid ?? '?'}` : 'bpftool net', 'plug'),
@@ -361,7 +363,8 @@ function nodeChildren(base: string, v: NodeView, filter: string, nodeMatched: bo
         description: String(list.length),
         icon: 'symbol-namespace',
         contextValue: 'programType',
-        collapsible: byType.size === 1 || filter ? 'expanded' : 'collapsed',
+        // small listings (a scoped node) open fully; big ones (a whole kernel) by type on demand
+        collapsible: byType.size === 1 || filter || progs.length <= 30 ? 'expanded' : 'collapsed',
         node: name,
         children: list
           .sort((a, b) => (a.program.name || '~').localeCompare(b.program.name || '~') || a.program.id - b.program.id)

@@ -14,10 +14,19 @@ export class TrustStore {
   /** problems met while reading the files (bad lines are skipped, the rest used) */
   readonly problems: string[] = [];
 
+  private readonly files: () => readonly string[];
+
+  /** `userFiles` may be a function: the files are then looked up at every check (settings change). */
   constructor(
-    readonly userFiles: readonly string[],
+    userFiles: readonly string[] | (() => readonly string[]),
     readonly storeFile: string,
-  ) {}
+  ) {
+    this.files = typeof userFiles === 'function' ? userFiles : () => userFiles;
+  }
+
+  get userFiles(): readonly string[] {
+    return this.files();
+  }
 
   static defaultStoreFile(env: NodeJS.ProcessEnv = process.env): string {
     const base = env['XDG_CONFIG_HOME'] || path.join(os.homedir(), '.config');

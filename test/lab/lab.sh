@@ -18,6 +18,7 @@
 #                             slow (real output after SLOW=3 s)
 #   lab.sh unfault NODE
 #   lab.sh stats 0|1          kernel.bpf_stats_enabled (the value found first is restored by down)
+#   lab.sh app NODE start [RATE] | stop   run edgeapp (hot/cold functions, USDT) on NODE
 #
 # Nodes: edge1..edge$FLEET (netns, Debian bookworm tools: bpftrace 0.17, bpftool 7.1),
 #        lo1 (loopback port, same tools), trixie1 (netns + Debian trixie root: bpftrace 0.23,
@@ -50,6 +51,7 @@ SSHD=/usr/sbin/sshd
 log() { printf '[lab] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 [ "$(id -u)" = 0 ] || die "the lab must run as root"
+case $LAB in /|/run|/tmp|/var|/root|/home|"") die "LAB_DIR=$LAB is not a folder the lab may own";; esac
 
 # ------------------------------------------------------------------------------------ nodes
 # name kind addr port clientalive forwarding
@@ -134,6 +136,9 @@ build_assets() {
   done
   if [ ! -x "$LAB/bin/lab-load" ] || [ "$HERE/src/lab-load.c" -nt "$LAB/bin/lab-load" ]; then
     gcc -O2 -Wall -o "$LAB/bin/lab-load" "$HERE/src/lab-load.c" -lbpf
+  fi
+  if [ ! -x "$LAB/bin/edgeapp" ] || [ "$HERE/src/edgeapp.c" -nt "$LAB/bin/edgeapp" ]; then
+    gcc -O1 -g -Wall -o "$LAB/bin/edgeapp" "$HERE/src/edgeapp.c"
   fi
   chmod 0755 "$LAB" "$LAB/bin"
 }
@@ -360,6 +365,7 @@ write_inventory() {
 # ------------------------------------------------------------------------------------ commands
 cmd_up() {
   mkdir -p "$LAB/nodes" "$LAB/state"
+  touch "$LAB/.ebpf-lens-lab"   # down removes $LAB only when it carries this mark
   # the stats sysctl as found: down restores it whatever a test (or the product) left
   [ -f "$LAB/state/bpf_stats_was" ] || sysctl -n kernel.bpf_stats_enabled > "$LAB/state/bpf_stats_was"
   install_deps
@@ -403,7 +409,7 @@ cmd_down() {
   rm -rf /run/ebpf-lens   # eBPF Lens's stats refcount on the lab kernel
   # the overlay upper layers of the trixie node (the cached root itself is kept)
   for p in "$LAB"/nodes/*/upper; do [ -d "$p" ] && rm -rf --one-file-system "${p%/upper}"; done 2>/dev/null || true
-  rm -rf --one-file-system "$LAB/nodes" "$LAB/nodes.tsv" "$LAB/lab.json" "$LAB/known_hosts" "$LAB/faults"
+  [ -f "$LAB/.ebpf-lens-lab" ] && rm -rf --one-file-system "$LAB"
   log "down"
 }
 
@@ -436,6 +442,22 @@ cmd_deploy() { # NODE WHAT
   nodeexec "$n" mv "$r/${dir}_new" "$r/$dir"
 }
 cmd_undeploy() { nodeexec "$1" rm -rf "$(root_of "$1")/sys/fs/bpf/edge${2:+/$2}"; }
+
+cmd_app() { # NODE start [RATE] | stop : edgeapp in NODE's namespaces (it dies with the node)
+  local n=$1 d=$LAB/nodes/$1 p
+  case $2 in
+    start)
+      p=$(cat "$d/app.pid" 2>/dev/null || true)
+      if [ -n "$p" ] && kill -0 "$p" 2>/dev/null; then echo "$p"; return 0; fi
+      nodeexec "$n" sh -c 'setsid "$1" "$2" > "$3" 2>&1 < /dev/null & echo $!' sh "$LAB/bin/edgeapp" "${3:-1000}" "$d/app.out" > "$d/app.pid"
+      cat "$d/app.pid";;
+    stop)
+      p=$(cat "$d/app.pid" 2>/dev/null || true)
+      [ -n "$p" ] && kill "$p" 2>/dev/null || true
+      rm -f "$d/app.pid";;
+    *) die "app NODE start [RATE] | stop";;
+  esac
+}
 
 cmd_fault() { # NODE MODE: a fake bpftool bind-mounted over the real one, in NODE's namespace only
   local n=$1 mode=$2 f r real
@@ -473,10 +495,11 @@ case ${1:-} in
   kill) kill_node "$2";;
   start) start_node "$2"; write_inventory;;
   fault) shift; cmd_fault "$@";;
+  app) shift; cmd_app "$@";;
   unfault) cmd_unfault "$2";;
   stats)
     mkdir -p "$LAB/state"
     [ -f "$LAB/state/bpf_stats_was" ] || sysctl -n kernel.bpf_stats_enabled > "$LAB/state/bpf_stats_was"
     sysctl -qw kernel.bpf_stats_enabled="${2:-1}";;
-  *) sed -n '2,26p' "$0"; exit 2;;
+  *) sed -n '2,28p' "$0"; exit 2;;
 esac

@@ -19,7 +19,7 @@ const listing = mergeListing({
 });
 const info: NodeInfo = {
   hostname: 'edge1',
-  kernel: '6.18.44',
+  kernel: '6.18.44-fc-v669',
   arch: 'x86_64',
   os: 'Debian',
   btf: true,
@@ -93,7 +93,7 @@ describe('Nodes tree model', () => {
     const stats = new Map([[114, { eventsPerSec: 12400, avgNs: 230, cpuPercent: 0.29, runCnt: 1e6, runTimeNs: 2.3e8, windowSec: 2 }]]);
     v[0] = { ...(v[0] as NodeView), statsOn: true, stats };
     const rows = all(buildTree(v, { groupByTag: false, filter: '' }));
-    assert.equal(rows.find((r) => r.ref?.id === 114)?.description, '#114 · 88d5a222547c06a0 · 12.4k ev/s · 230 ns · 0.29% CPU');
+    assert.equal(rows.find((r) => r.ref?.id === 114)?.description, '12.4k ev/s · 230 ns · 0.29% CPU · #114 · 88d5a222547c06a0');
     assert.match(rows[0]?.contextValue ?? '', /:stats$/);
   });
 

@@ -28,11 +28,10 @@ type NodeArg = TreeRow | string | undefined;
 /** The Nodes capability: inventory, connections, the tree, live stats, the active node. */
 export function registerNodes(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, config: Config): { api: NodesApi; commands: CommandTable } {
   const credentials = new Credentials(context.secrets);
-  let trust = new TrustStore(config.knownHostsFiles, TrustStore.defaultStoreFile());
+  // the known_hosts files are read from the settings at every check
+  const trust = new TrustStore(() => config.knownHostsFiles, TrustStore.defaultStoreFile());
   const ctx: ConnectContext = {
-    get trust() {
-      return trust;
-    },
+    trust,
     agent: process.env['SSH_AUTH_SOCK'] || undefined,
     onUnknownHostKey: askHostKey,
     askPassword: credentials.askPassword,
@@ -110,6 +109,11 @@ export function registerNodes(context: vscode.ExtensionContext, log: vscode.LogO
     updateStatus();
     if (node) {
       const v = fleet.view(node);
+      if (v?.state === 'connected' && !fleet.activeNode) {
+        // the first node connected becomes the active one until the user picks another
+        fleet.setActive(node);
+        void context.workspaceState.update('ebpfLens.activeNode', node);
+      }
       if (v?.state === 'connected') void credentials.connected(node);
       else if (v?.state === 'failed') credentials.failed(node);
     }
@@ -133,7 +137,6 @@ export function registerNodes(context: vscode.ExtensionContext, log: vscode.LogO
     vscode.workspace.registerTextDocumentContentProvider(SCHEME, new ObjectDocuments(fleet)),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (Config.affectsInventory(e)) loadInventory();
-      if (e.affectsConfiguration('ebpfLens.knownHostsFiles')) trust = new TrustStore(config.knownHostsFiles, TrustStore.defaultStoreFile());
       if (e.affectsConfiguration('ebpfLens.tree.groupByTag')) tree.rebuild();
       if (e.affectsConfiguration('ebpfLens.stats.refreshIntervalSeconds')) startStatsTimer();
     }),
@@ -364,6 +367,7 @@ export function registerNodes(context: vscode.ExtensionContext, log: vscode.LogO
   };
 
   loadInventory();
+  tree.rebuildNow();
   updateStatus();
   log.info(`inventory: ${fleet.names().length} node(s)`);
 

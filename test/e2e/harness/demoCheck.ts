@@ -1,0 +1,89 @@
+import { execFileSync, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { repoRoot } from '../../unit/paths';
+import { openBrowser } from './browser';
+
+/**
+ * The demo tier: `npm run demo` as a newcomer runs it — it must come up with the node in the
+ * real workbench, and after Ctrl-C leave no sshd, code-server, namespace, pin or lab folder.
+ * Runs when no other lab is up.
+ */
+const shots = process.env['E2E_SHOTS'] ?? path.join(repoRoot, 'test-results', 'e2e');
+const port = Number(process.env['DEMO_PORT'] ?? 8391);
+const results: { name: string; ok: boolean; error?: string }[] = [];
+const record = (name: string, ok: boolean, error?: string): void => {
+  results.push({ name, ok, ...(error ? { error } : {}) });
+  process.stdout.write(`  ${ok ? '✔' : '✘'} ${name}${error ? `: ${error}` : ''}\n`);
+};
+
+function leftovers(): string[] {
+  const found: string[] = [];
+  const ps = execFileSync('ps', ['-eo', 'pid,stat,args'], { encoding: 'utf8' })
+    .split('\n')
+    .filter((l) => !/ Z/.test(l) && /ebpf-lens-lab|ebpf-lens-demo|edgeapp/.test(l));
+  found.push(...ps.map((l) => `process: ${l.trim()}`));
+  const ns = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
+    .split('\n')
+    .filter((l) => l.startsWith('elab-'));
+  found.push(...ns.map((n) => `netns: ${n}`));
+  if (fs.existsSync('/run/ebpf-lens-lab')) found.push('folder: /run/ebpf-lens-lab');
+  const progs = JSON.parse(execFileSync('bpftool', ['-j', 'prog', 'show'], { encoding: 'utf8' })) as { name?: string; id: number }[];
+  found.push(...progs.filter((p) => p.name === 'count_writes' || p.name === 'xdp_count').map((p) => `BPF program still loaded: ${p.name ?? ''} #${p.id}`));
+  return found;
+}
+
+async function main(): Promise<number> {
+  fs.mkdirSync(shots, { recursive: true });
+  const before = leftovers();
+  if (before.length > 0) {
+    record('nothing of a lab or demo is running before the demo', false, before.join('; '));
+    return 1;
+  }
+  const child = spawn('bash', [path.join(repoRoot, 'scripts', 'demo.sh')], {
+    cwd: repoRoot,
+    detached: true,
+    env: { ...process.env, DEMO_PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+  try {
+    const t0 = Date.now();
+    while (!/demo ready: open (\S+)/.test(out) && child.exitCode === null && Date.now() - t0 < 6 * 60_000) await new Promise((r) => setTimeout(r, 500));
+    const url = /demo ready: open (\S+)/.exec(out)?.[1];
+    record('npm run demo comes up and prints the URL', !!url, url ? undefined : out.slice(-1500));
+    if (url) {
+      const b = await openBrowser('/tmp');
+      try {
+        await b.page.goto(url);
+        await b.page.locator('.activitybar [aria-label^="eBPF"]').first().click({ timeout: 90_000 });
+        await b.page.getByRole('treeitem', { name: /^edge1\b/ }).first().click({ timeout: 30_000 });
+        await b.page.mouse.move(900, 700);
+        for (const p of ['count_writes', 'xdp_count']) await b.page.getByRole('treeitem', { name: new RegExp(`^${p}\\b`) }).first().waitFor({ timeout: 30_000 });
+        await b.page.screenshot({ path: path.join(shots, '10-demo.png') });
+        record('the demo workbench shows the node with its deployed programs (its host key trusted, not skipped)', true);
+      } catch (e) {
+        await b.page.screenshot({ path: path.join(shots, 'FAILED-10-demo.png') }).catch(() => undefined);
+        record('the demo workbench shows the node with its deployed programs', false, e instanceof Error ? e.message.split('\n')[0] : String(e));
+      } finally {
+        await b.close();
+      }
+    }
+  } finally {
+    if (child.pid && child.exitCode === null) process.kill(-child.pid, 'SIGINT'); // Ctrl-C in its terminal
+    const code = await Promise.race([exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 90_000))]);
+    record('Ctrl-C ends the demo', code !== 'hung', code === 'hung' ? 'still running after 90 s' : undefined);
+    if (code === 'hung' && child.pid) process.kill(-child.pid, 'SIGKILL');
+  }
+  await new Promise((r) => setTimeout(r, 1000));
+  const left = leftovers();
+  record('after Ctrl-C: no sshd, code-server, namespace, pin or lab folder of the demo is left', left.length === 0, left.join('; '));
+  const failed = results.filter((r) => !r.ok).length;
+  process.stdout.write(`\n${results.length - failed} passed, ${failed} failed\n`);
+  return failed === 0 ? 0 : 1;
+}
+
+void main().then((c) => process.exit(c));

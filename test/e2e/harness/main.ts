@@ -1,0 +1,183 @@
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { lab, labNode, nodeConfig } from '../../lab/labEnv';
+import { repoRoot } from '../../unit/paths';
+import type { CodeServer } from './codeServer';
+import { killAll, startCodeServer, toolchain } from './codeServer';
+import { runSuite } from './runSuite';
+import type { Check } from './ui';
+import { fleetChecks, welcomeChecks } from './ui';
+
+/**
+ * The e2e tier: the extension inside a real VS Code (code-server), against the lab.
+ *   1. package the .vsix (its file list printed and checked), bundle size
+ *   2. the extension-host suite, run headlessly by VS Code itself (exit code = verdict)
+ *   3. the sentinel: a suite that must fail, and must be reported as failed
+ *   4. UI checks like a person, on the installed .vsix, with screenshots
+ * Ends with "N passed, N failed". env: EBPF_LENS_CACHE, E2E_WORK, E2E_SHOTS, E2E_PORT, E2E_ONLY
+ */
+const cache = path.join(process.env['EBPF_LENS_CACHE'] ?? '/var/cache/ebpf-lens', 'vscode');
+const work = process.env['E2E_WORK'] ?? '/tmp/ebpf-lens-e2e';
+const shots = process.env['E2E_SHOTS'] ?? path.join(repoRoot, 'test-results', 'e2e');
+const basePort = Number(process.env['E2E_PORT'] ?? 8310);
+const only = (process.env['E2E_ONLY'] ?? 'vsix,suite,sentinel,ui').split(',');
+
+const results: Check[] = [];
+function record(name: string, ok: boolean, error?: string): void {
+  results.push({ name, ok, ms: 0, ...(error ? { error } : {}) });
+  process.stdout.write(`  ${ok ? '✔' : '✘'} ${name}${error ? `: ${error}` : ''}\n`);
+}
+
+const ALLOWED_IN_VSIX = [/^package\.json$/, /^README\.md$/, /^LICENSE$/, /^CHANGELOG\.md$/, /^dist\/extension\.js$/, /^media\//, /^syntaxes\//, /^language-configuration\.json$/];
+
+function packageVsix(): string {
+  execFileSync(process.execPath, [path.join(repoRoot, 'esbuild.mjs'), '--minify'], { cwd: repoRoot, stdio: 'inherit' });
+  const vsce = path.join(repoRoot, 'node_modules', '.bin', 'vsce');
+  const files = execFileSync(vsce, ['ls', '--no-dependencies'], { cwd: repoRoot, encoding: 'utf8' })
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  process.stdout.write(`.vsix contents:\n${files.map((f) => `    ${f}`).join('\n')}\n`);
+  const stray = files.filter((f) => !ALLOWED_IN_VSIX.some((re) => re.test(f)));
+  record('the .vsix holds only what the extension needs', stray.length === 0, stray.length ? `unexpected: ${stray.join(', ')}` : undefined);
+  const size = fs.statSync(path.join(repoRoot, 'dist', 'extension.js')).size;
+  record(`dist/extension.js is under 1 MB (${(size / 1024).toFixed(0)} KB)`, size < 1024 * 1024);
+  const vsix = path.join(work, 'ebpf-lens.vsix');
+  execFileSync(vsce, ['package', '--no-dependencies', '--no-rewrite-relative-links', '-o', vsix], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'] });
+  return vsix;
+}
+
+function knownHostsWithout(node: string): string {
+  const n = labNode(node);
+  const name = n.port === 22 ? n.host : `[${n.host}]:${n.port}`;
+  const text = fs
+    .readFileSync(lab().knownHosts, 'utf8')
+    .split('\n')
+    .filter((l) => !l.startsWith(`${name} `))
+    .join('\n');
+  const f = path.join(work, `known_hosts-without-${node}`);
+  fs.writeFileSync(f, text);
+  return f;
+}
+
+async function main(): Promise<number> {
+  fs.rmSync(work, { recursive: true, force: true });
+  fs.mkdirSync(work, { recursive: true });
+  fs.mkdirSync(shots, { recursive: true });
+  const t = toolchain(cache);
+  const folder = path.join(work, 'workspace');
+  fs.mkdirSync(folder, { recursive: true });
+  fs.writeFileSync(path.join(folder, 'README.md'), '# eBPF Lens e2e workspace\n');
+  const servers: CodeServer[] = [];
+  try {
+    let vsix = '';
+    if (only.includes('vsix') || only.includes('ui')) vsix = packageVsix();
+
+    if (only.includes('suite') || only.includes('sentinel')) {
+      const server = await startCodeServer(t, {
+        name: 'suite',
+        port: basePort,
+        work,
+        folder,
+        extensionsDir: path.join(work, 'exts-suite'),
+        smokeTestDriver: true,
+        userSettings: {
+          'ebpfLens.nodes': [nodeConfig('edge1'), nodeConfig('edge2'), nodeConfig('trixie1')],
+          'ebpfLens.knownHostsFiles': [lab().knownHosts],
+          'ebpfLens.stats.confirm': false,
+        },
+      });
+      servers.push(server);
+      const env = { LAB_DIR: lab().labDir, ...(process.env['EBPF_LENS_E2E_GREP'] ? { EBPF_LENS_E2E_GREP: process.env['EBPF_LENS_E2E_GREP'] } : {}) };
+      if (only.includes('suite')) {
+        process.stdout.write('extension-host suite (real VS Code, headless):\n');
+        const r = await runSuite(server, {
+          extensionPath: repoRoot,
+          testsPath: path.join(repoRoot, 'out', 'test', 'e2e', 'suite', 'index.js'),
+          folder,
+          env,
+          timeoutMs: 10 * 60_000,
+          work,
+          screenshot: path.join(shots, '00-suite-end.png'),
+        });
+        const m = /(\d+) passed, (\d+) failed/.exec(r.output);
+        const passed = Number(m?.[1] ?? 0);
+        const failed = Number(m?.[2] ?? 0);
+        for (let i = 0; i < passed; i++) results.push({ name: `suite test ${i + 1}`, ok: true, ms: 0 });
+        for (let i = 0; i < failed; i++) results.push({ name: `suite failure ${i + 1}`, ok: false, ms: 0 });
+        record(`the suite's exit code is its verdict (${String(r.code)})`, r.code === (failed > 0 ? 1 : 0) && m !== null, m ? undefined : `no summary line; log:\n${r.output.slice(-2000)}`);
+      }
+      if (only.includes('sentinel')) {
+        const r = await runSuite(server, {
+          extensionPath: repoRoot,
+          testsPath: path.join(repoRoot, 'out', 'test', 'e2e', 'sentinel', 'index.js'),
+          folder,
+          env,
+          timeoutMs: 3 * 60_000,
+          work,
+        });
+        record('sentinel: a suite that must fail is reported as failed', r.code !== 0 && r.code !== 'timeout' && /0 passed, 1 failed/.test(r.output), `exit ${String(r.code)}`);
+      }
+      await server.stop();
+    }
+
+    if (only.includes('ui')) {
+      const exts = path.join(work, 'exts-ui');
+      execFileSync(t.node24, [t.codeServerEntry, '--user-data-dir', path.join(work, 'install-data'), '--extensions-dir', exts, '--install-extension', vsix, '--force'], {
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+      process.stdout.write('UI checks (the installed .vsix in the workbench, screenshots):\n');
+      const welcome = await startCodeServer(t, { name: 'ui-welcome', port: basePort + 1, work, folder, extensionsDir: exts, smokeTestDriver: false, userSettings: {} });
+      servers.push(welcome);
+      results.push(...(await welcomeChecks(welcome, folder, shots, work)));
+      await welcome.stop();
+      const fleet = await startCodeServer(t, {
+        name: 'ui-fleet',
+        port: basePort + 2,
+        work,
+        folder,
+        extensionsDir: exts,
+        smokeTestDriver: false,
+        userSettings: {
+          'ebpfLens.nodes': [
+            { ...nodeConfig('edge1'), scope: { pinPrefixes: ['/sys/fs/bpf/edge'] }, tags: ['lab'] },
+            { name: 'edge-lost', host: '127.0.0.1', port: 1, user: 'root', identityFile: lab().clientKey },
+            { ...nodeConfig('trixie1'), tags: ['trixie'] },
+          ],
+          'ebpfLens.knownHostsFiles': [knownHostsWithout('trixie1')],
+          'workbench.colorTheme': 'Default Dark Modern',
+        },
+      });
+      servers.push(fleet);
+      execFileSync('bash', [path.join(repoRoot, 'test', 'lab', 'lab.sh'), 'deploy', 'edge1', 'counter_v1']);
+      execFileSync('bash', [path.join(repoRoot, 'test', 'lab', 'lab.sh'), 'deploy', 'edge1', 'xdp']);
+      try {
+        results.push(
+          ...(await fleetChecks(fleet, folder, shots, work, {
+            good: 'edge1',
+            programs: ['count_writes', 'xdp_count'],
+            lost: 'edge-lost',
+            unknownKey: 'trixie1',
+            fingerprint: labNode('trixie1').hostKeySha256,
+          })),
+        );
+      } finally {
+        execFileSync('bash', [path.join(repoRoot, 'test', 'lab', 'lab.sh'), 'undeploy', 'edge1']);
+      }
+      await fleet.stop();
+    }
+  } catch (e) {
+    record('e2e harness', false, e instanceof Error ? (e.stack ?? e.message) : String(e));
+  } finally {
+    for (const s of servers) await s.stop().catch(() => undefined);
+    killAll();
+  }
+  const failed = results.filter((r) => !r.ok);
+  for (const f of failed) process.stdout.write(`FAILED: ${f.name}${f.error ? ` — ${f.error}` : ''}\n`);
+  process.stdout.write(`screenshots: ${shots}\n`);
+  process.stdout.write(`\n${results.length - failed.length} passed, ${failed.length} failed\n`);
+  return failed.length === 0 ? 0 : 1;
+}
+
+void main().then((code) => process.exit(code));

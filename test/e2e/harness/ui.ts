@@ -1,0 +1,157 @@
+import * as path from 'node:path';
+import type { Page } from 'playwright-core';
+import { openBrowser } from './browser';
+import type { CodeServer } from './codeServer';
+
+export interface Check {
+  readonly name: string;
+  readonly ok: boolean;
+  readonly ms: number;
+  readonly error?: string;
+  readonly screenshot?: string;
+}
+
+/** Steps a person would take, each saving a screenshot. A failing step is recorded and stops the run. */
+class Steps {
+  readonly checks: Check[] = [];
+  private failed = false;
+  constructor(
+    private readonly page: Page,
+    private readonly shots: string,
+  ) {}
+
+  async step(name: string, shot: string | undefined, fn: () => Promise<void>): Promise<void> {
+    if (this.failed) {
+      this.checks.push({ name, ok: false, ms: 0, error: 'skipped after an earlier failure' });
+      return;
+    }
+    const t0 = Date.now();
+    try {
+      await fn();
+      const file = shot ? path.join(this.shots, shot) : undefined;
+      if (file) await this.page.screenshot({ path: file });
+      this.checks.push({ name, ok: true, ms: Date.now() - t0, ...(file ? { screenshot: file } : {}) });
+      process.stdout.write(`  ✔ ${name}${file ? ` (${file})` : ''}\n`);
+    } catch (e) {
+      this.failed = true;
+      const file = path.join(this.shots, `FAILED-${shot ?? name.replace(/\W+/g, '-')}`.replace(/(\.png)?$/, '.png'));
+      await this.page.screenshot({ path: file }).catch(() => undefined);
+      const error = e instanceof Error ? e.message.split('\n').slice(0, 6).join('\n') : String(e);
+      this.checks.push({ name, ok: false, ms: Date.now() - t0, error, screenshot: file });
+      process.stdout.write(`  ✘ ${name}: ${error} (${file})\n`);
+    }
+  }
+}
+
+async function openWorkbench(page: Page, server: CodeServer, folder: string): Promise<void> {
+  await page.goto(`${server.url}/?folder=${encodeURIComponent(folder)}`);
+  await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
+  // the status bar appears once the window has restored
+  await page.locator('.statusbar').waitFor({ timeout: 60_000 });
+}
+
+async function openEbpfView(page: Page): Promise<void> {
+  const item = page.locator('.activitybar [aria-label^="eBPF"]').first();
+  await item.waitFor({ timeout: 60_000 });
+  await item.click();
+  // a container with one view shows the view without a pane header: wait for the side bar title
+  await page.locator('.sidebar .composite.title', { hasText: /ebpf/i }).first().waitFor({ timeout: 30_000 });
+}
+
+function row(page: Page, name: RegExp): ReturnType<Page['locator']> {
+  return page.getByRole('treeitem', { name }).first();
+}
+
+async function runFromPalette(page: Page, title: string): Promise<void> {
+  await page.locator('.monaco-workbench').click({ position: { x: 800, y: 300 } });
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input[type="text"]').first();
+  await input.waitFor({ timeout: 10_000 });
+  await input.fill(`>${title}`);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 10_000 });
+}
+
+/** A workbench with no nodes: the activity bar item and the welcome view. */
+export async function welcomeChecks(server: CodeServer, folder: string, shots: string, work: string): Promise<Check[]> {
+  const b = await openBrowser(work);
+  const s = new Steps(b.page, shots);
+  try {
+    await s.step('workbench opens with the eBPF activity bar item', '01-activity-bar.png', async () => {
+      await openWorkbench(b.page, server, folder);
+      await b.page.locator('.activitybar [aria-label^="eBPF"]').first().waitFor({ timeout: 60_000 });
+    });
+    await s.step('with no nodes the Nodes view shows the welcome with Add Node and Import buttons', '02-welcome.png', async () => {
+      await openEbpfView(b.page);
+      const welcome = b.page.locator('.welcome-view-content', { hasText: 'No edge nodes yet' });
+      await welcome.waitFor({ timeout: 30_000 });
+      await welcome.locator('a.monaco-button', { hasText: 'Add Node…' }).waitFor({ timeout: 5000 });
+      await welcome.locator('a.monaco-button', { hasText: 'Import from SSH Config' }).waitFor({ timeout: 5000 });
+    });
+    await s.step('Add Node… asks for the SSH destination', '03-add-node.png', async () => {
+      await b.page.locator('.welcome-view-content a.monaco-button', { hasText: 'Add Node…' }).click();
+      await b.page.locator('.quick-input-widget', { hasText: '[user@]host[:port]' }).waitFor({ timeout: 10_000 });
+      await b.page.keyboard.press('Escape');
+    });
+  } finally {
+    await b.close();
+  }
+  return s.checks;
+}
+
+/** A workbench with lab nodes: tree, palette, error row, host-key prompt. */
+export async function fleetChecks(
+  server: CodeServer,
+  folder: string,
+  shots: string,
+  work: string,
+  o: { good: string; programs: string[]; lost: string; unknownKey: string; fingerprint: string },
+): Promise<Check[]> {
+  const b = await openBrowser(work);
+  const page = b.page;
+  const s = new Steps(page, shots);
+  try {
+    await s.step('the Nodes view lists the configured nodes', undefined, async () => {
+      await openWorkbench(page, server, folder);
+      await openEbpfView(page);
+      for (const n of [o.good, o.lost, o.unknownKey]) await row(page, new RegExp(`^${n}\\b`)).waitFor({ timeout: 30_000 });
+    });
+    await s.step(`expanding ${o.good} connects and shows its programs by type`, '04-tree-programs.png', async () => {
+      await row(page, new RegExp(`^${o.good}\\b`)).click();
+      await page.mouse.move(900, 700); // no hover over the tree in the picture
+      await row(page, /^Programs\b/).waitFor({ timeout: 30_000 });
+      for (const p of o.programs) await row(page, new RegExp(`^${p}\\b`)).waitFor({ timeout: 30_000 });
+      await row(page, new RegExp(`^${o.good}\\b.*bpftool 7\\.1\\.0`)).waitFor({ timeout: 10_000 });
+    });
+    await s.step('a program’s hover shows its fields', '05-program-tooltip.png', async () => {
+      await row(page, new RegExp(`^${o.programs[0] ?? ''}\\b`)).hover();
+      await page.locator('.monaco-hover, .workbench-hover', { hasText: 'tag' }).first().waitFor({ timeout: 10_000 });
+    });
+    await s.step('the command palette finds eBPF commands (F1)', '06-palette.png', async () => {
+      await runFromPalette(page, 'eBPF: Refresh All Nodes');
+    });
+    await s.step('running "eBPF: Refresh All Nodes" from the palette keeps the tree', undefined, async () => {
+      await page.keyboard.press('Enter');
+      await row(page, new RegExp(`^${o.programs[0] ?? ''}\\b`)).waitFor({ timeout: 30_000 });
+    });
+    await s.step(`an unreachable node (${o.lost}) shows an error row, not a stack trace`, '07-error-row.png', async () => {
+      await row(page, new RegExp(`^${o.lost}\\b`)).click();
+      await page.mouse.move(900, 700);
+      await row(page, new RegExp(`^${o.lost}\\b.*unreachable`)).waitFor({ timeout: 30_000 });
+      await row(page, /cannot reach .*ECONNREFUSED/).waitFor({ timeout: 10_000 });
+    });
+    await s.step(`a node with an unknown host key (${o.unknownKey}) asks in a modal with its fingerprint`, '08-host-key-prompt.png', async () => {
+      await row(page, new RegExp(`^${o.unknownKey}\\b`)).click();
+      await page.mouse.move(900, 700);
+      const dialog = page.locator('.monaco-dialog-box', { hasText: 'is not known' });
+      await dialog.waitFor({ timeout: 30_000 });
+      await dialog.locator(`text=${o.fingerprint}`).waitFor({ timeout: 5000 });
+    });
+    await s.step('Trust Once connects it', '09-trusted-once.png', async () => {
+      await page.locator('.monaco-dialog-box a.monaco-button, .monaco-dialog-box button', { hasText: 'Trust Once' }).first().click();
+      await row(page, new RegExp(`^${o.unknownKey}\\b.*bpftool 7\\.5\\.0`)).waitFor({ timeout: 30_000 });
+    });
+  } finally {
+    await b.close();
+  }
+  return s.checks;
+}

@@ -1,0 +1,23 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import Mocha from 'mocha';
+
+/**
+ * Entry of the extension-host suite (the @vscode/test-electron contract: run() resolves when
+ * every test passed). Runs in the real extension host of code-server (test/e2e/harness) or of
+ * a desktop VS Code (npm run test:desktop). Ends with the plain line "N passed, N failed".
+ */
+export function run(): Promise<void> {
+  const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 120_000, reporter: 'spec' });
+  const only = process.env['EBPF_LENS_E2E_GREP'];
+  if (only) mocha.grep(only);
+  for (const f of fs.readdirSync(__dirname).sort()) if (f.endsWith('.test.js')) mocha.addFile(path.join(__dirname, f));
+  return new Promise((resolve, reject) => {
+    const runner = mocha.run((failures) => {
+      const s = runner.stats;
+      console.log(`${s?.passes ?? 0} passed, ${failures} failed`);
+      if (failures > 0) reject(new Error(`${failures} extension test(s) failed`));
+      else resolve();
+    });
+  });
+}
