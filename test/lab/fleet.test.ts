@@ -37,7 +37,10 @@ describe('list --all over a fleet of 20 nodes', () => {
     const failed = out.nodes.filter((n) => !n.ok).map((n) => n.node).sort();
     assert.deepEqual(failed, [...cut, ...killed].sort());
     for (const n of out.nodes.filter((x) => !x.ok)) {
-      assert.match(n.error?.kind ?? '', /^(ssh\.|tool\.timeout)/, `${n.node}: ${n.error?.kind} ${n.error?.message}`);
+      // a cut link: the connection times out; a killed node: the connection drops, or the
+      // command running at that moment is reported killed by the signal that ended it
+      const ok = /^ssh\./.test(n.error?.kind ?? '') || n.error?.kind === 'tool.timeout' || (n.error?.kind === 'tool.failed' && /killed by signal/.test(n.error.message));
+      assert.ok(ok, `${n.node}: ${n.error?.kind} ${n.error?.message}`);
     }
     for (const n of out.nodes.filter((x) => x.ok)) assert.ok(Array.isArray(n.programs), n.node);
   });

@@ -75,6 +75,10 @@ export async function startCodeServer(t: Toolchain, o: StartOptions): Promise<Co
     ...o.userSettings,
   };
   fs.writeFileSync(path.join(data, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
+  // the extension runs in the server's (remote) extension host: machine-scoped settings such as
+  // ebpfLens.knownHostsFiles are read from the remote (Machine) settings, not the user's
+  fs.mkdirSync(path.join(data, 'Machine'), { recursive: true });
+  fs.writeFileSync(path.join(data, 'Machine', 'settings.json'), JSON.stringify(o.userSettings, null, 2));
   for (const [rel, text] of Object.entries(o.xdgConfigFiles ?? {})) {
     const f = path.join(xdg, 'config', rel);
     fs.mkdirSync(path.dirname(f), { recursive: true, mode: 0o700 });
