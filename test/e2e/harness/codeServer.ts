@@ -19,6 +19,8 @@ export function toolchain(cache: string): Toolchain {
 
 export interface CodeServer {
   readonly url: string;
+  /** process group of the server and everything it started */
+  readonly pgid: number;
   readonly name: string;
   readonly log: string;
   stop(): Promise<void>;
@@ -140,7 +142,7 @@ export async function startCodeServer(t: Toolchain, o: StartOptions): Promise<Co
     if (child.exitCode !== null) break;
     try {
       const r = await fetch(`${url}/healthz`);
-      if (r.ok) return { url, name: o.name, log, stop };
+      if (r.ok) return { url, name: o.name, log, stop, pgid: child.pid ?? 0 };
     } catch {
       /* not yet */
     }

@@ -21,10 +21,12 @@ const cache = path.join(process.env['EBPF_LENS_CACHE'] ?? '/var/cache/ebpf-lens'
 const work = process.env['E2E_WORK'] ?? '/tmp/ebpf-lens-e2e';
 const shots = process.env['E2E_SHOTS'] ?? path.join(repoRoot, 'test-results', 'e2e');
 const basePort = Number(process.env['E2E_PORT'] ?? 8310);
-const only = (process.env['E2E_ONLY'] ?? 'vsix,suite,sentinel,ui').split(',');
+const only = (process.env['E2E_ONLY'] ?? 'vsix,crash,suite,sentinel,ui').split(',');
 
 const results: Check[] = [];
-function record(name: string, ok: boolean, error?: string): void {
+/** `detail` explains a failure; it is not shown for a pass */
+function record(name: string, ok: boolean, detail?: string): void {
+  const error = ok ? undefined : detail;
   results.push({ name, ok, ms: 0, ...(error ? { error } : {}) });
   process.stdout.write(`  ${ok ? '✔' : '✘'} ${name}${error ? `: ${error}` : ''}\n`);
 }
@@ -74,7 +76,7 @@ async function main(): Promise<number> {
     let vsix = '';
     if (only.includes('vsix') || only.includes('ui')) vsix = packageVsix();
 
-    if (only.includes('suite') || only.includes('sentinel')) {
+    if (only.includes('suite') || only.includes('sentinel') || only.includes('crash')) {
       const server = await startCodeServer(t, {
         name: 'suite',
         port: basePort,
@@ -90,6 +92,38 @@ async function main(): Promise<number> {
       });
       servers.push(server);
       const env = { LAB_DIR: lab().labDir, ...(process.env['EBPF_LENS_E2E_GREP'] ? { EBPF_LENS_E2E_GREP: process.env['EBPF_LENS_E2E_GREP'] } : {}) };
+      if (only.includes('crash')) {
+        process.stdout.write('a killed extension host (SIGKILL) and the stats it held:\n');
+        const sysctl = (): string => execFileSync('bash', [path.join(repoRoot, 'test', 'lab', 'lab.sh'), 'nodeexec', 'edge1', 'cat', '/proc/sys/kernel/bpf_stats_enabled'], { encoding: 'utf8' }).trim();
+        let killed = '';
+        const hold = await runSuite(server, {
+          extensionPath: repoRoot,
+          testsPath: path.join(repoRoot, 'out', 'test', 'e2e', 'crash', 'hold.js'),
+          folder,
+          env,
+          timeoutMs: 2 * 60_000,
+          work,
+          until: /HOLDING-STATS/,
+          whileOpen: async () => {
+            const hosts = execFileSync('ps', ['-eo', 'pid=,pgid=,args='], { encoding: 'utf8' })
+              .split('\n')
+              .map((l) => l.trim().split(/\s+/))
+              .filter(([, pg, ...args]) => Number(pg) === server.pgid && args.join(' ').includes('extensionHost'));
+            for (const [pid] of hosts) process.kill(Number(pid), 'SIGKILL');
+            killed = hosts.map(([pid]) => pid).join(',');
+          },
+        });
+        record(`the extension turned stats on, and its extension host was killed with SIGKILL (pid ${killed || 'none'})`, /HOLDING-STATS/.test(hold.output) && killed !== '' && sysctl() === '1', hold.output.split('\n').slice(-3).join(' '));
+        const verify = await runSuite(server, {
+          extensionPath: repoRoot,
+          testsPath: path.join(repoRoot, 'out', 'test', 'e2e', 'crash', 'verify.js'),
+          folder,
+          env,
+          timeoutMs: 2 * 60_000,
+          work,
+        });
+        record('the next connect (new extension host) restores kernel.bpf_stats_enabled', verify.code === 0 && sysctl() === '0', /STATS [^\n]*/.exec(verify.output)?.[0] ?? verify.output.slice(-500));
+      }
       if (only.includes('suite')) {
         process.stdout.write('extension-host suite (real VS Code, headless):\n');
         const r = await runSuite(server, {
@@ -117,7 +151,7 @@ async function main(): Promise<number> {
           timeoutMs: 3 * 60_000,
           work,
         });
-        record('sentinel: a suite that must fail is reported as failed', r.code !== 0 && r.code !== 'timeout' && /0 passed, 1 failed/.test(r.output), `exit ${String(r.code)}`);
+        record('sentinel: a suite that must fail is reported as failed', r.code !== 0 && r.code !== 'timeout' && /sentinel: 0 passed, 1 failed/.test(r.output), `exit ${String(r.code)}`);
       }
       await server.stop();
     }

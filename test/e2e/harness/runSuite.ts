@@ -15,7 +15,18 @@ export interface SuiteResult {
  */
 export async function runSuite(
   server: CodeServer,
-  o: { extensionPath: string; testsPath: string; folder: string; env: Record<string, string>; timeoutMs: number; work: string; screenshot?: string },
+  o: {
+    extensionPath: string;
+    testsPath: string;
+    folder: string;
+    env: Record<string, string>;
+    timeoutMs: number;
+    work: string;
+    screenshot?: string;
+    /** stop waiting once the output matches, run `whileOpen` (the page still open), then return */
+    until?: RegExp;
+    whileOpen?: () => Promise<void>;
+  },
 ): Promise<SuiteResult> {
   const host = new URL(server.url).host;
   const remote = (p: string): string => `vscode-remote://${host}${p}`;
@@ -42,7 +53,17 @@ export async function runSuite(
     });
     await b.page.exposeFunction('codeAutomationExit', (code: number) => done(code));
     await b.page.goto(url);
-    const code = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), o.timeoutMs))]);
+    const matched = new Promise<number>((resolve) => {
+      if (!o.until) return;
+      const timer = setInterval(() => {
+        if (o.until?.test(lines.join('\n'))) {
+          clearInterval(timer);
+          resolve(-1);
+        }
+      }, 100);
+    });
+    const code = await Promise.race([exited, matched, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), o.timeoutMs))]);
+    if (code === -1 && o.whileOpen) await o.whileOpen();
     if (o.screenshot) await b.page.screenshot({ path: o.screenshot }).catch(() => undefined);
     return { code, output: lines.join('\n') };
   } finally {

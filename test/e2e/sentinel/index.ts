@@ -13,7 +13,7 @@ export function run(): Promise<void> {
   );
   return new Promise((resolve, reject) => {
     const runner = mocha.run((failures) => {
-      console.log(`${runner.stats?.passes ?? 0} passed, ${failures} failed`);
+      console.log(`sentinel: ${runner.stats?.passes ?? 0} passed, ${failures} failed (it must fail)`);
       if (failures > 0) reject(new Error('sentinel failed as it must'));
       else resolve();
     });
