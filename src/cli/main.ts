@@ -9,7 +9,11 @@ import { listNode, listingJson } from '../core/listing';
 import { nodesFromSshConfig } from '../core/sshConfig';
 import type { ConnectContext } from '../ssh/nodeClient';
 import { NodeClient } from '../ssh/nodeClient';
+import { TraceRun } from '../ssh/trace';
 import { TrustStore } from '../ssh/trustStore';
+import type { TraceRecord } from '../core/trace/output';
+import { mapText } from '../core/trace/format';
+import { installedGuardFile } from '../core/trace/guard';
 import { Exit, errorKind, exitCodeFor } from './exitCodes';
 import { formatListing, nodeHeader } from './format';
 import { askHidden } from './prompt';
@@ -18,6 +22,8 @@ const USAGE = `ebpf-lens — eBPF programs, maps and links on your edge nodes, o
 
 Usage:
   ebpf-lens list (--node NAME[,NAME...] | --all) [options]
+  ebpf-lens trace --node NAME FILE.bt|- [--duration S] [--json] [options]
+  ebpf-lens guard-script      the root-owned trace guard to install on nodes (see SECURITY.md)
 
 Nodes come from --config FILE (JSON: {"ebpfLens.nodes": [...]}, the extension's setting) or,
 without it, from the Host entries of ~/.ssh/config.
@@ -33,7 +39,13 @@ Options:
   --json                machine-readable output
   -h, --help
 
-Exit codes: 0 ok, 2 usage, 3 connection/authentication/host key, 4 tool error on the node,
+trace runs bpftrace on the node under eBPF Lens's guard: output streams back, Ctrl-C stops it
+(END probes run, maps print), and nothing is left on the node however the run ends.
+  --duration S          end the trace after S seconds (default: until Ctrl-C, at most 1 hour)
+  --json                one JSON record per line, then a summary object
+
+Exit codes: 0 ok, 2 usage, 3 connection/authentication/host key, 4 tool error on the node
+(for trace: the script was refused, a probe type is not available, bpftrace failed),
 5 some of several nodes failed (each reported; the others listed).`;
 
 export interface CliIO {
@@ -60,6 +72,102 @@ function loadInventory(configFile: string | undefined): { nodes: NodeConfig[]; k
   }
   const r = nodesFromSshConfig();
   return { nodes: r.value, warnings: r.errors.map((e) => `~/.ssh/config: ${e.message}`) };
+}
+
+function connectContext(values: { 'known-hosts'?: string[] | undefined; 'accept-new'?: boolean | undefined }, inv: { knownHostsFiles?: string[] }, timeoutS: number, io: CliIO): ConnectContext {
+  const trust = new TrustStore(values['known-hosts'] ?? inv.knownHostsFiles ?? TrustStore.defaultUserFiles(), TrustStore.defaultStoreFile(io.env));
+  return {
+    trust,
+    agent: io.env['SSH_AUTH_SOCK'] || undefined,
+    connectTimeoutMs: timeoutS * 1000,
+    commandTimeoutMs: timeoutS * 1000,
+    onUnknownHostKey: async (p) => (values['accept-new'] && p.otherTypes.length === 0 && !p.certAuthorityOnly ? 'always' : 'reject'),
+    askPassphrase: ({ file, attempt }) => askHidden(`${attempt > 1 ? 'Wrong passphrase. ' : ''}Passphrase for ${file}: `),
+    askPassword: ({ user, host, port }) => askHidden(`${user}@${host}:${port}'s password: `),
+  };
+}
+
+async function cmdTrace(args: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      node: { type: 'string' },
+      config: { type: 'string' },
+      'known-hosts': { type: 'string', multiple: true },
+      'accept-new': { type: 'boolean', default: false },
+      timeout: { type: 'string', default: '20' },
+      duration: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+    allowPositionals: true,
+  });
+  if (values.help) {
+    io.out(USAGE);
+    return Exit.ok;
+  }
+  if (!values.node) throw new UsageError('give --node NAME');
+  if (positionals.length !== 1) throw new UsageError('give one script file (or - for standard input)');
+  const file = positionals[0] ?? '';
+  let script: string;
+  try {
+    script = file === '-' ? fs.readFileSync(0, 'utf8') : fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`cannot read ${file}: ${errorMessage(e)}`);
+  }
+  const timeoutS = Number(values.timeout);
+  if (!Number.isFinite(timeoutS) || timeoutS <= 0) throw new UsageError('--timeout must be a positive number of seconds');
+  let maxSec = 3600;
+  if (values.duration !== undefined) {
+    maxSec = Number(values.duration);
+    if (!Number.isInteger(maxSec) || maxSec < 1) throw new UsageError('--duration must be a whole number of seconds, at least 1');
+  }
+  const inv = loadInventory(values.config);
+  for (const w of inv.warnings) io.err(`warning: ${w}`);
+  const node = inv.nodes.find((n) => n.name === values.node);
+  if (!node) throw new UsageError(`unknown node ${JSON.stringify(values.node)} (known: ${inv.nodes.map((n) => n.name).join(', ') || 'none'})`);
+  const ctx = connectContext(values, inv, timeoutS, io);
+  const cancel = new CancellationSource();
+  let trace: TraceRun | undefined;
+  let interrupts = 0;
+  const onSigint = (): void => {
+    interrupts++;
+    if (trace) {
+      if (interrupts === 1) io.err('stopping… (Ctrl-C again to leave now: the node stops the trace by itself)');
+      else process.exit(Exit.cancelled);
+      trace.stop('interrupt');
+    } else cancel.cancel();
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+  const client = await NodeClient.open(node, inv.nodes, ctx, cancel.token);
+  try {
+    trace = await TraceRun.start(client, { script, maxSec, token: cancel.token });
+    trace.on('record', (r: TraceRecord) => {
+      if (values.json) io.out(JSON.stringify(r));
+      else if (r.type === 'printf' || r.type === 'time' || r.type === 'text') process.stdout.write(r.text);
+      else if (r.type === 'value') io.out(JSON.stringify(r.value));
+      // maps print when bpftrace prints them (print(), and once at the end of the run)
+      else if (r.type === 'map') io.out(mapText(r.map).trimEnd());
+      else if (r.type === 'attached') io.err(`Attached ${r.probes} probe${r.probes === 1 ? '' : 's'} on ${node.name}`);
+    });
+    const o = await trace.finished;
+    if (values.json) io.out(JSON.stringify({ type: 'summary', node: node.name, ...o, results: { ...o.results, lines: undefined } }));
+    else {
+      const drops = o.results.droppedByRate + o.results.droppedOldest;
+      if (drops > 0 || o.results.lostByBpftrace > 0) io.err(`dropped ${drops} event(s) over the output limits; bpftrace lost ${o.results.lostByBpftrace}`);
+      for (const d of o.diagnostics) io.err(`${d.severity}${d.line !== undefined ? ` line ${d.line}${d.col !== undefined ? `:${d.col}` : ''}` : ''}: ${d.message}`);
+      if (o.error && o.error.kind !== 'tool.script') io.err(`ebpf-lens: ${o.error.message}`);
+      if (o.leftover) io.err(`ebpf-lens: WARNING: ${o.leftover.message}`);
+    }
+    if (!o.error) return Exit.ok;
+    return o.error.kind.startsWith('ssh.') ? Exit.connection : Exit.nodeTool;
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+    process.removeListener('SIGTERM', onSigint);
+    client.close();
+  }
 }
 
 async function cmdList(args: string[], io: CliIO): Promise<number> {
@@ -106,19 +214,10 @@ async function cmdList(args: string[], io: CliIO): Promise<number> {
   }
   if (targets.length === 0) throw new UsageError('no nodes to list: the inventory is empty');
 
-  const trust = new TrustStore(values['known-hosts'] ?? inv.knownHostsFiles ?? TrustStore.defaultUserFiles(), TrustStore.defaultStoreFile(io.env));
   const cancel = new CancellationSource();
   const onSigint = (): void => cancel.cancel();
   process.once('SIGINT', onSigint);
-  const ctx: ConnectContext = {
-    trust,
-    agent: io.env['SSH_AUTH_SOCK'] || undefined,
-    connectTimeoutMs: timeoutS * 1000,
-    commandTimeoutMs: timeoutS * 1000,
-    onUnknownHostKey: async (p) => (values['accept-new'] && p.otherTypes.length === 0 && !p.certAuthorityOnly ? 'always' : 'reject'),
-    askPassphrase: ({ file, attempt }) => askHidden(`${attempt > 1 ? 'Wrong passphrase. ' : ''}Passphrase for ${file}: `),
-    askPassword: ({ user, host, port }) => askHidden(`${user}@${host}:${port}'s password: `),
-  };
+  const ctx = connectContext(values, inv, timeoutS, io);
 
   interface Result {
     node: NodeConfig;
@@ -192,6 +291,12 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     switch (command) {
       case 'list':
         return await cmdList(rest, io);
+      case 'trace':
+        return await cmdTrace(rest, io);
+      case 'guard-script':
+        // the root-owned guard a team may install on its nodes (SECURITY.md)
+        process.stdout.write(installedGuardFile());
+        return Exit.ok;
       case undefined:
       case '-h':
       case '--help':

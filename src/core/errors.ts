@@ -39,7 +39,13 @@ export type ToolErrorReason =
   /** the tool's output could not be read (truncated, malformed, empty) */
   | 'badOutput'
   /** the command did not finish within its time budget */
-  | 'timeout';
+  | 'timeout'
+  /** bpftrace refused the script (syntax, semantics): the diagnostics say where */
+  | 'script'
+  /** the script uses a probe type this node's kernel cannot attach */
+  | 'probeUnavailable'
+  /** a trace could not be stopped on the node (a root bpftrace a sudo user cannot SIGKILL) */
+  | 'leftover';
 
 /** A failure on the node side: the connection worked, the tool did not. */
 export class ToolError extends Error {

@@ -19,6 +19,8 @@ export interface NodeInfo {
   readonly sudo: { readonly present: boolean; readonly bpftool: boolean; readonly bpftrace: boolean };
   /** coreutils `timeout` exists (used to bound commands on the node side too) */
   readonly timeout: boolean;
+  /** the root-owned guard is installed and this (non-root) user may run it with sudo -n */
+  readonly rootGuard?: string;
 }
 
 export interface ToolInfo {
@@ -48,6 +50,8 @@ const PROBE_SCRIPT = [
   'if [ -n "$su" ] && [ "$(id -u)" != 0 ]; then',
   '  if [ -n "$bt" ] && "$su" -n -l "$bt" >/dev/null 2>&1; then echo sudoBpftool=1; fi',
   '  if [ -n "$tr" ] && "$su" -n -l "$tr" >/dev/null 2>&1; then echo sudoBpftrace=1; fi',
+  '  g=/usr/local/lib/ebpf-lens/guard',
+  '  if [ -x "$g" ] && [ "$(stat -c %u "$g" 2>/dev/null)" = 0 ] && "$su" -n -l "$g" >/dev/null 2>&1; then echo "rootGuard=$g"; fi',
   'fi',
   'exit 0',
 ].join('\n');
@@ -80,6 +84,7 @@ export function parseProbe(text: string): NodeInfo | string {
     ...(bpftrace ? { bpftrace } : {}),
     sudo: { present: !!kv.get('sudo'), bpftool: kv.get('sudoBpftool') === '1', bpftrace: kv.get('sudoBpftrace') === '1' },
     timeout: kv.get('timeout') === '1',
+    ...(kv.get('rootGuard') ? { rootGuard: kv.get('rootGuard') ?? '' } : {}),
   };
 }
 

@@ -3,11 +3,14 @@ import { registerCommands } from './commands';
 import { Config } from './config';
 import type { NodesApi } from './nodes';
 import { registerNodes } from './nodes';
+import type { TracingApi } from './tracing';
+import { registerTracing } from './tracing';
 
 /** What the extension exports (tests and other extensions use it). */
 export interface EbpfLensApi {
   readonly log: vscode.LogOutputChannel;
   readonly nodes: NodesApi;
+  readonly tracing: TracingApi;
 }
 
 /**
@@ -20,8 +23,9 @@ export function activate(context: vscode.ExtensionContext): EbpfLensApi {
   try {
     const config = new Config();
     const nodes = registerNodes(context, log, config);
-    registerCommands(context, log, { ...nodes.commands, 'ebpfLens.showLog': () => log.show(true) });
-    return { log, nodes: nodes.api };
+    const tracing = registerTracing(context, log, nodes.api);
+    registerCommands(context, log, { ...nodes.commands, ...tracing.commands, 'ebpfLens.showLog': () => log.show(true) });
+    return { log, nodes: nodes.api, tracing: tracing.api };
   } catch (e) {
     log.error(`activation failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     void vscode.window.showErrorMessage(`eBPF Lens failed to start: ${e instanceof Error ? e.message : String(e)}`, 'Show Log').then((p) => p && log.show());

@@ -273,6 +273,14 @@ start_trixie() { # NODE ADDR PORT CLIENTALIVE FORWARDING
   [ -f "$d/ssh_host_ed25519_key" ] || ssh-keygen -q -t ed25519 -N '' -C "$n-hostkey" -f "$d/ssh_host_ed25519_key"
   write_sshd_config "$n" "$2" "$3" "$4" "$5" /etc/ssh/lab /run/sshd-lab.pid /etc/ssh/lab/authorized_keys > "$d/sshd_config"
   sudoers_text /usr/sbin/bpftool /usr/bin/bpftrace > "$d/sudoers"
+  # this node also has eBPF Lens's root-owned trace guard, allowed for the sudo user (SECURITY.md)
+  rm -f "$d/guard"
+  if [ -f "$HERE/../../dist/cli.js" ]; then
+    node "$HERE/../../dist/cli.js" guard-script > "$d/guard"
+    printf '%s ALL=(root) NOPASSWD: /usr/local/lib/ebpf-lens/guard\n' "$SUDO_USER_NAME" >> "$d/sudoers"
+  else
+    log "dist/cli.js not built: $n gets no root-owned guard"
+  fi
   ip netns exec "elab-$n" /bin/bash -ec '
     C=$1 R=$2 D=$3 LAB=$4 U1=$5 U2=$6 MARK=$7
     mount -t overlay overlay -o "lowerdir=$C,upperdir=$D/upper,workdir=$D/work" "$R"
@@ -296,6 +304,7 @@ start_trixie() { # NODE ADDR PORT CLIENTALIVE FORWARDING
     chroot "$R" usermod -p "*" "$U2"
     echo "$U1:$(cat "$LAB/secrets/edgeuser.password")" | chroot "$R" chpasswd
     install -m 0440 "$D/sudoers" "$R/etc/sudoers.d/ebpf-lens-lab"
+    if [ -s "$D/guard" ]; then mkdir -p "$R/usr/local/lib/ebpf-lens"; install -m 0755 -o root -g root "$D/guard" "$R/usr/local/lib/ebpf-lens/guard"; fi
     chroot "$R" /usr/sbin/sshd -t -f /etc/ssh/lab/sshd_config
     exec chroot "$R" /usr/sbin/sshd -f /etc/ssh/lab/sshd_config -E /run/sshd-lab.log
   ' trixie-node "$TRIXIE_CACHE" "$R" "$d" "$LAB" "$SUDO_USER_NAME" "$NOSUDO_USER_NAME" "$USER_MARK" </dev/null \

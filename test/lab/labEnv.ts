@@ -156,3 +156,28 @@ export async function waitFor<T>(fn: () => T | Promise<T>, timeoutMs: number, wh
     await sleep(everyMs);
   }
 }
+
+/** The node's own view: is that pid still a bpftrace? Which programs are loaded? Which temp files? */
+export function alive(node: string, pid: number | undefined): boolean {
+  if (!pid) return false;
+  try {
+    // a zombie waiting for init to reap it is not running
+    const st = onNode(node, ['sh', '-c', `echo "$(cat /proc/${pid}/comm) $(sed 's/.*) //' /proc/${pid}/stat | cut -d' ' -f1)"`]).trim();
+    return /^bpftrace [^Z]/.test(st);
+  } catch {
+    return false;
+  }
+}
+export const progIds = (node: string): Set<number> => new Set((bpftoolOn(node, 'prog', 'show') as { id: number }[]).map((p) => p.id));
+export function tempFiles(node: string): string[] {
+  const out = onNode(node, ['sh', '-c', 'ls -1 /tmp | grep "^ebpf-lens-" || true']).trim();
+  return out ? out.split('\n') : [];
+}
+
+/** Everything a trace may leave on a node is gone (within the 15 s the issue allows). */
+export async function nothingLeft(node: string, pid: number | undefined, before: Set<number>, within = 15_000): Promise<void> {
+  await waitFor(() => !alive(node, pid), within, `bpftrace ${pid} on ${node} to end`);
+  await waitFor(() => [...progIds(node)].filter((id) => !before.has(id)).length === 0, 5000, 'the trace programs to be unloaded');
+  await waitFor(() => tempFiles(node).length === 0, within, `no script file in ${node}'s temp dir (left: ${tempFiles(node).join(', ')})`);
+}
+

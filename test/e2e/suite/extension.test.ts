@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TreeRow } from '../../../src/core/tree';
 import type { EbpfLensApi } from '../../../src/extension/extension';
-import { cli, labSh, nodeConfig, sleep, tempXdg, waitFor, writeConfig } from '../../lab/labEnv';
+import { alive, cli, labSh, nodeConfig, nothingLeft, progIds, sleep, tempXdg, waitFor, writeConfig } from '../../lab/labEnv';
+import type { TraceInfo } from '../../../src/extension/tracing';
 import { repoRoot } from '../../unit/paths';
 
 const EXT_ID = 'ebpf-lens.ebpf-lens';
@@ -148,5 +149,28 @@ describe('eBPF Lens in the real extension host', () => {
     assert.equal(sysctl(), '1', 'edge2 still holds them');
     await vscode.commands.executeCommand('ebpfLens.disconnect', 'edge2');
     assert.equal(sysctl(), '0');
+  });
+
+  it('runTrace / getTrace / stopTrace: a command with arguments starts a guarded trace, results arrive, stop leaves nothing', async () => {
+    const before = progIds('edge1');
+    const started = await vscode.commands.executeCommand<{ id: string }>('ebpfLens.runTrace', {
+      node: 'edge1',
+      script: 'BEGIN { printf("hello from the extension\\n"); }\ntracepoint:syscalls:sys_enter_nanosleep { @sleeps = count(); }\nEND { printf("end ran\\n"); }',
+    });
+    assert.match(started?.id ?? '', /^[0-9a-f]{12}$/);
+    const get = async (): Promise<TraceInfo | undefined> => vscode.commands.executeCommand<TraceInfo>('ebpfLens.getTrace', started?.id);
+    await waitFor(async () => (await get())?.results.lines.some((l) => l.text === 'hello from the extension\n'), 20_000, 'the printf line');
+    const running = await get();
+    assert.equal(running?.state, 'running');
+    assert.ok(alive('edge1', running?.bpftracePid));
+    assert.ok(api.tracing.list().some((t) => t.id === started?.id));
+    await sleep(300);
+    const done = await vscode.commands.executeCommand<TraceInfo>('ebpfLens.stopTrace', started?.id);
+    assert.equal(done?.state, 'done');
+    assert.equal(done?.outcome?.reason, 'stop');
+    assert.equal(done?.outcome?.verified, true);
+    assert.ok(done?.results.lines.some((l) => l.text === 'end ran\n'), 'END ran');
+    assert.ok(done?.results.maps.some((m) => m.name === '@sleeps'));
+    await nothingLeft('edge1', running?.bpftracePid, before, 5000);
   });
 });

@@ -1,0 +1,137 @@
+import type { ScriptDiagnostic } from './diagnostics';
+import type { MapSnapshot, TraceRecord, Value } from './output';
+
+/** Bounds on what a trace keeps: the rest is dropped, oldest first, and counted. */
+export interface TraceLimits {
+  /** printf/time/value/text records accepted per second (more are dropped and counted) */
+  readonly maxEventsPerSec: number;
+  /** lines of printf output kept */
+  readonly maxLines: number;
+  /** bytes of printf output kept */
+  readonly maxBytes: number;
+}
+
+export const DEFAULT_LIMITS: TraceLimits = { maxEventsPerSec: 200_000, maxLines: 20_000, maxBytes: 8 << 20 };
+
+export interface OutputLine {
+  /** ms since the trace started */
+  readonly t: number;
+  readonly text: string;
+}
+
+export interface ResultsSnapshot {
+  readonly attachedProbes: number | undefined;
+  readonly lines: readonly OutputLine[];
+  readonly maps: readonly MapSnapshot[];
+  readonly values: readonly Value[];
+  readonly events: number;
+  /** dropped by eBPF Lens: over the rate limit, or pushed out of the kept lines/bytes */
+  readonly droppedByRate: number;
+  readonly droppedOldest: number;
+  /** lost by bpftrace itself (lost_events records: its buffers overflowed) */
+  readonly lostByBpftrace: number;
+  readonly helperErrors: number;
+  readonly diagnostics: readonly ScriptDiagnostic[];
+}
+
+/** The bounded results of one trace, updated record by record. */
+export class TraceResults {
+  private lines: OutputLine[] = [];
+  private head = 0;
+  private bytes = 0;
+  private readonly maps = new Map<string, MapSnapshot>();
+  private readonly values: Value[] = [];
+  attachedProbes: number | undefined;
+  events = 0;
+  droppedByRate = 0;
+  droppedOldest = 0;
+  lostByBpftrace = 0;
+  helperErrors = 0;
+  readonly diagnostics: ScriptDiagnostic[] = [];
+  private second = -1;
+  private inSecond = 0;
+
+  constructor(readonly limits: TraceLimits = DEFAULT_LIMITS) {}
+
+  /** Add one record at time t (ms since start). Answers false when it was dropped. */
+  add(r: TraceRecord, t: number): boolean {
+    switch (r.type) {
+      case 'attached':
+        this.attachedProbes = r.probes;
+        return true;
+      case 'map':
+        this.maps.set(r.map.name, r.map);
+        return true;
+      case 'lost':
+        this.lostByBpftrace += r.count;
+        return true;
+      case 'helperError':
+        this.helperErrors++;
+        if (this.diagnostics.length < 100) this.diagnostics.push({ severity: 'warning', message: `${r.helper}: ${r.message}`, ...(r.line !== undefined ? { line: r.line } : {}) });
+        return true;
+      case 'diagnostic':
+        if (this.diagnostics.length < 100) {
+          this.diagnostics.push({ severity: r.severity, message: r.message, ...(r.line !== undefined ? { line: r.line } : {}), ...(r.col !== undefined ? { col: r.col } : {}) });
+        }
+        return true;
+      case 'unknown':
+        return true;
+      default:
+        break;
+    }
+    // printf, time, text, value: events, rate-limited and bounded
+    this.events++;
+    const s = Math.floor(t / 1000);
+    if (s !== this.second) {
+      this.second = s;
+      this.inSecond = 0;
+    }
+    if (++this.inSecond > this.limits.maxEventsPerSec) {
+      this.droppedByRate++;
+      return false;
+    }
+    if (r.type === 'value') {
+      this.values.push(r.value);
+      if (this.values.length > 1000) this.values.shift();
+      return true;
+    }
+    const text = r.text;
+    this.lines.push({ t, text });
+    this.bytes += text.length;
+    while (this.lines.length - this.head > this.limits.maxLines || (this.bytes > this.limits.maxBytes && this.lines.length - this.head > 1)) {
+      const old = this.lines[this.head++];
+      this.bytes -= old?.text.length ?? 0;
+      this.droppedOldest++;
+    }
+    // compact the array now and then (amortised O(1))
+    if (this.head > 4096 && this.head * 2 > this.lines.length) {
+      this.lines = this.lines.slice(this.head);
+      this.head = 0;
+    }
+    return true;
+  }
+
+  map(name: string): MapSnapshot | undefined {
+    return this.maps.get(name);
+  }
+
+  snapshot(): ResultsSnapshot {
+    return {
+      attachedProbes: this.attachedProbes,
+      lines: this.lines.slice(this.head),
+      maps: [...this.maps.values()],
+      values: [...this.values],
+      events: this.events,
+      droppedByRate: this.droppedByRate,
+      droppedOldest: this.droppedOldest,
+      lostByBpftrace: this.lostByBpftrace,
+      helperErrors: this.helperErrors,
+      diagnostics: [...this.diagnostics],
+    };
+  }
+
+  /** Memory held (bytes of kept output), for the bounds check. */
+  get keptBytes(): number {
+    return this.bytes;
+  }
+}

@@ -1,0 +1,290 @@
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { ClientChannel } from 'ssh2';
+import type { CancellationTokenLike } from '../core/cancel';
+import type { CommandOutput, RemoteCommand } from '../core/command';
+import { CancelledError, ToolError, errorMessage } from '../core/errors';
+import { shJoin } from '../core/quote';
+import type { ScriptDiagnostic } from '../core/trace/diagnostics';
+import { parseStderr } from '../core/trace/diagnostics';
+import { guardArgv, parseGuardLine, writeScript } from '../core/trace/guard';
+import type { TraceRecord } from '../core/trace/output';
+import { OutputParser } from '../core/trace/output';
+import type { ResultsSnapshot, TraceLimits } from '../core/trace/results';
+import { DEFAULT_LIMITS, TraceResults } from '../core/trace/results';
+import type { NodeClient } from './nodeClient';
+
+export interface TraceOptions {
+  readonly script: string;
+  /** the trace ends by itself after this (bpftrace under `timeout -s INT`) */
+  readonly maxSec?: number;
+  readonly heartbeatMs?: number;
+  /** the node stops the trace when no heartbeat came for this long */
+  readonly heartbeatTimeoutSec?: number;
+  /** SIGINT → (grace) → SIGTERM → (grace) → SIGKILL */
+  readonly graceSec?: number;
+  readonly limits?: TraceLimits;
+  readonly token?: CancellationTokenLike;
+  readonly bpftraceArgs?: readonly string[];
+}
+
+export type TraceState = 'starting' | 'running' | 'stopping' | 'done' | 'failed';
+
+export interface TraceOutcome {
+  readonly state: 'done' | 'failed';
+  /** bpftrace's exit status (124: ended by its time limit) */
+  readonly exitCode: number | null;
+  /** why it ended: exited, stop, eof, heartbeat, time limit, connection lost */
+  readonly reason: string;
+  readonly error?: { readonly kind: string; readonly message: string };
+  /** a bpftrace that outlived the guard's escalation (a sudo user cannot SIGKILL root) */
+  readonly leftover?: { readonly pid: number; readonly message: string };
+  /** checked on the node after the end that no bpftrace of this trace is left */
+  readonly verified: boolean;
+  readonly diagnostics: readonly ScriptDiagnostic[];
+  readonly results: ResultsSnapshot;
+  readonly stderrTail: string;
+  readonly startedAt: number;
+  readonly endedAt: number;
+}
+
+/** `[ -d /proc/PID ] && cat /proc/PID/comm`: is that pid still a bpftrace? (no root needed) */
+function stillRunning(pid: number): RemoteCommand<boolean> {
+  return {
+    title: 'check the trace ended',
+    // comm only: reading stat of a process that is tearing down its memory can block
+    argv: ['sh', '-c', 'cat "/proc/$1/comm" 2>/dev/null || true', 'ebpf-lens-check', String(pid)],
+    root: false,
+    timeoutMs: 10_000,
+    interpret: (out: CommandOutput) => out.stdout.trim() === 'bpftrace',
+  };
+}
+
+/**
+ * One bpftrace run on a node under the guard: streams records, keeps bounded results, stops
+ * cleanly, and checks on the node that nothing is left.
+ */
+export class TraceRun extends EventEmitter {
+  readonly id = randomBytes(6).toString('hex');
+  state: TraceState = 'starting';
+  readonly startedAt = Date.now();
+  guardPid: number | undefined;
+  bpftracePid: number | undefined;
+  readonly results: TraceResults;
+  readonly finished: Promise<TraceOutcome>;
+  /** resolves when bpftrace reported its probes attached (or the trace ended first) */
+  readonly attached: Promise<number | undefined>;
+  private resolveFinished!: (o: TraceOutcome) => void;
+  private resolveAttached!: (n: number | undefined) => void;
+  private channel: ClientChannel | undefined;
+  private readonly parser = new OutputParser();
+  private stderr = '';
+  private stderrLine = '';
+  private guardExit: { rc: number; reason: string } | undefined;
+  private cannotKill: number | undefined;
+  private stopReason: string | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private forceClose: NodeJS.Timeout | undefined;
+  private scriptPath = '';
+
+  private constructor(
+    readonly client: NodeClient,
+    readonly options: TraceOptions,
+  ) {
+    super();
+    this.results = new TraceResults(options.limits ?? DEFAULT_LIMITS);
+    this.finished = new Promise((r) => (this.resolveFinished = r));
+    this.attached = new Promise((r) => (this.resolveAttached = r));
+  }
+
+  get node(): string {
+    return this.client.node.name;
+  }
+
+  get graceSec(): number {
+    return this.options.graceSec ?? 3;
+  }
+
+  static async start(client: NodeClient, o: TraceOptions): Promise<TraceRun> {
+    const info = client.info;
+    if (!info.bpftrace) throw new ToolError('missing', `bpftrace is not installed on ${client.node.name}`);
+    let mode: 'root' | 'sudo';
+    // a root-owned guard installed for this user: it can SIGKILL what it started
+    const rootGuard = info.uid !== 0 && client.node.sudo !== 'never' ? info.rootGuard : undefined;
+    if (info.uid === 0 || rootGuard) mode = 'root';
+    else if (client.node.sudo !== 'never' && (info.sudo.bpftrace || client.node.sudo === 'always')) mode = 'sudo';
+    else {
+      throw new ToolError(
+        'needsRoot',
+        `tracing needs root or sudo on ${client.node.name}: ${info.user} may not run ${info.bpftrace.path} with "sudo -n". ` +
+          `Log in as root, or allow it: ${info.user} ALL=(root) NOPASSWD: ${info.bpftrace.path}`,
+      );
+    }
+    const t = new TraceRun(client, o);
+    t.scriptPath = await client.run(writeScript(o.script), o.token);
+    if (o.token?.isCancellationRequested) throw new CancelledError();
+    const argv = guardArgv({
+        scriptPath: t.scriptPath,
+        maxSec: Math.max(1, Math.ceil(o.maxSec ?? 600)),
+        heartbeatTimeoutSec: Math.max(2, Math.ceil(o.heartbeatTimeoutSec ?? 10)),
+        graceSec: Math.max(1, Math.ceil(t.graceSec)),
+        mode,
+        bpftrace: info.bpftrace.path,
+        bpftraceArgs: ['-f', 'json', '-B', 'none', ...(o.bpftraceArgs ?? [])],
+      });
+    // sh -c GUARD ebpf-lens-guard ARGS… — or, installed: sudo -n -- /usr/local/lib/ebpf-lens/guard ARGS…
+    const line = shJoin(rootGuard ? ['sudo', '-n', '--', rootGuard, ...argv.slice(4)] : argv);
+    t.channel = await client.connection.exec(line, o.token);
+    t.wire(t.channel);
+    t.state = 'running';
+    t.emit('state', t.state);
+    o.token?.onCancellationRequested(() => t.stop('cancel'));
+    return t;
+  }
+
+  private wire(ch: ClientChannel): void {
+    ch.setEncoding('utf8');
+    ch.stderr.setEncoding('utf8');
+    ch.on('data', (d: string) => this.onRecords(this.parser.push(d)));
+    ch.stderr.on('data', (d: string) => this.onStderr(d));
+    // finish once the channel closed AND both of its streams have delivered everything
+    let open = 3;
+    const done = (): void => {
+      if (--open === 0) void this.finish();
+    };
+    ch.once('end', done);
+    ch.stderr.once('end', done);
+    ch.once('close', () => {
+      done();
+      // a stream that never ends (a torn-down connection) must not hold the result back
+      setTimeout(() => {
+        if (open > 0) {
+          open = 1;
+          done();
+        }
+      }, 500).unref?.();
+    });
+    ch.on('error', () => undefined);
+    const every = this.options.heartbeatMs ?? 2000;
+    this.heartbeat = setInterval(() => {
+      // never write after stop(): a write after end() would tear the channel down and lose
+      // what the guard still has to say
+      if (this.state !== 'running' || !ch.writable) return;
+      ch.write('hb\n');
+    }, every);
+    // the stream must not keep a CLI process alive on its own
+    this.heartbeat.unref?.();
+  }
+
+  private onRecords(records: TraceRecord[]): void {
+    const t = Date.now() - this.startedAt;
+    for (const r of records) {
+      this.results.add(r, t);
+      if (r.type === 'attached') this.resolveAttached(r.probes);
+      this.emit('record', r);
+    }
+  }
+
+  private onStderr(d: string): void {
+    const text = this.stderrLine + d;
+    const lines = text.split('\n');
+    this.stderrLine = lines.pop() ?? '';
+    for (const l of lines) {
+      const g = parseGuardLine(l);
+      if (g) {
+        if (g.kind === 'started') {
+          this.guardPid = Number(g.fields['guard']) || undefined;
+          this.bpftracePid = Number(g.fields['bpftrace']) || undefined;
+        } else if (g.kind === 'cannot-kill') this.cannotKill = Number(g.fields['pid']) || undefined;
+        else if (g.kind === 'exit') this.guardExit = { rc: Number(g.fields['rc']), reason: g.fields['reason'] ?? '' };
+        this.emit('guard', g);
+        continue;
+      }
+      if (this.stderr.length < 64 * 1024) this.stderr += `${l}\n`;
+      this.emit('stderr', l);
+    }
+  }
+
+  /** Ask the node to stop the trace (SIGINT: END probes run and maps print). */
+  stop(reason = 'stop'): void {
+    if (this.state !== 'running' && this.state !== 'starting') return;
+    this.stopReason = reason;
+    this.state = 'stopping';
+    this.emit('state', this.state);
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    const ch = this.channel;
+    if (!ch) return;
+    try {
+      ch.write('stop\n');
+      ch.end();
+    } catch {
+      /* closing already */
+    }
+    // the guard needs at most 2 × grace (+ kill); after that, close the channel ourselves
+    this.forceClose = setTimeout(() => ch.close(), (this.graceSec * 2 + 10) * 1000);
+    this.forceClose.unref?.();
+  }
+
+  private finishing = false;
+
+  private async finish(): Promise<void> {
+    if (this.finishing) return;
+    this.finishing = true;
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    if (this.forceClose) clearTimeout(this.forceClose);
+    this.onRecords(this.parser.end());
+    if (this.stderrLine) this.onStderr('\n');
+    this.resolveAttached(this.results.attachedProbes);
+    const report = parseStderr(this.stderr, this.scriptPath);
+    for (const d of report.diagnostics) if (this.results.diagnostics.length < 100) this.results.diagnostics.push(d);
+    let verified = false;
+    let leftover: TraceOutcome['leftover'];
+    const connectionLost = !this.guardExit;
+    if (this.cannotKill) {
+      leftover = { pid: this.cannotKill, message: `could not stop bpftrace pid ${this.cannotKill} on ${this.node} (needs root: a sudo user cannot SIGKILL it)` };
+    }
+    if (!connectionLost && this.bpftracePid && !this.client.closed) {
+      try {
+        const alive = await this.client.run(stillRunning(this.bpftracePid));
+        verified = !alive;
+        if (alive && !leftover) leftover = { pid: this.bpftracePid, message: `bpftrace pid ${this.bpftracePid} is still running on ${this.node} after the trace ended` };
+      } catch (e) {
+        this.emit('stderr', `could not verify the end of the trace: ${errorMessage(e)}`);
+      }
+    }
+    const exitCode = this.guardExit ? this.guardExit.rc : null;
+    const reason = connectionLost
+      ? 'connection lost (the node stops the trace when the heartbeats stop)'
+      : this.guardExit?.reason === 'exited'
+        ? exitCode === 124
+          ? 'time limit'
+          : 'exited'
+        : (this.stopReason ?? this.guardExit?.reason ?? 'stop');
+    let error: TraceOutcome['error'];
+    const firstError = report.diagnostics.find((d) => d.severity === 'error');
+    if (report.unavailable) error = { kind: 'tool.probeUnavailable', message: report.unavailable.message };
+    else if (exitCode !== null && exitCode !== 0 && exitCode !== 124 && exitCode !== 130 && this.results.attachedProbes === undefined) {
+      error = firstError
+        ? { kind: 'tool.script', message: `${firstError.line !== undefined ? `line ${firstError.line}${firstError.col !== undefined ? `:${firstError.col}` : ''}: ` : ''}${firstError.message}` }
+        : { kind: 'tool.failed', message: `bpftrace exited with status ${exitCode}${report.other.length ? `: ${report.other.slice(-2).join(' | ')}` : ''}` };
+    } else if (leftover) error = { kind: 'tool.leftover', message: leftover.message };
+    else if (connectionLost && this.client.closed) error = { kind: 'ssh.disconnected', message: `the connection to ${this.node} was lost during the trace; the node's guard stops it` };
+    this.state = error && error.kind !== 'tool.leftover' ? 'failed' : 'done';
+    const outcome: TraceOutcome = {
+      state: this.state,
+      exitCode,
+      reason,
+      verified,
+      diagnostics: [...this.results.diagnostics],
+      results: this.results.snapshot(),
+      stderrTail: this.stderr.split('\n').slice(-20).join('\n'),
+      startedAt: this.startedAt,
+      endedAt: Date.now(),
+      ...(error ? { error } : {}),
+      ...(leftover ? { leftover } : {}),
+    };
+    this.emit('state', this.state);
+    this.resolveFinished(outcome);
+  }
+}
+
