@@ -94,17 +94,19 @@ describe('trace runner: guarded bpftrace on real nodes', () => {
       });
     }
 
-    it('cancel (edge1, edgeuser)', async () => {
-      const before = progIds('edge1');
-      c = await openNode('edge1', { user: 'edgeuser' });
-      const cs = new CancellationSource();
-      const t = await TraceRun.start(c, { script: SLEEPER, token: cs.token });
-      await t.attached;
-      cs.cancel();
-      const o = await t.finished;
-      assert.equal(o.reason, 'cancel');
-      await nothingLeft('edge1', t.bpftracePid, before, 5000);
-    });
+    for (const user of ['root', 'edgeuser']) {
+      it(`cancel (edge1, ${user})`, async () => {
+        const before = progIds('edge1');
+        c = await openNode('edge1', { user });
+        const cs = new CancellationSource();
+        const t = await TraceRun.start(c, { script: SLEEPER, token: cs.token });
+        await t.attached;
+        cs.cancel();
+        const o = await t.finished;
+        assert.equal(o.reason, 'cancel');
+        await nothingLeft('edge1', t.bpftracePid, before, 5000);
+      });
+    }
 
     for (const [node, user] of [
       ['edge1', 'root'],
@@ -125,34 +127,38 @@ describe('trace runner: guarded bpftrace on real nodes', () => {
       });
     }
 
-    it('the node’s link is cut (edge1 has no ClientAliveInterval): the heartbeat timeout stops it', async () => {
-      assert.equal(labNode('edge1').clientAlive, false);
-      const before = progIds('edge1');
-      c = await openNode('edge1');
-      const t = await TraceRun.start(c, { script: SLEEPER, heartbeatTimeoutSec: 6 });
-      await t.attached;
-      const pid = t.bpftracePid;
-      labSh('cut', 'edge1');
-      try {
-        await nothingLeft('edge1', pid, before);
-      } finally {
-        labSh('uncut', 'edge1');
-      }
-    });
+    for (const user of ['root', 'edgeuser']) {
+      it(`the node’s link is cut (edge1 has no ClientAliveInterval; ${user}): the heartbeat timeout stops it`, async () => {
+        assert.equal(labNode('edge1').clientAlive, false);
+        const before = progIds('edge1');
+        c = await openNode('edge1', { user });
+        const t = await TraceRun.start(c, { script: SLEEPER, heartbeatTimeoutSec: 6 });
+        await t.attached;
+        const pid = t.bpftracePid;
+        labSh('cut', 'edge1');
+        try {
+          await nothingLeft('edge1', pid, before);
+        } finally {
+          labSh('uncut', 'edge1');
+        }
+      });
+    }
 
-    it('the connection closes in the middle of the start: no bpftrace, and the script file goes too', async () => {
-      const before = progIds('edge2');
-      c = await openNode('edge2');
-      const client = c;
-      const startP = TraceRun.start(client, { script: SLEEPER });
-      // close as soon as the guard says it started (before bpftrace has attached)
-      const t = await startP;
-      t.once('guard', () => client.connection.close());
-      t.once('record', () => client.connection.close());
-      const o = await t.finished;
-      assert.notEqual(o.state, 'running');
-      await nothingLeft('edge2', t.bpftracePid, before);
-    });
+    for (const user of ['root', 'edgeuser']) {
+      it(`the connection closes in the middle of the start (${user}): no bpftrace, and the script file goes too`, async () => {
+        const before = progIds('edge2');
+        c = await openNode('edge2', { user });
+        const client = c;
+        const startP = TraceRun.start(client, { script: SLEEPER });
+        // close as soon as the guard says it started (before bpftrace has attached)
+        const t = await startP;
+        t.once('guard', () => client.connection.close());
+        t.once('record', () => client.connection.close());
+        const o = await t.finished;
+        assert.notEqual(o.state, 'running');
+        await nothingLeft('edge2', t.bpftracePid, before);
+      });
+    }
 
     it('the connection closes after the script was written and before the guard started: the janitor removes it', async () => {
       c = await openNode('edge2');
