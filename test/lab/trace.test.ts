@@ -132,7 +132,7 @@ describe('trace runner: guarded bpftrace on real nodes', () => {
         assert.equal(labNode('edge1').clientAlive, false);
         const before = progIds('edge1');
         c = await openNode('edge1', { user });
-        const t = await TraceRun.start(c, { script: SLEEPER, heartbeatTimeoutSec: 6 });
+        const t = await TraceRun.start(c, { script: SLEEPER }); // the default: 10 s without heartbeat
         await t.attached;
         const pid = t.bpftracePid;
         labSh('cut', 'edge1');
