@@ -14,6 +14,10 @@ import { TrustStore } from '../ssh/trustStore';
 import type { TraceRecord } from '../core/trace/output';
 import { mapText } from '../core/trace/format';
 import { installedGuardFile } from '../core/trace/guard';
+import type { Snapshot } from '../core/snapshot/model';
+import { SnapshotStore } from '../core/snapshot/store';
+import { takeSnapshot } from '../core/snapshot/take';
+import { diffJson, diffSnapshots, diffText, readSnapshotFile } from './snapshot';
 import { Exit, errorKind, exitCodeFor } from './exitCodes';
 import { formatListing, nodeHeader } from './format';
 import { askHidden } from './prompt';
@@ -23,6 +27,8 @@ const USAGE = `ebpf-lens — eBPF programs, maps and links on your edge nodes, o
 Usage:
   ebpf-lens list (--node NAME[,NAME...] | --all) [options]
   ebpf-lens trace --node NAME FILE.bt|- [--duration S] [--json] [options]
+  ebpf-lens snapshot --node NAME [--out DIR] [--note TEXT] [options]
+  ebpf-lens diff A.json B.json [--json] [--no-instructions]
   ebpf-lens guard-script      the root-owned trace guard to install on nodes (see SECURITY.md)
 
 Nodes come from --config FILE (JSON: {"ebpfLens.nodes": [...]}, the extension's setting) or,
@@ -44,7 +50,11 @@ trace runs bpftrace on the node under eBPF Lens's guard: output streams back, Ct
   --duration S          end the trace after S seconds (default: until Ctrl-C, at most 1 hour)
   --json                one JSON record per line, then a summary object
 
-Exit codes: 0 ok, 2 usage, 3 connection/authentication/host key, 4 tool error on the node
+snapshot records what is deployed on a node (programs, their maps and attach points, pins,
+normalised instructions) as JSON under DIR/NODE/ (default ./ebpf-lens-snapshots); an unchanged
+deployment is not written again. diff compares two snapshots (two times, or two nodes).
+
+Exit codes: 0 ok (diff: the same), 1 diff: they differ, 2 usage, 3 connection/authentication/host key, 4 tool error on the node
 (for trace: the script was refused, a probe type is not available, bpftrace failed),
 5 some of several nodes failed (each reported; the others listed).`;
 
@@ -170,6 +180,61 @@ async function cmdTrace(args: string[], io: CliIO): Promise<number> {
   }
 }
 
+async function cmdSnapshot(args: string[], io: CliIO): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      node: { type: 'string' },
+      out: { type: 'string', default: 'ebpf-lens-snapshots' },
+      note: { type: 'string' },
+      config: { type: 'string' },
+      'known-hosts': { type: 'string', multiple: true },
+      'accept-new': { type: 'boolean', default: false },
+      timeout: { type: 'string', default: '20' },
+      json: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (!values.node) throw new UsageError('give --node NAME');
+  const timeoutS = Number(values.timeout);
+  if (!Number.isFinite(timeoutS) || timeoutS <= 0) throw new UsageError('--timeout must be a positive number of seconds');
+  const inv = loadInventory(values.config);
+  const node = inv.nodes.find((n) => n.name === values.node);
+  if (!node) throw new UsageError(`unknown node ${JSON.stringify(values.node)} (known: ${inv.nodes.map((n) => n.name).join(', ') || 'none'})`);
+  const client = await NodeClient.open(node, inv.nodes, connectContext(values, inv, timeoutS, io));
+  try {
+    const snap = await takeSnapshot((cmd) => client.run(cmd), node, client.info, values.note ? { note: values.note } : {});
+    const store = new SnapshotStore(values.out ?? 'ebpf-lens-snapshots');
+    const { entry, saved } = await store.save(snap);
+    if (values.json) io.out(JSON.stringify({ path: entry.path, saved, programs: snap.programs.length, transient: snap.transient, contentHash: snap.contentHash }));
+    else io.out(saved ? `${entry.path}  (${snap.programs.length} programs${snap.transient ? `, ${snap.transient} bpftrace programs left out` : ''})` : `unchanged since ${entry.path}`);
+    return Exit.ok;
+  } finally {
+    client.close();
+  }
+}
+
+function cmdDiff(args: string[], io: CliIO): number {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { json: { type: 'boolean', default: false }, 'no-instructions': { type: 'boolean', default: false } },
+    strict: true,
+    allowPositionals: true,
+  });
+  if (positionals.length !== 2) throw new UsageError('give two snapshot files: ebpf-lens diff A.json B.json');
+  let a: Snapshot;
+  let b: Snapshot;
+  try {
+    a = readSnapshotFile(positionals[0] ?? '');
+    b = readSnapshotFile(positionals[1] ?? '');
+  } catch (e) {
+    throw new UsageError(errorMessage(e));
+  }
+  const d = diffSnapshots(a, b);
+  io.out(values.json ? JSON.stringify(diffJson(d), null, 1) : diffText(d, !values['no-instructions']));
+  return d.same ? Exit.ok : Exit.findings;
+}
+
 async function cmdList(args: string[], io: CliIO): Promise<number> {
   const { values } = parseArgs({
     args,
@@ -293,6 +358,10 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
         return await cmdList(rest, io);
       case 'trace':
         return await cmdTrace(rest, io);
+      case 'snapshot':
+        return await cmdSnapshot(rest, io);
+      case 'diff':
+        return cmdDiff(rest, io);
       case 'guard-script':
         // the root-owned guard a team may install on its nodes (SECURITY.md)
         process.stdout.write(installedGuardFile());

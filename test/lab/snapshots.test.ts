@@ -1,0 +1,165 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { SnapshotDiff } from '../../src/core/snapshot/diff';
+import { diffSnapshots } from '../../src/core/snapshot/diff';
+import type { Snapshot } from '../../src/core/snapshot/model';
+import { SnapshotStore } from '../../src/core/snapshot/store';
+import { takeSnapshot } from '../../src/core/snapshot/take';
+import type { NodeClient } from '../../src/ssh/nodeClient';
+import { TraceRun } from '../../src/ssh/trace';
+import { hunks } from '../../src/cli/snapshot';
+import { cli, labSh, nodeConfig, openNode, tempXdg, writeConfig } from './labEnv';
+
+const SCOPE = { scope: { pinPrefixes: ['/sys/fs/bpf/edge'] } };
+
+async function snap(c: NodeClient): Promise<Snapshot> {
+  return takeSnapshot((cmd) => c.run(cmd), c.node, c.info);
+}
+
+function byStatus(d: SnapshotDiff): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const p of d.programs) (out[p.status] ??= []).push(p.label);
+  return out;
+}
+
+describe('deployment snapshots and diffs on real nodes', () => {
+  let a: NodeClient;
+  let t: NodeClient;
+  let store: SnapshotStore;
+  before(async () => {
+    a = await openNode('edge1', SCOPE);
+    t = await openNode('trixie1', SCOPE);
+  });
+  after(() => {
+    a.close();
+    t.close();
+    for (const n of ['edge1', 'trixie1']) labSh('undeploy', n);
+  });
+  beforeEach(() => {
+    store = new SnapshotStore(fs.mkdtempSync(path.join(os.tmpdir(), 'ebpf-lens-snaps-')));
+    for (const n of ['edge1', 'trixie1']) {
+      labSh('undeploy', n);
+      labSh('deploy', n, 'counter_v1');
+      labSh('deploy', n, 'xdp');
+    }
+  });
+
+  it('v1 → v2 on edge1: exactly that program changed — tag, instructions, the map definition — without id or address noise', async () => {
+    const s1 = await snap(a);
+    assert.equal(s1.programs.length, 2);
+    labSh('deploy', 'edge1', 'counter_v2');
+    const s2 = await snap(a);
+    const d = diffSnapshots(s1, s2);
+    assert.deepEqual(byStatus(d), { changed: ['count_writes · tracepoint'], unchanged: ['xdp_count · xdp'] });
+    const ch = d.programs[0];
+    assert.ok(ch);
+    const kinds = ch.reasons.map((r) => r.kind).sort();
+    assert.deepEqual(kinds, ['instructions', 'mapDefinition', 'tag']);
+    assert.deepEqual(
+      ch.reasons.find((r) => r.kind === 'mapDefinition'),
+      { kind: 'mapDefinition', map: 'write_counts', field: 'valueSize', before: 8, after: 16 },
+    );
+    const h = hunks(ch).join('\n');
+    assert.match(h, /^\+\(25\) if r1 > 0x2 goto pc\+\d+$/m, 'the new stdout/stderr check is shown');
+    assert.doesNotMatch(h, /map\[id:\d+\]|call [\w.]+#\d+|^[ +-]\s*\d+: \(/m, 'no map ids, helper addresses or instruction offsets');
+    // the other node saw no change
+    assert.ok(diffSnapshots(await snap(t), await snap(t)).same);
+  });
+
+  it('v1 redeployed unchanged: "no change" although every id changed; the store keeps one snapshot', async () => {
+    const s1 = await snap(a);
+    labSh('deploy', 'edge1', 'counter_v1');
+    labSh('deploy', 'edge1', 'xdp');
+    const s2 = await snap(a);
+    assert.notDeepEqual(
+      s1.programs.map((p) => p.id),
+      s2.programs.map((p) => p.id),
+      'new ids',
+    );
+    const d = diffSnapshots(s1, s2);
+    assert.ok(d.same, JSON.stringify(d.programs.map((p) => [p.label, p.reasons])));
+    assert.equal(s1.contentHash, s2.contentHash);
+    assert.equal((await store.save(s1)).saved, true);
+    assert.equal((await store.save(s2)).saved, false);
+    assert.equal((await store.list('edge1')).length, 1);
+  });
+
+  it('removed and added programs are reported as such', async () => {
+    const s1 = await snap(a);
+    labSh('undeploy', 'edge1', 'xdp');
+    const s2 = await snap(a);
+    assert.deepEqual(byStatus(diffSnapshots(s1, s2)), { removed: ['xdp_count · xdp'], unchanged: ['count_writes · tracepoint'] });
+    assert.deepEqual(byStatus(diffSnapshots(s2, s1)), { added: ['xdp_count · xdp'], unchanged: ['count_writes · tracepoint'] });
+  });
+
+  it('bpftool 7.1 (edge1) and 7.5 (trixie1) running the same objects: "same"; v2 on one only: "changed" there, no change in the other’s history', async () => {
+    assert.notEqual(a.info.bpftool?.version, t.info.bpftool?.version);
+    const e = await snap(a);
+    const x = await snap(t);
+    assert.ok(diffSnapshots(e, x).same, JSON.stringify(diffSnapshots(e, x).programs.map((p) => [p.label, p.reasons])));
+    await store.save(e);
+    labSh('deploy', 'trixie1', 'counter_v2');
+    const x2 = await snap(t);
+    assert.deepEqual(byStatus(diffSnapshots(e, x2)).changed, ['count_writes · tracepoint']);
+    assert.equal((await store.save(await snap(a))).saved, false, 'edge1 did not change');
+  });
+
+  it('a bpftrace running during a snapshot is not recorded as a deployment (both flavours, whole kernel)', async () => {
+    for (const node of ['edge2', 'trixie1']) {
+      const c = await openNode(node); // no scope: the whole kernel
+      try {
+        const tr = await TraceRun.start(c, { script: 'tracepoint:syscalls:sys_enter_nanosleep { @n = count(); }' });
+        await tr.attached;
+        const s = await snap(c);
+        tr.stop();
+        await tr.finished;
+        assert.ok(s.transient >= 1, `${node}: ${s.transient} transient`);
+        assert.ok(!s.programs.some((p) => p.owners.some((o) => o.comm === 'bpftrace')), node);
+        assert.ok(s.programs.some((p) => p.name === 'count_writes'), 'the deployments are there');
+      } finally {
+        c.close();
+      }
+    }
+  });
+
+  it('corrupt and truncated snapshot files are reported and skipped; the others are intact', async () => {
+    const good = await snap(a);
+    const { entry } = await store.save(good);
+    const dir = path.dirname(entry.path);
+    const text = fs.readFileSync(entry.path, 'utf8');
+    fs.writeFileSync(path.join(dir, '2099-01-01T00-00-00.000Z_aaaaaaaaaaaa_2.json'), text.slice(0, text.length / 2));
+    fs.writeFileSync(path.join(dir, '2099-01-02T00-00-00.000Z_bbbbbbbbbbbb_2.json'), '{"version": 1, "node": "edge1"}');
+    const problems: string[] = [];
+    const latest = await store.latest('edge1', problems);
+    assert.equal(latest?.contentHash, good.contentHash);
+    assert.equal(problems.length, 2);
+    assert.match(problems.join('\n'), /not valid JSON/);
+    assert.match(problems.join('\n'), /missing node, takenAt or programs/);
+    const r = await cli(['diff', entry.path, path.join(dir, '2099-01-01T00-00-00.000Z_aaaaaaaaaaaa_2.json')]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /not valid JSON/);
+  });
+
+  it('ebpf-lens snapshot and diff (the CLI a deploy job would run)', async () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'ebpf-lens-cli-snaps-'));
+    const cfg = writeConfig([nodeConfig('edge1', SCOPE)]);
+    const xdg = tempXdg();
+    const r1 = await cli(['snapshot', '--config', cfg, '--node', 'edge1', '--out', out, '--json'], { XDG_CONFIG_HOME: xdg });
+    assert.equal(r1.code, 0, r1.stderr);
+    labSh('deploy', 'edge1', 'counter_v2');
+    const r2 = await cli(['snapshot', '--config', cfg, '--node', 'edge1', '--out', out, '--json'], { XDG_CONFIG_HOME: xdg });
+    const r3 = await cli(['snapshot', '--config', cfg, '--node', 'edge1', '--out', out, '--json'], { XDG_CONFIG_HOME: xdg });
+    const [p1, p2, p3] = [r1, r2, r3].map((r) => JSON.parse(r.stdout) as { path: string; saved: boolean });
+    assert.equal(p2?.saved, true);
+    assert.equal(p3?.saved, false, 'unchanged: not written again');
+    const d = await cli(['diff', p1?.path ?? '', p2?.path ?? '']);
+    assert.equal(d.code, 1);
+    assert.match(d.stdout, /1 changed, 0 added, 0 removed, 1 unchanged/);
+    assert.match(d.stdout, /map write_counts: valueSize 8 → 16/);
+    const same = await cli(['diff', p2?.path ?? '', p3?.path ?? '']);
+    assert.equal(same.code, 0);
+    assert.match(same.stdout, /no change/);
+  });
+});
