@@ -32,9 +32,18 @@ export interface NodeView {
   readonly refreshedAt?: number | undefined;
   /** ms until the next reconnect attempt, while waiting */
   readonly retryInMs?: number | undefined;
+  /** stored deployment snapshots of this node, oldest first */
+  readonly deployments?: readonly DeploymentEntry[] | undefined;
 }
 
-export type RowKind = 'group' | 'node' | 'folder' | 'programType' | 'program' | 'map' | 'link' | 'detail' | 'error';
+export interface DeploymentEntry {
+  readonly path: string;
+  readonly takenAt: string;
+  readonly programs: number;
+  readonly hash: string;
+}
+
+export type RowKind = 'group' | 'node' | 'folder' | 'programType' | 'program' | 'map' | 'link' | 'detail' | 'error' | 'snapshot';
 
 export interface TreeRow {
   /** stable across refreshes (expansion state survives) */
@@ -52,6 +61,8 @@ export interface TreeRow {
   /** the node this row belongs to ('' for tag groups) */
   readonly node: string;
   readonly ref?: { readonly type: 'program' | 'map' | 'link'; readonly id: number };
+  /** a snapshot row: its file */
+  readonly snapshot?: string;
   /** what a click does */
   readonly command?: { readonly id: string; readonly title: string };
   readonly children: readonly TreeRow[];
@@ -328,6 +339,44 @@ function folder(id: string, node: string, label: string, count: number, icon: st
   };
 }
 
+function localTime(iso: string): string {
+  const d = new Date(iso);
+  const p = (n: number): string => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}
+
+function deploymentsFolder(base: string, node: string, list: readonly DeploymentEntry[]): TreeRow {
+  const id = `${base}/deployments`;
+  // newest first; the first row is what runs now (as of its time)
+  const rows = [...list].reverse().map(
+    (d, i): TreeRow => ({
+      id: `${id}/${d.takenAt}`,
+      kind: 'snapshot',
+      label: localTime(d.takenAt),
+      description: `${d.programs} program${d.programs === 1 ? '' : 's'} · ${d.hash.slice(0, 8)}${i === 0 ? ' · latest' : ''}`,
+      tooltip: `Deployment snapshot of **${esc(node)}** at ${d.takenAt}\n\n${d.programs} programs, content ${d.hash}\n\n${esc(d.path)}`,
+      icon: i === 0 ? 'history' : 'git-commit',
+      contextValue: i < list.length - 1 ? 'snapshot:hasPrevious' : 'snapshot',
+      collapsible: 'none',
+      node,
+      snapshot: d.path,
+      command: { id: 'ebpfLens.compareWithPrevious', title: 'Compare with Previous' },
+      children: [],
+    }),
+  );
+  return {
+    id,
+    kind: 'folder',
+    label: 'Deployments',
+    description: String(list.length),
+    icon: 'history',
+    contextValue: 'folder:deployments',
+    collapsible: rows.length ? 'collapsed' : 'none',
+    node,
+    children: rows,
+  };
+}
+
 function nodeChildren(base: string, v: NodeView, filter: string, nodeMatched: boolean): TreeRow[] {
   const name = v.config.name;
   const rows: TreeRow[] = [];
@@ -347,7 +396,8 @@ function nodeChildren(base: string, v: NodeView, filter: string, nodeMatched: bo
     });
   }
   const l = v.listing;
-  if (!l) return rows;
+  // the history is local: shown whether or not the node is connected
+  if (!l) return v.deployments && v.deployments.length > 0 ? [...rows, deploymentsFolder(base, name, v.deployments)] : rows;
   const f = nodeMatched ? '' : filter;
   const progs = l.programs.filter((lp) => matches(f, lp.program.name, lp.program.type, lp.program.id, lp.program.tag));
   const byType = new Map<string, ListedProgram[]>();
@@ -379,6 +429,7 @@ function nodeChildren(base: string, v: NodeView, filter: string, nodeMatched: bo
     folder(`${base}/links`, name, 'Links', links.length, 'link', links.sort((a, b) => a.id - b.id).map((k) => linkRow(`${base}/links`, name, k))),
   );
   for (const [i, w] of l.warnings.entries()) rows.push({ ...detail(base, name, `warning${i}`, w, 'warning', 'warning'), kind: 'detail' });
+  if (v.deployments) rows.push(deploymentsFolder(base, name, v.deployments));
   return rows;
 }
 

@@ -3,6 +3,8 @@ import { registerCommands } from './commands';
 import { Config } from './config';
 import type { NodesApi } from './nodes';
 import { registerNodes } from './nodes';
+import type { DeploymentsApi } from './deployments';
+import { registerDeployments } from './deployments';
 import type { TracingApi } from './tracing';
 import { registerTracing } from './tracing';
 
@@ -11,6 +13,7 @@ export interface EbpfLensApi {
   readonly log: vscode.LogOutputChannel;
   readonly nodes: NodesApi;
   readonly tracing: TracingApi;
+  readonly deployments: DeploymentsApi;
 }
 
 /**
@@ -24,8 +27,10 @@ export function activate(context: vscode.ExtensionContext): EbpfLensApi {
     const config = new Config();
     const nodes = registerNodes(context, log, config);
     const tracing = registerTracing(context, log, nodes.api);
-    registerCommands(context, log, { ...nodes.commands, ...tracing.commands, 'ebpfLens.showLog': () => log.show(true) });
-    return { log, nodes: nodes.api, tracing: tracing.api };
+    const deployments = registerDeployments(context, log, nodes.api, tracing.api);
+    nodes.api.tree.setDecorator((v) => ({ ...v, deployments: deployments.entries(v.config.name) }));
+    registerCommands(context, log, { ...nodes.commands, ...tracing.commands, ...deployments.commands, 'ebpfLens.showLog': () => log.show(true) });
+    return { log, nodes: nodes.api, tracing: tracing.api, deployments: deployments.api };
   } catch (e) {
     log.error(`activation failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     void vscode.window.showErrorMessage(`eBPF Lens failed to start: ${e instanceof Error ? e.message : String(e)}`, 'Show Log').then((p) => p && log.show());

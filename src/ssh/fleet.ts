@@ -239,6 +239,7 @@ export class Fleet extends EventEmitter {
         e.statsPrev = cur;
       }
       this.emit('change', name);
+      this.emit('listing', name, listing, client);
       return listing;
     } catch (err) {
       e.error = { kind: errorKind(err), message: errorMessage(err) };

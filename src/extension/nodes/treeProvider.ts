@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { TreeOptions, TreeRow } from '../../core/tree';
+import type { NodeView, TreeOptions, TreeRow } from '../../core/tree';
 import { buildTree, findRow } from '../../core/tree';
 import type { Fleet } from '../../ssh/fleet';
 
@@ -9,6 +9,7 @@ export class NodesTreeProvider implements vscode.TreeDataProvider<TreeRow>, vsco
   private readonly changed = new vscode.EventEmitter<TreeRow | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private timer: NodeJS.Timeout | undefined;
+  private decorate: (v: NodeView) => NodeView = (v) => v;
 
   constructor(
     private readonly fleet: Fleet,
@@ -28,12 +29,18 @@ export class NodesTreeProvider implements vscode.TreeDataProvider<TreeRow>, vsco
     }, 100);
   }
 
+  /** Other capabilities add to what a node shows (its deployment history, its traces). */
+  setDecorator(fn: (v: NodeView) => NodeView): void {
+    this.decorate = fn;
+    this.rebuild();
+  }
+
   rebuildNow(): void {
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    this.rowsCache = buildTree(this.fleet.views(), this.options());
+    this.rowsCache = buildTree(this.fleet.views().map(this.decorate), this.options());
     this.changed.fire(undefined);
   }
 

@@ -13,6 +13,7 @@ export interface TraceInfo {
   readonly node: string;
   readonly state: string;
   readonly startedAt: number;
+  readonly script: string;
   readonly bpftracePid?: number | undefined;
   readonly results: ResultsSnapshot;
   readonly outcome?: TraceOutcome | undefined;
@@ -48,6 +49,7 @@ export function registerTracing(context: vscode.ExtensionContext, log: vscode.Lo
       node: e.run.node,
       state: e.run.state,
       startedAt: e.run.startedAt,
+      script: e.run.options.script,
       bpftracePid: e.run.bpftracePid,
       results: e.outcome?.results ?? e.run.results.snapshot(),
       outcome: e.outcome,

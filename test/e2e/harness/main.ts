@@ -194,6 +194,7 @@ async function main(): Promise<number> {
             lost: 'edge-lost',
             unknownKey: 'trixie1',
             fingerprint: labNode('trixie1').hostKeySha256,
+            redeploy: () => execFileSync('bash', [path.join(repoRoot, 'test', 'lab', 'lab.sh'), 'deploy', 'edge1', 'counter_v2']),
           })),
         );
       } finally {

@@ -104,7 +104,7 @@ export async function fleetChecks(
   folder: string,
   shots: string,
   work: string,
-  o: { good: string; programs: string[]; lost: string; unknownKey: string; fingerprint: string },
+  o: { good: string; programs: string[]; lost: string; unknownKey: string; fingerprint: string; redeploy: () => void },
 ): Promise<Check[]> {
   const b = await openBrowser(work);
   const page = b.page;
@@ -149,6 +149,24 @@ export async function fleetChecks(
     await s.step('Trust Once connects it', '09-trusted-once.png', async () => {
       await page.locator('.monaco-dialog-box a.monaco-button, .monaco-dialog-box button', { hasText: 'Trust Once' }).first().click();
       await row(page, new RegExp(`^${o.unknownKey}\\b.*bpftool 7\\.5\\.0`)).waitFor({ timeout: 30_000 });
+    });
+    await s.step(`a new deployment on ${o.good} appears under Deployments after a refresh`, '10-deployments.png', async () => {
+      await row(page, new RegExp(`^${o.unknownKey}\\b`)).click(); // fold it away
+      o.redeploy();
+      await runFromPalette(page, 'eBPF: Refresh All Nodes');
+      await page.keyboard.press('Enter');
+      const dep = row(page, /^Deployments\b.* 2$/);
+      await dep.waitFor({ timeout: 30_000 });
+      await dep.click();
+      await row(page, /· latest/).waitFor({ timeout: 10_000 });
+      await page.mouse.move(900, 700);
+    });
+    await s.step('clicking the latest deployment opens the diff editor: the changed program, instruction by instruction', '11-deployment-diff.png', async () => {
+      await row(page, /· latest/).click();
+      await page.locator('.tabs-container .tab', { hasText: '↔' }).first().waitFor({ timeout: 30_000 });
+      await page.locator('.monaco-diff-editor, .multiDiffEditor', {}).first().waitFor({ timeout: 30_000 });
+      await page.getByText('count_writes.xlated').first().waitFor({ timeout: 30_000 });
+      await page.waitForTimeout(1500);
     });
   } finally {
     await b.close();

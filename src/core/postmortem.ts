@@ -1,0 +1,77 @@
+import type { Snapshot } from './snapshot/model';
+import { diffSnapshots, reasonText } from './snapshot/diff';
+import { mapText } from './trace/format';
+import type { ResultsSnapshot } from './trace/results';
+
+export interface PostmortemTrace {
+  readonly node: string;
+  readonly script: string;
+  readonly startedAt: number;
+  readonly state: string;
+  readonly results: ResultsSnapshot;
+  readonly outcome?: { readonly endedAt: number; readonly reason: string; readonly error?: { readonly message: string } };
+}
+
+export interface PostmortemInput {
+  readonly node: string;
+  readonly from: Date;
+  readonly to: Date;
+  /** oldest first */
+  readonly snapshots: readonly Snapshot[];
+  readonly traces: readonly PostmortemTrace[];
+  readonly notes: string;
+  readonly problems?: readonly string[];
+}
+
+const t = (ms: number | string): string => new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+
+/**
+ * A Markdown timeline for a node and a time range: deployments and what changed between them,
+ * the traces run and their key numbers, and the user's notes.
+ */
+export function postmortemMarkdown(i: PostmortemInput): string {
+  type Event = { at: number; md: string };
+  const events: Event[] = [];
+  i.snapshots.forEach((s, k) => {
+    const prev = i.snapshots[k - 1];
+    const head = `**Deployment** — ${s.programs.length} program${s.programs.length === 1 ? '' : 's'} (content \`${s.contentHash.slice(0, 12)}\`)${s.note ? ` — ${s.note}` : ''}`;
+    if (!prev) {
+      events.push({ at: Date.parse(s.takenAt), md: `${head}: ${s.programs.map((p) => `\`${p.name}\` (${p.type}, tag \`${p.tag.slice(0, 16)}\`)`).join(', ') || 'nothing'}` });
+      return;
+    }
+    const d = diffSnapshots(prev, s);
+    const lines = d.programs
+      .filter((p) => p.status !== 'unchanged')
+      .map((p) => `  - ${p.status} \`${p.label}\`${p.reasons.length ? `: ${p.reasons.map(reasonText).join('; ')}` : ''}`);
+    events.push({ at: Date.parse(s.takenAt), md: `${head}, ${d.summary.changed} changed, ${d.summary.added} added, ${d.summary.removed} removed\n${lines.join('\n')}` });
+  });
+  for (const tr of i.traces) {
+    const r = tr.results;
+    const maps = r.maps.map((m) => mapText(m).trimEnd()).join('\n').split('\n').slice(0, 20).join('\n');
+    const end = tr.outcome ? `, ended ${t(tr.outcome.endedAt)} (${tr.outcome.reason})` : ` (${tr.state})`;
+    const numbers = `${r.events} events${r.droppedByRate + r.droppedOldest ? `, ${r.droppedByRate + r.droppedOldest} dropped` : ''}${r.lostByBpftrace ? `, ${r.lostByBpftrace} lost by bpftrace` : ''}`;
+    events.push({
+      at: tr.startedAt,
+      md:
+        `**Trace** on ${tr.node}${end}: ${numbers}${tr.outcome?.error ? ` — error: ${tr.outcome.error.message}` : ''}\n\n` +
+        `\`\`\`bpftrace\n${tr.script.trim()}\n\`\`\`\n` +
+        (maps ? `\n\`\`\`\n${maps}\n\`\`\`\n` : ''),
+    });
+  }
+  events.sort((a, b) => a.at - b.at);
+  const out = [
+    `# Postmortem: ${i.node}`,
+    '',
+    `From ${t(i.from.getTime())} to ${t(i.to.getTime())}. ${i.snapshots.length} deployment snapshot${i.snapshots.length === 1 ? '' : 's'}, ${i.traces.length} trace${i.traces.length === 1 ? '' : 's'}.`,
+    '',
+    '## Notes',
+    '',
+    i.notes.trim() || '_(none)_',
+    '',
+    '## Timeline',
+    '',
+    ...(events.length ? events.map((e) => `### ${t(e.at)}\n\n${e.md}\n`) : ['_Nothing recorded in this range._', '']),
+  ];
+  if (i.problems?.length) out.push('## Snapshots that could not be read', '', ...i.problems.map((p) => `- ${p}`), '');
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,145 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { postmortemMarkdown } from '../../src/core/postmortem';
+import { diffSnapshots, fleetMatrix, instructionsForDiff } from '../../src/core/snapshot/diff';
+import type { Snapshot, SnapshotProgram } from '../../src/core/snapshot/model';
+import { contentHash, parseSnapshot } from '../../src/core/snapshot/model';
+import { SnapshotStore } from '../../src/core/snapshot/store';
+
+const prog = (over: Partial<SnapshotProgram> & { name: string }): SnapshotProgram => ({
+  id: 1,
+  type: 'xdp',
+  tag: 'aaaa',
+  maps: [],
+  attach: [{ kind: 'link:xdp' }],
+  pinned: [],
+  owners: [],
+  metadata: {},
+  xlated: '   0: (b7) r0 = 2\n   1: (95) exit\n',
+  ...over,
+});
+
+const snap = (node: string, programs: SnapshotProgram[], at = '2026-11-25T10:00:00.000Z'): Snapshot => ({
+  version: 1,
+  node,
+  takenAt: at,
+  kernel: '6.18',
+  bootId: 'b',
+  bpftoolVersion: '7.1.0',
+  contentHash: contentHash(programs),
+  programs,
+  transient: 0,
+});
+
+describe('snapshot diff', () => {
+  it('an inserted instruction is one added line, not a shifted program', () => {
+    const a = prog({ name: 'p', xlated: '   0: (b7) r0 = 2\n   1: (95) exit\n' });
+    const b = prog({ name: 'p', id: 9, tag: 'bbbb', xlated: '   0: (b7) r1 = 0\n   1: (b7) r0 = 2\n   2: (95) exit\n' });
+    const d = diffSnapshots(snap('n', [a]), snap('n', [b]));
+    assert.deepEqual(d.programs[0]?.reasons, [
+      { kind: 'tag', before: 'aaaa', after: 'bbbb' },
+      { kind: 'instructions', added: 1, removed: 0 },
+    ]);
+    assert.equal(instructionsForDiff('  12: (95) exit'), '(95) exit');
+  });
+
+  it('same identity twice: paired by pinned path first, then by load order', () => {
+    const before = [prog({ name: 'p', id: 1, pinned: ['/a'] }), prog({ name: 'p', id: 2, pinned: ['/b'], tag: 'x' })];
+    const after = [prog({ name: 'p', id: 10, pinned: ['/b'], tag: 'x' }), prog({ name: 'p', id: 11, pinned: ['/a'] })];
+    assert.ok(diffSnapshots(snap('n', before), snap('n', after)).same);
+  });
+
+  it('attach detail only one bpftool prints is not a change; different targets are', () => {
+    const a = prog({ name: 'p', attach: [{ kind: 'link:xdp' }] });
+    const b = prog({ name: 'p', attach: [{ kind: 'link:xdp', target: 'eth0' }] });
+    const c = prog({ name: 'p', attach: [{ kind: 'link:xdp', target: 'eth1' }] });
+    assert.ok(diffSnapshots(snap('n', [a]), snap('n', [b])).same);
+    assert.deepEqual(diffSnapshots(snap('n', [b]), snap('n', [c])).programs[0]?.reasons, [{ kind: 'attach', attachKind: 'link:xdp', before: 'eth0', after: 'eth1' }]);
+  });
+
+  it('a map definition change is reported even when the tag is the same; metadata too', () => {
+    const m = { id: 1, name: 'm', type: 'hash', keySize: 4, valueSize: 8, maxEntries: 100, pinned: [] };
+    const a = prog({ name: 'p', maps: [m], metadata: { version: 'v1' } });
+    const b = prog({ name: 'p', maps: [{ ...m, maxEntries: 200 }], metadata: { version: 'v2' } });
+    assert.deepEqual(
+      diffSnapshots(snap('n', [a]), snap('n', [b])).programs[0]?.reasons.map((r) => r.kind),
+      ['mapDefinition', 'metadata'],
+    );
+  });
+
+  it('content hash ignores ids, load times and owners', () => {
+    const a = prog({ name: 'p', id: 1, loadedAt: '2026-01-01T00:00:00Z', owners: [{ pid: 1 }] });
+    const b = prog({ name: 'p', id: 2, loadedAt: '2026-02-01T00:00:00Z', owners: [] });
+    assert.equal(contentHash([a]), contentHash([b]));
+    assert.notEqual(contentHash([a]), contentHash([prog({ name: 'p', tag: 'zz' })]));
+  });
+
+  it('fleet matrix', () => {
+    const m = fleetMatrix([snap('a', [prog({ name: 'p' })]), snap('b', [prog({ name: 'p', tag: 'cccc' })])]);
+    assert.deepEqual(m.tags['p · xdp'], { a: ['aaaa'], b: ['cccc'] });
+  });
+
+  it('parseSnapshot never throws and names what is wrong', () => {
+    assert.match((parseSnapshot('{') as { error: string }).error, /not valid JSON/);
+    assert.match((parseSnapshot('{"version": 2}') as { error: string }).error, /unknown snapshot version/);
+    assert.match((parseSnapshot('{"version": 1, "node": "n", "takenAt": "t", "programs": [{}]}') as { error: string }).error, /program 1 is incomplete/);
+  });
+});
+
+describe('snapshot store', () => {
+  it('atomic files named by time, hash and size; identical consecutive ones stored once; bounded', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ebpf-lens-store-'));
+    const store = new SnapshotStore(root, 3);
+    const s = (i: number, tag: string): Snapshot => snap('edge1', [prog({ name: 'p', tag })], `2026-11-25T10:00:0${i}.000Z`);
+    assert.equal((await store.save(s(1, 'a'))).saved, true);
+    assert.equal((await store.save(s(2, 'a'))).saved, false);
+    for (const [i, t] of [
+      [3, 'b'],
+      [4, 'c'],
+      [5, 'd'],
+    ] as const) {
+      await store.save(s(i, t));
+    }
+    const list = await store.list('edge1');
+    assert.deepEqual(
+      list.map((e) => e.takenAt),
+      ['2026-11-25T10:00:03.000Z', '2026-11-25T10:00:04.000Z', '2026-11-25T10:00:05.000Z'],
+    );
+    assert.ok(!fs.readdirSync(path.join(root, 'edge1')).some((f) => f.startsWith('.tmp')));
+    await assert.rejects(store.save(snap('../evil', [])), /not allowed/);
+  });
+});
+
+describe('postmortem', () => {
+  it('a timeline of deployments (with what changed) and traces, with the notes', () => {
+    const v1 = snap('edge1', [prog({ name: 'xdp_guard', tag: 'aaaa' }), prog({ name: 'sampler', type: 'perf_event', attach: [] })], '2026-11-25T10:00:00.000Z');
+    const v2 = snap('edge1', [prog({ name: 'xdp_guard', tag: 'bbbb', xlated: '   0: (b7) r0 = 0\n   1: (95) exit\n' })], '2026-11-25T11:00:00.000Z');
+    const md = postmortemMarkdown({
+      node: 'edge1',
+      from: new Date('2026-11-25T09:00:00Z'),
+      to: new Date('2026-11-25T12:00:00Z'),
+      snapshots: [v1, v2],
+      traces: [
+        {
+          node: 'edge1',
+          script: 'tracepoint:xdp:xdp_exception { @aborts = count(); }',
+          startedAt: Date.parse('2026-11-25T11:30:00Z'),
+          state: 'done',
+          results: { attachedProbes: 1, lines: [], maps: [{ name: '@aborts', kind: 'map', keyed: false, entries: [{ key: null, value: 42 }] }], values: [], events: 0, droppedByRate: 0, droppedOldest: 0, lostByBpftrace: 0, helperErrors: 0, diagnostics: [] },
+          outcome: { endedAt: Date.parse('2026-11-25T11:31:00Z'), reason: 'stop' },
+        },
+      ],
+      notes: 'Packet loss since the 11:00 deploy.',
+    });
+    assert.match(md, /^# Postmortem: edge1/);
+    assert.match(md, /Packet loss since the 11:00 deploy\./);
+    assert.match(md, /### 2026-11-25 11:00:00Z\n\n\*\*Deployment\*\* — 1 program .* 1 changed, 0 added, 1 removed/);
+    assert.match(md, /- changed `xdp_guard · xdp`: tag aaaa → bbbb; instructions \+1 −1/);
+    assert.match(md, /- removed `sampler · perf_event`/);
+    assert.match(md, /### 2026-11-25 11:30:00Z\n\n\*\*Trace\*\* on edge1, ended 2026-11-25 11:31:00Z \(stop\)/);
+    assert.match(md, /@aborts: 42/);
+    assert.ok(md.indexOf('10:00:00Z') < md.indexOf('11:00:00Z') && md.indexOf('11:00:00Z') < md.indexOf('11:30:00Z'), 'in time order');
+  });
+});
