@@ -17,7 +17,7 @@ import { installedGuardFile } from '../core/trace/guard';
 import type { Snapshot } from '../core/snapshot/model';
 import { SnapshotStore } from '../core/snapshot/store';
 import { takeSnapshot } from '../core/snapshot/take';
-import { diffJson, diffSnapshots, diffText, readSnapshotFile } from './snapshot';
+import { diffJson, diffSnapshots, diffText, objectsBeside, readSnapshotFile } from './snapshot';
 import { Exit, errorKind, exitCodeFor } from './exitCodes';
 import { formatListing, nodeHeader } from './format';
 import { askHidden } from './prompt';
@@ -230,7 +230,9 @@ function cmdDiff(args: string[], io: CliIO): number {
   } catch (e) {
     throw new UsageError(errorMessage(e));
   }
-  const d = diffSnapshots(a, b);
+  const fromA = objectsBeside(positionals[0] ?? '');
+  const fromB = objectsBeside(positionals[1] ?? '');
+  const d = diffSnapshots(a, b, (p) => (a.programs.includes(p) ? fromA(p) : fromB(p)));
   io.out(values.json ? JSON.stringify(diffJson(d), null, 1) : diffText(d, !values['no-instructions']));
   return d.same ? Exit.ok : Exit.findings;
 }

@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { structuredPatch } from 'diff';
 import type { ProgramChange, SnapshotDiff } from '../core/snapshot/diff';
-import { diffSnapshots, instructionsForDiff, reasonText } from '../core/snapshot/diff';
+import { diffSnapshots, reasonText } from '../core/snapshot/diff';
 import type { Snapshot } from '../core/snapshot/model';
 import { parseSnapshot } from '../core/snapshot/model';
 
@@ -22,8 +23,23 @@ export function diffText(d: SnapshotDiff, withInstructions: boolean): string {
 }
 
 export function hunks(p: ProgramChange, context = 2): string[] {
-  const patch = structuredPatch('before', 'after', instructionsForDiff(p.before?.xlated ?? ''), instructionsForDiff(p.after?.xlated ?? ''), '', '', { context });
+  if (!p.instructions) return [];
+  const patch = structuredPatch('before', 'after', p.instructions.before, p.instructions.after, '', '', { context });
   return patch.hunks.flatMap((h) => [`@@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@`, ...h.lines]);
+}
+
+/** A snapshot file of a store folder (…/NODE/x.json) finds its instruction texts in …/objects. */
+export function objectsBeside(file: string): (p: { readonly xlated?: string; readonly xlatedHash: string }) => string | undefined {
+  const dir = path.join(path.dirname(path.resolve(file)), '..', 'objects');
+  return (p) => {
+    if (p.xlated !== undefined) return p.xlated;
+    if (!/^[0-9a-f]{64}$/.test(p.xlatedHash)) return undefined;
+    try {
+      return fs.readFileSync(path.join(dir, p.xlatedHash), 'utf8');
+    } catch {
+      return undefined;
+    }
+  };
 }
 
 export function readSnapshotFile(file: string): Snapshot {

@@ -1,5 +1,6 @@
 import type { Snapshot } from './snapshot/model';
-import { diffSnapshots, reasonText } from './snapshot/diff';
+import type { XlatedSource } from './snapshot/diff';
+import { diffSnapshots, inlineXlated, reasonText } from './snapshot/diff';
 import { mapText } from './trace/format';
 import type { ResultsSnapshot } from './trace/results';
 
@@ -21,6 +22,8 @@ export interface PostmortemInput {
   readonly traces: readonly PostmortemTrace[];
   readonly notes: string;
   readonly problems?: readonly string[];
+  /** where stored snapshots keep instruction texts */
+  readonly xlated?: XlatedSource;
 }
 
 const t = (ms: number | string): string => new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
@@ -39,7 +42,7 @@ export function postmortemMarkdown(i: PostmortemInput): string {
       events.push({ at: Date.parse(s.takenAt), md: `${head}: ${s.programs.map((p) => `\`${p.name}\` (${p.type}, tag \`${p.tag.slice(0, 16)}\`)`).join(', ') || 'nothing'}` });
       return;
     }
-    const d = diffSnapshots(prev, s);
+    const d = diffSnapshots(prev, s, i.xlated ?? inlineXlated);
     const lines = d.programs
       .filter((p) => p.status !== 'unchanged')
       .map((p) => `  - ${p.status} \`${p.label}\`${p.reasons.length ? `: ${p.reasons.map(reasonText).join('; ')}` : ''}`);

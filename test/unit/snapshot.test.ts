@@ -5,10 +5,10 @@ import * as path from 'node:path';
 import { postmortemMarkdown } from '../../src/core/postmortem';
 import { diffSnapshots, fleetMatrix, instructionsForDiff } from '../../src/core/snapshot/diff';
 import type { Snapshot, SnapshotProgram } from '../../src/core/snapshot/model';
-import { contentHash, parseSnapshot } from '../../src/core/snapshot/model';
+import { contentHash, hashText, parseSnapshot } from '../../src/core/snapshot/model';
 import { SnapshotStore } from '../../src/core/snapshot/store';
 
-const prog = (over: Partial<SnapshotProgram> & { name: string }): SnapshotProgram => ({
+const prog = (over: Partial<SnapshotProgram> & { name: string }): SnapshotProgram => withHash({
   id: 1,
   type: 'xdp',
   tag: 'aaaa',
@@ -18,8 +18,12 @@ const prog = (over: Partial<SnapshotProgram> & { name: string }): SnapshotProgra
   owners: [],
   metadata: {},
   xlated: '   0: (b7) r0 = 2\n   1: (95) exit\n',
+  xlatedHash: '',
   ...over,
 });
+function withHash(p: SnapshotProgram): SnapshotProgram {
+  return { ...p, xlatedHash: hashText(p.xlated ?? '') };
+}
 
 const snap = (node: string, programs: SnapshotProgram[], at = '2026-11-25T10:00:00.000Z'): Snapshot => ({
   version: 1,

@@ -1,4 +1,4 @@
-import { diffLines } from 'diff';
+import { diffArrays } from 'diff';
 import type { Snapshot, SnapshotProgram } from './model';
 
 /**
@@ -26,7 +26,13 @@ export interface ProgramChange {
   readonly before?: SnapshotProgram;
   readonly after?: SnapshotProgram;
   readonly reasons: readonly Reason[];
+  /** offset-free instructions of both sides, when they differ (for hunks and diff editors) */
+  readonly instructions?: { readonly before: string; readonly after: string };
 }
+
+/** Where a program's instruction text comes from (a stored snapshot keeps it in objects/). */
+export type XlatedSource = (p: SnapshotProgram) => string | undefined;
+export const inlineXlated: XlatedSource = (p) => p.xlated;
 
 export interface SnapshotDiff {
   readonly before: { readonly node: string; readonly takenAt: string; readonly contentHash: string };
@@ -43,10 +49,35 @@ export function identity(p: SnapshotProgram): string {
 
 /** Instruction lines without their offsets (`  12: (15) …` → `(15) …`): an inserted instruction does not shift the rest. */
 export function instructionsForDiff(xlated: string): string {
-  return xlated
-    .split('\n')
-    .map((l) => l.replace(/^\s*\d+:\s/, ''))
-    .join('\n');
+  return xlated.replace(/^[ \t]*\d+:[ \t]/gm, '');
+}
+
+/**
+ * Lines added and removed between two texts. Lines are interned to numbers first and the common
+ * head and tail are cut off, so the diff (jsdiff's Myers) runs on a short array of integers.
+ */
+export function countLineChanges(a: string, b: string): { added: number; removed: number } {
+  const la = a.split('\n');
+  const lb = b.split('\n');
+  let head = 0;
+  while (head < la.length && head < lb.length && la[head] === lb[head]) head++;
+  let tail = 0;
+  while (tail < la.length - head && tail < lb.length - head && la[la.length - 1 - tail] === lb[lb.length - 1 - tail]) tail++;
+  const ids = new Map<string, number>();
+  const intern = (l: string): number => {
+    let id = ids.get(l);
+    if (id === undefined) ids.set(l, (id = ids.size));
+    return id;
+  };
+  const xa = la.slice(head, la.length - tail).map(intern);
+  const xb = lb.slice(head, lb.length - tail).map(intern);
+  let added = 0;
+  let removed = 0;
+  for (const part of diffArrays(xa, xb)) {
+    if (part.added) added += part.value.length;
+    else if (part.removed) removed += part.value.length;
+  }
+  return { added, removed };
 }
 
 function pair(before: SnapshotProgram[], after: SnapshotProgram[]): [SnapshotProgram | undefined, SnapshotProgram | undefined][] {
@@ -68,20 +99,21 @@ function pair(before: SnapshotProgram[], after: SnapshotProgram[]): [SnapshotPro
   return pairs;
 }
 
-function reasonsFor(a: SnapshotProgram, b: SnapshotProgram): Reason[] {
+function reasonsFor(a: SnapshotProgram, b: SnapshotProgram, source: XlatedSource, texts: { before: string; after: string }[]): Reason[] {
   const r: Reason[] = [];
   if (a.tag !== b.tag) r.push({ kind: 'tag', before: a.tag, after: b.tag });
-  if (a.xlated !== b.xlated && a.xlated !== '' && b.xlated !== '') {
-    const da = instructionsForDiff(a.xlated);
-    const db = instructionsForDiff(b.xlated);
-    if (da !== db) {
-      let added = 0;
-      let removed = 0;
-      for (const part of diffLines(da, db)) {
-        if (part.added) added += part.count ?? 0;
-        else if (part.removed) removed += part.count ?? 0;
+  // equal hashes: same instructions, no text needed
+  if (a.xlatedHash !== b.xlatedHash && a.xlatedHash !== '' && b.xlatedHash !== '') {
+    const ta = source(a);
+    const tb = source(b);
+    if (ta !== undefined && tb !== undefined) {
+      const da = instructionsForDiff(ta);
+      const db = instructionsForDiff(tb);
+      if (da !== db) {
+        const { added, removed } = countLineChanges(da, db);
+        r.push({ kind: 'instructions', added, removed });
+        texts.push({ before: da, after: db });
       }
-      r.push({ kind: 'instructions', added, removed });
     }
   }
   const mapsA = new Map(a.maps.map((m) => [m.name, m]));
@@ -110,7 +142,7 @@ function reasonsFor(a: SnapshotProgram, b: SnapshotProgram): Reason[] {
   return r;
 }
 
-export function diffSnapshots(a: Snapshot, b: Snapshot): SnapshotDiff {
+export function diffSnapshots(a: Snapshot, b: Snapshot, source: XlatedSource = inlineXlated): SnapshotDiff {
   const groups = new Map<string, { before: SnapshotProgram[]; after: SnapshotProgram[] }>();
   const group = (k: string): { before: SnapshotProgram[]; after: SnapshotProgram[] } => {
     let g = groups.get(k);
@@ -127,8 +159,9 @@ export function diffSnapshots(a: Snapshot, b: Snapshot): SnapshotDiff {
       if (!x) programs.push({ status: 'added', label, after: y as SnapshotProgram, reasons: [] });
       else if (!y) programs.push({ status: 'removed', label, before: x, reasons: [] });
       else {
-        const reasons = reasonsFor(x, y);
-        programs.push({ status: reasons.length ? 'changed' : 'unchanged', label, before: x, after: y, reasons });
+        const texts: { before: string; after: string }[] = [];
+        const reasons = reasonsFor(x, y, source, texts);
+        programs.push({ status: reasons.length ? 'changed' : 'unchanged', label, before: x, after: y, reasons, ...(texts[0] ? { instructions: texts[0] } : {}) });
       }
     }
   }

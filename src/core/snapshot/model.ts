@@ -41,8 +41,14 @@ export interface SnapshotProgram {
   readonly pinned: readonly string[];
   readonly owners: readonly { readonly pid: number; readonly comm?: string }[];
   readonly metadata: Readonly<Record<string, unknown>>;
-  /** normalised `bpftool prog dump xlated` (map ids → names, no helper addresses), '' if unavailable */
-  readonly xlated: string;
+  /** sha256 of the normalised instructions ('' when they could not be read) */
+  readonly xlatedHash: string;
+  /**
+   * normalised `bpftool prog dump xlated` (map ids → names, no helper addresses). Present in a
+   * snapshot just taken (and in self-contained files); a stored snapshot keeps it in
+   * `objects/<xlatedHash>` beside the node folders, shared by every snapshot that has it.
+   */
+  readonly xlated?: string;
 }
 
 export interface Snapshot {
@@ -79,6 +85,10 @@ function canonical(v: unknown): string {
   return JSON.stringify(v) ?? 'null';
 }
 
+export function hashText(text: string): string {
+  return text === '' ? '' : createHash('sha256').update(text).digest('hex');
+}
+
 /** What identifies a deployment's content: everything but ids, load times, owners and sizes that follow from the code. */
 export function contentHash(programs: readonly SnapshotProgram[]): string {
   const content = programs
@@ -86,7 +96,7 @@ export function contentHash(programs: readonly SnapshotProgram[]): string {
       name: p.name,
       type: p.type,
       tag: p.tag,
-      xlated: p.xlated,
+      xlated: p.xlatedHash,
       attach: p.attach.map((a) => a.kind).sort(),
       pinned: [...p.pinned].sort(),
       maps: p.maps.map((m) => ({ name: m.name, type: m.type, k: m.keySize, v: m.valueSize, n: m.maxEntries, f: m.flags, pinned: [...m.pinned].sort() })),
@@ -154,6 +164,7 @@ export function buildSnapshot(i: SnapshotInput): Snapshot {
       pinned: p.pinned,
       owners: lp.owners,
       metadata: p.metadata,
+      xlatedHash: hashText(i.xlated.get(p.id) ?? ''),
       xlated: i.xlated.get(p.id) ?? '',
     });
   }
@@ -202,6 +213,11 @@ export function parseSnapshot(text: string): SnapshotParse {
     const q = p as Record<string, unknown> | null;
     if (!q || typeof q['name'] !== 'string' || typeof q['type'] !== 'string' || typeof q['tag'] !== 'string' || !Array.isArray(q['maps']) || !Array.isArray(q['attach'])) {
       return { error: `program ${i + 1} is incomplete` };
+    }
+    if (typeof q['xlatedHash'] !== 'string') {
+      // a self-contained file may carry the text only
+      if (typeof q['xlated'] !== 'string') return { error: `program ${i + 1} has no instructions (xlatedHash)` };
+      q['xlatedHash'] = hashText(q['xlated']);
     }
   }
   return { snapshot: doc as Snapshot };

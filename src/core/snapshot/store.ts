@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { validateNodeName } from '../quote';
@@ -34,6 +35,35 @@ export class SnapshotStore {
     readonly maxPerNode = 200,
   ) {}
 
+  /** Instruction texts, by hash, shared by all snapshots (of all nodes) that contain them. */
+  get objectsDir(): string {
+    return path.join(this.root, 'objects');
+  }
+
+  /** The instruction text of a program of a stored snapshot (undefined if the object is gone). */
+  xlated(hash: string): string | undefined {
+    if (!/^[0-9a-f]{64}$/.test(hash)) return undefined;
+    try {
+      return fs.readFileSync(path.join(this.objectsDir, hash), 'utf8');
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** An XlatedSource for diffs: inline text first, then the store's objects. */
+  readonly source = (p: { readonly xlated?: string; readonly xlatedHash: string }): string | undefined => p.xlated ?? this.xlated(p.xlatedHash);
+
+  private async writeAtomic(file: string, text: string): Promise<void> {
+    const tmp = path.join(path.dirname(file), `.tmp-${randomBytes(6).toString('hex')}`);
+    try {
+      await fsp.writeFile(tmp, text, { mode: 0o644 });
+      await fsp.rename(tmp, file);
+    } catch (e) {
+      await fsp.rm(tmp, { force: true }).catch(() => undefined);
+      throw e;
+    }
+  }
+
   private dir(node: string): string {
     const bad = validateNodeName(node);
     if (bad) throw new Error(bad);
@@ -42,7 +72,10 @@ export class SnapshotStore {
 
   async nodes(): Promise<string[]> {
     try {
-      return (await fsp.readdir(this.root, { withFileTypes: true })).filter((d) => d.isDirectory() && !validateNodeName(d.name)).map((d) => d.name).sort();
+      return (await fsp.readdir(this.root, { withFileTypes: true }))
+        .filter((d) => d.isDirectory() && d.name !== 'objects' && !validateNodeName(d.name))
+        .map((d) => d.name)
+        .sort();
     } catch {
       return [];
     }
@@ -86,16 +119,17 @@ export class SnapshotStore {
     const last = existing[existing.length - 1];
     if (last && last.hash === s.contentHash.slice(0, 12)) return { entry: last, saved: false };
     await fsp.mkdir(dir, { recursive: true });
+    await fsp.mkdir(this.objectsDir, { recursive: true });
+    // instruction texts once each, by hash; the snapshot refers to them
+    for (const p of s.programs) {
+      if (p.xlated === undefined || p.xlatedHash === '') continue;
+      const obj = path.join(this.objectsDir, p.xlatedHash);
+      if (!fs.existsSync(obj)) await this.writeAtomic(obj, p.xlated);
+    }
+    const lean = { ...s, programs: s.programs.map(({ xlated: _x, ...rest }) => rest) };
     const name = `${fileTime(s.takenAt)}_${s.contentHash.slice(0, 12)}_${s.programs.length}.json`;
     const file = path.join(dir, name);
-    const tmp = path.join(dir, `.tmp-${randomBytes(6).toString('hex')}`);
-    try {
-      await fsp.writeFile(tmp, `${JSON.stringify(s, null, 1)}\n`, { mode: 0o644 });
-      await fsp.rename(tmp, file);
-    } catch (e) {
-      await fsp.rm(tmp, { force: true }).catch(() => undefined);
-      throw e;
-    }
+    await this.writeAtomic(file, `${JSON.stringify(lean)}\n`);
     const all = [...existing, { path: file, node: s.node, takenAt: s.takenAt, hash: s.contentHash.slice(0, 12), programs: s.programs.length }];
     for (const old of all.slice(0, Math.max(0, all.length - this.maxPerNode))) await fsp.rm(old.path, { force: true });
     return { entry: all[all.length - 1] as StoredSnapshot, saved: true };

@@ -96,13 +96,14 @@ export function registerDeployments(
         const s = await loadOrThrow(path.join(store().root, node, file));
         const p = s.programs[Number(index)];
         if (!p) return `; no program ${index} in ${file}\n`;
-        return `; ${p.name} — ${p.type}, tag ${p.tag}, on ${s.node} at ${s.takenAt}\n${instructionsForDiff(p.xlated)}`;
+        const text = store().source(p);
+        return `; ${p.name} — ${p.type}, tag ${p.tag}, on ${s.node} at ${s.takenAt}\n${text === undefined ? '; (instructions not kept)' : instructionsForDiff(text)}`;
       },
     }),
   );
 
   async function showDiff(a: Snapshot, fileA: string, b: Snapshot, fileB: string): Promise<SnapshotDiff> {
-    const d = diffSnapshots(a, b);
+    const d = diffSnapshots(a, b, store().source);
     last = d;
     const s = d.summary;
     const title = `${a.node} ${a.takenAt.slice(11, 19)} ↔ ${b.node} ${b.takenAt.slice(11, 19)}: ${d.same ? 'no change' : `${s.changed} changed, ${s.added} added, ${s.removed} removed`}`;
@@ -232,7 +233,7 @@ export function registerDeployments(
         .list()
         .filter((t) => t.node === node && t.startedAt >= from)
         .map((t) => ({ node: t.node, script: t.script, startedAt: t.startedAt, state: t.state, results: t.results, ...(t.outcome ? { outcome: t.outcome } : {}) }));
-      const md = postmortemMarkdown({ node, from: new Date(Math.max(0, from)), to: new Date(), snapshots: snaps, traces, notes, problems });
+      const md = postmortemMarkdown({ node, from: new Date(Math.max(0, from)), to: new Date(), snapshots: snaps, traces, notes, problems, xlated: store().source });
       const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: md });
       await vscode.window.showTextDocument(doc);
       return md;
