@@ -1,0 +1,467 @@
+import type { AttachPoint, Block, Expr, Probe, Program, Span, Stmt, TopItem } from './ast';
+import type { Feature, Version } from './catalog';
+import {
+  ARG_BUILTIN,
+  ARITY_SINCE,
+  BUILTINS,
+  CALLABLE_BUILTINS,
+  CONFIG_KEYS,
+  FEATURES,
+  FEATURE_TEXT,
+  FUNCTION_BY_NAME,
+  MODE_WORDS,
+  NEWEST,
+  SARG_BUILTIN,
+  probeType,
+  versionAtLeast,
+  versionText,
+} from './catalog';
+import type { Diagnostic } from './parser';
+import { parse } from './parser';
+
+/**
+ * Analysis of a bpftrace script without a kernel: syntax errors, unknown functions and
+ * identifiers, arity, aggregations not assigned to a map, inconsistent map keys, variables used
+ * before assignment, printf argument counts, probe types, and features newer than the target
+ * bpftrace version (warnings, never errors). Shared by the language server, CodeLens,
+ * annotations and `ebpf-lens check`.
+ */
+
+export interface MapSymbol {
+  readonly name: string;
+  /** assignments */
+  readonly defs: Span[];
+  /** every mention (assignments included) */
+  readonly refs: Span[];
+}
+
+export interface Symbols {
+  readonly maps: ReadonlyMap<string, MapSymbol>;
+  readonly macros: ReadonlyMap<string, { readonly def: Span; readonly params: number; readonly refs: Span[] }>;
+  readonly probes: readonly Probe[];
+}
+
+export interface Analysis {
+  readonly program: Program;
+  readonly diagnostics: readonly Diagnostic[];
+  readonly symbols: Symbols;
+}
+
+export interface AnalysisOptions {
+  /** the bpftrace version to check against (the active node's; default: the newest known) */
+  readonly target?: Version;
+}
+
+type KeyKind = 'int' | 'string' | 'unknown';
+
+const STRING_BUILTINS = new Set(['comm', 'func', 'probe', 'username', 'probetype']);
+const INT_BUILTINS = new Set(['pid', 'tid', 'uid', 'gid', 'nsecs', 'elapsed', 'numaid', 'cpu', 'ncpus', 'retval', 'rand', 'cgroup', 'cpid', 'jiffies', 'usermode']);
+const STRING_FUNCTIONS = new Set(['str', 'ksym', 'usym', 'ntop', 'strftime', 'path', 'cgroup_path', 'strerror', 'macaddr', 'syscall_name', 'signal_name']);
+/** functions whose first argument is a whole map (not a scalar read) */
+const WHOLE_MAP_ARG = new Set(['print', 'clear', 'zero', 'len', 'delete', 'has_key', 'find']);
+
+function keyKind(e: Expr): KeyKind {
+  switch (e.kind) {
+    case 'string':
+      return 'string';
+    case 'int':
+      return 'int';
+    case 'ident':
+      return STRING_BUILTINS.has(e.name) ? 'string' : INT_BUILTINS.has(e.name) || ARG_BUILTIN.test(e.name) ? 'int' : 'unknown';
+    case 'call':
+      return STRING_FUNCTIONS.has(e.name) || e.name === 'comm' ? 'string' : e.name === 'pid' || e.name === 'tid' || e.name === 'nsecs' ? 'int' : 'unknown';
+    case 'binary':
+      return ['+', '-', '*', '/', '%', '<<', '>>', '&', '|', '^'].includes(e.op) ? 'int' : 'unknown';
+    default:
+      return 'unknown';
+  }
+}
+
+/** Number of printf-style conversions in a format (%% excluded). */
+export function countConversions(fmt: string): number {
+  let n = 0;
+  for (let i = 0; i < fmt.length; i++) {
+    if (fmt.charAt(i) !== '%') continue;
+    if (fmt.charAt(i + 1) === '%') {
+      i++;
+      continue;
+    }
+    n++;
+  }
+  return n;
+}
+
+class Analyser {
+  readonly diagnostics: Diagnostic[] = [];
+  readonly maps = new Map<string, MapSymbol>();
+  readonly macros = new Map<string, { def: Span; params: number; refs: Span[] }>();
+  private readonly fns = new Set<string>();
+  private readonly defines = new Set<string>();
+  private readonly mapShapes = new Map<string, { arity: number; kinds: KeyKind[]; at: Span }>();
+  private vars = new Set<string>();
+  private reportedVars = new Set<string>();
+  private macroParams = new Set<string>();
+
+  constructor(
+    private readonly src: string,
+    private readonly target: Version,
+  ) {}
+
+  private diag(span: Span, severity: Diagnostic['severity'], code: string, message: string): void {
+    this.diagnostics.push({ start: span.start, end: span.end, severity, code, message });
+  }
+
+  private line(offset: number): number {
+    let n = 1;
+    for (let i = 0; i < offset; i++) if (this.src.charCodeAt(i) === 10) n++;
+    return n;
+  }
+
+  checkVersion(span: Span, since: Version, what: string, until?: Version): void {
+    if (!versionAtLeast(this.target, since)) {
+      this.diag(span, 'warning', 'version', `${what} needs bpftrace ${versionText(since)} or newer (checking against ${versionText(this.target)})`);
+    } else if (until && versionAtLeast(this.target, until)) {
+      this.diag(span, 'warning', 'version', `${what} was removed in bpftrace ${versionText(until)} (checking against ${versionText(this.target)})`);
+    }
+  }
+
+  run(program: Program, features: readonly { feature: Feature; start: number; end: number }[]): void {
+    for (const f of features) this.checkVersion(f, FEATURES[f.feature], FEATURE_TEXT[f.feature]);
+    // declarations first: macros and fns may be used before their definition
+    for (const item of program.items) {
+      if (item.kind === 'macro') this.macros.set(item.name, { def: item.nameSpan, params: item.params.length, refs: [item.nameSpan] });
+      else if (item.kind === 'fn') this.fns.add(item.name);
+      else if (item.kind === 'preproc') {
+        const m = /^#\s*define\s+([A-Za-z_]\w*)/.exec(item.text);
+        if (m) this.defines.add(m[1] ?? '');
+      } else if (item.kind === 'cdef') {
+        const e = /\benum\b[^{]*\{([^}]*)\}/.exec(item.text);
+        for (const part of e?.[1]?.split(',') ?? []) {
+          const n = /^\s*([A-Za-z_]\w*)/.exec(part);
+          if (n) this.defines.add(n[1] ?? '');
+        }
+      }
+    }
+    for (const item of program.items) this.item(item);
+  }
+
+  private item(item: TopItem): void {
+    switch (item.kind) {
+      case 'probe':
+        this.vars = new Set();
+        this.reportedVars = new Set();
+        this.macroParams = new Set();
+        this.probeHeader(item);
+        if (item.predicate) this.expr(item.predicate);
+        this.block(item.body);
+        return;
+      case 'macro':
+        this.vars = new Set(item.params.filter((p) => p.kind === 'var').map((p) => p.name));
+        this.reportedVars = new Set();
+        this.macroParams = new Set(item.params.filter((p) => p.kind !== 'var').map((p) => p.name));
+        this.block(item.body);
+        return;
+      case 'fn':
+        this.vars = new Set(item.params.map((p) => p.name));
+        this.reportedVars = new Set();
+        this.macroParams = new Set();
+        this.block(item.body);
+        return;
+      case 'config':
+        for (const e of item.entries) {
+          const key = e.key.toLowerCase().replace(/^bpftrace_/, '');
+          const k = CONFIG_KEYS.find((c) => c.name === key);
+          if (!k) this.diag(e, 'warning', 'unknownConfig', `unknown config key '${e.key}'`);
+          else this.checkVersion(e, k.since, `config key ${k.name}`);
+        }
+        return;
+      case 'mapDecl':
+        this.mapRef(item.map, item.mapSpan, true);
+        if (!['hash', 'lruhash', 'percpuhash', 'percpulruhash'].includes(item.type)) {
+          this.diag(item, 'error', 'mapDecl', `unknown map type '${item.type}' (hash, lruhash, percpuhash, percpulruhash)`);
+        }
+        return;
+      default:
+        return;
+    }
+  }
+
+  private probeHeader(p: Probe): void {
+    for (const ap of p.attachPoints) this.attachPoint(ap, p.attachPoints.length);
+  }
+
+  private attachPoint(ap: AttachPoint, count: number): void {
+    if (/^\$\d+$/.test(ap.provider)) return; // a positional parameter expands to a probe
+    const t = probeType(ap.provider);
+    if (!t) {
+      this.diag(ap, 'error', 'probeType', `unknown probe type '${ap.provider}'`);
+      return;
+    }
+    this.checkVersion(ap, t.since, `the ${t.name} probe`, t.until);
+    const n = ap.parts.length;
+    if (t.name === 'BEGIN' || t.name === 'END') {
+      if (n !== 0) this.diag(ap, 'error', 'probeArgs', `${t.name} takes no arguments`);
+      return;
+    }
+    if (n === 0 || ap.parts.every((x) => x === '')) {
+      this.diag(ap, 'error', 'probeArgs', `${ap.provider} needs arguments: ${t.syntax}`);
+      return;
+    }
+    const ok = t.parts.includes(n) || ((t.name === 'uprobe' || t.name === 'uretprobe' || t.name === 'usdt') && n === 1) || ((t.name === 'profile' || t.name === 'interval') && n === 1);
+    if (!ok) this.diag(ap, 'error', 'probeArgs', `wrong number of arguments for ${t.name}: ${t.syntax}`);
+    if ((t.name === 'kprobe' || t.name === 'kretprobe') && n === 2) this.checkVersion(ap, [0, 21], 'kprobe:module:function');
+    if ((t.name === 'profile' || t.name === 'interval') && n === 1) this.checkVersion(ap, [0, 24], `${t.name} with a single argument`);
+    if ((t.name === 'profile' || t.name === 'interval') && n === 2 && !['hz', 's', 'ms', 'us'].includes(ap.parts[0] ?? '') && !/^\$\d+$/.test(ap.parts[0] ?? '')) {
+      this.diag(ap, 'error', 'probeArgs', `${t.name} unit must be hz, s, ms or us`);
+    }
+    if (t.name === 'iter' && count > 1) this.diag(ap, 'error', 'probeArgs', 'an iter probe must be the only attach point of its probe');
+  }
+
+  private block(b: Block): void {
+    for (const s of b.statements) this.statement(s);
+  }
+
+  private assignVar(name: string): void {
+    this.vars.add(name);
+  }
+
+  private statement(s: Stmt): void {
+    switch (s.kind) {
+      case 'expr':
+        this.expr(s.expr);
+        return;
+      case 'assign': {
+        const direct = s.op === '=' && s.target.kind === 'map';
+        this.expr(s.value, direct);
+        if (s.target.kind === 'var') {
+          if (s.op !== '=') this.useVar(s.target.name, s.target);
+          this.assignVar(s.target.name);
+        } else this.mapAccess(s.target, true);
+        return;
+      }
+      case 'let':
+        if (s.value) this.expr(s.value);
+        // declared without a value is still a declaration; bpftrace warns if it is read
+        this.assignVar(s.name);
+        return;
+      case 'if':
+        this.expr(s.cond);
+        this.block(s.then);
+        if (s.otherwise) {
+          if ('statements' in s.otherwise) this.block(s.otherwise);
+          else this.statement(s.otherwise);
+        }
+        return;
+      case 'while':
+        this.expr(s.cond);
+        this.block(s.body);
+        return;
+      case 'unroll':
+        this.expr(s.count);
+        this.block(s.body);
+        return;
+      case 'for':
+        if (s.map) {
+          if (s.map.kind === 'map') this.mapRef(s.map.name, s.map.nameSpan, false);
+          else this.expr(s.map);
+        }
+        if (s.range) {
+          this.expr(s.range[0]);
+          this.expr(s.range[1]);
+        }
+        this.assignVar(s.variable);
+        this.block(s.body);
+        return;
+      case 'return':
+        if (s.value) this.expr(s.value);
+        return;
+      case 'block':
+        this.block(s.block);
+        return;
+      case 'discard':
+        this.expr(s.value);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private useVar(name: string, span: Span): void {
+    if (this.vars.has(name) || this.reportedVars.has(name)) return;
+    this.reportedVars.add(name);
+    this.diag(span, 'error', 'undefinedVariable', `variable ${name} is used before it is assigned`);
+  }
+
+  private mapRef(name: string, span: Span, def: boolean): void {
+    let m = this.maps.get(name);
+    if (!m) this.maps.set(name, (m = { name, defs: [], refs: [] }));
+    m.refs.push(span);
+    if (def) m.defs.push(span);
+  }
+
+  /** A keyed or scalar map access: its key shape must match the map's first use. */
+  private mapAccess(e: Extract<Expr, { kind: 'map' }>, def: boolean): void {
+    this.mapRef(e.name, e.nameSpan, def);
+    let keys = e.keys ?? [];
+    for (const k of keys) this.expr(k);
+    if (keys.length === 1 && keys[0]?.kind === 'tuple') keys = (keys[0] as Extract<Expr, { kind: 'tuple' }>).elements;
+    const shape = { arity: keys.length, kinds: keys.map(keyKind), at: e.nameSpan };
+    const first = this.mapShapes.get(e.name);
+    if (!first) {
+      this.mapShapes.set(e.name, shape);
+      return;
+    }
+    const describe = (n: number): string => (n === 0 ? 'without a key' : `with ${n} key${n === 1 ? '' : 's'}`);
+    if (first.arity !== shape.arity) {
+      this.diag(e, 'error', 'mapKeys', `${e.name} is used ${describe(shape.arity)} here but ${describe(first.arity)} on line ${this.line(first.at.start)}`);
+      return;
+    }
+    for (let i = 0; i < shape.arity; i++) {
+      const a = first.kinds[i];
+      const b = shape.kinds[i];
+      if (a && b && a !== 'unknown' && b !== 'unknown' && a !== b) {
+        this.diag(keys[i] ?? e, 'error', 'mapKeys', `${e.name} key ${shape.arity > 1 ? `${i + 1} ` : ''}is ${b === 'string' ? 'a string' : 'an integer'} here but ${a === 'string' ? 'a string' : 'an integer'} on line ${this.line(first.at.start)}`);
+        return;
+      }
+    }
+  }
+
+  private expr(e: Expr, directMapValue = false): void {
+    switch (e.kind) {
+      case 'var':
+        this.useVar(e.name, e);
+        return;
+      case 'map':
+        this.mapAccess(e, false);
+        return;
+      case 'ident':
+        this.identifier(e);
+        return;
+      case 'call':
+        this.call(e, directMapValue);
+        return;
+      case 'binary':
+        this.expr(e.left);
+        this.expr(e.right);
+        return;
+      case 'unary':
+      case 'postfix':
+        if ((e.op === '++' || e.op === '--') && e.operand.kind === 'var') {
+          this.useVar(e.operand.name, e.operand);
+          return;
+        }
+        if ((e.op === '++' || e.op === '--') && e.operand.kind === 'map') {
+          this.mapAccess(e.operand, true);
+          return;
+        }
+        this.expr(e.operand);
+        return;
+      case 'ternary':
+        this.expr(e.cond);
+        if (e.then) this.expr(e.then);
+        this.expr(e.otherwise);
+        return;
+      case 'field':
+        this.expr(e.object);
+        return;
+      case 'index':
+        this.expr(e.object);
+        this.expr(e.index);
+        return;
+      case 'cast':
+        this.expr(e.operand);
+        return;
+      case 'tuple':
+        for (const x of e.elements) this.expr(x);
+        return;
+      case 'record':
+        for (const f of e.fields) this.expr(f.value);
+        return;
+      case 'ifExpr':
+        this.expr(e.cond);
+        this.block(e.then);
+        if (e.otherwise) {
+          if ('statements' in e.otherwise) this.block(e.otherwise);
+          else this.expr(e.otherwise);
+        }
+        return;
+      case 'blockExpr':
+        this.block(e.block);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private identifier(e: Extract<Expr, { kind: 'ident' }>): void {
+    const n = e.name;
+    const b = BUILTINS.find((x) => x.name === n);
+    if (b) {
+      this.checkVersion(e, b.since, `the builtin ${n}`, b.until);
+      return;
+    }
+    if (ARG_BUILTIN.test(n) || SARG_BUILTIN.test(n)) return;
+    const macro = this.macros.get(n);
+    if (macro) {
+      macro.refs.push(e);
+      return;
+    }
+    if (this.macroParams.has(n) || this.defines.has(n) || MODE_WORDS.has(n)) return;
+    // ALL_CAPS names are usually enum constants or #defines from the kernel's BTF or headers
+    if (/^[A-Z][A-Z0-9_]*$/.test(n)) return;
+    this.diag(e, 'error', 'unknownIdentifier', `unknown identifier '${n}'`);
+  }
+
+  private call(e: Extract<Expr, { kind: 'call' }>, directMapValue: boolean): void {
+    const f = FUNCTION_BY_NAME.get(e.name);
+    const macro = this.macros.get(e.name);
+    // whole-map arguments are not reads of a scalar map
+    e.args.forEach((a, i) => {
+      if (i === 0 && a.kind === 'map' && !a.keys && WHOLE_MAP_ARG.has(e.name)) this.mapRef(a.name, a.nameSpan, false);
+      else if (a.kind === 'ident' && (MODE_WORDS.has(a.name) || CALLABLE_BUILTINS.has(e.name))) return;
+      else if (e.name === 'find' && i === 2 && a.kind === 'var') this.assignVar(a.name);
+      else this.expr(a);
+    });
+    if (macro) {
+      macro.refs.push(e.nameSpan);
+      if (macro.params !== e.args.length) this.diag(e, 'error', 'arity', `${e.name}() takes ${macro.params} argument${macro.params === 1 ? '' : 's'} (${e.args.length} given)`);
+      return;
+    }
+    if (this.fns.has(e.name)) return;
+    const cb = CALLABLE_BUILTINS.get(e.name);
+    if (cb && !f) {
+      this.checkVersion(e.nameSpan, cb.since, `${e.name}(…)`);
+      if (e.args.length > cb.max) this.diag(e, 'error', 'arity', `${e.name}() takes at most ${cb.max} argument${cb.max === 1 ? '' : 's'} (${e.args.length} given)`);
+      return;
+    }
+    if (!f) {
+      this.diag(e.nameSpan, 'error', 'unknownFunction', `unknown function '${e.name}'`);
+      return;
+    }
+    this.checkVersion(e.nameSpan, f.since, `${f.name}()`, f.until);
+    const n = e.args.length;
+    const later = ARITY_SINCE.get(f.name)?.get(n);
+    if (later) this.checkVersion(e, later, `${f.name}() with ${n} argument${n === 1 ? '' : 's'}`);
+    if (n < f.min || n > f.max) {
+      const want = f.min === f.max ? `${f.min}` : f.max === Infinity || f.max >= 128 ? `at least ${f.min}` : `${f.min} to ${f.max}`;
+      this.diag(e, 'error', 'arity', `${f.name}() takes ${want} argument${f.max === 1 && f.min === 1 ? '' : 's'} (${n} given): ${f.signature}`);
+    }
+    if (f.aggregate && !directMapValue) this.diag(e, 'error', 'aggregate', `${f.name}() must be assigned directly to a map, e.g. @x = ${f.name}(${f.min ? '…' : ''})`);
+    if ((f.name === 'printf' || f.name === 'errorf' || f.name === 'warnf') && e.args[0]?.kind === 'string') {
+      const want = countConversions(e.args[0].value);
+      if (want !== n - 1) this.diag(e, 'error', 'printfArgs', `${f.name}: the format has ${want} conversion${want === 1 ? '' : 's'} but ${n - 1} argument${n - 1 === 1 ? ' is' : 's are'} given`);
+    }
+  }
+}
+
+export function analyze(src: string, opts: AnalysisOptions = {}): Analysis {
+  const r = parse(src);
+  const a = new Analyser(src, opts.target ?? NEWEST);
+  a.run(r.program, r.features);
+  const diagnostics = [...r.diagnostics, ...a.diagnostics].sort((x, y) => x.start - y.start || (x.severity === 'error' ? -1 : 1));
+  return {
+    program: r.program,
+    diagnostics,
+    symbols: { maps: a.maps, macros: a.macros, probes: r.program.items.filter((i): i is Probe => i.kind === 'probe') },
+  };
+}
