@@ -1,4 +1,4 @@
-// Bundles: the extension (vscode external) and the CLI. `node esbuild.mjs [--watch] [--minify]`
+// Bundles: the extension (vscode external), the CLI and the bpftrace language server. `node esbuild.mjs [--watch] [--minify]`
 import * as esbuild from 'esbuild';
 
 const watch = process.argv.includes('--watch');
@@ -21,6 +21,8 @@ const common = {
 const builds = [
   { ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: [...common.external, 'vscode'] },
   { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  // the language server: its own process; `vscode` is not external here, so an import of it fails the build
+  { ...common, entryPoints: ['src/server/server.ts'], outfile: 'dist/server.js' },
 ];
 
 if (watch) {

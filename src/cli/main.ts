@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { CancellationSource } from '../core/cancel';
 import { mapLimit } from '../core/concurrency';
-import { InputError, errorMessage } from '../core/errors';
+import { InputError, ToolError, errorMessage } from '../core/errors';
 import type { NodeConfig } from '../core/inventory';
 import { parseConfigFile } from '../core/inventory';
 import { listNode, listingJson } from '../core/listing';
@@ -21,6 +21,11 @@ import { diffJson, diffSnapshots, diffText, objectsBeside, readSnapshotFile } fr
 import { Exit, errorKind, exitCodeFor } from './exitCodes';
 import { formatListing, nodeHeader } from './format';
 import { askHidden } from './prompt';
+import type { CheckLine } from './check';
+import { checkLineText, checkText, nodeCheckLines } from './check';
+import type { Version } from '../core/bpftrace/catalog';
+import { parseVersion } from '../core/bpftrace/catalog';
+import { checkCommand } from '../core/bpftrace/check';
 
 const USAGE = `ebpf-lens — eBPF programs, maps and links on your edge nodes, over SSH
 
@@ -29,6 +34,7 @@ Usage:
   ebpf-lens trace --node NAME FILE.bt|- [--duration S] [--json] [options]
   ebpf-lens snapshot --node NAME [--out DIR] [--note TEXT] [options]
   ebpf-lens diff A.json B.json [--json] [--no-instructions]
+  ebpf-lens check FILE.bt... [--target-version X.Y] [--json] [--node NAME [options]]
   ebpf-lens guard-script      the root-owned trace guard to install on nodes (see SECURITY.md)
 
 Nodes come from --config FILE (JSON: {"ebpfLens.nodes": [...]}, the extension's setting) or,
@@ -54,7 +60,14 @@ snapshot records what is deployed on a node (programs, their maps and attach poi
 normalised instructions) as JSON under DIR/NODE/ (default ./ebpf-lens-snapshots); an unchanged
 deployment is not written again. diff compares two snapshots (two times, or two nodes).
 
-Exit codes: 0 ok (diff: the same), 1 diff: they differ, 2 usage, 3 connection/authentication/host key, 4 tool error on the node
+check analyses bpftrace scripts without a kernel (syntax, unknown functions and builtins, arity,
+map key shapes, variables used before assignment; features newer than --target-version, default
+the newest bpftrace, are warnings). With --node it also compiles them with that node's bpftrace,
+compile only: nothing is attached. One "FILE:LINE:COL: severity: message [code]" per finding,
+or with --json one JSON object per line (file, line, col, endLine, endCol: 1-based, UTF-16
+columns; severity error|warning|info; code; message).
+
+Exit codes: 0 ok (diff: the same), 1 diff: they differ / check: errors found, 2 usage, 3 connection/authentication/host key, 4 tool error on the node
 (for trace: the script was refused, a probe type is not available, bpftrace failed),
 5 some of several nodes failed (each reported; the others listed).`;
 
@@ -237,6 +250,66 @@ function cmdDiff(args: string[], io: CliIO): number {
   return d.same ? Exit.ok : Exit.findings;
 }
 
+async function cmdCheck(args: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      'target-version': { type: 'string' },
+      json: { type: 'boolean', default: false },
+      node: { type: 'string' },
+      config: { type: 'string' },
+      'known-hosts': { type: 'string', multiple: true },
+      'accept-new': { type: 'boolean', default: false },
+      timeout: { type: 'string', default: '60' },
+    },
+    strict: true,
+    allowPositionals: true,
+  });
+  if (positionals.length === 0) throw new UsageError('give one or more script files (or - for standard input)');
+  let target: Version | undefined;
+  if (values['target-version'] !== undefined) {
+    target = parseVersion(values['target-version']);
+    if (!target) throw new UsageError(`--target-version wants a version like 0.17 (got ${JSON.stringify(values['target-version'])})`);
+  }
+  const files = positionals.map((f) => {
+    try {
+      return { file: f === '-' ? '<stdin>' : f, text: f === '-' ? fs.readFileSync(0, 'utf8') : fs.readFileSync(f, 'utf8') };
+    } catch (e) {
+      throw new UsageError(`cannot read ${f}: ${errorMessage(e)}`);
+    }
+  });
+  const found: CheckLine[] = [];
+  let client: NodeClient | undefined;
+  try {
+    if (values.node) {
+      const timeoutS = Number(values.timeout);
+      if (!Number.isFinite(timeoutS) || timeoutS <= 0) throw new UsageError('--timeout must be a positive number of seconds');
+      const inv = loadInventory(values.config);
+      for (const w of inv.warnings) io.err(`warning: ${w}`);
+      const node = inv.nodes.find((n) => n.name === values.node);
+      if (!node) throw new UsageError(`unknown node ${JSON.stringify(values.node)} (known: ${inv.nodes.map((n) => n.name).join(', ') || 'none'})`);
+      client = await NodeClient.open(node, inv.nodes, connectContext(values, inv, timeoutS, io));
+      const v = client.info.bpftrace?.version;
+      if (!client.info.bpftrace || !v) throw new ToolError('missing', `bpftrace is not installed on ${node.name} (or did not say its version)`);
+      // the node's version is the target unless one was given
+      target ??= parseVersion(v);
+    }
+    for (const f of files) {
+      found.push(...checkText(f.file, f.text, target));
+      if (client) {
+        const r = await client.run(checkCommand(client.info.bpftrace?.version ?? '', f.text));
+        found.push(...nodeCheckLines(f.file, r.diagnostics, client.node.name));
+      }
+    }
+  } finally {
+    client?.close();
+  }
+  for (const l of found) io.out(values.json ? JSON.stringify(l) : checkLineText(l));
+  const errors = found.filter((l) => l.severity === 'error').length;
+  if (!values.json && found.length > 0) io.err(`${errors} error${errors === 1 ? '' : 's'}, ${found.length - errors} other finding${found.length - errors === 1 ? '' : 's'} in ${files.length} file${files.length === 1 ? '' : 's'}`);
+  return errors > 0 ? Exit.findings : Exit.ok;
+}
+
 async function cmdList(args: string[], io: CliIO): Promise<number> {
   const { values } = parseArgs({
     args,
@@ -364,6 +437,8 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
         return await cmdSnapshot(rest, io);
       case 'diff':
         return cmdDiff(rest, io);
+      case 'check':
+        return await cmdCheck(rest, io);
       case 'guard-script':
         // the root-owned guard a team may install on its nodes (SECURITY.md)
         process.stdout.write(installedGuardFile());

@@ -5,6 +5,8 @@ import type { NodesApi } from './nodes';
 import { registerNodes } from './nodes';
 import type { DeploymentsApi } from './deployments';
 import { registerDeployments } from './deployments';
+import type { LanguageApi } from './language';
+import { registerLanguage } from './language';
 import type { TracingApi } from './tracing';
 import { registerTracing } from './tracing';
 
@@ -14,6 +16,7 @@ export interface EbpfLensApi {
   readonly nodes: NodesApi;
   readonly tracing: TracingApi;
   readonly deployments: DeploymentsApi;
+  readonly language: LanguageApi;
 }
 
 /**
@@ -28,9 +31,10 @@ export function activate(context: vscode.ExtensionContext): EbpfLensApi {
     const nodes = registerNodes(context, log, config);
     const tracing = registerTracing(context, log, nodes.api);
     const deployments = registerDeployments(context, log, nodes.api, tracing.api);
+    const language = registerLanguage(context, log, nodes.api);
     nodes.api.tree.setDecorator((v) => ({ ...v, deployments: deployments.entries(v.config.name) }));
-    registerCommands(context, log, { ...nodes.commands, ...tracing.commands, ...deployments.commands, 'ebpfLens.showLog': () => log.show(true) });
-    return { log, nodes: nodes.api, tracing: tracing.api, deployments: deployments.api };
+    registerCommands(context, log, { ...nodes.commands, ...tracing.commands, ...deployments.commands, ...language.commands, 'ebpfLens.showLog': () => log.show(true) });
+    return { log, nodes: nodes.api, tracing: tracing.api, deployments: deployments.api, language: language.api };
   } catch (e) {
     log.error(`activation failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     void vscode.window.showErrorMessage(`eBPF Lens failed to start: ${e instanceof Error ? e.message : String(e)}`, 'Show Log').then((p) => p && log.show());

@@ -3,6 +3,7 @@ import { analyze } from '../../src/core/bpftrace/analysis';
 import { LineIndex } from '../../src/core/bpftrace/lexer';
 import { parse } from '../../src/core/bpftrace/parser';
 import { corpus } from '../support/corpus';
+import { fuzzScripts } from '../support/fuzz';
 
 const where = (text: string, offset: number): string => {
   const p = new LineIndex(text).position(offset);
@@ -123,26 +124,7 @@ describe('bpftrace language: fuzz', () => {
   it('10,000 random and mutated scripts: no exception, diagnostics inside the text', function () {
     this.timeout(120_000);
     const seeds = [...corpus('good'), ...corpus('bad')].map((s) => s.text);
-    let seed = 12345;
-    const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
-    const alphabet = '{}()[];,./*+-=!<>@$"\\:#\n\t abcxyz0123456789_%&|^~?\'`';
-    for (let i = 0; i < 10_000; i++) {
-      let text: string;
-      if (i % 4 === 0) {
-        const len = rnd(200);
-        text = Array.from({ length: len }, () => alphabet.charAt(rnd(alphabet.length))).join('');
-      } else {
-        const chars = [...(seeds[rnd(seeds.length)] ?? '')];
-        for (let k = 0; k < 1 + rnd(10); k++) {
-          const at = rnd(chars.length + 1);
-          const op = rnd(4);
-          if (op === 0) chars.splice(at, 1 + rnd(5));
-          else if (op === 1) chars.splice(at, 0, alphabet.charAt(rnd(alphabet.length)));
-          else if (op === 2) chars.splice(at, 0, ...(seeds[rnd(seeds.length)] ?? '').slice(0, rnd(40)));
-          else chars[at] = alphabet.charAt(rnd(alphabet.length));
-        }
-        text = chars.join('');
-      }
+    for (const { i, text } of fuzzScripts(seeds, 10_000)) {
       const a = analyze(text);
       for (const d of a.diagnostics) {
         assert.ok(d.start >= 0 && d.end >= d.start && d.end <= text.length, `diagnostic outside the text in case ${i}`);

@@ -40,4 +40,16 @@ describe('layering (DESIGN.md)', () => {
     }
     assert.deepEqual(bad, []);
   });
+
+  it('the language server imports only core, its own files and the language server packages', () => {
+    const bad: string[] = [];
+    for (const f of files(path.join(repoRoot, 'src', 'server'))) {
+      for (const m of fs.readFileSync(f, 'utf8').matchAll(/from\s*['"]([^'"]+)['"]/g)) {
+        const spec = m[1] ?? '';
+        if (spec.startsWith('./') || spec.startsWith('../core/') || spec.startsWith('node:') || /^vscode-languageserver(-textdocument)?(\/node)?$/.test(spec)) continue;
+        bad.push(`${path.relative(repoRoot, f)}: ${spec}`);
+      }
+    }
+    assert.deepEqual(bad, []);
+  });
 });

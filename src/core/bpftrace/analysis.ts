@@ -293,6 +293,8 @@ class Analyser {
   }
 
   private mapRef(name: string, span: Span, def: boolean): void {
+    // a macro's map parameter stands for the caller's map
+    if (this.macroParams.has(name)) return;
     let m = this.maps.get(name);
     if (!m) this.maps.set(name, (m = { name, defs: [], refs: [] }));
     m.refs.push(span);

@@ -1,0 +1,82 @@
+import type { CommandOutput, RemoteCommand } from '../command';
+import { ToolError } from '../errors';
+import type { ScriptDiagnostic } from '../trace/diagnostics';
+import { parseStderr } from '../trace/diagnostics';
+import type { Version } from './catalog';
+import { parseVersion, versionAtLeast, versionText } from './catalog';
+import { LineIndex } from './lexer';
+import { parse } from './parser';
+
+/**
+ * "Check on Node": compile a script with the node's own bpftrace, never attaching. The
+ * compile-only mode depends on the version: 0.17–0.23 `--emit-elf FILE` stops after writing the
+ * object; 0.24 `--test-mode codegen`; 0.25+ `--mode codegen` (in 0.24+ `--emit-elf` goes on to
+ * load and attach, and `--dry-run` attaches in every version that has it). A version outside
+ * what is known is refused: an unknown version means "don't run", not "try".
+ */
+export const CHECK_KNOWN_UP_TO: Version = [0, 26];
+
+export function compileOnlyArgs(version: string): string[] | string {
+  const v = parseVersion(version);
+  if (!v) return `bpftrace did not say its version ("${version}"): eBPF Lens does not know how to compile without attaching, so it does not run it`;
+  if (v[0] !== 0 || !versionAtLeast(v, [0, 17])) return `bpftrace ${versionText(v)} is older than 0.17: not supported`;
+  if (!versionAtLeast(CHECK_KNOWN_UP_TO, v)) {
+    return `bpftrace ${versionText(v)} is newer than eBPF Lens knows (≤ ${versionText(CHECK_KNOWN_UP_TO)}): its compile-only mode is not known, so the check is not run (it could attach probes)`;
+  }
+  if (!versionAtLeast(v, [0, 24])) return ['--emit-elf', '/dev/null'];
+  if (!versionAtLeast(v, [0, 25])) return ['--test-mode', 'codegen'];
+  return ['--mode', 'codegen'];
+}
+
+export interface CheckResult {
+  readonly ok: boolean;
+  readonly diagnostics: readonly ScriptDiagnostic[];
+  readonly mode: string;
+  readonly output: string;
+}
+
+/** The script travels on stdin (`-`), so nothing is written on the node. */
+export function checkCommand(version: string, script: string): RemoteCommand<CheckResult> {
+  const args = compileOnlyArgs(version);
+  if (typeof args === 'string') throw new ToolError('failed', args);
+  return {
+    title: `bpftrace ${args.join(' ')} (compile only)`,
+    argv: ['bpftrace', ...args, '-'],
+    root: true,
+    stdin: script,
+    timeoutMs: 60_000,
+    interpret(out: CommandOutput): CheckResult {
+      const r = parseStderr(`${out.stderr}\n${out.stdout}`);
+      const diagnostics = [...r.diagnostics];
+      if (r.unavailable) diagnostics.unshift({ severity: 'error', message: r.unavailable.message });
+      const ok = out.code === 0 && !diagnostics.some((d) => d.severity === 'error');
+      if (!ok && diagnostics.length === 0) diagnostics.push({ severity: 'error', message: `bpftrace exited with status ${String(out.code)}: ${r.other.slice(-2).join(' | ')}` });
+      return { ok, diagnostics: locateProbeErrors(diagnostics, script), mode: args.join(' '), output: `${out.stderr}${out.stdout}`.slice(-4000) };
+    },
+  };
+}
+
+/**
+ * bpftrace often places a probe error on the statement or the whole script ("stdin:1-2:
+ * ERROR: tracepoint not found: sched:nope"). When the message names an attach point of the
+ * script, the diagnostic moves onto that attach point (if bpftrace's lines contain it).
+ */
+export function locateProbeErrors(diags: readonly ScriptDiagnostic[], script: string): ScriptDiagnostic[] {
+  const aps = parse(script).program.items.flatMap((i) => (i.kind === 'probe' ? i.attachPoints : []));
+  if (aps.length === 0) return [...diags];
+  const lines = new LineIndex(script);
+  return diags.map((d) => {
+    const names = [...d.message.matchAll(/(?:not found|No probes? (?:found|match(?:ed|es)?)|probe|function|target)[^:'"]*[:'"]\s*([^\s'",]+)/gi), ...d.message.matchAll(/['"]([^'"]+)['"]/g)]
+      .map((m) => (m[1] ?? '').replace(/[.]$/, ''))
+      .filter((n) => n.length > 0);
+    if (names.length === 0) return d;
+    const hit = aps.find((ap) => names.some((n) => ap.text === n || ap.text.endsWith(`:${n}`) || ap.parts.join(':') === n || (ap.parts.length > 0 && ap.parts[ap.parts.length - 1] === n)));
+    if (!hit) return d;
+    const a = lines.position(hit.start);
+    const b = lines.position(hit.end);
+    const line = a.line + 1;
+    // only when bpftrace's own location (if any) covers the attach point's line
+    if (d.line !== undefined && (line < d.line || line > (d.endLine ?? d.line))) return d;
+    return { severity: d.severity, message: d.message, line, col: a.character + 1, endLine: b.line + 1, endCol: b.character + 1 };
+  });
+}
