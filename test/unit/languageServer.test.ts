@@ -244,7 +244,7 @@ describe('bpftrace language server: the server process (LSP over stdio)', () => 
       const h = await conn.sendRequest<Hover>('textDocument/hover', { textDocument: { uri }, position: { line: 1, character: 15 } });
       assert.match(hoverText(h), /Count the times this runs/);
       const f = await conn.sendRequest<{ newText: string }[]>('textDocument/formatting', { textDocument: { uri }, options: { tabSize: 2, insertSpaces: true } });
-      assert.match(f[0]?.newText ?? '', /^BEGIN \{ @x = count\(\)\n  let \$y = 1;\n\}$/m);
+      assert.match(f[0]?.newText ?? '', /^BEGIN \{ @x = count\(\)\n {2}let \$y = 1;\n\}$/m);
       await conn.sendRequest('shutdown');
       await conn.sendNotification('exit');
     } finally {
