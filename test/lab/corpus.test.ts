@@ -1,8 +1,9 @@
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { analyze } from '../../src/core/bpftrace/analysis';
 import { LineIndex } from '../../src/core/bpftrace/lexer';
 import { corpus } from '../support/corpus';
-import { labNode, labSh } from './labEnv';
+import { LAB_SH, labNode } from './labEnv';
 
 /**
  * The corpus against real bpftrace (compile only: --emit-elf stops after writing the object on
@@ -18,13 +19,11 @@ const FLAVOURS: Record<string, { node: string; version: [number, number] }> = {
 function compile(flavour: string, name: string, text: string): { ok: boolean; errors: { l1: number; l2: number; message: string }[] } {
   const { node } = FLAVOURS[flavour] as { node: string };
   const root = labNode(node).root;
-  const dir = `${root}/tmp/ebpf-lens-corpus`;
-  const file = `${dir}/${name}`;
-  labSh('nodeexec', node, 'sh', '-c', 'mkdir -p "$1" && printf "%s" "$3" > "$2"', 'sh', dir, file, text);
   let out: string;
   let ok = true;
   try {
-    out = labSh('nodeexec', node, ...(root ? ['chroot', root] : []), 'sh', '-c', 'bpftrace --emit-elf /tmp/ebpf-lens-corpus.o "$1" 2>&1; rc=$?; rm -f "$1" /tmp/ebpf-lens-corpus.o; exit $rc', 'sh', `/tmp/ebpf-lens-corpus/${name}`);
+    // the script on stdin, the object to /dev/null: nothing is written on the node
+    out = execFileSync('bash', [LAB_SH, 'nodeexec', node, ...(root ? ['chroot', root] : []), 'bpftrace', '--emit-elf', '/dev/null', '-'], { input: text, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
   } catch (e) {
     ok = false;
     out = String((e as { stdout?: string }).stdout ?? '') + String((e as { stderr?: string }).stderr ?? '');

@@ -1,14 +1,13 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { SshError } from '../../src/core/errors';
 import type { HostKeyPrompt } from '../../src/ssh/connection';
-import { cli, context, lab, labNode, nodeConfig, openNode, tempXdg, writeConfig } from './labEnv';
+import { cli, context, lab, labNode, nodeConfig, openNode, tempDir, tempXdg, writeConfig } from './labEnv';
 
 function tmpFile(content: string): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'ebpf-lens-kh-'));
+  const d = tempDir('ebpf-lens-kh-');
   const f = path.join(d, 'known_hosts');
   fs.writeFileSync(f, content);
   return f;
@@ -158,7 +157,7 @@ describe('authentication', () => {
   });
 
   it('ssh-agent', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ebpf-lens-agent-'));
+    const dir = tempDir('ebpf-lens-agent-');
     const sock = path.join(dir, 'agent.sock');
     const out = execFileSync('ssh-agent', ['-a', sock, '-s'], { encoding: 'utf8' });
     const pid = Number(/SSH_AGENT_PID=(\d+)/.exec(out)?.[1]);

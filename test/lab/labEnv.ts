@@ -93,8 +93,19 @@ export function inventory(list: Record<string, unknown>[]): NodeConfig[] {
 }
 
 /** A fresh product config dir (its own trust store) per test. */
+/** Temporary directories the tests made here; removed when the test process exits. */
+const madeDirs: string[] = [];
+process.once('exit', () => {
+  for (const d of madeDirs) fs.rmSync(d, { recursive: true, force: true });
+});
+export function tempDir(prefix: string): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  madeDirs.push(d);
+  return d;
+}
+
 export function tempXdg(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'ebpf-lens-xdg-'));
+  return tempDir('ebpf-lens-xdg-');
 }
 
 export function context(over: Partial<ConnectContext> & { knownHosts?: string[]; xdg?: string } = {}): ConnectContext {
@@ -136,7 +147,7 @@ export function cli(args: string[], env: Record<string, string> = {}, onStart?: 
 
 /** Write a CLI config file with these nodes; returns its path. */
 export function writeConfig(nodes: Record<string, unknown>[], knownHosts: string[] = [lab().knownHosts]): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ebpf-lens-cfg-'));
+  const dir = tempDir('ebpf-lens-cfg-');
   const file = path.join(dir, 'nodes.json');
   fs.writeFileSync(file, JSON.stringify({ 'ebpfLens.nodes': nodes, 'ebpfLens.knownHostsFiles': knownHosts }, null, 2));
   return file;

@@ -1,12 +1,11 @@
 import * as assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { checkCommand } from '../../src/core/bpftrace/check';
 import { formatCommand, listProbesCommand } from '../../src/core/bpftrace/nodeTools';
 import { TraceRun } from '../../src/ssh/trace';
-import { cli, lab, nodeConfig, openNode, tempXdg, writeConfig } from './labEnv';
+import { cli, lab, nodeConfig, openNode, tempDir, tempXdg, writeConfig } from './labEnv';
 
 /**
  * The bpftrace language's node side on real nodes: "Check on Node" compiles without attaching
@@ -130,7 +129,7 @@ describe('bpftrace language on real nodes', () => {
   });
 
   it('ebpf-lens check --node: the local analysis and the node’s compiler, as JSON lines, exit 1', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ebpf-lens-check-'));
+    const dir = tempDir('ebpf-lens-check-');
     const file = path.join(dir, 'bad.bt');
     fs.writeFileSync(file, BAD_PROBE);
     const cfg = writeConfig([nodeConfig('trixie1')]);
@@ -141,6 +140,5 @@ describe('bpftrace language on real nodes', () => {
     assert.ok(fromNode, r.stdout);
     assert.equal(fromNode.line, 3);
     assert.equal(fromNode.severity, 'error');
-    fs.rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -1,6 +1,5 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { SnapshotDiff } from '../../src/core/snapshot/diff';
 import { diffSnapshots } from '../../src/core/snapshot/diff';
@@ -10,7 +9,7 @@ import { takeSnapshot } from '../../src/core/snapshot/take';
 import type { NodeClient } from '../../src/ssh/nodeClient';
 import { TraceRun } from '../../src/ssh/trace';
 import { hunks } from '../../src/cli/snapshot';
-import { cli, labSh, nodeConfig, openNode, tempXdg, writeConfig } from './labEnv';
+import { cli, labSh, nodeConfig, openNode, tempDir, tempXdg, writeConfig } from './labEnv';
 
 const SCOPE = { scope: { pinPrefixes: ['/sys/fs/bpf/edge'] } };
 
@@ -38,7 +37,7 @@ describe('deployment snapshots and diffs on real nodes', () => {
     for (const n of ['edge1', 'trixie1']) labSh('undeploy', n);
   });
   beforeEach(() => {
-    store = new SnapshotStore(fs.mkdtempSync(path.join(os.tmpdir(), 'ebpf-lens-snaps-')));
+    store = new SnapshotStore(tempDir('ebpf-lens-snaps-'));
     for (const n of ['edge1', 'trixie1']) {
       labSh('undeploy', n);
       labSh('deploy', n, 'counter_v1');
@@ -143,7 +142,7 @@ describe('deployment snapshots and diffs on real nodes', () => {
   });
 
   it('ebpf-lens snapshot and diff (the CLI a deploy job would run)', async () => {
-    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'ebpf-lens-cli-snaps-'));
+    const out = tempDir('ebpf-lens-cli-snaps-');
     const cfg = writeConfig([nodeConfig('edge1', SCOPE)]);
     const xdg = tempXdg();
     const r1 = await cli(['snapshot', '--config', cfg, '--node', 'edge1', '--out', out, '--json'], { XDG_CONFIG_HOME: xdg });

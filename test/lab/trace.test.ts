@@ -1,7 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { CancellationSource } from '../../src/core/cancel';
 import { ToolError } from '../../src/core/errors';
@@ -9,7 +8,7 @@ import { JANITOR_SEC, writeScript } from '../../src/core/trace/guard';
 import type { NodeClient } from '../../src/ssh/nodeClient';
 import type { TraceOutcome } from '../../src/ssh/trace';
 import { TraceRun } from '../../src/ssh/trace';
-import { alive, cli, labNode, labSh, nodeConfig, nothingLeft, onNode, openNode, progIds, sleep, tempFiles, tempXdg, waitFor, writeConfig } from './labEnv';
+import { alive, cli, labNode, labSh, nodeConfig, nothingLeft, onNode, openNode, progIds, sleep, tempDir, tempFiles, tempXdg, waitFor, writeConfig } from './labEnv';
 
 const SLEEPER = 'tracepoint:syscalls:sys_enter_nanosleep { @n = count(); }';
 
@@ -313,7 +312,7 @@ describe('trace runner: guarded bpftrace on real nodes', () => {
 
   describe('ebpf-lens trace (the CLI)', () => {
     const file = (text: string): string => {
-      const f = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ebpf-lens-bt-')), 'script.bt');
+      const f = path.join(tempDir('ebpf-lens-bt-'), 'script.bt');
       fs.writeFileSync(f, text);
       return f;
     };

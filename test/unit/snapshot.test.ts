@@ -93,8 +93,11 @@ describe('snapshot diff', () => {
 });
 
 describe('snapshot store', () => {
+  const roots: string[] = [];
+  after(() => roots.forEach((r) => fs.rmSync(r, { recursive: true, force: true })));
   it('atomic files named by time, hash and size; identical consecutive ones stored once; bounded', async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ebpf-lens-store-'));
+    roots.push(root);
     const store = new SnapshotStore(root, 3);
     const s = (i: number, tag: string): Snapshot => snap('edge1', [prog({ name: 'p', tag })], `2026-11-25T10:00:0${i}.000Z`);
     assert.equal((await store.save(s(1, 'a'))).saved, true);

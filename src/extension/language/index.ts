@@ -186,7 +186,6 @@ export function registerLanguage(context: vscode.ExtensionContext, log: vscode.L
         lastTarget = '';
         sendTarget();
       },
-      'ebpfLens.startLanguageServer': () => start(),
     },
   };
 }

@@ -63,6 +63,32 @@ function knownHostsWithout(node: string): string {
   return f;
 }
 
+/** A realistic script for the editor screenshots (highlighting, hover, completion). */
+const SLEEPLAT_BT = `#!/usr/bin/env bpftrace
+/*
+ * sleeplat: how long do nanosleep calls take, per process?
+ */
+config = { max_strlen = 64 }
+
+tracepoint:syscalls:sys_enter_nanosleep /pid != 0/
+{
+\t@start[tid] = nsecs;
+}
+
+tracepoint:syscalls:sys_exit_nanosleep /@start[tid]/
+{
+\t$us = (nsecs - @start[tid]) / 1000;
+\t@usecs[comm] = hist($us);
+\t@calls = count();
+\tdelete(@start[tid]);
+\tif ($us > 100000) { printf("%-16s slept %d us\\n", comm, $us); }
+}
+
+interval:s:5 { print(@calls); }
+
+END { clear(@start); }
+`;
+
 async function main(): Promise<number> {
   fs.rmSync(work, { recursive: true, force: true });
   fs.mkdirSync(work, { recursive: true });
@@ -71,6 +97,7 @@ async function main(): Promise<number> {
   const folder = path.join(work, 'workspace');
   fs.mkdirSync(folder, { recursive: true });
   fs.writeFileSync(path.join(folder, 'README.md'), '# eBPF Lens e2e workspace\n');
+  fs.writeFileSync(path.join(folder, 'sleeplat.bt'), SLEEPLAT_BT);
   const servers: CodeServer[] = [];
   try {
     let vsix = '';

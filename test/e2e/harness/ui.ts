@@ -168,8 +168,45 @@ export async function fleetChecks(
       await page.getByText('count_writes.xlated').first().waitFor({ timeout: 30_000 });
       await page.waitForTimeout(1500);
     });
+    await s.step('a .bt file opens highlighted as bpftrace (probes, maps, variables, builtins, strings, comments)', '12-bpftrace-editor.png', async () => {
+      await page.keyboard.press('Control+P');
+      const input = page.locator('.quick-input-widget input[type="text"]').first();
+      await input.waitFor({ timeout: 10_000 });
+      await input.fill('sleeplat.bt');
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'sleeplat.bt' }).first().waitFor({ timeout: 10_000 });
+      await page.keyboard.press('Enter');
+      await page.locator('.tabs-container .tab', { hasText: 'sleeplat.bt' }).first().waitFor({ timeout: 10_000 });
+      await page.locator('.statusbar', { hasText: 'bpftrace' }).first().waitFor({ timeout: 10_000 });
+      // highlighted: many token colours in the view, not one
+      const classes = await waitForValue(async () => {
+        const n = await page.locator('.editor-instance .view-lines span[class^="mtk"]').evaluateAll((els) => new Set(els.map((e) => e.className)).size);
+        return n >= 6 ? n : undefined;
+      }, 15_000, 'token colours in the editor');
+      if (classes < 6) throw new Error(`only ${classes} token colours`);
+      await page.mouse.move(1200, 750);
+    });
+    await s.step('hovering hist shows its signature and docs from the language server', '13-bpftrace-hover.png', async () => {
+      await page.locator('.editor-instance .view-lines span', { hasText: /^hist$/ }).first().hover();
+      await page.locator('.monaco-hover', { hasText: 'Power-of-2 histogram' }).first().waitFor({ timeout: 20_000 });
+    });
+    await s.step(`typing tracepoint:sched:sw completes events from ${o.good}'s kernel (bpftrace -l)`, '14-bpftrace-completion.png', async () => {
+      await page.locator('.editor-instance .view-lines').first().click();
+      await page.keyboard.press('Control+End');
+      await page.keyboard.type('\ntracepoint:sched:sw', { delay: 30 });
+      await page.locator('.suggest-widget .monaco-list-row', { hasText: 'sched_switch' }).first().waitFor({ timeout: 20_000 });
+    });
   } finally {
     await b.close();
   }
   return s.checks;
+}
+
+async function waitForValue<T>(f: () => Promise<T | undefined>, ms: number, what: string): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await f();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
