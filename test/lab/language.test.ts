@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { checkCommand } from '../../src/core/bpftrace/check';
 import { formatCommand, listProbesCommand } from '../../src/core/bpftrace/nodeTools';
+import { SNIPPETS, buildSnippet } from '../../src/core/trace/library';
 import { TraceRun } from '../../src/ssh/trace';
 import { cli, lab, nodeConfig, openNode, tempDir, tempXdg, writeConfig } from './labEnv';
 
@@ -140,5 +141,35 @@ describe('bpftrace language on real nodes', () => {
     assert.ok(fromNode, r.stdout);
     assert.equal(fromNode.line, 3);
     assert.equal(fromNode.severity, 'error');
+  });
+
+  describe('the one-liner library compiles on both lab flavours (compile only)', () => {
+    const LIBC = '/usr/lib/x86_64-linux-gnu/libc.so.6';
+    const params: Record<string, Record<string, string>> = {
+      'uprobe-calls': { binary: LIBC, pattern: 'mallo*' },
+      'uprobe-latency': { binary: LIBC, function: 'malloc' },
+      'syscalls-by-process': { comm: 'sshd' },
+      'read-write-sizes': { comm: 'sshd', pid: '1' },
+      'profile-stacks': { pid: '1' },
+    };
+    for (const node of ['edge1', 'trixie1']) {
+      it(`${node}: every snippet compiles; nothing is loaded`, async () => {
+        const c = await openNode(node);
+        try {
+          const v = c.info.bpftrace?.version ?? '';
+          const failed: string[] = [];
+          const { seen } = await programsLoadedDuring(async () => {
+            for (const s of SNIPPETS) {
+              const r = await c.run(checkCommand(v, buildSnippet(s.id, params[s.id] ?? {})));
+              if (!r.ok) failed.push(`${s.id}: ${r.diagnostics.map((d) => `${d.line ?? ''} ${d.message}`).join('; ')}`);
+            }
+          });
+          assert.deepEqual(failed, []);
+          assert.deepEqual([...seen.values()], []);
+        } finally {
+          c.close();
+        }
+      });
+    }
   });
 });
