@@ -34,6 +34,16 @@ export interface NodeView {
   readonly retryInMs?: number | undefined;
   /** stored deployment snapshots of this node, oldest first */
   readonly deployments?: readonly DeploymentEntry[] | undefined;
+  /** traces running on this node now */
+  readonly traces?: readonly TraceEntry[] | undefined;
+}
+
+export interface TraceEntry {
+  readonly id: string;
+  readonly title: string;
+  readonly state: string;
+  readonly startedAt: number;
+  readonly events: number;
 }
 
 export interface DeploymentEntry {
@@ -43,7 +53,7 @@ export interface DeploymentEntry {
   readonly hash: string;
 }
 
-export type RowKind = 'group' | 'node' | 'folder' | 'programType' | 'program' | 'map' | 'link' | 'detail' | 'error' | 'snapshot';
+export type RowKind = 'group' | 'node' | 'folder' | 'programType' | 'program' | 'map' | 'link' | 'detail' | 'error' | 'snapshot' | 'trace';
 
 export interface TreeRow {
   /** stable across refreshes (expansion state survives) */
@@ -63,6 +73,8 @@ export interface TreeRow {
   readonly ref?: { readonly type: 'program' | 'map' | 'link'; readonly id: number };
   /** a snapshot row: its file */
   readonly snapshot?: string;
+  /** a trace row: its id */
+  readonly trace?: string;
   /** what a click does */
   readonly command?: { readonly id: string; readonly title: string };
   readonly children: readonly TreeRow[];
@@ -377,9 +389,41 @@ function deploymentsFolder(base: string, node: string, list: readonly Deployment
   };
 }
 
+function tracesFolder(base: string, node: string, list: readonly TraceEntry[], now: number): TreeRow {
+  const id = `${base}/traces`;
+  return {
+    id,
+    kind: 'folder',
+    label: 'Traces',
+    description: `${list.length} running`,
+    icon: 'pulse',
+    contextValue: 'folder:traces',
+    collapsible: 'expanded',
+    node,
+    children: list.map(
+      (t): TreeRow => ({
+        id: `${id}/${t.id}`,
+        kind: 'trace',
+        label: t.title,
+        description: `${t.state} · ${Math.max(0, Math.round((now - t.startedAt) / 1000))} s · ${t.events.toLocaleString('en-US')} events`,
+        tooltip: `Trace **${esc(t.id)}** on **${esc(node)}**: ${esc(t.state)}\n\nClick to open its results; Stop ends it (END probes run, maps print).`,
+        icon: 'debug-start',
+        iconColor: 'charts.green',
+        contextValue: 'trace:running',
+        collapsible: 'none',
+        node,
+        trace: t.id,
+        command: { id: 'ebpfLens.showTraceResults', title: 'Show Results' },
+        children: [],
+      }),
+    ),
+  };
+}
+
 function nodeChildren(base: string, v: NodeView, filter: string, nodeMatched: boolean): TreeRow[] {
   const name = v.config.name;
   const rows: TreeRow[] = [];
+  if (v.traces && v.traces.length > 0) rows.push(tracesFolder(base, name, v.traces, Date.now()));
   if (v.error) {
     rows.push({
       id: `${base}/error`,

@@ -32,7 +32,7 @@ export function activate(context: vscode.ExtensionContext): EbpfLensApi {
     const tracing = registerTracing(context, log, nodes.api);
     const deployments = registerDeployments(context, log, nodes.api, tracing.api);
     const language = registerLanguage(context, log, nodes.api);
-    nodes.api.tree.setDecorator((v) => ({ ...v, deployments: deployments.entries(v.config.name) }));
+    nodes.api.tree.setDecorator((v) => ({ ...v, deployments: deployments.entries(v.config.name), traces: tracing.api.tracesOn(v.config.name) }));
     registerCommands(context, log, { ...nodes.commands, ...tracing.commands, ...deployments.commands, ...language.commands, 'ebpfLens.showLog': () => log.show(true) });
     return { log, nodes: nodes.api, tracing: tracing.api, deployments: deployments.api, language: language.api };
   } catch (e) {

@@ -270,6 +270,8 @@ export class TraceRun extends EventEmitter {
     } else if (leftover) error = { kind: 'tool.leftover', message: leftover.message };
     else if (connectionLost && this.client.closed) error = { kind: 'ssh.disconnected', message: `the connection to ${this.node} was lost during the trace; the node's guard stops it` };
     this.state = error && error.kind !== 'tool.leftover' ? 'failed' : 'done';
+    // a last line without a newline is still output
+    this.results.flush();
     const outcome: TraceOutcome = {
       state: this.state,
       exitCode,

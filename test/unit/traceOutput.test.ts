@@ -168,6 +168,37 @@ describe('bounded results', () => {
     assert.equal(s.maps.length, 1);
   });
 
+  it('output is kept as lines: time() and a printf without newline join; a record of several lines splits; the end flushes', () => {
+    const res = new TraceResults();
+    res.add({ type: 'time', text: '10:00:00 ' }, 5);
+    res.add({ type: 'printf', text: 'tick\n' }, 7);
+    res.add({ type: 'printf', text: 'a\nb\nc' }, 9);
+    assert.deepEqual(res.linesSince(0).lines, [
+      { t: 5, text: '10:00:00 tick\n' },
+      { t: 9, text: 'a\n' },
+      { t: 9, text: 'b\n' },
+    ]);
+    // a snapshot shows the line being written; a view following the output gets it once it ends
+    assert.equal(res.snapshot().lines.at(-1)?.text, 'c');
+    const since = res.linesSince(3);
+    assert.deepEqual(since, { lines: [], next: 3, skipped: 0 });
+    res.flush();
+    assert.deepEqual(res.linesSince(3).lines, [{ t: 9, text: 'c' }]);
+    assert.equal(res.events, 3);
+  });
+
+  it('linesSince: what a view missed (pushed out, or over its max) is counted', () => {
+    const res = new TraceResults({ maxEventsPerSec: 1e9, maxLines: 10, maxBytes: 1e9 });
+    for (let i = 0; i < 25; i++) res.add({ type: 'printf', text: `${i}\n` }, i);
+    const a = res.linesSince(0);
+    assert.equal(a.skipped, 15);
+    assert.equal(a.lines[0]?.text, '15\n');
+    assert.equal(a.next, 25);
+    const b = res.linesSince(20, 2);
+    assert.deepEqual(b.lines.map((l) => l.text), ['23\n', '24\n']);
+    assert.equal(b.skipped, 3);
+  });
+
   it('bytes bound', () => {
     const res = new TraceResults({ maxEventsPerSec: 1e9, maxLines: 1e6, maxBytes: 1000 });
     for (let i = 0; i < 100; i++) res.add({ type: 'printf', text: 'x'.repeat(99) + '\n' }, 0);

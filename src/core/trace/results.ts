@@ -50,6 +50,13 @@ export class TraceResults {
   readonly diagnostics: ScriptDiagnostic[] = [];
   private second = -1;
   private inSecond = 0;
+  /** output lines accepted so far (kept or since pushed out): the sequence number of the next */
+  private seq = 0;
+  /** bumped whenever a map is printed (a view re-sends maps only when this moved) */
+  mapsVersion = 0;
+  /** the start of a line not ended yet, and when it started */
+  private partial = '';
+  private partialT: number | undefined;
 
   constructor(readonly limits: TraceLimits = DEFAULT_LIMITS) {}
 
@@ -61,6 +68,7 @@ export class TraceResults {
         return true;
       case 'map':
         this.maps.set(r.map.name, r.map);
+        this.mapsVersion++;
         return true;
       case 'lost':
         this.lostByBpftrace += r.count;
@@ -95,8 +103,22 @@ export class TraceResults {
       if (this.values.length > 1000) this.values.shift();
       return true;
     }
-    const text = r.text;
+    // output is kept as lines: a record may hold several lines, or part of one (time() and a
+    // printf without a newline continue on the next record's line)
+    const startT = this.partial !== '' ? (this.partialT ?? t) : t;
+    const parts = (this.partial + r.text).split('\n');
+    const rest = parts.pop() ?? '';
+    parts.forEach((p, i) => this.pushLine(i === 0 ? startT : t, `${p}\n`));
+    this.partial = rest;
+    this.partialT = rest === '' ? undefined : parts.length === 0 ? startT : t;
+    // output that never ends its line is still bounded
+    if (this.partial.length > 65_536) this.flush();
+    return true;
+  }
+
+  private pushLine(t: number, text: string): void {
     this.lines.push({ t, text });
+    this.seq++;
     this.bytes += text.length;
     while (this.lines.length - this.head > this.limits.maxLines || (this.bytes > this.limits.maxBytes && this.lines.length - this.head > 1)) {
       const old = this.lines[this.head++];
@@ -108,7 +130,27 @@ export class TraceResults {
       this.lines = this.lines.slice(this.head);
       this.head = 0;
     }
-    return true;
+  }
+
+  /** The end of the output: a last line without a newline becomes a line. */
+  flush(): void {
+    if (this.partial !== '') this.pushLine(this.partialT ?? 0, this.partial);
+    this.partial = '';
+    this.partialT = undefined;
+  }
+
+  /**
+   * Lines accepted since sequence number `from` (at most `max`, the newest), for a view that
+   * follows the output: `next` is where to ask from next time, `skipped` what it will never see
+   * (pushed out of the kept lines, or over `max`).
+   */
+  linesSince(from: number, max = Infinity): { lines: OutputLine[]; next: number; skipped: number } {
+    const kept = this.lines.length - this.head;
+    const firstSeq = this.seq - kept;
+    let start = Math.max(from, firstSeq);
+    if (this.seq - start > max) start = this.seq - max;
+    const lines = this.lines.slice(this.head + (start - firstSeq));
+    return { lines, next: this.seq, skipped: Math.max(0, start - from) };
   }
 
   map(name: string): MapSnapshot | undefined {
@@ -118,7 +160,7 @@ export class TraceResults {
   snapshot(): ResultsSnapshot {
     return {
       attachedProbes: this.attachedProbes,
-      lines: this.lines.slice(this.head),
+      lines: this.partial !== '' ? [...this.lines.slice(this.head), { t: this.partialT ?? 0, text: this.partial }] : this.lines.slice(this.head),
       maps: [...this.maps.values()],
       values: [...this.values],
       events: this.events,

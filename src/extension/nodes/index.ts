@@ -84,7 +84,13 @@ export function registerNodes(context: vscode.ExtensionContext, log: vscode.LogO
   status.name = 'eBPF Lens: Active Node';
   status.command = 'ebpfLens.selectActiveNode';
   context.subscriptions.push(status);
+  let hadActive: boolean | undefined;
   const updateStatus = (): void => {
+    const has = fleet.activeNode !== undefined;
+    if (has !== hadActive) {
+      hadActive = has;
+      void setContext('ebpfLens.hasActiveNode', has);
+    }
     const names = fleet.names();
     if (names.length === 0) {
       status.hide();

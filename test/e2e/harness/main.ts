@@ -89,6 +89,27 @@ interval:s:5 { print(@calls); }
 END { clear(@start); }
 `;
 
+/** A script whose results always have something: a keyed map, a histogram, printf lines. */
+const ACTIVITY_BT = `// What is this node busy with? System calls by process, read sizes, a heartbeat.
+tracepoint:raw_syscalls:sys_enter
+{
+\t@syscalls[comm] = count();
+}
+
+tracepoint:syscalls:sys_exit_read /args->ret > 0/
+{
+\t@read_bytes = hist(args->ret);
+}
+
+interval:ms:500
+{
+\ttime("%H:%M:%S ");
+\tprintf("heartbeat\\n");
+\tprint(@syscalls, 8);
+\tprint(@read_bytes);
+}
+`;
+
 async function main(): Promise<number> {
   fs.rmSync(work, { recursive: true, force: true });
   fs.mkdirSync(work, { recursive: true });
@@ -98,6 +119,7 @@ async function main(): Promise<number> {
   fs.mkdirSync(folder, { recursive: true });
   fs.writeFileSync(path.join(folder, 'README.md'), '# eBPF Lens e2e workspace\n');
   fs.writeFileSync(path.join(folder, 'sleeplat.bt'), SLEEPLAT_BT);
+  fs.writeFileSync(path.join(folder, 'activity.bt'), ACTIVITY_BT);
   const servers: CodeServer[] = [];
   try {
     let vsix = '';

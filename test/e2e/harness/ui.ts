@@ -123,8 +123,18 @@ export async function fleetChecks(
       await row(page, new RegExp(`^${o.good}\\b.*bpftool 7\\.1\\.0`)).waitFor({ timeout: 10_000 });
     });
     await s.step('a program’s hover shows its fields', '05-program-tooltip.png', async () => {
-      await row(page, new RegExp(`^${o.programs[0] ?? ''}\\b`)).hover();
-      await page.locator('.monaco-hover, .workbench-hover', { hasText: 'tag' }).first().waitFor({ timeout: 10_000 });
+      // a hover shows after a delay and only for a mouse that rests: move away and back if it did not come
+      const tip = page.locator('.monaco-hover, .workbench-hover', { hasText: 'tag' }).first();
+      for (let i = 0; ; i++) {
+        await page.mouse.move(900, 700);
+        await row(page, new RegExp(`^${o.programs[0] ?? ''}\\b`)).hover();
+        try {
+          await tip.waitFor({ timeout: 5000 });
+          break;
+        } catch (e) {
+          if (i === 2) throw e;
+        }
+      }
     });
     await s.step('the command palette finds eBPF commands (F1)', '06-palette.png', async () => {
       await runFromPalette(page, 'eBPF: Refresh All Nodes');
@@ -194,6 +204,29 @@ export async function fleetChecks(
       await page.keyboard.press('Control+End');
       await page.keyboard.type('\ntracepoint:sched:sw', { delay: 30 });
       await page.locator('.suggest-widget .monaco-list-row', { hasText: 'sched_switch' }).first().waitFor({ timeout: 20_000 });
+    });
+    await s.step(`the CodeLens "▶ Run script on ${o.good}" starts a trace; the results view streams maps, a histogram and printf lines`, '15-results-running.png', async () => {
+      await page.keyboard.press('Escape');
+      await page.keyboard.press('Control+P');
+      const input = page.locator('.quick-input-widget input[type="text"]').first();
+      await input.waitFor({ timeout: 10_000 });
+      await input.fill('activity.bt');
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'activity.bt' }).first().waitFor({ timeout: 10_000 });
+      await page.keyboard.press('Enter');
+      const lens = page.locator('.codelens-decoration a', { hasText: `Run script on ${o.good}` }).first();
+      await lens.waitFor({ timeout: 20_000 });
+      await lens.click();
+      const view = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+      await view.locator('section.map[data-map="@read_bytes"] .bar').first().waitFor({ timeout: 30_000 });
+      await view.locator('section.map[data-map="@syscalls"] table.kv tbody tr').first().waitFor({ timeout: 10_000 });
+      await view.locator('#lines-window .line', { hasText: 'heartbeat' }).first().waitFor({ timeout: 10_000 });
+      await page.waitForTimeout(1200);
+    });
+    await s.step('Stop ends it: END runs, the final maps stay, the state says done', '16-results-final.png', async () => {
+      const view = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+      await view.locator('button#stop').click();
+      await view.locator('[data-testid=state]', { hasText: /^done$/ }).waitFor({ timeout: 30_000 });
+      await view.locator('section.map[data-map="@read_bytes"] .bar').first().waitFor({ timeout: 10_000 });
     });
   } finally {
     await b.close();
