@@ -17,7 +17,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/extension/**/*.ts', 'test/e2e/**/*.ts'],
+    files: ['src/extension/**/*.ts', 'test/e2e/**/*.ts', 'bench/exthost/**/*.ts'],
     rules: { 'no-restricted-imports': 'off' },
   },
 );

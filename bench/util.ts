@@ -31,6 +31,8 @@ export interface BenchResult {
   readonly ratio?: number;
   readonly goal?: string;
   readonly pass?: boolean;
+  /** what medianMs measures, when it is not a median */
+  readonly metric?: string;
   readonly [k: string]: unknown;
 }
 
@@ -38,6 +40,6 @@ export function report(r: BenchResult): void {
   const ratio = r.ratio !== undefined ? ` ratio ${r.ratio.toFixed(2)}` : '';
   const base = r.baselineMs !== undefined ? ` (baseline ${r.baselineMs.toFixed(2)} ms)` : '';
   const goal = r.goal ? ` — goal ${r.goal}: ${r.pass ? 'met' : 'MISSED'}` : '';
-  process.stdout.write(`${r.bench}: median ${r.medianMs.toFixed(2)} ms${base}${ratio}${goal}\n`);
+  process.stdout.write(`${r.bench}: ${r.metric ?? 'median'} ${r.medianMs.toFixed(2)} ms${base}${ratio}${goal}\n`);
   process.stdout.write(`${JSON.stringify({ ...r, at: new Date().toISOString(), commit: process.env['GIT_COMMIT'] ?? undefined })}\n`);
 }

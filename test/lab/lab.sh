@@ -140,6 +140,9 @@ build_assets() {
   if [ ! -x "$LAB/bin/edgeapp" ] || [ "$HERE/src/edgeapp.c" -nt "$LAB/bin/edgeapp" ]; then
     gcc -O1 -g -Wall -o "$LAB/bin/edgeapp" "$HERE/src/edgeapp.c"
   fi
+  if [ ! -x "$LAB/bin/writegen" ] || [ "$HERE/src/writegen.c" -nt "$LAB/bin/writegen" ]; then
+    gcc -O2 -Wall -o "$LAB/bin/writegen" "$HERE/src/writegen.c"
+  fi
   chmod 0755 "$LAB" "$LAB/bin"
 }
 
@@ -396,6 +399,9 @@ cmd_down() {
   if [ -f "$LAB/nodes.tsv" ]; then
     while read -r n _; do kill_node "$n"; done < "$LAB/nodes.tsv"
   fi
+  # an sshd of this lab whose pid file or folder is gone (an 'up' cut short by a 'down')
+  pkill -f "^sshd: $SSHD -f $LAB/nodes/" 2>/dev/null || true
+  pkill -f "^$SSHD -f $LAB/nodes/" 2>/dev/null || true
   # anything left in a lab namespace (a node started by an older run, or a crashed 'up')
   for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep '^elab-' || true); do
     for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null || true; done

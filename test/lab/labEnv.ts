@@ -35,6 +35,8 @@ export interface Lab {
   readonly knownHosts: string;
   readonly sudoUser: string;
   readonly noSudoUser: string;
+  /** the lab's binaries (edgeapp, writegen, lab-load, BPF objects) */
+  readonly labBin: string;
   readonly nodes: readonly LabNode[];
 }
 

@@ -43,10 +43,17 @@ if ! mv "$script" "$run" 2>/dev/null; then say "error script-missing"; exit 70; 
 ctl=$(mktemp "$(dirname "$script")/ebpf-lens-ctl.XXXXXXXXXX") || { rm -f "$run"; say "error no-temp"; exit 71; }
 now > "$ctl.hb"
 exec 3<&0
+# bpftrace's output reaches us through a pump that forwards what has come at most 50 times a
+# second: a busy trace then travels in a few large SSH packets instead of one per line (each
+# packet costs the client a cipher round), and a quiet one still arrives at once
+out="$ctl.out"
+mkfifo -m 600 "$out" || { rm -f "$run" "$ctl" "$ctl.hb"; say "error no-fifo"; exit 71; }
+( while [ ! -e "$ctl.done" ]; do dd bs=65536 count=1 2>/dev/null; sleep 0.02; done; exec cat ) <"$out" 3<&- &
+pump=$!
 if [ "$mode" = sudo ]; then
-  ( trap - PIPE; exec timeout -s INT "$max" sudo -n -- "$bt" "$@" "$run" ) </dev/null 3<&- &
+  ( trap - PIPE; exec timeout -s INT "$max" sudo -n -- "$bt" "$@" "$run" ) </dev/null >"$out" 3<&- &
 else
-  ( trap - PIPE; exec timeout -s INT "$max" "$bt" "$@" "$run" ) </dev/null 3<&- &
+  ( trap - PIPE; exec timeout -s INT "$max" "$bt" "$@" "$run" ) </dev/null >"$out" 3<&- &
 fi
 child=$!
 ( while IFS= read -r line; do
@@ -114,7 +121,11 @@ wait "$child"
 rc=$?
 if [ "$mode" = root ] && running; then kill -KILL "$btpid" 2>/dev/null; n=0; while running && [ $n -lt 20 ]; do sleep 0.1; n=$((n + 1)); done; fi
 kill "$reader" 2>/dev/null
-rm -f "$run" "$ctl" "$ctl.hb"
+# the pump forwards the rest; a process bpftrace started (system()) may still hold the pipe open
+: > "$ctl.done"
+n=0; while kill -0 "$pump" 2>/dev/null && [ $n -lt 30 ]; do sleep 0.1; n=$((n + 1)); done
+if kill -0 "$pump" 2>/dev/null; then pkill -P "$pump" 2>/dev/null; kill "$pump" 2>/dev/null; fi
+rm -f "$run" "$ctl" "$ctl.hb" "$ctl.done" "$out"
 if [ -z "$warned" ] && running; then say "cannot-kill pid=$btpid"; fi
 say "exit rc=$rc reason=\${why:-exited}"
 exit $rc
