@@ -18,7 +18,8 @@
 #                             slow (real output after SLOW=3 s)
 #   lab.sh unfault NODE
 #   lab.sh stats 0|1          kernel.bpf_stats_enabled (the value found first is restored by down)
-#   lab.sh app NODE start [RATE] | stop   run edgeapp (hot/cold functions, USDT) on NODE
+#   lab.sh app NODE start [RATE] | stop | path   run edgeapp (hot/cold functions, USDT) on NODE;
+#                             path: where NODE sees its binary (app.out: t=NS hot=N cold=N lines)
 #
 # Nodes: edge1..edge$FLEET (netns, Debian bookworm tools: bpftrace 0.17, bpftool 7.1),
 #        lo1 (loopback port, same tools), trixie1 (netns + Debian trixie root: bpftrace 0.23,
@@ -458,13 +459,23 @@ cmd_deploy() { # NODE WHAT
 }
 cmd_undeploy() { nodeexec "$1" rm -rf "$(root_of "$1")/sys/fs/bpf/edge${2:+/$2}"; }
 
-cmd_app() { # NODE start [RATE] | stop : edgeapp in NODE's namespaces (it dies with the node)
-  local n=$1 d=$LAB/nodes/$1 p
+app_path() { # where NODE sees edgeapp (a trixie node runs its own copy, inside its root)
+  if [ -n "$(root_of "$1")" ]; then echo /usr/local/bin/edgeapp; else echo "$LAB/bin/edgeapp"; fi
+}
+cmd_app() { # NODE start [RATE] | stop | path : edgeapp in NODE's namespaces (it dies with the node)
+  local n=$1 d=$LAB/nodes/$1 p r
+  r=$(root_of "$n")
   case $2 in
+    path) app_path "$n";;
     start)
       p=$(cat "$d/app.pid" 2>/dev/null || true)
       if [ -n "$p" ] && kill -0 "$p" 2>/dev/null; then echo "$p"; return 0; fi
-      nodeexec "$n" sh -c 'setsid "$1" "$2" > "$3" 2>&1 < /dev/null & echo $!' sh "$LAB/bin/edgeapp" "${3:-1000}" "$d/app.out" > "$d/app.pid"
+      if [ -n "$r" ]; then
+        nodeexec "$n" sh -c 'mkdir -p "$1/usr/local/bin" && cp "$2" "$1/usr/local/bin/edgeapp"' sh "$r" "$LAB/bin/edgeapp"
+        nodeexec "$n" sh -c 'setsid chroot "$1" /usr/local/bin/edgeapp "$2" > "$3" 2>&1 < /dev/null & echo $!' sh "$r" "${3:-1000}" "$d/app.out" > "$d/app.pid"
+      else
+        nodeexec "$n" sh -c 'setsid "$1" "$2" > "$3" 2>&1 < /dev/null & echo $!' sh "$LAB/bin/edgeapp" "${3:-1000}" "$d/app.out" > "$d/app.pid"
+      fi
       cat "$d/app.pid";;
     stop)
       p=$(cat "$d/app.pid" 2>/dev/null || true)

@@ -46,3 +46,29 @@ export function formatCommand(script: string): RemoteCommand<{ text: string } | 
     },
   };
 }
+
+/** What `bpftrace --info` says the node's kernel and bpftrace can do (the parts eBPF Lens uses). */
+export interface BpftraceFeatures {
+  /** one BPF program for a wildcard of uprobes (uprobe_multi links: bpftrace 0.20+, kernel 6.6+) */
+  readonly uprobeMulti: boolean;
+  readonly kprobeMulti: boolean;
+}
+
+export function parseFeatures(text: string): BpftraceFeatures {
+  const yes = (k: string): boolean => new RegExp(`\\b${k}:\\s*yes\\b`, 'i').test(text);
+  return { uprobeMulti: yes('uprobe_multi'), kprobeMulti: yes('kprobe_multi') };
+}
+
+/** `bpftrace --info` (root: it probes the kernel). Versions print it on stdout or stderr. */
+export function featuresCommand(): RemoteCommand<BpftraceFeatures> {
+  return {
+    title: 'bpftrace --info',
+    argv: ['bpftrace', '--info'],
+    root: true,
+    timeoutMs: 30_000,
+    interpret(out: CommandOutput): BpftraceFeatures {
+      if (out.code !== 0 && !/version/i.test(out.stdout + out.stderr)) throw failure('bpftrace --info', out);
+      return parseFeatures(`${out.stdout}\n${out.stderr}`);
+    },
+  };
+}

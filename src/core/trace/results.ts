@@ -11,6 +11,13 @@ export interface TraceLimits {
   readonly maxBytes: number;
 }
 
+/** maps whose name starts with this are eBPF Lens's own (probe-hit counts), not the script's */
+export const HIDDEN_MAP_PREFIX = '@__ebpf_lens_';
+
+export function isHiddenMap(name: string): boolean {
+  return name.startsWith(HIDDEN_MAP_PREFIX);
+}
+
 export const DEFAULT_LIMITS: TraceLimits = { maxEventsPerSec: 200_000, maxLines: 20_000, maxBytes: 8 << 20 };
 
 export interface OutputLine {
@@ -21,6 +28,10 @@ export interface OutputLine {
 
 export interface ResultsSnapshot {
   readonly attachedProbes: number | undefined;
+  /** ms after the start when bpftrace said its probes were attached */
+  readonly attachedAt?: number;
+  /** eBPF Lens's own maps in the script (probe-hit counts): never shown as the script's */
+  readonly hidden?: readonly MapSnapshot[];
   readonly lines: readonly OutputLine[];
   readonly maps: readonly MapSnapshot[];
   readonly values: readonly Value[];
@@ -40,8 +51,10 @@ export class TraceResults {
   private head = 0;
   private bytes = 0;
   private readonly maps = new Map<string, MapSnapshot>();
+  private readonly hidden = new Map<string, MapSnapshot>();
   private readonly values: Value[] = [];
   attachedProbes: number | undefined;
+  attachedAt: number | undefined;
   events = 0;
   droppedByRate = 0;
   droppedOldest = 0;
@@ -65,8 +78,13 @@ export class TraceResults {
     switch (r.type) {
       case 'attached':
         this.attachedProbes = r.probes;
+        this.attachedAt ??= t;
         return true;
       case 'map':
+        if (isHiddenMap(r.map.name)) {
+          this.hidden.set(r.map.name, r.map);
+          return true;
+        }
         this.maps.set(r.map.name, r.map);
         this.mapsVersion++;
         return true;
@@ -154,12 +172,14 @@ export class TraceResults {
   }
 
   map(name: string): MapSnapshot | undefined {
-    return this.maps.get(name);
+    return this.maps.get(name) ?? this.hidden.get(name);
   }
 
   snapshot(): ResultsSnapshot {
     return {
       attachedProbes: this.attachedProbes,
+      ...(this.attachedAt !== undefined ? { attachedAt: this.attachedAt } : {}),
+      ...(this.hidden.size ? { hidden: [...this.hidden.values()] } : {}),
       lines: this.partial !== '' ? [...this.lines.slice(this.head), { t: this.partialT ?? 0, text: this.partial }] : this.lines.slice(this.head),
       maps: [...this.maps.values()],
       values: [...this.values],

@@ -1,0 +1,138 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { findFunctions } from '../../src/core/annotate/functions';
+import type { CountPlan } from '../../src/core/annotate/measure';
+import { countAnnotations, countScript, planCounts, readCounts } from '../../src/core/annotate/measure';
+import { uprobeSymbols } from '../../src/core/annotate/symbols';
+import { featuresCommand, listProbesCommand } from '../../src/core/bpftrace/nodeTools';
+import type { NodeClient } from '../../src/ssh/nodeClient';
+import { TraceRun } from '../../src/ssh/trace';
+import { lab, labSh, nothingLeft, openNode, progIds, sleep, waitFor } from './labEnv';
+import { repoRoot } from '../unit/paths';
+
+const SOURCE = fs.readFileSync(path.join(repoRoot, 'test', 'lab', 'src', 'edgeapp.c'), 'utf8');
+
+/** edgeapp's own counters (t=NS hot=N cold=N every 100 ms), interpolated at a monotonic time */
+function truthAt(node: string, tNs: number): { hot: number; cold: number } {
+  const lines = fs
+    .readFileSync(path.join(lab().labDir, 'nodes', node, 'app.out'), 'utf8')
+    .split('\n')
+    .map((l) => /^t=(\d+) hot=(\d+) cold=(\d+)$/.exec(l))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({ t: Number(m[1]), hot: Number(m[2]), cold: Number(m[3]) }));
+  const after = lines.findIndex((x) => x.t >= tNs);
+  assert.ok(after > 0, `the app printed around ${tNs} (lines ${lines.length})`);
+  const a = lines[after - 1] as (typeof lines)[number];
+  const b = lines[after] as (typeof lines)[number];
+  const f = (tNs - a.t) / (b.t - a.t);
+  return { hot: a.hot + f * (b.hot - a.hot), cold: a.cold + f * (b.cold - a.cold) };
+}
+
+async function plan(c: NodeClient, binary: string, maxProbes = 64): Promise<{ p: CountPlan; multi: boolean; symbols: string[] }> {
+  const listing = await c.run(listProbesCommand(`uprobe:${binary}:*`));
+  const symbols = uprobeSymbols(listing.lines, binary);
+  const multi = (await c.run(featuresCommand())).uprobeMulti;
+  const fns = findFunctions(SOURCE, 'c');
+  return { p: planCounts(fns, symbols, 'c', { multi, maxProbes }), multi, symbols };
+}
+
+describe('call-frequency annotations on real nodes (uprobes)', function () {
+  this.timeout(120_000);
+  for (const node of ['edge1', 'trixie1']) {
+    describe(node, () => {
+      let binary = '';
+      before(() => {
+        labSh('app', node, 'start', '800');
+        binary = labSh('app', node, 'path').trim();
+      });
+      after(() => labSh('app', node, 'stop'));
+
+      it('hot() and cold() counted for a window: rates within 10% of the program’s own counters over that window; nothing left attached', async () => {
+        const c = await openNode(node);
+        try {
+          const { p, multi, symbols } = await plan(c, binary);
+          assert.equal(multi, node === 'trixie1', 'uprobe_multi on the trixie node only');
+          assert.ok(symbols.includes('hot') && symbols.includes('cold') && symbols.includes('main'), symbols.join(' '));
+          assert.deepEqual(p.measured.map((m) => m.fn.name).sort(), ['cold', 'hot', 'main', 'on_signal', 'step_parse', 'step_reply']);
+          // with uprobe_multi the two step_ functions (a prefix no other symbol has) are one probe
+          if (multi) assert.deepEqual(p.plan.patterns, ['s*']);
+          else assert.deepEqual(p.plan.patterns, []);
+          const before = progIds(node);
+          const script = countScript({ binary, plan: p.plan, windowSec: 4 });
+          const t = await TraceRun.start(c, { script, maxSec: 60 });
+          const o = await t.finished;
+          assert.equal(o.state, 'done', `${JSON.stringify(o.error)} ${o.stderrTail}`);
+          assert.equal(o.reason, 'exited');
+          const r = readCounts(o.results.maps, { binary, plan: p.plan });
+          assert.ok(r.t0Ns && r.t1Ns && r.windowNs, 'the window from the kernel clock');
+          assert.ok(Math.abs((r.windowNs ?? 0) / 1e9 - 4) < 0.2, `window ${(r.windowNs ?? 0) / 1e9} s`);
+          const items = countAnnotations(p, r, () => 0, 4);
+          const a = truthAt(node, r.t0Ns ?? 0);
+          const b = truthAt(node, r.t1Ns ?? 0);
+          const secs = (r.windowNs ?? 1) / 1e9;
+          for (const f of ['hot', 'cold'] as const) {
+            const truth = (b[f] - a[f]) / secs;
+            const got = items.find((i) => i.key === f)?.rate ?? -1;
+            assert.ok(truth > 10, `${f} runs (${truth}/s)`);
+            assert.ok(Math.abs(got - truth) / truth < 0.1, `${f}: annotated ${got.toFixed(1)}/s, the program counted ${truth.toFixed(1)}/s`);
+          }
+          const hot = items.find((i) => i.key === 'hot');
+          const cold = items.find((i) => i.key === 'cold');
+          // hot, step_parse and step_reply run once a loop, cold every 10th: 10/31 and 1/31
+          assert.ok(Math.abs((hot?.share ?? 0) - 10 / 31) < 0.02 && Math.abs((cold?.share ?? 0) - 1 / 31) < 0.01, `shares ${hot?.share} ${cold?.share}`);
+          for (const s of ['step_parse', 'step_reply']) {
+            const x = items.find((i) => i.key === s)?.count ?? -1;
+            assert.ok(Math.abs(x - (hot?.count ?? 0)) <= Math.max(3, (hot?.count ?? 0) * 0.01), `${s} ${x} as often as hot ${hot?.count}`);
+          }
+          // main() is entered once, before the window: no calls in it
+          assert.equal(items.find((i) => i.key === 'main')?.count, 0);
+          await nothingLeft(node, t.bpftracePid, before);
+        } finally {
+          c.close();
+        }
+      });
+
+      it('cancelled in the middle of its window: stopped on the node, nothing left attached', async () => {
+        const c = await openNode(node);
+        try {
+          const { p } = await plan(c, binary);
+          const before = progIds(node);
+          const t = await TraceRun.start(c, { script: countScript({ binary, plan: p.plan, windowSec: 60 }), maxSec: 90 });
+          await t.attached;
+          await waitFor(() => progIds(node).size > before.size, 10_000, 'the probes to attach');
+          await sleep(500);
+          t.stop('cancel');
+          const o = await t.finished;
+          assert.equal(o.reason, 'cancel');
+          assert.ok(o.verified);
+          await nothingLeft(node, t.bpftracePid, before);
+        } finally {
+          c.close();
+        }
+      });
+    });
+  }
+
+  it('latency mode: a histogram of hot()’s durations, one entry per call', async () => {
+    labSh('app', 'edge1', 'start', '500');
+    const binary = labSh('app', 'edge1', 'path').trim();
+    const c = await openNode('edge1');
+    try {
+      const { p } = await plan(c, binary);
+      const t = await TraceRun.start(c, { script: countScript({ binary, plan: p.plan, windowSec: 2, latency: ['hot'] }), maxSec: 60 });
+      const o = await t.finished;
+      const r = readCounts(o.results.maps, { binary, plan: p.plan, latency: ['hot'] });
+      const lat = r.latency.get('hot');
+      assert.ok(lat && lat.count > 100, JSON.stringify(lat));
+      // a call either counts in the window or is timed: the two stay close
+      const calls = r.calls.get('hot') ?? 0;
+      assert.ok(Math.abs(lat.count - calls) <= Math.max(5, calls * 0.02), `timed ${lat.count}, counted ${calls}`);
+      assert.ok(lat.avgNs > 0 && lat.avgNs < 1e6, `avg ${lat.avgNs} ns`);
+      assert.equal(lat.hist.reduce((a, b) => a + b.count, 0), lat.count);
+    } finally {
+      c.close();
+      labSh('app', 'edge1', 'stop');
+    }
+  });
+});
