@@ -6,22 +6,16 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { killAll, startCodeServer, toolchain } from '../test/e2e/harness/codeServer';
-import { runSuite } from '../test/e2e/harness/runSuite';
 import { lab, nodeConfig } from '../test/lab/labEnv';
 import { repoRoot } from '../test/unit/paths';
 import { report } from './util';
+import { inVsCode } from './vscode';
 
 async function main(): Promise<void> {
   const labSh = path.join(repoRoot, 'test', 'lab', 'lab.sh');
   const labDir = process.env['LAB_DIR'] ?? '/run/ebpf-lens-lab';
   const ownLab = !fs.existsSync(path.join(labDir, 'lab.json'));
   if (ownLab) execFileSync('bash', [labSh, 'up'], { stdio: 'inherit' });
-  execFileSync('bash', [path.join(repoRoot, 'test', 'e2e', 'install.sh')], { stdio: 'ignore' });
-  execFileSync('npm', ['run', 'build'], { cwd: repoRoot, stdio: 'ignore' });
-  const work = '/tmp/ebpf-lens-bench';
-  fs.rmSync(work, { recursive: true, force: true });
-  fs.mkdirSync(path.join(work, 'ws'), { recursive: true });
   const nodes = (process.env['BENCH_NODES'] ?? 'edge1').split(',');
   const seconds = Number(process.env['BENCH_SECONDS'] ?? 20);
   const rate = Number(process.env['BENCH_RATE'] ?? 60_000);
@@ -37,27 +31,13 @@ async function main(): Promise<void> {
   ).trim().split('\n');
   const floor = { events: Number(floorOut[0]) - 1, writes: Number(floorOut[1]) };
   const floorPerSec = Math.round(floor.events / seconds);
-  const t = toolchain(path.join(process.env['EBPF_LENS_CACHE'] ?? '/var/cache/ebpf-lens', 'vscode'));
-  const server = await startCodeServer(t, {
-    name: 'bench',
-    port: Number(process.env['BENCH_PORT'] ?? 8390),
-    work,
-    folder: path.join(work, 'ws'),
-    extensionsDir: path.join(work, 'exts'),
-    smokeTestDriver: true,
-    userSettings: { 'ebpfLens.nodes': nodes.map((n) => nodeConfig(n)), 'ebpfLens.knownHostsFiles': [lab().knownHosts] },
-  });
   try {
-    const r = await runSuite(server, {
-      extensionPath: repoRoot,
-      testsPath: path.join(repoRoot, 'out', 'bench', 'exthost', 'traceLag.js'),
-      folder: path.join(work, 'ws'),
+    const output = await inVsCode('traceLag', {
       env: { LAB_DIR: labDir, EBPF_LENS_LAB_SH: labSh, EBPF_LENS_LAB_BIN: labBin, BENCH_NODES: nodes.join(','), BENCH_SECONDS: String(seconds), BENCH_RATE: String(rate), ...(process.env['BENCH_PROFILE'] ? { BENCH_PROFILE: process.env['BENCH_PROFILE'] } : {}) },
-      timeoutMs: 5 * 60_000,
-      work,
+      userSettings: { 'ebpfLens.nodes': nodes.map((n) => nodeConfig(n)), 'ebpfLens.knownHostsFiles': [lab().knownHosts] },
     });
-    const line = /TRACE-LAG (\{.*\})/.exec(r.output)?.[1];
-    if (!line) throw new Error(`no result from the extension host: ${r.output.slice(-2000)}`);
+    const line = /TRACE-LAG (\{.*\})/.exec(output)?.[1];
+    if (!line) throw new Error(`no result from the extension host: ${output.slice(-2000)}`);
     const x = JSON.parse(line) as { eventsPerSec: number; droppedByEbpfLens: number; idle: { p99: number }; load: { p50: number; p99: number; max: number }; [k: string]: unknown };
     // the rate to reach: 50,000 events/s, or 95 % of what the node itself printed when that is less
     const target = Math.min(50_000, 0.95 * floorPerSec);
@@ -65,9 +45,6 @@ async function main(): Promise<void> {
     process.stdout.write(`trace-stream-ingest: ${x.eventsPerSec} events/s through eBPF Lens; the node itself printed ${floorPerSec}/s (ratio ${(x.eventsPerSec / Math.max(1, floorPerSec)).toFixed(2)}); generator ${rate}/s\n`);
     report({ bench: 'trace-stream-ext-host-lag', metric: 'event-loop delay p99', medianMs: x.load.p99, baselineMs: x.idle.p99, ratio: x.load.p99 / Math.max(0.001, x.idle.p99), goal: `p99 < 50 ms at >= ${Math.round(target)} events/s, nothing dropped`, pass, floor: { ...floor, eventsPerSec: floorPerSec }, ...x });
   } finally {
-    await server.stop();
-    killAll();
-    fs.rmSync(work, { recursive: true, force: true });
     if (ownLab) execFileSync('bash', [labSh, 'down'], { stdio: 'inherit' });
   }
 }

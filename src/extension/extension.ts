@@ -3,6 +3,8 @@ import { registerCommands } from './commands';
 import { Config } from './config';
 import type { NodesApi } from './nodes';
 import { registerNodes } from './nodes';
+import type { AnnotationsApi } from './annotations';
+import { registerAnnotations } from './annotations';
 import type { DeploymentsApi } from './deployments';
 import { registerDeployments } from './deployments';
 import type { LanguageApi } from './language';
@@ -17,6 +19,7 @@ export interface EbpfLensApi {
   readonly tracing: TracingApi;
   readonly deployments: DeploymentsApi;
   readonly language: LanguageApi;
+  readonly annotations: AnnotationsApi;
 }
 
 /**
@@ -32,9 +35,10 @@ export function activate(context: vscode.ExtensionContext): EbpfLensApi {
     const tracing = registerTracing(context, log, nodes.api);
     const deployments = registerDeployments(context, log, nodes.api, tracing.api);
     const language = registerLanguage(context, log, nodes.api);
+    const annotations = registerAnnotations(context, log, nodes.api, tracing.api);
     nodes.api.tree.setDecorator((v) => ({ ...v, deployments: deployments.entries(v.config.name), traces: tracing.api.tracesOn(v.config.name) }));
-    registerCommands(context, log, { ...nodes.commands, ...tracing.commands, ...deployments.commands, ...language.commands, 'ebpfLens.showLog': () => log.show(true) });
-    return { log, nodes: nodes.api, tracing: tracing.api, deployments: deployments.api, language: language.api };
+    registerCommands(context, log, { ...nodes.commands, ...tracing.commands, ...deployments.commands, ...language.commands, ...annotations.commands, 'ebpfLens.showLog': () => log.show(true) });
+    return { log, nodes: nodes.api, tracing: tracing.api, deployments: deployments.api, language: language.api, annotations: annotations.api };
   } catch (e) {
     log.error(`activation failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     void vscode.window.showErrorMessage(`eBPF Lens failed to start: ${e instanceof Error ? e.message : String(e)}`, 'Show Log').then((p) => p && log.show());

@@ -174,12 +174,13 @@ describe('annotations: helper calls in xlated code', () => {
 });
 
 describe('annotations: heat, text, hover, edits', () => {
-  it('log-scale buckets: the hottest decade is the top bucket, each decade below one less', () => {
+  it('log-scale buckets: within ×3.16 of the hottest is the top bucket, each half decade below one less', () => {
     assert.equal(HEAT_BUCKETS >= 5, true);
     assert.equal(heatBucket(1000, 1000), HEAT_BUCKETS);
-    assert.equal(heatBucket(101, 1000), HEAT_BUCKETS);
-    assert.equal(heatBucket(100, 1000), HEAT_BUCKETS - 1);
-    assert.equal(heatBucket(1, 1000), HEAT_BUCKETS - 3);
+    assert.equal(heatBucket(320, 1000), HEAT_BUCKETS);
+    assert.equal(heatBucket(300, 1000), HEAT_BUCKETS - 1);
+    assert.equal(heatBucket(100, 1000), HEAT_BUCKETS - 2);
+    assert.equal(heatBucket(10, 1000), HEAT_BUCKETS - 4);
     assert.equal(heatBucket(1e-9, 1000), 1);
     assert.equal(heatBucket(0, 1000), 0);
     assert.equal(heatBucket(undefined, 1000), 0);

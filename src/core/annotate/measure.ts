@@ -147,19 +147,38 @@ export function planCounts(functions: readonly SourceFunction[], symbols: readon
   const found = matches.filter((m) => m.symbols.length > 0);
   const missing = matches.length - found.length;
   if (missing > 0) notes.push(`${missing} function${missing === 1 ? ' is' : 's are'} not in the binary (inlined, static and stripped, or another build)`);
-  let measured: FunctionMatch[] = [];
-  let plan: AttachPlan = { exact: [], patterns: [], skipped: [] };
-  // add functions while the attach points fit
-  for (const m of found) {
-    const next = [...measured, m];
-    const p = attachPlan(next.flatMap((x) => x.symbols), symbols, o.multi);
-    if (p.exact.length + p.patterns.length > o.maxProbes && measured.length > 0) {
-      const left = found.length - measured.length;
-      notes.push(`${left} function${left === 1 ? '' : 's'} not measured: more than ${o.maxProbes} probes (setting ebpfLens.annotations.maxProbes)`);
-      break;
+  // the longest head of the list whose attach points fit (at least one function)
+  const probesFor = (k: number): number => {
+    const p = attachPlan(found.slice(0, k).flatMap((x) => x.symbols), symbols, o.multi);
+    return p.exact.length + p.patterns.length;
+  };
+  let fit = found.length;
+  if (!o.multi) {
+    // one attach point per symbol: count as we go
+    const seen = new Set<string>();
+    for (let k = 0; k < found.length; k++) {
+      for (const sym of (found[k] as FunctionMatch).symbols) if (PLAIN_SYMBOL.test(sym)) seen.add(sym);
+      if (seen.size > o.maxProbes && k > 0) {
+        fit = k;
+        break;
+      }
     }
-    measured = next;
-    plan = p;
+  } else if (probesFor(found.length) > o.maxProbes) {
+    // patterns may merge as functions are added: search for the largest head that fits
+    let lo = 1;
+    let hi = found.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (probesFor(mid) <= o.maxProbes) lo = mid;
+      else hi = mid - 1;
+    }
+    fit = lo;
+  }
+  const measured = found.slice(0, Math.max(fit, Math.min(1, found.length)));
+  const plan: AttachPlan = attachPlan(measured.flatMap((x) => x.symbols), symbols, o.multi);
+  if (measured.length < found.length) {
+    const left = found.length - measured.length;
+    notes.push(`${left} function${left === 1 ? '' : 's'} not measured: more than ${o.maxProbes} probes (setting ebpfLens.annotations.maxProbes)`);
   }
   if (plan.skipped.length) notes.push(`${plan.skipped.length} symbol${plan.skipped.length === 1 ? '' : 's'} bpftrace cannot name in an attach point: ${plan.skipped.slice(0, 3).join(', ')}`);
   return { matches, measured, plan, notes };

@@ -57,14 +57,18 @@ export interface FileAnnotations {
 
 export const HEAT_BUCKETS = 6;
 
+/** each bucket spans half a decade of rates (×3.16) */
+export const BUCKET_DECADES = 0.5;
+
 /**
- * Log-scale heat: the hottest decade of rates is bucket 6, each decade below one less, down to
- * 1; 0 for nothing (rate 0 or not measured).
+ * Log-scale heat relative to the file's hottest line: rates within ×3.16 of the hottest are
+ * bucket 6, each half decade below one less, down to 1 (everything 300× colder or more); 0 for
+ * nothing (rate 0 or not measured).
  */
 export function heatBucket(rate: number | undefined, max: number): number {
   if (rate === undefined || !(rate > 0) || !(max > 0)) return 0;
-  const decades = Math.floor(Math.log10(max / rate) + 1e-9);
-  return Math.max(1, Math.min(HEAT_BUCKETS, HEAT_BUCKETS - decades));
+  const steps = Math.floor(Math.log10(max / rate) / BUCKET_DECADES + 1e-9);
+  return Math.max(1, Math.min(HEAT_BUCKETS, HEAT_BUCKETS - steps));
 }
 
 /** `12.4k/s · 31%` */
@@ -145,4 +149,43 @@ export function reanchor(items: readonly FunctionAnnotation[], lines: ReadonlyMa
     const l = lines.get(a.key);
     return l === undefined ? [] : [{ ...a, line: l }];
   });
+}
+
+/** What to draw: the lines of each heat bucket, and the end-of-line texts. */
+export interface DecorationPlan {
+  /** index = bucket (1..HEAT_BUCKETS) → 0-based lines */
+  readonly buckets: readonly (readonly number[])[];
+  readonly texts: readonly { readonly line: number; readonly text: string }[];
+}
+
+/**
+ * The decorations of a file's annotations. For a BPF C file whose helper calls carry line info
+ * (`linum`) from this same file (`docName`), each call's line also gets its estimate.
+ */
+export function decorationPlan(f: FileAnnotations, docName?: string): DecorationPlan {
+  const max = f.items.reduce((m, a) => Math.max(m, a.rate ?? 0), 0);
+  const buckets: number[][] = Array.from({ length: HEAT_BUCKETS + 1 }, () => []);
+  const texts = new Map<number, string>();
+  const addText = (line: number, t: string): void => {
+    if (t === '') return;
+    const was = texts.get(line);
+    texts.set(line, was ? `${was}  ${t}` : t);
+  };
+  for (const a of f.items) {
+    const b = heatBucket(a.rate, max);
+    if (b > 0) buckets[b]?.push(a.line);
+    addText(a.line, lineText(a, f.kind));
+    if (f.kind === 'bpf' && docName) {
+      for (const h of a.helpers ?? []) {
+        if (h.line === undefined || h.line < 1 || !h.file || baseName(h.file) !== docName) continue;
+        const sign = h.placement === 'straight' ? '≈' : h.placement === 'branch' ? '≤' : '≥';
+        addText(h.line - 1, h.perSec !== undefined ? `${h.name} ${sign} ${compact(h.perSec)}/s` : `${h.name} (${h.placement})`);
+      }
+    }
+  }
+  return { buckets, texts: [...texts.entries()].sort((x, y) => x[0] - y[0]).map(([line, text]) => ({ line, text })) };
+}
+
+function baseName(p: string): string {
+  return p.slice(p.lastIndexOf('/') + 1);
 }

@@ -1,11 +1,14 @@
 import type { CommandOutput, RemoteCommand } from '../command';
 import { failure } from '../command';
 
-/** `bpftool prog dump xlated id N` (text: source lines from BTF line info are kept). */
-export function xlatedDump(progId: number): RemoteCommand<string> {
+/**
+ * `bpftool prog dump xlated id N` (text: source lines from BTF line info are kept); with
+ * `linum`, each source line also says its file and line number.
+ */
+export function xlatedDump(progId: number, linum = false): RemoteCommand<string> {
   return {
     title: `bpftool prog dump xlated id ${progId}`,
-    argv: ['bpftool', 'prog', 'dump', 'xlated', 'id', String(progId)],
+    argv: ['bpftool', 'prog', 'dump', 'xlated', 'id', String(progId), ...(linum ? ['linum'] : [])],
     root: true,
     interpret(out: CommandOutput): string {
       if (out.code !== 0) throw failure(`bpftool prog dump xlated id ${progId}`, out);

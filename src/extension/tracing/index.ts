@@ -1,6 +1,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { instrumentProbes } from '../../core/annotate/probeHits';
 import { probeBlocks, standaloneProbe } from '../../core/bpftrace/blocks';
 import { InputError, errorKind, errorMessage } from '../../core/errors';
 import type { TraceEntry } from '../../core/tree';
@@ -16,6 +17,7 @@ import { TraceCodeLens } from './codelens';
 import type { PanelActions, ViewSummary } from './resultsPanel';
 import { ResultsPanel } from './resultsPanel';
 import { RunStore } from './runStore';
+import type { SessionSource } from './session';
 import { TraceSession } from './session';
 
 /** What `ebpfLens.getTrace` answers: plain data. */
@@ -54,6 +56,27 @@ export interface TracingApi {
   readonly store: RunStore;
   /** traces running on a node (the Nodes tree shows them) */
   tracesOn(node: string): TraceEntry[];
+  /** start a script (another capability's: call counts, …) as a session of its own */
+  start(o: StartOptions): Promise<TraceSession>;
+}
+
+export interface StartOptions {
+  readonly script: string;
+  readonly nodes: readonly string[];
+  readonly title?: string;
+  readonly maxSec: number;
+  readonly runScript?: string;
+  readonly source?: SessionSource;
+  /** open the results view (default true) */
+  readonly show?: boolean;
+}
+
+/** What a script from a document runs with: eBPF Lens's probe-hit counting, when it parses. */
+export function withProbeHits(script: string, uri: string | undefined, lineOf: (line: number) => number): { runScript?: string; source?: SessionSource } {
+  if (!uri || !vscode.workspace.getConfiguration('ebpfLens.annotations').get<boolean>('probeHits', true)) return {};
+  const ins = instrumentProbes(script);
+  if (!ins) return {};
+  return { runScript: ins.script, source: { uri, probes: ins.probes.map((p) => ({ index: p.index, line: lineOf(p.line), label: p.label, filtered: p.filtered })) } };
 }
 
 interface RunArgs {
@@ -75,7 +98,7 @@ export function registerTracing(context: vscode.ExtensionContext, log: vscode.Lo
   context.subscriptions.push(changed);
   const cfg = (): vscode.WorkspaceConfiguration => vscode.workspace.getConfiguration('ebpfLens.trace');
   const store = new RunStore(path.join(context.globalStorageUri.fsPath, 'runs'), () => Math.max(1, cfg().get<number>('savedRuns', 200)));
-  let last: { script: string; nodes: string[]; title?: string; maxSec: number } | undefined;
+  let last: StartOptions | undefined;
   let lastCompare: { id: string; deltas: ReturnType<typeof compareMaps> } | undefined;
 
   const liveSessions = (): TraceSession[] => [...sessions.values()].filter((s) => s.running);
@@ -133,7 +156,10 @@ export function registerTracing(context: vscode.ExtensionContext, log: vscode.Lo
   // ------------------------------------------------------------------ panel actions
   const actions: PanelActions = {
     stop: (s) => s.stop('stop'),
-    rerun: (s) => void startSession({ script: s.script, nodes: [...s.nodes], title: s.title, maxSec: s.maxSec || maxSec() }).then(undefined, (e: unknown) => showError('Re-run', e)),
+    rerun: (s) =>
+      void startSession({ script: s.script, nodes: [...s.nodes], title: s.title, maxSec: s.maxSec || maxSec(), ...(s.source ? { source: s.source, runScript: s.runScript } : {}) }).then(undefined, (e: unknown) =>
+        showError('Re-run', e),
+      ),
     copyMarkdown: async (s, compare) => {
       const md = compare ? compare.markdown : s ? runMarkdown(s.toSaved()) : '';
       await vscode.env.clipboard.writeText(md);
@@ -156,15 +182,24 @@ export function registerTracing(context: vscode.ExtensionContext, log: vscode.Lo
   const maxSec = (): number => Math.max(1, Math.min(24 * 3600, cfg().get<number>('maxDurationSeconds', 600)));
 
   // ------------------------------------------------------------------ starting
-  async function startSession(o: { script: string; nodes: readonly string[]; title?: string; maxSec: number }, show = true): Promise<TraceSession> {
+  async function startSession(o: StartOptions, show = o.show ?? true): Promise<TraceSession> {
     if (o.script.trim() === '') throw new InputError('the script is empty');
     if (o.nodes.length === 0) throw new InputError('no node to run on');
     const unknown = o.nodes.filter((n) => !nodes.fleet.names().includes(n));
     if (unknown.length) throw new InputError(`unknown node${unknown.length === 1 ? '' : 's'}: ${unknown.join(', ')}`);
-    last = { script: o.script, nodes: [...o.nodes], maxSec: o.maxSec, ...(o.title ? { title: o.title } : {}) };
+    // another capability's runs (call counts) are not what "re-run last" means
+    if (o.show !== false) last = { ...o, nodes: [...o.nodes] };
     const s = TraceSession.start(
       nodes.fleet,
-      { script: o.script, nodes: o.nodes, maxSec: o.maxSec, concurrency: vscode.workspace.getConfiguration('ebpfLens.connection').get<number>('maxConcurrentNodes', 8), ...(o.title ? { title: o.title } : {}) },
+      {
+        script: o.script,
+        nodes: o.nodes,
+        maxSec: o.maxSec,
+        concurrency: vscode.workspace.getConfiguration('ebpfLens.connection').get<number>('maxConcurrentNodes', 8),
+        ...(o.title ? { title: o.title } : {}),
+        ...(o.runScript ? { runScript: o.runScript } : {}),
+        ...(o.source ? { source: o.source } : {}),
+      },
       (run) => {
         traces.set(run.id, { run, session: s });
         log.info(`trace ${run.id} on ${run.node}: started (session ${s.id})`);
@@ -205,7 +240,7 @@ export function registerTracing(context: vscode.ExtensionContext, log: vscode.Lo
   }
 
   /** Start and wait until every node has started (or failed to); answers the ids. */
-  async function run(o: { script: string; nodes: readonly string[]; title?: string; maxSec: number }, show = true): Promise<RunResult> {
+  async function run(o: StartOptions, show = true): Promise<RunResult> {
     const s = await startSession(o, show);
     await waitStarted(s);
     const ids: Record<string, string> = {};
@@ -264,16 +299,24 @@ export function registerTracing(context: vscode.ExtensionContext, log: vscode.Lo
     return out;
   }
 
-  async function scriptOf(uri: string | undefined, index?: number): Promise<{ script: string; title?: string }> {
+  async function scriptOf(uri: string | undefined, index?: number): Promise<{ script: string; title?: string; runScript?: string; source?: SessionSource }> {
     const doc = uri ? await vscode.workspace.openTextDocument(vscode.Uri.parse(uri)) : vscode.window.activeTextEditor?.document;
     if (!doc) throw new InputError('no script: open a .bt file');
     const text = doc.getText();
     const name = doc.isUntitled ? 'untitled' : path.basename(doc.fileName);
-    if (index === undefined) return { script: text, title: name };
+    const docUri = doc.uri.toString();
+    if (index === undefined) return { script: text, title: name, ...withProbeHits(text, docUri, (l) => l) };
     const s = standaloneProbe(text, index);
     if (s === undefined) throw new InputError('this probe cannot be run on its own until the syntax errors in the file are fixed');
-    const label = probeBlocks(text)[index]?.label ?? `probe ${index + 1}`;
-    return { script: s, title: `${name}: ${label.length > 50 ? `${label.slice(0, 49)}…` : label}` };
+    const block = probeBlocks(text)[index];
+    const label = block?.label ?? `probe ${index + 1}`;
+    return { script: s, title: `${name}: ${label.length > 50 ? `${label.slice(0, 49)}…` : label}`, ...withProbeHits(s, docUri, () => block?.line ?? 0) };
+  }
+
+  /** the selection of an editor as a script, its probes placed on the document's lines */
+  function selectionScript(ed: vscode.TextEditor): { script: string; runScript?: string; source?: SessionSource } {
+    const script = ed.document.getText(ed.selection);
+    return { script, ...withProbeHits(script, ed.document.uri.toString(), (l) => l + ed.selection.start.line) };
   }
 
   function needActive(): string {
@@ -354,14 +397,18 @@ export function registerTracing(context: vscode.ExtensionContext, log: vscode.Lo
         script = buildSnippet(args.snippet, args.params ?? {});
         title ??= SNIPPETS.find((x) => x.id === args.snippet)?.title;
       }
+      let counted: { runScript?: string; source?: SessionSource } = {};
       if (script === undefined) {
         const ed = vscode.window.activeTextEditor;
         if (!ed) throw new InputError('no script: open a .bt file, select a script, or pass { script }');
-        script = ed.selection.isEmpty ? ed.document.getText() : ed.document.getText(ed.selection);
+        if (ed.selection.isEmpty) {
+          script = ed.document.getText();
+          counted = withProbeHits(script, ed.document.uri.toString(), (l) => l);
+        } else ({ script, ...counted } = selectionScript(ed));
       }
       if (script.trim() === '') throw new InputError('no script: open a .bt file, select a script, or pass { script }');
       const ns = resolveNodes(args);
-      const r = await run({ script, nodes: ns, maxSec: args.durationSec ?? maxSec(), ...(title ? { title } : {}) });
+      const r = await run({ script, nodes: ns, maxSec: args.durationSec ?? maxSec(), ...(title ? { title } : {}), ...counted });
       // a single node that could not start: say why (as before fleets existed)
       if (ns.length === 1 && r.id === undefined) throw new Error(Object.values(r.errors)[0] ?? 'the trace did not start');
       return r;
@@ -380,17 +427,21 @@ export function registerTracing(context: vscode.ExtensionContext, log: vscode.Lo
       if (!pick) return undefined;
       let script: string;
       let title: string | undefined;
+      let counted: { runScript?: string; source?: SessionSource } = {};
       if (pick.src === 'snippet' && pick.id) {
         const params = await askParams(pick.id);
         if (!params) return undefined;
         script = buildSnippet(pick.id, params);
         title = SNIPPETS.find((x) => x.id === pick.id)?.title;
+      } else if (ed && pick.src === 'selection') {
+        ({ script, ...counted } = selectionScript(ed));
       } else if (ed) {
-        script = pick.src === 'selection' ? ed.document.getText(ed.selection) : ed.document.getText();
+        script = ed.document.getText();
+        counted = withProbeHits(script, ed.document.uri.toString(), (l) => l);
       } else return undefined;
       const ns = await pickNodes(`Run “${title ?? path.basename(ed?.document.fileName ?? 'script')}” on…`);
       if (!ns) return undefined;
-      return run({ script, nodes: ns, maxSec: maxSec(), ...(title ? { title } : {}) });
+      return run({ script, nodes: ns, maxSec: maxSec(), ...(title ? { title } : {}), ...counted });
     },
     'ebpfLens.runFile': async (a?: { uri?: string }) => run({ ...(await scriptOf(a?.uri)), nodes: [needActive()], maxSec: maxSec() }),
     'ebpfLens.runFileOn': async (a?: { uri?: string }) => {
@@ -407,7 +458,7 @@ export function registerTracing(context: vscode.ExtensionContext, log: vscode.Lo
     'ebpfLens.runSelection': async () => {
       const ed = vscode.window.activeTextEditor;
       if (!ed || ed.selection.isEmpty) throw new InputError('select the lines of a script first');
-      return run({ script: ed.document.getText(ed.selection), nodes: [needActive()], maxSec: maxSec() });
+      return run({ ...selectionScript(ed), nodes: [needActive()], maxSec: maxSec() });
     },
     'ebpfLens.rerunLastTrace': async () => {
       if (!last) throw new InputError('nothing has run yet in this window');
@@ -482,6 +533,7 @@ export function registerTracing(context: vscode.ExtensionContext, log: vscode.Lo
         [...traces.values()]
           .filter((t) => t.run.node === node && (t.run.state === 'running' || t.run.state === 'starting' || t.run.state === 'stopping'))
           .map((t) => ({ id: t.run.id, title: t.session.title, state: t.run.state, startedAt: t.run.startedAt, events: t.run.results.events })),
+      start: (o) => startSession(o),
     },
     commands,
   };

@@ -21,8 +21,18 @@ export interface NodePart {
   startedAt: number;
 }
 
+/** The document a session's script came from, and where its probe blocks are there. */
+export interface SessionSource {
+  readonly uri: string;
+  /** per probe block of the script that runs: its line in the document */
+  readonly probes: readonly { readonly index: number; readonly line: number; readonly label: string; readonly filtered: boolean }[];
+}
+
 export interface SessionOptions {
   readonly script: string;
+  /** what runs when it is not `script` (the script with eBPF Lens's probe-hit counting added) */
+  readonly runScript?: string;
+  readonly source?: SessionSource;
   readonly nodes: readonly string[];
   readonly maxSec: number;
   readonly title?: string;
@@ -43,6 +53,8 @@ export class TraceSession {
   readonly startedAt: number;
   readonly parts = new Map<string, NodePart>();
   readonly aggregations: ReadonlyMap<string, Aggregation>;
+  readonly source: SessionSource | undefined;
+  readonly runScript: string;
   endedAt: number | undefined;
   /** resolves when every node's trace has ended (or never started) */
   readonly finished: Promise<void>;
@@ -57,6 +69,8 @@ export class TraceSession {
     this.maxSec = o.maxSec;
     this.startedAt = startedAt ?? Date.now();
     this.aggregations = mapAggregations(o.script);
+    this.source = o.source;
+    this.runScript = o.runScript ?? o.script;
     for (const n of o.nodes) this.parts.set(n, { node: n, startedAt: this.startedAt });
     this.finished = Promise.resolve();
   }
@@ -75,7 +89,7 @@ export class TraceSession {
         }
         try {
           const client = await fleet.connect(node);
-          const run = await TraceRun.start(client, { script: o.script, maxSec: o.maxSec });
+          const run = await TraceRun.start(client, { script: s.runScript, maxSec: o.maxSec });
           part.run = run;
           part.startedAt = run.startedAt;
           onTrace(run);

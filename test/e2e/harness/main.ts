@@ -120,6 +120,7 @@ async function main(): Promise<number> {
   fs.writeFileSync(path.join(folder, 'README.md'), '# eBPF Lens e2e workspace\n');
   fs.writeFileSync(path.join(folder, 'sleeplat.bt'), SLEEPLAT_BT);
   fs.writeFileSync(path.join(folder, 'activity.bt'), ACTIVITY_BT);
+  fs.copyFileSync(path.join(repoRoot, 'test', 'lab', 'src', 'edgeapp.c'), path.join(folder, 'edgeapp.c'));
   const servers: CodeServer[] = [];
   try {
     let vsix = '';
@@ -229,12 +230,14 @@ async function main(): Promise<number> {
             { ...nodeConfig('trixie1'), tags: ['trixie'] },
           ],
           'ebpfLens.knownHostsFiles': [knownHostsWithout('trixie1')],
+          'ebpfLens.annotations.windowSeconds': 4,
           'workbench.colorTheme': 'Default Dark Modern',
         },
       });
       servers.push(fleet);
       execFileSync('bash', [path.join(repoRoot, 'test', 'lab', 'lab.sh'), 'deploy', 'edge1', 'counter_v1']);
       execFileSync('bash', [path.join(repoRoot, 'test', 'lab', 'lab.sh'), 'deploy', 'edge1', 'xdp']);
+      execFileSync('bash', [path.join(repoRoot, 'test', 'lab', 'lab.sh'), 'app', 'edge1', 'start', '800']);
       try {
         results.push(
           ...(await fleetChecks(fleet, folder, shots, work, {
@@ -244,10 +247,12 @@ async function main(): Promise<number> {
             unknownKey: 'trixie1',
             fingerprint: labNode('trixie1').hostKeySha256,
             redeploy: () => execFileSync('bash', [path.join(repoRoot, 'test', 'lab', 'lab.sh'), 'deploy', 'edge1', 'counter_v2']),
+            appBinary: execFileSync('bash', [path.join(repoRoot, 'test', 'lab', 'lab.sh'), 'app', 'edge1', 'path'], { encoding: 'utf8' }).trim(),
           })),
         );
       } finally {
         execFileSync('bash', [path.join(repoRoot, 'test', 'lab', 'lab.sh'), 'undeploy', 'edge1']);
+        execFileSync('bash', [path.join(repoRoot, 'test', 'lab', 'lab.sh'), 'app', 'edge1', 'stop']);
       }
       await fleet.stop();
     }

@@ -104,7 +104,7 @@ export async function fleetChecks(
   folder: string,
   shots: string,
   work: string,
-  o: { good: string; programs: string[]; lost: string; unknownKey: string; fingerprint: string; redeploy: () => void },
+  o: { good: string; programs: string[]; lost: string; unknownKey: string; fingerprint: string; redeploy: () => void; appBinary: string },
 ): Promise<Check[]> {
   const b = await openBrowser(work);
   const page = b.page;
@@ -227,6 +227,50 @@ export async function fleetChecks(
       await view.locator('button#stop').click();
       await view.locator('[data-testid=state]', { hasText: /^done$/ }).waitFor({ timeout: 30_000 });
       await view.locator('section.map[data-map="@read_bytes"] .bar').first().waitFor({ timeout: 10_000 });
+    });
+    await s.step(`"eBPF: Annotate Call Frequency" on edgeapp.c asks for the binary on ${o.good}, counts for a window, and heats the lines with rates at their ends`, '17-annotations.png', async () => {
+      // the source alone, with the room the results view had
+      await runFromPalette(page, 'View: Close All Editor Groups');
+      await page.keyboard.press('Enter');
+      await page.keyboard.press('Control+P');
+      const input = page.locator('.quick-input-widget input[type="text"]').first();
+      await input.waitFor({ timeout: 10_000 });
+      await input.fill('edgeapp.c');
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'edgeapp.c' }).first().waitFor({ timeout: 10_000 });
+      await page.keyboard.press('Enter');
+      await page.locator('.tabs-container .tab.active', { hasText: 'edgeapp.c' }).first().waitFor({ timeout: 10_000 });
+      await runFromPalette(page, 'eBPF: Annotate Call Frequency');
+      await page.keyboard.press('Enter');
+      const picker = page.locator('.quick-input-widget', { hasText: 'The binary edgeapp.c is built into' });
+      await picker.waitFor({ timeout: 30_000 });
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: o.appBinary }).first().waitFor({ timeout: 10_000 });
+      await page.keyboard.type('edgeapp');
+      await page.keyboard.press('Enter');
+      // the end-of-line texts are CSS content: wait for one with a rate and a share
+      await waitForValue(
+        // (a page-side expression: the harness has no DOM types)
+        async () => ((await page.evaluate<boolean>(String.raw`[...document.styleSheets].some((sh) => [...sh.cssRules].some((r) => /content: "[\d.]+k?\/s · \d+%"/.test(r.cssText)))`)) ? true : undefined),
+        60_000,
+        'rates at the ends of the annotated lines',
+      );
+      await page.mouse.move(1200, 780);
+      await page.waitForTimeout(800);
+    });
+    await s.step('hovering hot() shows its calls, rate, share, node, window and actions', '18-annotation-hover.png', async () => {
+      const name = page.locator('.editor-instance .view-lines span', { hasText: /^hot$/ }).first();
+      const tip = page.locator('.monaco-hover', { hasText: 'function on' }).first();
+      for (let i = 0; ; i++) {
+        await page.mouse.move(900, 700);
+        await name.hover();
+        try {
+          await tip.waitFor({ timeout: 6000 });
+          break;
+        } catch (e) {
+          if (i === 2) throw e;
+        }
+      }
+      await tip.locator('text=Measure again').first().waitFor({ timeout: 5000 });
+      await page.waitForTimeout(500);
     });
   } finally {
     await b.close();
