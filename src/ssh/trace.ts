@@ -195,7 +195,8 @@ export class TraceRun extends EventEmitter {
         if (g.kind === 'started') {
           this.guardPid = Number(g.fields['guard']) || undefined;
           this.bpftracePid = Number(g.fields['bpftrace']) || undefined;
-        } else if (g.kind === 'cannot-kill') this.cannotKill = Number(g.fields['pid']) || undefined;
+        } else if (g.kind === 'bpftrace') this.bpftracePid = Number(g.fields['pid']) || this.bpftracePid;
+        else if (g.kind === 'cannot-kill') this.cannotKill = Number(g.fields['pid']) || undefined;
         else if (g.kind === 'exit') this.guardExit = { rc: Number(g.fields['rc']), reason: g.fields['reason'] ?? '' };
         this.emit('guard', g);
         continue;

@@ -134,6 +134,7 @@ describe('trace runner: guarded bpftrace on real nodes', () => {
         const t = await TraceRun.start(c, { script: SLEEPER }); // the default: 10 s without heartbeat
         await t.attached;
         const pid = t.bpftracePid;
+        assert.ok(pid && alive('edge1', pid), `the guard named bpftrace's pid (${pid})`);
         labSh('cut', 'edge1');
         try {
           await nothingLeft('edge1', pid, before);

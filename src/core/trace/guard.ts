@@ -19,8 +19,9 @@ import { ToolError } from '../errors';
  * - Stopping: SIGINT (END probes run, maps print) → after GRACE SIGTERM → after GRACE, as root,
  *   SIGKILL. Signals go through `timeout`, which passes them on (through sudo for non-root
  *   users: sudo relays INT/TERM; a user cannot SIGKILL a root bpftrace, which is reported).
- * - Guard lines on stderr start with GUARD_MARK: `started …`, `stopping reason=…`,
- *   `cannot-kill pid=N`, `exit rc=N reason=…`. bpftrace's own output is untouched.
+ * - Guard lines on stderr start with GUARD_MARK: `started …`, `bpftrace pid=N` (when bpftrace
+ *   took longer than 5 s to appear), `stopping reason=…`, `cannot-kill pid=N`,
+ *   `exit rc=N reason=…`. bpftrace's own output is untouched.
  */
 export const GUARD_MARK = '@@EBPF-LENS-GUARD';
 export const JANITOR_SEC = 12;
@@ -91,6 +92,8 @@ waitfor() {
 }
 why=""
 while kill -0 "$child" 2>/dev/null; do
+  # a node slow to start bpftrace: keep looking, and say so when it is found
+  if [ -z "$btpid" ]; then btpid=$(find_bt "$child" 3) && say "bpftrace pid=$btpid"; fi
   c=$(cat "$ctl" 2>/dev/null)
   if [ -n "$c" ]; then why=$c; break; fi
   last=$(cat "$ctl.hb" 2>/dev/null)
