@@ -6,6 +6,7 @@ import type { ResultsSnapshot } from './trace/results';
 
 export interface PostmortemTrace {
   readonly node: string;
+  readonly title?: string;
   readonly script: string;
   readonly startedAt: number;
   readonly state: string;
@@ -37,7 +38,10 @@ export function postmortemMarkdown(i: PostmortemInput): string {
   const events: Event[] = [];
   i.snapshots.forEach((s, k) => {
     const prev = i.snapshots[k - 1];
-    const head = `**Deployment** — ${s.programs.length} program${s.programs.length === 1 ? '' : 's'} (content \`${s.contentHash.slice(0, 12)}\`)${s.note ? ` — ${s.note}` : ''}`;
+    // the same content as a deployment before the previous one: a rollback (or a redeploy of it)
+    const earlier = k >= 2 ? i.snapshots.slice(0, k - 1).reverse().find((x) => x.contentHash === s.contentHash && x.contentHash !== prev?.contentHash) : undefined;
+    const kind = earlier ? `**Rollback** to the deployment of ${t(Date.parse(earlier.takenAt))}` : '**Deployment**';
+    const head = `${kind} — ${s.programs.length} program${s.programs.length === 1 ? '' : 's'} (content \`${s.contentHash.slice(0, 12)}\`)${s.note ? ` — ${s.note}` : ''}`;
     if (!prev) {
       events.push({ at: Date.parse(s.takenAt), md: `${head}: ${s.programs.map((p) => `\`${p.name}\` (${p.type}, tag \`${p.tag.slice(0, 16)}\`)`).join(', ') || 'nothing'}` });
       return;
@@ -53,10 +57,22 @@ export function postmortemMarkdown(i: PostmortemInput): string {
     const maps = r.maps.map((m) => mapText(m).trimEnd()).join('\n').split('\n').slice(0, 20).join('\n');
     const end = tr.outcome ? `, ended ${t(tr.outcome.endedAt)} (${tr.outcome.reason})` : ` (${tr.state})`;
     const numbers = `${r.events} events${r.droppedByRate + r.droppedOldest ? `, ${r.droppedByRate + r.droppedOldest} dropped` : ''}${r.lostByBpftrace ? `, ${r.lostByBpftrace} lost by bpftrace` : ''}`;
+    // the key numbers: each counting map's total, and per second over the time the probes were in
+    const secs = tr.outcome ? (tr.outcome.endedAt - tr.startedAt - (r.attachedAt ?? 0)) / 1000 : 0;
+    const keyNumbers = r.maps
+      .map((m) => {
+        const vals = m.entries.map((e) => e.value);
+        if (!vals.every((v) => typeof v === 'number')) return '';
+        const sum = (vals as number[]).reduce((a, b) => a + b, 0);
+        return `- \`${m.name}\`: ${sum.toLocaleString('en-US')}${m.keyed ? ` over ${m.entries.length} key${m.entries.length === 1 ? '' : 's'}` : ''}${secs > 0 ? ` in ${secs.toFixed(1)} s (${(sum / secs).toFixed(1)}/s)` : ''}`;
+      })
+      .filter(Boolean)
+      .join('\n');
     events.push({
       at: tr.startedAt,
       md:
-        `**Trace** on ${tr.node}${end}: ${numbers}${tr.outcome?.error ? ` — error: ${tr.outcome.error.message}` : ''}\n\n` +
+        `**Trace**${tr.title ? ` “${tr.title}”` : ''} on ${tr.node}${end}: ${numbers}${tr.outcome?.error ? ` — error: ${tr.outcome.error.message}` : ''}\n\n` +
+        (keyNumbers ? `${keyNumbers}\n\n` : '') +
         `\`\`\`bpftrace\n${tr.script.trim()}\n\`\`\`\n` +
         (maps ? `\n\`\`\`\n${maps}\n\`\`\`\n` : ''),
     });

@@ -232,7 +232,7 @@ export function registerDeployments(
       const traces = tracing
         .list()
         .filter((t) => t.node === node && t.startedAt >= from)
-        .map((t) => ({ node: t.node, script: t.script, startedAt: t.startedAt, state: t.state, results: t.results, ...(t.outcome ? { outcome: t.outcome } : {}) }));
+        .map((t) => ({ node: t.node, title: t.title, script: t.script, startedAt: t.startedAt, state: t.state, results: t.results, ...(t.outcome ? { outcome: t.outcome } : {}) }));
       const md = postmortemMarkdown({ node, from: new Date(Math.max(0, from)), to: new Date(), snapshots: snaps, traces, notes, problems, xlated: store().source });
       const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: md });
       await vscode.window.showTextDocument(doc);

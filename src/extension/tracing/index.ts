@@ -25,6 +25,7 @@ export interface TraceInfo {
   readonly id: string;
   readonly node: string;
   readonly session: string;
+  readonly title: string;
   readonly state: string;
   readonly startedAt: number;
   readonly script: string;
@@ -144,6 +145,7 @@ export function registerTracing(context: vscode.ExtensionContext, log: vscode.Lo
       id,
       node: e.run.node,
       session: e.session.id,
+      title: e.session.title,
       state: part?.outcome?.state ?? e.run.state,
       startedAt: e.run.startedAt,
       script: e.run.options.script,
