@@ -2,6 +2,8 @@
 # npm run demo: eBPF Lens in a real VS Code (code-server, from npm) against one lab edge node
 # with deployed BPF programs and a small service to trace. Installs what it needs; Ctrl-C stops
 # and removes everything it started (code-server, the node's sshd and namespace, its pins).
+# DEMO=incident (default): the 2 AM incident (demo/incident) on the node, with its walkthrough;
+# DEMO=basic: two small deployed programs and a service to trace.
 # env: DEMO_PORT (8080), DEMO_HOST (127.0.0.1; 0.0.0.0 to reach it from another machine)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -22,7 +24,11 @@ node esbuild.mjs --minify
 echo "installing the real VS Code (code-server) if needed…"
 bash test/e2e/install.sh >/dev/null
 bash $LAB up
-bash $LAB deploy edge1 counter_v1
-bash $LAB deploy edge1 xdp
-bash $LAB app edge1 start >/dev/null
+if [ "${DEMO:-incident}" = incident ]; then
+  bash demo/incident/incident.sh up edge1
+else
+  bash $LAB deploy edge1 counter_v1
+  bash $LAB deploy edge1 xdp
+  bash $LAB app edge1 start >/dev/null
+fi
 node out/demo/editor.js

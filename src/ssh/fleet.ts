@@ -40,6 +40,9 @@ interface Entry {
   retryAt?: number | undefined;
 }
 
+/** rates need a window at least this long between two samples */
+export const MIN_STATS_WINDOW_MS = 1000;
+
 function sameConnection(a: NodeConfig, b: NodeConfig): boolean {
   return (
     a.host === b.host &&
@@ -235,8 +238,20 @@ export class Fleet extends EventEmitter {
       e.error = undefined;
       if (e.statsOn) {
         const cur = sample(at, listing.programs.map((p) => p.program));
-        if (e.statsPrev) e.stats = rates(e.statsPrev, cur);
-        e.statsPrev = cur;
+        if (!e.statsPrev) e.statsPrev = cur;
+        else if (at - e.statsPrev.at >= MIN_STATS_WINDOW_MS) {
+          e.stats = rates(e.statsPrev, cur);
+          e.statsPrev = cur;
+        } else if (e.stats) {
+          // a refresh right after another (a command, a reconnect): rates over so short a window
+          // are noise — keep the last ones, with the totals of now
+          const next = new Map<number, ProgramStats>();
+          for (const [id, st] of e.stats) {
+            const c = cur.programs.get(id);
+            if (c) next.set(id, { ...st, runCnt: c.runCnt, runTimeNs: c.runTimeNs });
+          }
+          e.stats = next;
+        }
       }
       this.emit('change', name);
       this.emit('listing', name, listing, client);

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { ToolError } from '../../src/core/errors';
 import type { TreeRow } from '../../src/core/tree';
 import { buildTree } from '../../src/core/tree';
-import { Fleet } from '../../src/ssh/fleet';
+import { Fleet, MIN_STATS_WINDOW_MS } from '../../src/ssh/fleet';
 import { cli, context, inventory, lab, labSh, nodeConfig, sleep, tempXdg, waitFor, writeConfig } from './labEnv';
 
 const sysctl = (): string => labSh('nodeexec', 'edge1', 'cat', '/proc/sys/kernel/bpf_stats_enabled').trim();
@@ -73,12 +73,13 @@ describe('Nodes: fleet and tree on real nodes', () => {
     const id = counter();
     assert.ok(id);
     // the program counts write(2): make the node write
+    // rates need a window of MIN_STATS_WINDOW_MS between samples (shorter ones are noise)
     labSh('nodeexec', 'edge1', 'sh', '-c', 'for i in $(seq 1 2000); do echo x; done > /dev/null');
-    await sleep(300);
+    await sleep(MIN_STATS_WINDOW_MS + 100);
     await fleet.refresh('edge1');
     const s1 = fleet.view('edge1')?.stats?.get(id);
     labSh('nodeexec', 'edge1', 'sh', '-c', 'for i in $(seq 1 2000); do echo x; done > /dev/null');
-    await sleep(300);
+    await sleep(MIN_STATS_WINDOW_MS + 100);
     await fleet.refresh('edge1');
     const s2 = fleet.view('edge1')?.stats?.get(id);
     assert.ok(s1 && s2, 'stats measured');

@@ -116,7 +116,7 @@ export function hoverMarkdown(a: FunctionAnnotation, f: FileAnnotations, links: 
     if (a.share !== undefined) rows.push(`| share of this file | ${(a.share * 100).toFixed(a.share < 0.1 ? 1 : 0)} % |`);
     for (const p of a.programs ?? []) {
       if (!p.stats) continue;
-      rows.push(`| program #${p.id} (${esc(p.name)}, tag ${p.tag.slice(0, 12)}) | ${compact(p.stats.eventsPerSec)} runs/s${p.stats.avgNs !== undefined ? ` · avg ${duration(p.stats.avgNs)}` : ''} · ${p.stats.cpuPercent.toFixed(2)} % CPU |`);
+      rows.push(`| program #${p.id} (${esc(p.name)}, tag ${p.tag.slice(0, 12)}) | ${compact(p.stats.eventsPerSec)} runs/s${p.stats.avgNs !== undefined ? ` · avg ${duration(p.stats.avgNs)}` : ''} · ${p.stats.cpuPercent > 0 && p.stats.cpuPercent < 0.01 ? '<0.01' : p.stats.cpuPercent.toFixed(2)} % CPU |`);
     }
     if (a.latency && a.latency.count > 0) rows.push(`| latency | avg ${duration(a.latency.avgNs)} over ${a.latency.count.toLocaleString('en-US')} calls |`);
     out.push('', ...rows);

@@ -277,7 +277,7 @@ export function registerAnnotations(context: vscode.ExtensionContext, log: vscod
       }
     }
     items.push({ label: '', kind: vscode.QuickPickItemKind.Separator }, { label: '$(edit) Enter a path on the node…', manual: true });
-    const pick = await vscode.window.showQuickPick(items, { title: `The binary ${fileLabel(doc)} is built into, on ${node}`, placeHolder: 'Binary or library (its functions are counted with uprobes)', matchOnDescription: true });
+    const pick = await vscode.window.showQuickPick(items, { title: `The binary ${fileLabel(doc)} is built into, on ${node}`, placeHolder: 'Binary or library (its functions are counted with uprobes)', matchOnDescription: true, ignoreFocusOut: true });
     if (!pick) return undefined;
     if (pick.bin) return pick.bin;
     return vscode.window.showInputBox({

@@ -143,7 +143,7 @@ export function registerDeployments(
     if (list.length === 0) throw new Error(`no deployment snapshots of ${node} yet`);
     const pick = await vscode.window.showQuickPick(
       list.map((e) => ({ label: new Date(e.takenAt).toLocaleString(), description: `${e.programs} programs · ${e.hash.slice(0, 8)}`, path: e.path })),
-      { title },
+      { title, ignoreFocusOut: true },
     );
     if (!pick) throw new vscode.CancellationError();
     return pick.path;
@@ -214,7 +214,7 @@ export function registerDeployments(
             { label: 'Last 7 days', ms: 7 * 86400e3 },
             { label: 'Everything', ms: Number.MAX_SAFE_INTEGER },
           ],
-          { title: `Postmortem for ${node}: time range` },
+          { title: `Postmortem for ${node}: time range`, ignoreFocusOut: true },
         );
         if (!pick) throw new vscode.CancellationError();
         since = pick.ms;

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { NodeConfig } from '../../core/inventory';
 import { parseHop, parseNode } from '../../core/inventory';
+import { errorMessage } from '../../core/errors';
 import { nodesFromSshConfig } from '../../core/sshConfig';
 import { compact } from '../../core/stats';
 import type { TreeRow } from '../../core/tree';
@@ -289,6 +290,21 @@ export function registerNodes(context: vscode.ExtensionContext, log: vscode.LogO
     },
 
     'ebpfLens.selectActiveNode': async () => vscode.commands.executeCommand('ebpfLens.setActiveNode'),
+
+    'ebpfLens.revealNode': async (arg: NodeArg) => {
+      const node = await pickNode(arg, 'Node to show in the Nodes view');
+      await vscode.commands.executeCommand('ebpfLens.nodes.focus');
+      // its error shows on its row when it cannot connect
+      await fleet.connect(node).catch((e: unknown) => log.warn(`${node}: ${errorMessage(e)}`));
+      tree.rebuildNow();
+      const all = (rows: readonly TreeRow[]): TreeRow[] => rows.flatMap((r) => [r, ...all(r.children)]);
+      const row = all(tree.rows()).find((r) => r.kind === 'node' && r.node === node);
+      if (!row) return false;
+      await view.reveal(row, { select: true, focus: false, expand: true });
+      const programs = row.children.find((c) => c.label === 'Programs');
+      if (programs) await view.reveal(programs, { select: false, focus: false, expand: 2 });
+      return true;
+    },
 
     'ebpfLens.copyId': async (arg: unknown) => {
       const row = rowRef(arg);

@@ -278,7 +278,7 @@ export function registerTracing(context: vscode.ExtensionContext, log: vscode.Lo
       items.push({ label: 'Tags', kind: vscode.QuickPickItemKind.Separator, nodes: [] });
       for (const [t, ns] of [...tags.entries()].sort()) items.push({ label: `$(tag) ${t}`, description: `${ns.length} node${ns.length === 1 ? '' : 's'}: ${ns.join(', ')}`, nodes: ns });
     }
-    const picked = await vscode.window.showQuickPick(items, { title, canPickMany: true, placeHolder: 'Nodes (and tags) to run on', matchOnDescription: true });
+    const picked = await vscode.window.showQuickPick(items, { title, canPickMany: true, placeHolder: 'Nodes (and tags) to run on', matchOnDescription: true, ignoreFocusOut: true });
     if (!picked || picked.length === 0) return undefined;
     return [...new Set(picked.flatMap((p) => p.nodes))];
   }
@@ -372,7 +372,8 @@ export function registerTracing(context: vscode.ExtensionContext, log: vscode.Lo
     if (list.length === 0) throw new InputError('no saved runs yet: runs are saved when they end');
     const pick = await vscode.window.showQuickPick(
       list.map((e) => ({ label: e.title, description: `${e.nodes.length === 1 ? e.nodes[0] : `${e.nodes.length} nodes`} · ${new Date(e.startedAt).toLocaleString()}`, e })),
-      { title, matchOnDescription: true },
+      // one step of several (Compare Runs): a click elsewhere must not cancel it
+      { title, matchOnDescription: true, ignoreFocusOut: true },
     );
     if (!pick) return undefined;
     const r = await store.load(pick.e.file);

@@ -21,7 +21,7 @@ function leftovers(): string[] {
   const found: string[] = [];
   const ps = execFileSync('ps', ['-eo', 'pid,stat,args'], { encoding: 'utf8' })
     .split('\n')
-    .filter((l) => !/ Z/.test(l) && /ebpf-lens-lab|ebpf-lens-demo|edgeapp/.test(l));
+    .filter((l) => !/ Z/.test(l) && /ebpf-lens-lab|ebpf-lens-demo|edgeapp|udpsink|udpgen|incident-agent/.test(l));
   found.push(...ps.map((l) => `process: ${l.trim()}`));
   const ns = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
     .split('\n')
@@ -29,7 +29,7 @@ function leftovers(): string[] {
   found.push(...ns.map((n) => `netns: ${n}`));
   if (fs.existsSync('/run/ebpf-lens-lab')) found.push('folder: /run/ebpf-lens-lab');
   const progs = JSON.parse(execFileSync('bpftool', ['-j', 'prog', 'show'], { encoding: 'utf8' })) as { name?: string; id: number }[];
-  found.push(...progs.filter((p) => p.name === 'count_writes' || p.name === 'xdp_count').map((p) => `BPF program still loaded: ${p.name ?? ''} #${p.id}`));
+  found.push(...progs.filter((p) => ['count_writes', 'xdp_count', 'xdp_edge', 'on_packet', 'sampler'].includes(p.name ?? '')).map((p) => `BPF program still loaded: ${p.name ?? ''} #${p.id}`));
   return found;
 }
 
@@ -59,12 +59,17 @@ async function main(): Promise<number> {
       const b = await openBrowser('/tmp');
       try {
         await b.page.goto(url);
-        await b.page.locator('.activitybar [aria-label^="eBPF"]').first().click({ timeout: 90_000 });
-        await b.page.getByRole('treeitem', { name: /^edge1\b/ }).first().click({ timeout: 30_000 });
+        // the incident's walkthrough opens by itself
+        await b.page.locator('.gettingStartedContainer', { hasText: 'The 2 AM incident' }).first().waitFor({ timeout: 90_000 });
+        await b.page.locator('.gettingStartedContainer', { hasText: '1. Look at the edge node' }).first().waitFor({ timeout: 10_000 });
+        await b.page.screenshot({ path: path.join(shots, '30-demo-walkthrough.png') });
+        record('the demo opens the 2 AM incident walkthrough in Getting Started', true);
+        await b.page.locator('.activitybar [aria-label^="eBPF"]').first().click({ timeout: 30_000 });
+        await b.page.getByRole('treeitem', { name: /^edge-incident\b/ }).first().click({ timeout: 30_000 });
         await b.page.mouse.move(900, 700);
-        for (const p of ['count_writes', 'xdp_count']) await b.page.getByRole('treeitem', { name: new RegExp(`^${p}\\b`) }).first().waitFor({ timeout: 30_000 });
-        await b.page.screenshot({ path: path.join(shots, '10-demo.png') });
-        record('the demo workbench shows the node with its deployed programs (its host key trusted, not skipped)', true);
+        for (const p of ['xdp_edge', 'on_packet', 'sampler']) await b.page.getByRole('treeitem', { name: new RegExp(`^${p}\\b`) }).first().waitFor({ timeout: 30_000 });
+        await b.page.screenshot({ path: path.join(shots, '31-demo-node.png') });
+        record('the demo workbench shows the incident node with its deployed programs (its host key trusted, not skipped)', true);
       } catch (e) {
         await b.page.screenshot({ path: path.join(shots, 'FAILED-10-demo.png') }).catch(() => undefined);
         record('the demo workbench shows the node with its deployed programs', false, e instanceof Error ? e.message.split('\n')[0] : String(e));

@@ -7,7 +7,8 @@ import type { CodeServer } from './codeServer';
 import { killAll, startCodeServer, toolchain } from './codeServer';
 import { runSuite } from './runSuite';
 import type { Check } from './ui';
-import { fleetChecks, welcomeChecks } from './ui';
+import { fleetChecks, incidentChecks, welcomeChecks } from './ui';
+import { incidentNodeConfig, packageWalkthrough, writeIncidentWorkspace } from '../../../demo/incidentWorkspace';
 
 /**
  * The e2e tier: the extension inside a real VS Code (code-server), against the lab.
@@ -21,7 +22,7 @@ const cache = path.join(process.env['EBPF_LENS_CACHE'] ?? '/var/cache/ebpf-lens'
 const work = process.env['E2E_WORK'] ?? '/tmp/ebpf-lens-e2e';
 const shots = process.env['E2E_SHOTS'] ?? path.join(repoRoot, 'test-results', 'e2e');
 const basePort = Number(process.env['E2E_PORT'] ?? 8310);
-const only = (process.env['E2E_ONLY'] ?? 'vsix,crash,suite,sentinel,ui').split(',');
+const only = (process.env['E2E_ONLY'] ?? 'vsix,crash,suite,sentinel,ui,incident').split(',');
 
 const results: Check[] = [];
 /** `detail` explains a failure; it is not shown for a pass */
@@ -124,7 +125,7 @@ async function main(): Promise<number> {
   const servers: CodeServer[] = [];
   try {
     let vsix = '';
-    if (only.includes('vsix') || only.includes('ui')) vsix = packageVsix();
+    if (only.includes('vsix') || only.includes('ui') || only.includes('incident')) vsix = packageVsix();
 
     if (only.includes('suite') || only.includes('sentinel') || only.includes('crash')) {
       const server = await startCodeServer(t, {
@@ -255,6 +256,41 @@ async function main(): Promise<number> {
         execFileSync('bash', [path.join(repoRoot, 'test', 'lab', 'lab.sh'), 'app', 'edge1', 'stop']);
       }
       await fleet.stop();
+    }
+
+    if (only.includes('incident')) {
+      // the 2 AM incident through the demo's walkthrough, on lab node edge5
+      const incident = path.join(repoRoot, 'demo', 'incident', 'incident.sh');
+      const exts = path.join(work, 'exts-incident');
+      const wsInc = path.join(work, 'incident');
+      writeIncidentWorkspace(wsInc, 'edge5');
+      for (const x of [vsix, packageWalkthrough(path.join(work, 'ebpf-lens-incident.vsix'))]) {
+        execFileSync(t.node24, [t.codeServerEntry, '--user-data-dir', path.join(work, 'install-data'), '--extensions-dir', exts, '--install-extension', x, '--force'], { stdio: ['ignore', 'ignore', 'inherit'] });
+      }
+      process.stdout.write('the 2 AM incident, through the demo walkthrough (screenshots):\n');
+      execFileSync('bash', [incident, 'up', 'edge5'], { stdio: ['ignore', 'ignore', 'inherit'] });
+      const server = await startCodeServer(t, {
+        name: 'ui-incident',
+        port: basePort + 3,
+        work,
+        folder: wsInc,
+        extensionsDir: exts,
+        smokeTestDriver: false,
+        userSettings: {
+          'ebpfLens.nodes': [incidentNodeConfig('edge5')],
+          'ebpfLens.knownHostsFiles': [lab().knownHosts],
+          'workbench.colorTheme': 'Default Dark Modern',
+          'workbench.startupEditor': 'none',
+          'ebpfLens.stats.refreshIntervalSeconds': 2,
+        },
+      });
+      servers.push(server);
+      try {
+        results.push(...(await incidentChecks(server, wsInc, shots, work, { node: 'edge-incident' })));
+      } finally {
+        await server.stop();
+        execFileSync('bash', [incident, 'down', 'edge5'], { stdio: ['ignore', 'ignore', 'inherit'] });
+      }
     }
   } catch (e) {
     record('e2e harness', false, e instanceof Error ? (e.stack ?? e.message) : String(e));

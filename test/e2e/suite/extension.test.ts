@@ -137,11 +137,11 @@ describe('eBPF Lens in the real extension host', () => {
     const id = fleet.listing('edge1')?.programs.find((p) => p.program.name === 'count_writes' && p.program.pinned.length > 0)?.program.id;
     assert.ok(id);
     labSh('nodeexec', 'edge1', 'sh', '-c', 'for i in $(seq 1 3000); do echo x; done > /dev/null');
-    await sleep(200);
+    await sleep(1100);
     await fleet.refresh('edge1');
     const s1 = fleet.view('edge1')?.stats?.get(id);
     labSh('nodeexec', 'edge1', 'sh', '-c', 'for i in $(seq 1 3000); do echo x; done > /dev/null');
-    await sleep(200);
+    await sleep(1100);
     await fleet.refresh('edge1');
     const s2 = fleet.view('edge1')?.stats?.get(id);
     assert.ok(s1 && s2 && s2.runCnt >= s1.runCnt + 3000, `runs grew: ${s1?.runCnt} → ${s2?.runCnt}`);
@@ -365,6 +365,32 @@ describe('eBPF Lens in the real extension host', () => {
         assert.doesNotMatch(await hoverAt(doc, hot.line + 2), /function on `edge1`/);
         assert.equal(await vscode.commands.executeCommand('ebpfLens.toggleAnnotations'), true);
         await vscode.commands.executeCommand('workbench.action.files.revert');
+      } finally {
+        labSh('app', 'edge1', 'stop');
+      }
+    });
+
+    it('live mode measures again by itself until it is toggled off; nothing is left attached', async function () {
+      this.timeout(90_000);
+      labSh('app', 'edge1', 'start', '300');
+      try {
+        const doc = await copy('edgeapp.c');
+        const uri = doc.uri.toString();
+        const before = progIds('edge1');
+        assert.equal(await vscode.commands.executeCommand('ebpfLens.toggleLiveAnnotations', { uri, binary: labSh('app', 'edge1', 'path').trim(), windowSec: 1, intervalSec: 3 }), true);
+        assert.deepEqual(api.annotations.live(), [uri]);
+        const first = api.annotations.state(uri)?.at ?? 0;
+        const second = await waitFor(() => {
+          const at = api.annotations.state(uri)?.at ?? 0;
+          return at > first ? at : undefined;
+        }, 20_000, 'a second measurement');
+        assert.ok((second ?? 0) > first);
+        assert.equal(await vscode.commands.executeCommand('ebpfLens.toggleLiveAnnotations', { uri }), false);
+        assert.deepEqual(api.annotations.live(), []);
+        await nothingLeft('edge1', undefined, before, 20_000);
+        // cleared: nothing drawn, no hover
+        assert.equal(await vscode.commands.executeCommand('ebpfLens.clearAnnotations', { uri }), true);
+        assert.equal(api.annotations.decorations(uri), undefined);
       } finally {
         labSh('app', 'edge1', 'stop');
       }

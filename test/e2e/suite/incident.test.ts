@@ -103,10 +103,10 @@ describe('the 2 AM incident, end to end (demo/incident)', function () {
     await waitFor(async () => ((await api.deployments.list(NAME)).length >= 1 ? true : undefined), 10_000, 'the snapshot of v1');
   });
 
-  let v1: { onPacketNs: number; tag: string };
+  let v1: { onPacketNs: number; onPacketCpu: number; tag: string };
   it('4a. v1’s BPF C source, annotated: the sampler calls bpf_perf_event_read on its straight path, ~10 times a second', async () => {
     const on = await freshStats('on_packet');
-    v1 = { onPacketNs: on.avgNs ?? 0, tag: on.tag };
+    v1 = { onPacketNs: on.avgNs ?? 0, onPacketCpu: on.cpuPercent, tag: on.tag };
     const f = await annotate('edge_v1.bpf.c');
     const sampler = f.items.find((i) => i.key === 'sampler');
     near(helperRate(sampler, 'bpf_perf_event_read'), truth.samplerHz, 0.3, 'bpf_perf_event_read in the sampler, per second');
@@ -143,6 +143,7 @@ describe('the 2 AM incident, end to end (demo/incident)', function () {
     assert.notEqual(on.tag, v1.tag);
     near(on.eventsPerSec, truth.rate * (1 - truth.abortFraction), 0.15, 'on_packet runs/s after the aborts');
     assert.ok((on.avgNs ?? 0) > v1.onPacketNs, `avg ${on.avgNs} ns after, ${v1.onPacketNs} ns before`);
+    assert.ok(on.cpuPercent > v1.onPacketCpu, `CPU ${on.cpuPercent}% after, ${v1.onPacketCpu}% before`);
     assert.equal(stats('sampler'), undefined, 'the sampler is gone');
   });
 
