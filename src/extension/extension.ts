@@ -12,9 +12,14 @@ import { registerLanguage } from './language';
 import type { TracingApi } from './tracing';
 import { registerTracing } from './tracing';
 
+/** set by the bundle's first line (esbuild.mjs): when loading began; absent in unbundled runs */
+declare const __ebpfLensLoadStart: number | undefined;
+
 /** What the extension exports (tests and other extensions use it). */
 export interface EbpfLensApi {
   readonly log: vscode.LogOutputChannel;
+  /** ms: loading the bundle (when known) and activate() itself */
+  readonly activation: { readonly loadMs?: number; readonly activateMs: number };
   readonly nodes: NodesApi;
   readonly tracing: TracingApi;
   readonly deployments: DeploymentsApi;
@@ -27,6 +32,7 @@ export interface EbpfLensApi {
  * disposables on the context it is given.
  */
 export function activate(context: vscode.ExtensionContext): EbpfLensApi {
+  const t0 = performance.now();
   const log = vscode.window.createOutputChannel('eBPF Lens', { log: true });
   context.subscriptions.push(log);
   try {
@@ -38,7 +44,10 @@ export function activate(context: vscode.ExtensionContext): EbpfLensApi {
     const annotations = registerAnnotations(context, log, nodes.api, tracing.api);
     nodes.api.tree.setDecorator((v) => ({ ...v, deployments: deployments.entries(v.config.name), traces: tracing.api.tracesOn(v.config.name) }));
     registerCommands(context, log, { ...nodes.commands, ...tracing.commands, ...deployments.commands, ...language.commands, ...annotations.commands, 'ebpfLens.showLog': () => log.show(true) });
-    return { log, nodes: nodes.api, tracing: tracing.api, deployments: deployments.api, language: language.api, annotations: annotations.api };
+    const loadStart = typeof __ebpfLensLoadStart === 'number' ? __ebpfLensLoadStart : undefined;
+    const activation = { ...(loadStart !== undefined ? { loadMs: t0 - loadStart } : {}), activateMs: performance.now() - t0 };
+    log.info(`activated in ${activation.activateMs.toFixed(1)} ms${activation.loadMs !== undefined ? ` (bundle loaded in ${activation.loadMs.toFixed(1)} ms)` : ''}`);
+    return { log, activation, nodes: nodes.api, tracing: tracing.api, deployments: deployments.api, language: language.api, annotations: annotations.api };
   } catch (e) {
     log.error(`activation failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     void vscode.window.showErrorMessage(`eBPF Lens failed to start: ${e instanceof Error ? e.message : String(e)}`, 'Show Log').then((p) => p && log.show());

@@ -180,9 +180,25 @@ export class TraceRun extends EventEmitter {
     const t = Date.now() - this.startedAt;
     for (const r of records) {
       this.results.add(r, t);
-      if (r.type === 'attached') this.resolveAttached(r.probes);
+      if (r.type === 'attached') this.attachedWith(r.probes);
       this.emit('record', r);
     }
+  }
+
+  /**
+   * Probes are attached: say so once the guard has named bpftrace's pid too (its line may come
+   * just after bpftrace's first record), so that whoever waits for `attached` also knows the pid.
+   */
+  private attachedWith(probes: number): void {
+    if (this.bpftracePid !== undefined) {
+      this.resolveAttached(probes);
+      return;
+    }
+    const wait = (): void => {
+      if (this.bpftracePid !== undefined || this.state === 'done' || this.state === 'failed') this.resolveAttached(probes);
+    };
+    this.on('guard', wait);
+    setTimeout(() => this.resolveAttached(probes), 3000).unref?.();
   }
 
   private onStderr(d: string): void {

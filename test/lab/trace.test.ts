@@ -132,9 +132,11 @@ describe('trace runner: guarded bpftrace on real nodes', () => {
         const before = progIds('edge1');
         c = await openNode('edge1', { user });
         const t = await TraceRun.start(c, { script: SLEEPER }); // the default: 10 s without heartbeat
+        const said: string[] = [];
+        t.on('guard', (g: { kind: string; fields: Record<string, string> }) => said.push(`${Date.now() - t.startedAt} ms ${g.kind} ${JSON.stringify(g.fields)}`));
         await t.attached;
         const pid = t.bpftracePid;
-        assert.ok(pid && alive('edge1', pid), `the guard named bpftrace's pid (${pid})`);
+        assert.ok(pid && alive('edge1', pid), `the guard named bpftrace's pid (${pid}); attached at ${t.results.attachedAt} ms; guard: ${said.join(' | ')}`);
         labSh('cut', 'edge1');
         try {
           await nothingLeft('edge1', pid, before);

@@ -128,8 +128,7 @@ export function registerAnnotations(context: vscode.ExtensionContext, log: vscod
     vscode.window.onDidChangeVisibleTextEditors((eds) => eds.forEach(render)),
     vscode.window.onDidChangeActiveTextEditor(() => updateStatus()),
     vscode.workspace.onDidCloseTextDocument((d) => {
-      const uri = d.uri.toString();
-      stopLive(uri);
+      void stopLive(d.uri.toString());
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('ebpfLens.annotations.gutterIcons')) renderAll();
@@ -483,11 +482,16 @@ export function registerAnnotations(context: vscode.ExtensionContext, log: vscod
   }
 
   // ------------------------------------------------------------------ live mode
-  function stopLive(uri: string): void {
+  /** live mode off for a document; a window it started that is still counting is stopped too */
+  function stopLive(uri: string): Promise<void> {
     const t = lives.get(uri);
     if (t) clearInterval(t);
-    lives.delete(uri);
+    const wasLive = lives.delete(uri);
     updateStatus();
+    const s = wasLive ? measuring.get(uri) : undefined;
+    if (!s) return Promise.resolve();
+    s.stop('cancel');
+    return s.finished;
   }
 
   const commands: CommandTable = {
@@ -517,7 +521,7 @@ export function registerAnnotations(context: vscode.ExtensionContext, log: vscod
     'ebpfLens.clearAnnotations': async (a?: { uri?: string }) => {
       const uri = a?.uri ?? vscode.window.activeTextEditor?.document.uri.toString();
       if (!uri) return false;
-      stopLive(uri);
+      await stopLive(uri);
       bpfWatch.delete(uri);
       const had = states.delete(uri);
       renderAll(uri);
@@ -527,7 +531,7 @@ export function registerAnnotations(context: vscode.ExtensionContext, log: vscod
       const doc = await docFor(a ?? {});
       const uri = doc.uri.toString();
       if (lives.has(uri)) {
-        stopLive(uri);
+        await stopLive(uri);
         return false;
       }
       const first = await annotate({ ...(states.get(uri)?.args ?? {}), ...a, uri });
@@ -543,8 +547,9 @@ export function registerAnnotations(context: vscode.ExtensionContext, log: vscod
           if (measuring.has(uri)) return;
           const args = states.get(uri)?.args ?? {};
           void annotate({ ...args, uri, quiet: true }).catch((e: unknown) => {
+            if (CancelledError.is(e)) return;
             log.warn(`live annotations of ${fileLabel(doc)}: ${errorMessage(e)}`);
-            stopLive(uri);
+            void stopLive(uri);
           });
         }, every),
       );
