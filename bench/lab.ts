@@ -18,7 +18,11 @@ export async function withLab<T>(fn: () => Promise<T>, o: { fleet?: number } = {
   }
 }
 
-/** Run argv on a lab node (nsenter, no ssh) and answer its stdout. */
+/** Run a script on a lab node (nsenter, no ssh; sh, or bash with `shell`) and answer its stdout. */
 export function onNodeSh(node: string, script: string, ...args: string[]): string {
   return execFileSync('bash', [LAB_SH, 'nodeexec', node, 'sh', '-c', script, 'bench', ...args], { encoding: 'utf8' });
+}
+
+export function onNodeBash(node: string, script: string): string {
+  return execFileSync('bash', [LAB_SH, 'nodeexec', node, 'bash', '-c', script], { encoding: 'utf8' });
 }

@@ -1,5 +1,6 @@
 import type { Listed } from './bpftool/commands';
-import { linkShow, mapShow, netShow, perfShow, progShow } from './bpftool/commands';
+import type { BatchListing } from './bpftool/commands';
+import { linkShow, listingBatch, mapShow, netShow, perfShow, progShow } from './bpftool/commands';
 import type { BpfLink, BpfMap, BpfPidRef, BpfProgram, NetAttachment, PerfAttachment } from './bpftool/types';
 import type { RemoteCommand } from './command';
 import { errorMessage } from './errors';
@@ -149,12 +150,25 @@ export async function listNode(run: Runner, scope?: NodeScope): Promise<NodeList
     }
   };
   const warnings: string[] = [];
+  // one bpftool for all five views; what the batch could not give is asked on its own
+  let batch: BatchListing | undefined;
+  try {
+    batch = await run(listingBatch());
+  } catch {
+    batch = undefined;
+  }
+  const has = <K extends keyof Omit<BatchListing, 'failed'>>(k: K): NonNullable<BatchListing[K]> | undefined => (batch && !(k in batch.failed) ? (batch[k] as NonNullable<BatchListing[K]>) : undefined);
+  const fromBatch = <T>(l: Listed<T> | undefined): Promise<readonly T[]> | undefined => {
+    if (!l) return undefined;
+    warnings.push(...l.warnings);
+    return Promise.resolve(l.items);
+  };
   const [progs, maps, links, net, perf] = await Promise.all([
-    run(progShow()),
-    run(mapShow()),
-    optional(linkShow(), warnings),
-    optional(netShow(), warnings),
-    optional(perfShow(), warnings),
+    has('progs') ?? run(progShow()),
+    has('maps') ?? run(mapShow()),
+    fromBatch(has('links')) ?? optional(linkShow(), warnings),
+    fromBatch(has('net')) ?? optional(netShow(), warnings),
+    fromBatch(has('perf')) ?? optional(perfShow(), warnings),
   ]);
   warnings.unshift(...progs.warnings, ...maps.warnings);
   const unnamed = new Set<number>();

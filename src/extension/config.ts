@@ -33,7 +33,7 @@ export class Config {
     return Math.max(1, this.c.get<number>('connection.keepaliveIntervalSeconds', 10)) * 1000;
   }
   get maxConcurrentNodes(): number {
-    return Math.max(1, this.c.get<number>('connection.maxConcurrentNodes', 8));
+    return Math.max(1, this.c.get<number>('connection.maxConcurrentNodes', 16));
   }
   get statsIntervalMs(): number {
     return Math.max(1, this.c.get<number>('stats.refreshIntervalSeconds', 2)) * 1000;

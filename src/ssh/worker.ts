@@ -3,6 +3,7 @@ import type { ClientChannel } from 'ssh2';
 import type { CancellationTokenLike } from '../core/cancel';
 import type { CommandOutput } from '../core/command';
 import { CancelledError, SshError, ToolError } from '../core/errors';
+import { shQuote } from '../core/quote';
 
 /**
  * The persistent worker: one `/bin/sh` on the node reading command lines from the channel's
@@ -78,8 +79,8 @@ export class ShellWorker {
   }
 
   /**
-   * Run one command line. `stdin` (if any) reaches the command through `base64 -d`, never as
-   * shell text. A timeout or a cancel of the running command kills the worker (the connection
+   * Run one command line. `stdin` (if any) reaches the command as one quoted word (or through
+   * `base64 -d`), never as shell text. A timeout or a cancel of the running command kills the worker (the connection
    * starts a new one); commands queued behind it are failed with a `disconnected` error that
    * callers may retry.
    */
@@ -95,10 +96,14 @@ export class ShellWorker {
       }
       this.queue.push(p);
       if (this.queue.length === 1) this.startTimer(p);
+      // short text goes as one quoted word to the shell's own printf (no process started for it);
+      // anything else (NUL bytes, large) through base64 -d. Never as shell text either way.
       const input =
         opts.stdin === undefined
           ? `${line} </dev/null`
-          : `printf '%s' ${Buffer.from(opts.stdin, 'utf8').toString('base64')} | base64 -d | ${line}`;
+          : opts.stdin.length <= 65_536 && !opts.stdin.includes('\0')
+            ? `printf '%s' ${shQuote(opts.stdin)} | ${line}`
+            : `printf '%s' ${Buffer.from(opts.stdin, 'utf8').toString('base64')} | base64 -d | ${line}`;
       // status on stdout, an end line on stderr; both start with a newline in case the command's
       // own output did not end with one (that newline is removed again below)
       this.channel.write(

@@ -197,7 +197,7 @@ export function registerTracing(context: vscode.ExtensionContext, log: vscode.Lo
         script: o.script,
         nodes: o.nodes,
         maxSec: o.maxSec,
-        concurrency: vscode.workspace.getConfiguration('ebpfLens.connection').get<number>('maxConcurrentNodes', 8),
+        concurrency: vscode.workspace.getConfiguration('ebpfLens.connection').get<number>('maxConcurrentNodes', 16),
         ...(o.title ? { title: o.title } : {}),
         ...(o.runScript ? { runScript: o.runScript } : {}),
         ...(o.source ? { source: o.source } : {}),
