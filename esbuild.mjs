@@ -49,8 +49,8 @@ const common = {
 };
 
 const builds = [
-  // the banner marks when VS Code started loading the bundle (activation time = load + activate())
-  { ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: [...common.external, 'vscode'], banner: { js: 'var __ebpfLensLoadStart = typeof performance === "object" ? performance.now() : undefined;' } },
+  // banner and footer mark when VS Code started and finished evaluating the bundle (activation = load + activate())
+  { ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: [...common.external, 'vscode'], banner: { js: 'var __ebpfLensLoadStart = typeof performance === "object" ? performance.now() : undefined, __ebpfLensLoadEnd;' }, footer: { js: '__ebpfLensLoadEnd = typeof performance === "object" ? performance.now() : undefined;' } },
   { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   // the language server: its own process; `vscode` is not external here, so an import of it fails the build
   { ...common, entryPoints: ['src/server/server.ts'], outfile: 'dist/server.js' },

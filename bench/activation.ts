@@ -1,5 +1,6 @@
-// Activation in the real VS Code (code-server): loading the bundle + activate(), as the
-// extension measures it (the bundle's first line marks the start; see esbuild.mjs). Goal < 50 ms.
+// Activation in the real VS Code (code-server): evaluating the bundle + activate(), as the
+// extension measures it (the bundle's first and last lines mark its evaluation; see esbuild.mjs;
+// the wait between the two, when VS Code does other work, is reported apart). Goal < 50 ms.
 // (No baseline: VS Code does not time other extensions' activation for us; the goal is the bar.)
 // Also the bundle sizes (minified):
 // dist/extension.js < 1 MB, the language server separately.
@@ -18,12 +19,12 @@ async function main(): Promise<void> {
   report({ bench: 'bundle-extension', metric: 'size (KiB)', medianMs: ext / 1024, goal: '< 1024 KiB', pass: ext < 1 << 20, bytes: ext });
   report({ bench: 'bundle-server', metric: 'size (KiB)', medianMs: server / 1024, bytes: server });
   // five fresh windows: each loads and activates the extension once
-  const runs: { loadMs?: number; activateMs: number }[] = [];
+  const runs: { loadMs?: number; waitMs?: number; activateMs: number }[] = [];
   for (let i = 0; i < 5; i++) {
     const out = await inVsCode('activation', { env: {}, userSettings: {}, minified: true });
     const line = /ACTIVATION (\{.*\})/.exec(out)?.[1];
     if (!line) throw new Error(`no result from the extension host: ${out.slice(-2000)}`);
-    runs.push(JSON.parse(line) as { loadMs?: number; activateMs: number });
+    runs.push(JSON.parse(line) as { loadMs?: number; waitMs?: number; activateMs: number });
   }
   const totals = runs.map((r) => (r.loadMs ?? 0) + r.activateMs).sort((a, b) => a - b);
   const med = totals[Math.floor(totals.length / 2)] ?? 0;

@@ -1,7 +1,11 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parse as parseSshConfig } from 'ssh-config';
+import type * as SshConfigLib from 'ssh-config';
+import { lazy } from './lazy';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const sshConfigLib = lazy(() => require('ssh-config') as typeof SshConfigLib);
 import { globToRegExp } from './glob';
 import type { NodeConfig } from './inventory';
 import { parseNode } from './inventory';
@@ -14,6 +18,8 @@ import type { ParseIssue, Parsed } from './result';
  */
 
 const MAX_INCLUDE_DEPTH = 16;
+/** files one config may include in all: a file that includes itself twice would be read 2^16 times */
+const MAX_INCLUDED_FILES = 1024;
 
 export interface SshConfigOptions {
   readonly file?: string;
@@ -62,6 +68,7 @@ export function inlineIncludes(
   listDir: (p: string) => string[],
   errors: ParseIssue[],
   depth = 0,
+  budget = { files: MAX_INCLUDED_FILES },
 ): string {
   const out: string[] = [];
   for (const line of text.split(/\r?\n/)) {
@@ -79,8 +86,12 @@ export function inlineIncludes(
       const spec = expandTilde(raw.replace(/^"|"$/g, ''), home);
       const abs = path.isAbsolute(spec) ? spec : path.join(baseDir, spec);
       for (const file of expandGlob(abs, listDir)) {
+        if (budget.files-- <= 0) {
+          if (budget.files === -1) errors.push({ message: `Include: more than ${MAX_INCLUDED_FILES} files included, the rest are skipped: ${line.trim()}` });
+          continue;
+        }
         try {
-          out.push(inlineIncludes(readFile(file), baseDir, home, readFile, listDir, errors, depth + 1));
+          out.push(inlineIncludes(readFile(file), baseDir, home, readFile, listDir, errors, depth + 1, budget));
         } catch (e) {
           if (!/[*?[]/.test(abs)) errors.push({ message: `Include ${file}: ${e instanceof Error ? e.message : String(e)}` });
         }
@@ -109,7 +120,14 @@ export function nodesFromSshConfig(opts: SshConfigOptions = {}): Parsed<NodeConf
     return { value: [], errors: [{ message: `${file}: ${e instanceof Error ? e.message : String(e)}` }] };
   }
   const errors: ParseIssue[] = [];
-  const config = parseSshConfig(inlineIncludes(text, path.join(home, '.ssh'), home, readFile, listDir, errors));
+  let config: ReturnType<typeof SshConfigLib.parse>;
+  try {
+    config = sshConfigLib().parse(inlineIncludes(text, path.join(home, '.ssh'), home, readFile, listDir, errors));
+  } catch (e) {
+    // ssh-config throws on what ssh itself refuses (an unclosed quote, `Match user` without a
+    // value): ssh would not use such a config either
+    return { value: [], errors: [...errors, { message: `${file}: not a valid ssh config: ${e instanceof Error ? e.message : String(e)}` }] };
+  }
   const aliases: string[] = [];
   for (const line of config) {
     if (!('param' in line) || !/^host$/i.test(line.param)) continue;

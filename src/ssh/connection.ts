@@ -5,7 +5,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Duplex } from 'node:stream';
 import type { AnyAuthMethod, AuthenticationType, ClientChannel, ParsedKey } from 'ssh2';
-import { Client, utils } from 'ssh2';
+import type * as Ssh2 from 'ssh2';
+import type { Client } from 'ssh2';
+import { lazy } from '../core/lazy';
 import type { CancellationTokenLike } from '../core/cancel';
 import type { CommandOutput } from '../core/command';
 import { CancelledError, SshError, errorMessage } from '../core/errors';
@@ -13,6 +15,10 @@ import { fingerprintSha256, keyTypeOf } from '../core/knownHosts';
 import { shJoin } from '../core/quote';
 import type { TrustStore } from './trustStore';
 import { expandHome } from './trustStore';
+
+// ssh2 runs its top level (cipher tables, binding probes: ~50 ms) when first needed, not at activation
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const ssh2 = lazy(() => require('ssh2') as typeof Ssh2);
 import { ShellWorker } from './worker';
 
 export interface HostKeyPrompt {
@@ -158,7 +164,7 @@ export class SshConnection extends EventEmitter {
     } else {
       sock = await openSocket(o.host, o.port, timeoutMs, o.token);
     }
-    const conn = new SshConnection(new Client(), o);
+    const conn = new SshConnection(new (ssh2().Client)(), o);
     await conn.handshake(sock, timeoutMs);
     return conn;
   }
@@ -414,11 +420,11 @@ export class SshConnection extends EventEmitter {
       this.options.log?.(`${this.options.nodeName}: identity file ${file}: ${errorMessage(e)}`);
       return undefined;
     }
-    let parsed = utils.parseKey(data);
+    let parsed = ssh2().utils.parseKey(data);
     for (let attempt = 1; parsed instanceof Error && /encrypted|passphrase/i.test(parsed.message) && attempt <= 3; attempt++) {
       const pass = await askPassphrase(attempt);
       if (pass === undefined) return undefined;
-      parsed = utils.parseKey(data, pass);
+      parsed = ssh2().utils.parseKey(data, pass);
     }
     if (parsed instanceof Error) {
       this.options.log?.(`${this.options.nodeName}: identity file ${file}: ${parsed.message}`);

@@ -32,7 +32,8 @@ describe('layering (DESIGN.md)', () => {
     const allowed = new Set(['ssh-config', 'diff']);
     const bad: string[] = [];
     for (const f of files(path.join(repoRoot, 'src', 'core'))) {
-      for (const m of fs.readFileSync(f, 'utf8').matchAll(/from\s*['"]([^'"]+)['"]/g)) {
+      // imports, and lazy requires (heavy packages are required on first use)
+      for (const m of fs.readFileSync(f, 'utf8').matchAll(/(?:from\s*|require\(\s*)['"]([^'"]+)['"]/g)) {
         const spec = m[1] ?? '';
         if (spec.startsWith('.') || spec.startsWith('node:') || allowed.has(spec)) continue;
         bad.push(`${path.relative(repoRoot, f)}: ${spec}`);

@@ -1,7 +1,12 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { LanguageClientOptions, ServerOptions } from 'vscode-languageclient/node';
-import { LanguageClient, TransportKind } from 'vscode-languageclient/node';
+import type * as LanguageClientLib from 'vscode-languageclient/node';
+import type { LanguageClient, LanguageClientOptions, ServerOptions } from 'vscode-languageclient/node';
+import { lazy } from '../../core/lazy';
+
+// the language client (~250 KB) runs its top level when the first bpftrace document opens
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const lc = lazy(() => require('vscode-languageclient/node') as typeof LanguageClientLib);
 import type { CheckResult } from '../../core/bpftrace/check';
 import { checkCommand } from '../../core/bpftrace/check';
 import { formatCommand, listProbesCommand } from '../../core/bpftrace/nodeTools';
@@ -91,14 +96,14 @@ export function registerLanguage(context: vscode.ExtensionContext, log: vscode.L
     if (starting) return starting;
     const module = context.asAbsolutePath(path.join('dist', 'server.js'));
     const serverOptions: ServerOptions = {
-      run: { module, transport: TransportKind.ipc },
-      debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
+      run: { module, transport: lc().TransportKind.ipc },
+      debug: { module, transport: lc().TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
     };
     const clientOptions: LanguageClientOptions = {
       documentSelector: [{ language: LANGUAGE_ID }],
       outputChannel: vscode.window.createOutputChannel('eBPF Lens bpftrace Language Server', { log: true }),
     };
-    const c = new LanguageClient('ebpfLens.bpftrace', 'bpftrace Language Server', serverOptions, clientOptions);
+    const c = new (lc().LanguageClient)('ebpfLens.bpftrace', 'bpftrace Language Server', serverOptions, clientOptions);
     client = c;
     context.subscriptions.push({ dispose: () => void c.stop().catch(() => undefined) });
     c.onRequest(ListProbesRequest.method, listProbes);
