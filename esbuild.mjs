@@ -33,6 +33,14 @@ const ssh2KeyObjects = {
   },
 };
 
+/** The language client is its own bundle: the extension requires ./languageClient.js at run time. */
+const languageClientChunk = {
+  name: 'language-client-chunk',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/client$/ }, (args) => (/[\\/]extension[\\/]language[\\/]index\.ts$/.test(args.importer) ? { path: './languageClient.js', external: true } : undefined));
+  },
+};
+
 /** @type {esbuild.BuildOptions} */
 const common = {
   plugins: [ssh2KeyObjects],
@@ -50,7 +58,8 @@ const common = {
 
 const builds = [
   // banner and footer mark when VS Code started and finished evaluating the bundle (activation = load + activate())
-  { ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: [...common.external, 'vscode'], banner: { js: 'var __ebpfLensLoadStart = typeof performance === "object" ? performance.now() : undefined, __ebpfLensLoadEnd;' }, footer: { js: '__ebpfLensLoadEnd = typeof performance === "object" ? performance.now() : undefined;' } },
+  { ...common, plugins: [...common.plugins, languageClientChunk], entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: [...common.external, 'vscode'], banner: { js: 'var __ebpfLensLoadStart = typeof performance === "object" ? performance.now() : undefined, __ebpfLensLoadEnd;' }, footer: { js: '__ebpfLensLoadEnd = typeof performance === "object" ? performance.now() : undefined;' } },
+  { ...common, entryPoints: ['src/extension/language/client.ts'], outfile: 'dist/languageClient.js', external: [...common.external, 'vscode'] },
   { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   // the language server: its own process; `vscode` is not external here, so an import of it fails the build
   { ...common, entryPoints: ['src/server/server.ts'], outfile: 'dist/server.js' },

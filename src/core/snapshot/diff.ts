@@ -1,8 +1,6 @@
-import type * as Diff from 'diff';
-import { lazy } from '../lazy';
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const diffLib = lazy(() => require('diff') as typeof Diff);
+// a static import: esbuild keeps only diffArrays of diff's ES module build (a lazy require would
+// bundle all of its CommonJS build)
+import { diffArrays } from 'diff';
 import type { Snapshot, SnapshotProgram } from './model';
 
 /**
@@ -77,7 +75,7 @@ export function countLineChanges(a: string, b: string): { added: number; removed
   const xb = lb.slice(head, lb.length - tail).map(intern);
   let added = 0;
   let removed = 0;
-  for (const part of diffLib().diffArrays(xa, xb)) {
+  for (const part of diffArrays(xa, xb)) {
     if (part.added) added += part.value.length;
     else if (part.removed) removed += part.value.length;
   }

@@ -1,12 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type * as LanguageClientLib from 'vscode-languageclient/node';
-import type { LanguageClient, LanguageClientOptions, ServerOptions } from 'vscode-languageclient/node';
-import { lazy } from '../../core/lazy';
-
-// the language client (~250 KB) runs its top level when the first bpftrace document opens
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const lc = lazy(() => require('vscode-languageclient/node') as typeof LanguageClientLib);
+import type { LanguageClient } from 'vscode-languageclient/node';
 import type { CheckResult } from '../../core/bpftrace/check';
 import { checkCommand } from '../../core/bpftrace/check';
 import { formatCommand, listProbesCommand } from '../../core/bpftrace/nodeTools';
@@ -16,6 +10,12 @@ import { errorMessage } from '../../core/errors';
 import type { ScriptDiagnostic } from '../../core/trace/diagnostics';
 import type { CommandTable } from '../commands';
 import type { NodesApi } from '../nodes';
+import type * as ClientModule from './client';
+import { lazy } from '../../core/lazy';
+
+// the language client is a bundle of its own, required with the first bpftrace document
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const clientModule = lazy(() => require('./client') as typeof ClientModule);
 
 export const LANGUAGE_ID = 'bpftrace';
 
@@ -95,15 +95,7 @@ export function registerLanguage(context: vscode.ExtensionContext, log: vscode.L
   const start = (): Promise<void> => {
     if (starting) return starting;
     const module = context.asAbsolutePath(path.join('dist', 'server.js'));
-    const serverOptions: ServerOptions = {
-      run: { module, transport: lc().TransportKind.ipc },
-      debug: { module, transport: lc().TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
-    };
-    const clientOptions: LanguageClientOptions = {
-      documentSelector: [{ language: LANGUAGE_ID }],
-      outputChannel: vscode.window.createOutputChannel('eBPF Lens bpftrace Language Server', { log: true }),
-    };
-    const c = new (lc().LanguageClient)('ebpfLens.bpftrace', 'bpftrace Language Server', serverOptions, clientOptions);
+    const c = clientModule().createLanguageClient(module, vscode.window.createOutputChannel('eBPF Lens bpftrace Language Server', { log: true }), LANGUAGE_ID);
     client = c;
     context.subscriptions.push({ dispose: () => void c.stop().catch(() => undefined) });
     c.onRequest(ListProbesRequest.method, listProbes);

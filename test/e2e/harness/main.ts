@@ -32,7 +32,7 @@ function record(name: string, ok: boolean, detail?: string): void {
   process.stdout.write(`  ${ok ? '✔' : '✘'} ${name}${error ? `: ${error}` : ''}\n`);
 }
 
-const ALLOWED_IN_VSIX = [/^package\.json$/, /^README\.md$/, /^LICENSE$/, /^CHANGELOG\.md$/, /^dist\/extension\.js$/, /^dist\/server\.js$/, /^media\//, /^syntaxes\//, /^language-configuration\.json$/];
+const ALLOWED_IN_VSIX = [/^package\.json$/, /^README\.md$/, /^LICENSE$/, /^CHANGELOG\.md$/, /^dist\/extension\.js$/, /^dist\/languageClient\.js$/, /^dist\/server\.js$/, /^media\//, /^syntaxes\//, /^language-configuration\.json$/];
 
 function packageVsix(): string {
   execFileSync(process.execPath, [path.join(repoRoot, 'esbuild.mjs'), '--minify'], { cwd: repoRoot, stdio: 'inherit' });
