@@ -60,6 +60,8 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
  * Strings in the input are skipped over untouched.
  */
 export function parseJsonBig(text: string): unknown {
+  // the common case, fast: no run of 16 digits anywhere, so no integer a double cannot hold
+  if (!/\d{16}/.test(text)) return JSON.parse(text);
   let out = '';
   let i = 0;
   let last = 0;
