@@ -11,12 +11,22 @@ export function globToRegExp(pattern: string): RegExp {
       else {
         let body = pattern.slice(i + 1, end).replace(/\\/g, '\\\\');
         if (body.startsWith('!')) body = `^${body.slice(1)}`;
-        re += `[${body}]`;
+        // a range out of order ([z-a]) matches nothing, as in fnmatch(3), instead of throwing
+        re += validClass(`[${body}]`) ? `[${body}]` : '(?!)';
         i = end;
       }
     } else re += c.replace(/[.+^${}()|\\/]/g, '\\$&');
   }
   return new RegExp(`^${re}$`);
+}
+
+function validClass(cls: string): boolean {
+  try {
+    new RegExp(cls);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export function globMatch(pattern: string, s: string): boolean {

@@ -75,9 +75,45 @@ export function knownHostName(host: string, port: number): string {
   return port === 22 ? h : `[${h}]:${port}`;
 }
 
-function wildcard(pattern: string, s: string): boolean {
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
-  return re.test(s);
+/** A code unit as a case-insensitive RegExp (no `u` flag) compares it (ECMA-262 Canonicalize). */
+function fold(c: string): string {
+  const u = c.toUpperCase();
+  return u.length !== 1 || (c.charCodeAt(0) >= 128 && u.charCodeAt(0) < 128) ? c : u;
+}
+/** Folded code unit by code unit (same length); printable ASCII, every host name, all at once. */
+function folded(s: string): string {
+  return /^[ -~]*$/.test(s) ? s.toUpperCase() : Array.from({ length: s.length }, (_, k) => fold(s.charAt(k))).join('');
+}
+const isLineEnd = (c: number): boolean => c === 10 || c === 13 || c === 0x2028 || c === 0x2029;
+
+/**
+ * `*` and `?` patterns, case-insensitive, matched as the RegExp `^…$` with `.*` and `.` they
+ * used to be, but without backtracking: `*a*a*a*a*a*a*a*a*a*ab` in a known_hosts file took
+ * minutes per host key check as a RegExp. Greedy with a return to the last `*`: O(pattern × name).
+ */
+function wildcard(pattern: string, name: string): boolean {
+  const p = folded(pattern);
+  const t = folded(name);
+  let i = 0;
+  let j = 0;
+  let star = -1;
+  let mark = 0;
+  while (j < t.length) {
+    const pc = p.charAt(i);
+    if (pc === '*') {
+      star = i++;
+      mark = j;
+    } else if (i < p.length && (pc === '?' ? !isLineEnd(t.charCodeAt(j)) : pc === t.charAt(j))) {
+      i++;
+      j++;
+    } else if (star >= 0 && !isLineEnd(t.charCodeAt(mark))) {
+      // the last `*` takes one more character (like `.`, never a line end) and the rest is tried again
+      i = star + 1;
+      j = ++mark;
+    } else return false;
+  }
+  while (p.charAt(i) === '*') i++;
+  return i === p.length;
 }
 
 /** Does the entry name this host? Negated patterns win over positive ones, as in OpenSSH. */

@@ -66,7 +66,14 @@ export function validateRemotePath(path: string): string | undefined {
 
 export function validatePort(port: unknown): string | undefined {
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
-    return `port ${JSON.stringify(port)} must be an integer from 1 to 65535`;
+    let shown: string | undefined;
+    try {
+      shown = JSON.stringify(port);
+    } catch {
+      // nested too deep to print (a settings value of [[[…]]]): still a problem, not a RangeError
+      shown = Array.isArray(port) ? '[…]' : '{…}';
+    }
+    return `port ${shown} must be an integer from 1 to 65535`;
   }
   return undefined;
 }

@@ -120,9 +120,19 @@ export function nodesFromSshConfig(opts: SshConfigOptions = {}): Parsed<NodeConf
     return { value: [], errors: [{ message: `${file}: ${e instanceof Error ? e.message : String(e)}` }] };
   }
   const errors: ParseIssue[] = [];
+  // ssh-config reads the line after a directive without a value as its value (`User` then
+  // `Port 22` is user "Port 22"; `Host` then `HostName h` makes hosts "HostName" and "h"). ssh
+  // takes `Host` alone as a block for no host, and refuses any other directive without a value.
+  const lines = inlineIncludes(text, path.join(home, '.ssh'), home, readFile, listDir, errors).split(/\r\n?|\n/);
+  for (const [k, l] of lines.entries()) {
+    const bare = /^\s*([^\s#=]*)\s*=?\s*$/.exec(l)?.[1];
+    if (bare === undefined || (bare === '' && !l.includes('='))) continue;
+    if (/^host$/i.test(bare)) lines[k] = 'Host !*';
+    else return { value: [], errors: [...errors, { message: `${file}: not a valid ssh config: ${bare || '='} without a value` }] };
+  }
   let config: ReturnType<typeof SshConfigLib.parse>;
   try {
-    config = sshConfigLib().parse(inlineIncludes(text, path.join(home, '.ssh'), home, readFile, listDir, errors));
+    config = sshConfigLib().parse(lines.join('\n'));
   } catch (e) {
     // ssh-config throws on what ssh itself refuses (an unclosed quote, `Match user` without a
     // value): ssh would not use such a config either

@@ -226,4 +226,10 @@ describe('maps as text', () => {
     assert.match(h, /^@h:\n\[1\] +4 \|@{52}\|\n\[2, 4\) +2 \|@{26} {26}\|\n\[1K, 2K\) +1 \|/);
     assert.equal(mapText({ name: '@s', kind: 'stats', keyed: false, entries: [{ key: null, value: { count: 2, average: 6, total: 12 } }] }), '@s: count 2, average 6, total 12\n');
   });
+
+  it('odd values from a node never throw: a time record with an object, a histogram with a negative count', () => {
+    assert.deepEqual(recordsOf({ type: 'time', data: { toString: 1 } }), [{ type: 'time', text: '{"toString":1}' }]);
+    const text = mapText({ name: '@h', kind: 'hist', keyed: false, entries: [{ key: null, value: [{ min: 0, max: 1, count: -260 }, { min: 2, max: 3, count: 5 }] }] });
+    assert.match(text, /\[2, 4\)\s+5 \|@+\s*\|/);
+  });
 });

@@ -504,7 +504,9 @@ function goFunctions(text: string): SourceFunction[] {
       if (x.kind === 'id' && (x.text === 'func' || x.text === 'type' || x.text === 'var' || x.text === 'const' || x.text === 'import')) break;
     }
     if (body < 0) continue;
-    const close = match[body] ?? toks.length - 1;
+    // a body not closed yet (a file being typed) runs to the end; match is -1 there, and i = -1 looped forever
+    const m = match[body] ?? -1;
+    const close = m > body ? m : toks.length - 1;
     out.push({ name: nameTok.text, qualified: recv ? `${recv}.${nameTok.text}` : nameTok.text, nameStart: nameTok.start, nameEnd: nameTok.end, start: t.start, end: (toks[close] as Tok | undefined)?.end ?? text.length });
     i = close;
   }

@@ -49,6 +49,17 @@ function pids(o: Obj): BpfPidRef[] {
   }
   return out;
 }
+/**
+ * String(v) that cannot throw: JSON may hold `{"toString": 1}` (no primitive value) or arrays
+ * nested too deep to join.
+ */
+function asText(v: unknown): string {
+  try {
+    return String(v);
+  } catch {
+    return Object.prototype.toString.call(v);
+  }
+}
 /** Build a typed value from fields that may be missing: absent fields are left out, not undefined. */
 function defined<T extends object>(o: { [K in keyof T]: T[K] | undefined }): T {
   const out: Record<string, unknown> = {};
@@ -111,7 +122,7 @@ export function parseProgShow(text: string): Parsed<BpfProgram[]> {
     const metadata = isObj(o['metadata']) ? o['metadata'] : {};
     return defined<BpfProgram>({
       id,
-      type: str(o, 'type') ?? `type ${String(o['type'])}`,
+      type: str(o, 'type') ?? `type ${asText(o['type'])}`,
       name: str(o, 'name') ?? '',
       tag: str(o, 'tag') ?? '',
       gplCompatible: bool(o, 'gpl_compatible'),
@@ -141,7 +152,7 @@ export function parseMapShow(text: string): Parsed<BpfMap[]> {
     if (id === undefined) return 'no map id';
     return defined<BpfMap>({
       id,
-      type: str(o, 'type') ?? `type ${String(o['type'])}`,
+      type: str(o, 'type') ?? `type ${asText(o['type'])}`,
       name: str(o, 'name') ?? '',
       flags: num(o, 'flags'),
       bytesKey: num(o, 'bytes_key'),
@@ -186,12 +197,12 @@ export function linkTarget(o: Obj): string | undefined {
   const iter = str(o, 'target_name') ?? str(o, 'iter');
   if (iter) return `iter/${iter}`;
   const pf = o['pf'];
-  if (pf !== undefined) return `netfilter ${String(pf)} ${String(o['hook'] ?? '?')} prio ${String(o['prio'] ?? '?')}`;
+  if (pf !== undefined) return `netfilter ${asText(pf)} ${asText(o['hook'] ?? '?')} prio ${asText(o['prio'] ?? '?')}`;
   const mapId = num(o, 'map_id');
   if (mapId !== undefined) return withAttach(`map ${mapId}`);
   const obj = num(o, 'target_obj_id');
   if (obj !== undefined) return withAttach(`btf obj ${obj} id ${num(o, 'target_btf_id') ?? '?'}`);
-  if (str(o, 'event_type')) return `${str(o, 'event_type')}${o['event_config'] !== undefined ? ` ${String(o['event_config'])}` : ''}`;
+  if (str(o, 'event_type')) return `${str(o, 'event_type')}${o['event_config'] !== undefined ? ` ${asText(o['event_config'])}` : ''}`;
   return attach;
 }
 
@@ -201,7 +212,7 @@ export function parseLinkShow(text: string): Parsed<BpfLink[]> {
     if (id === undefined) return 'no link id';
     return defined<BpfLink>({
       id,
-      type: str(o, 'type') ?? `type ${String(o['type'])}`,
+      type: str(o, 'type') ?? `type ${asText(o['type'])}`,
       progId: num(o, 'prog_id'),
       target: linkTarget(o),
       pinned: strs(o, 'pinned'),

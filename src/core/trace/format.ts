@@ -39,12 +39,13 @@ export function bucketLabel(b: HistBucket): string {
 }
 
 export function histText(buckets: readonly HistBucket[], width = 52): string {
-  const max = Math.max(1, ...buckets.map((b) => b.count));
+  // counts come from a node: a negative or absurd one must not break the drawing
+  const max = Math.max(1, ...buckets.map((b) => (Number.isFinite(b.count) ? b.count : 0)));
   const labels = buckets.map(bucketLabel);
   const lw = Math.max(...labels.map((l) => l.length), 1);
   return buckets
     .map((b, i) => {
-      const bar = '@'.repeat(Math.round((b.count / max) * width));
+      const bar = '@'.repeat(Math.max(0, Math.min(width, Math.round(((Number.isFinite(b.count) ? b.count : 0) / max) * width))));
       return `${(labels[i] ?? '').padEnd(lw)} ${String(b.count).padStart(8)} |${bar.padEnd(width)}|`;
     })
     .join('\n');

@@ -138,6 +138,16 @@ function mapSnapshot(name: string, recordType: string, data: Value): MapSnapshot
   return { name, kind: k, keyed: true, entries };
 }
 
+/** A value as text, whatever its shape (never throws: nested too deep becomes `…`). */
+function textOf(v: Value): string {
+  if (typeof v === 'string') return v;
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return '…';
+  }
+}
+
 /** Records of one parsed JSON line. A `map`-like record may carry several maps. */
 export function recordsOf(doc: unknown): TraceRecord[] {
   if (!isObj(doc) || typeof doc['type'] !== 'string') return [{ type: 'unknown', recordType: '', data: (doc ?? null) as Value }];
@@ -152,9 +162,9 @@ export function recordsOf(doc: unknown): TraceRecord[] {
     case 'join':
     case 'syscall':
     case 'cat':
-      return [{ type: 'printf', text: typeof data === 'string' ? data : Array.isArray(data) ? data.join(' ') + '\n' : JSON.stringify(data) }];
+      return [{ type: 'printf', text: typeof data === 'string' ? data : Array.isArray(data) ? data.map(textOf).join(' ') + '\n' : textOf(data) }];
     case 'time':
-      return [{ type: 'time', text: typeof data === 'string' ? data : String(data) }];
+      return [{ type: 'time', text: textOf(data) }];
     case 'map':
     case 'hist':
     case 'lhist':
@@ -186,7 +196,7 @@ export function recordsOf(doc: unknown): TraceRecord[] {
     case 'warning': {
       // 0.24+: {"type": "runtime_error"|"errorf"|"warnf", "msg": …, "filename": …, "line": L, "col": C}
       const d: Obj = isObj(data) ? { ...(doc as Obj), ...data } : (doc as Obj);
-      const message = typeof data === 'string' ? data : typeof d['msg'] === 'string' ? d['msg'] : JSON.stringify(data);
+      const message = typeof data === 'string' ? data : typeof d['msg'] === 'string' ? d['msg'] : textOf(data);
       const line = num(d['line']);
       const col = num(d['col']);
       return [
