@@ -33,13 +33,16 @@ export interface BenchResult {
   readonly pass?: boolean;
   /** what medianMs measures, when it is not a median */
   readonly metric?: string;
+  /** the unit of medianMs and baselineMs (default ms) */
+  readonly unit?: string;
   readonly [k: string]: unknown;
 }
 
 export function report(r: BenchResult): void {
   const ratio = r.ratio !== undefined ? ` ratio ${r.ratio.toFixed(2)}` : '';
-  const base = r.baselineMs !== undefined ? ` (baseline ${r.baselineMs.toFixed(2)} ms)` : '';
+  const unit = r.unit ?? 'ms';
+  const base = r.baselineMs !== undefined ? ` (baseline ${r.baselineMs.toFixed(2)} ${unit})` : '';
   const goal = r.goal ? ` — goal ${r.goal}: ${r.pass ? 'met' : 'MISSED'}` : '';
-  process.stdout.write(`${r.bench}: ${r.metric ?? 'median'} ${r.medianMs.toFixed(2)} ms${base}${ratio}${goal}\n`);
+  process.stdout.write(`${r.bench}: ${r.metric ?? 'median'} ${r.medianMs.toFixed(2)} ${unit}${base}${ratio}${goal}\n`);
   process.stdout.write(`${JSON.stringify({ ...r, at: new Date().toISOString(), commit: process.env['GIT_COMMIT'] ?? undefined })}\n`);
 }

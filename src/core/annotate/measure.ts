@@ -31,7 +31,7 @@ export const TICK_MS = 100;
 
 export function countScript(o: CountOptions): string {
   const why = checkParam('binary', o.binary);
-  if (why) throw new InputError(`binary ${JSON.stringify(o.binary.slice(0, 120))}: ${why}`);
+  if (why) throw new InputError(`binary ${JSON.stringify(o.binary.slice(0, 120))} is not ${why}`);
   if (!Number.isInteger(o.windowSec) || o.windowSec < 1 || o.windowSec > 3600) throw new InputError('the window must be 1 to 3600 seconds');
   if (o.pid !== undefined && (!Number.isInteger(o.pid) || o.pid < 1)) throw new InputError('pid must be a positive whole number');
   for (const s of [...o.plan.exact, ...(o.latency ?? [])]) if (!PLAIN_SYMBOL.test(s)) throw new InputError(`not a symbol bpftrace can attach to: ${JSON.stringify(s.slice(0, 120))}`);

@@ -335,7 +335,7 @@ export function registerAnnotations(context: vscode.ExtensionContext, log: vscod
     }
     binary = binary.trim();
     const why = checkParam('binary', binary);
-    if (why) throw new InputError(`binary ${JSON.stringify(binary.slice(0, 120))}: ${why}`);
+    if (why) throw new InputError(`binary ${JSON.stringify(binary.slice(0, 120))} is not ${why}`);
     const windowSec = a.windowSec ?? Math.max(1, Math.min(3600, cfg().get<number>('windowSeconds', 10)));
     const [listing, feat] = await Promise.all([nodes.fleet.run(node, listProbesCommand(`uprobe:${binary}:*`)), featuresOf(node)]);
     const symbols = uprobeSymbols(listing.lines, binary);
@@ -563,7 +563,7 @@ export function registerAnnotations(context: vscode.ExtensionContext, log: vscod
       const bin = a?.binary ?? (await pickBinary(node, doc));
       if (!bin) return undefined;
       const why = checkParam('binary', bin);
-      if (why) throw new InputError(`binary ${JSON.stringify(bin.slice(0, 120))}: ${why}`);
+      if (why) throw new InputError(`binary ${JSON.stringify(bin.slice(0, 120))} is not ${why}`);
       await remember(node, doc, bin);
       return bin;
     },
