@@ -1,4 +1,4 @@
-import { CancelledError, InputError, SshError, ToolError } from '../core/errors';
+import { CancelledError, InputError, SshError, StorageError, ToolError } from '../core/errors';
 
 /** `ebpf-lens` exit codes (README, "Command line"). */
 export const Exit = {
@@ -12,6 +12,8 @@ export const Exit = {
   nodeTool: 4,
   /** several nodes, some failed (each failure reported with its node) */
   someNodesFailed: 5,
+  /** a local file could not be written (snapshot directory full, read-only …) */
+  storage: 6,
   cancelled: 130,
 } as const;
 
@@ -19,6 +21,7 @@ export function exitCodeFor(e: unknown): number {
   if (SshError.is(e)) return e.reason === 'config' ? Exit.usage : Exit.connection;
   if (ToolError.is(e)) return Exit.nodeTool;
   if (InputError.is(e)) return Exit.usage;
+  if (StorageError.is(e)) return Exit.storage;
   if (CancelledError.is(e)) return Exit.cancelled;
   return Exit.nodeTool;
 }

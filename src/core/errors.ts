@@ -45,7 +45,9 @@ export type ToolErrorReason =
   /** the script uses a probe type this node's kernel cannot attach */
   | 'probeUnavailable'
   /** a trace could not be stopped on the node (a root bpftrace a sudo user cannot SIGKILL) */
-  | 'leftover';
+  | 'leftover'
+  /** the tool died of a crash signal (SIGSEGV, SIGABRT …) */
+  | 'crashed';
 
 /** A failure on the node side: the connection worked, the tool did not. */
 export class ToolError extends Error {
@@ -59,6 +61,30 @@ export class ToolError extends Error {
   }
   static is(e: unknown, reason?: ToolErrorReason): e is ToolError {
     return e instanceof ToolError && (reason === undefined || e.reason === reason);
+  }
+}
+
+export type StorageErrorReason = 'full' | 'denied' | 'readOnly' | 'failed';
+
+/** Writing eBPF Lens's own files (snapshots, saved runs) failed: the disk is full, read-only … */
+export class StorageError extends Error {
+  override readonly name = 'StorageError';
+  constructor(
+    readonly reason: StorageErrorReason,
+    message: string,
+  ) {
+    super(message);
+  }
+  static is(e: unknown, reason?: StorageErrorReason): e is StorageError {
+    return e instanceof StorageError && (reason === undefined || e.reason === reason);
+  }
+  /** A file system error as a StorageError naming what could not be written, and why in words. */
+  static from(e: unknown, what: string): StorageError {
+    if (e instanceof StorageError) return e;
+    const code = typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : '';
+    const reason: StorageErrorReason = code === 'ENOSPC' || code === 'EDQUOT' ? 'full' : code === 'EACCES' || code === 'EPERM' ? 'denied' : code === 'EROFS' ? 'readOnly' : 'failed';
+    const why = { full: 'no space left on the device', denied: 'permission denied', readOnly: 'the file system is read-only', failed: e instanceof Error ? e.message : String(e) }[reason];
+    return new StorageError(reason, `${what}: ${why}`);
   }
 }
 
@@ -96,6 +122,7 @@ export function errorKind(e: unknown): string {
   if (SshError.is(e)) return `ssh.${e.reason}`;
   if (ToolError.is(e)) return `tool.${e.reason}`;
   if (InputError.is(e)) return 'input';
+  if (StorageError.is(e)) return `storage.${e.reason}`;
   if (CancelledError.is(e)) return 'cancelled';
   return 'internal';
 }

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { CancelledError, InputError, SshError, ToolError, errorMessage } from '../core/errors';
+import { CancelledError, InputError, SshError, StorageError, ToolError, errorMessage } from '../core/errors';
 
 export type CommandHandler = (...args: never[]) => unknown;
 
@@ -20,7 +20,7 @@ export function registerCommands(context: vscode.ExtensionContext, log: vscode.L
         } catch (e) {
           if (CancelledError.is(e) || (e instanceof vscode.CancellationError)) return undefined;
           log.error(`${id}: ${errorMessage(e)}`);
-          if (e instanceof Error && !(SshError.is(e) || ToolError.is(e) || InputError.is(e))) log.debug(e.stack ?? '');
+          if (e instanceof Error && !(SshError.is(e) || ToolError.is(e) || InputError.is(e) || StorageError.is(e))) log.debug(e.stack ?? '');
           void vscode.window.showErrorMessage(errorMessage(e), 'Show Log').then((pick) => {
             if (pick) log.show(true);
           });

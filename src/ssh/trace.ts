@@ -48,6 +48,9 @@ export interface TraceOutcome {
   readonly endedAt: number;
 }
 
+/** exit status − 128 → the crash signal it stands for (the guard's INT, TERM and KILL are not crashes) */
+const CRASH_SIGNALS: Readonly<Record<number, string>> = { 4: 'SIGILL', 6: 'SIGABRT', 7: 'SIGBUS', 8: 'SIGFPE', 11: 'SIGSEGV', 31: 'SIGSYS' };
+
 /** `[ -d /proc/PID ] && cat /proc/PID/comm`: is that pid still a bpftrace? (no root needed) */
 function stillRunning(pid: number): RemoteCommand<boolean> {
   return {
@@ -284,6 +287,12 @@ export class TraceRun extends EventEmitter {
       error = firstError
         ? { kind: 'tool.script', message: `${firstError.line !== undefined ? `line ${firstError.line}${firstError.col !== undefined ? `:${firstError.col}` : ''}: ` : ''}${firstError.message}` }
         : { kind: 'tool.failed', message: `bpftrace exited with status ${exitCode}${report.other.length ? `: ${report.other.slice(-2).join(' | ')}` : ''}` };
+    } else if (exitCode !== null && CRASH_SIGNALS[exitCode - 128] !== undefined) {
+      // died of a crash signal (not one of the guard's stop signals): what it printed before is kept
+      error = {
+        kind: 'tool.crashed',
+        message: `bpftrace crashed on ${this.node} (${CRASH_SIGNALS[exitCode - 128] ?? ''})${this.results.attachedProbes !== undefined ? ' while tracing; the output before the crash is kept' : ''}`,
+      };
     } else if (leftover) error = { kind: 'tool.leftover', message: leftover.message };
     else if (connectionLost && this.client.closed) error = { kind: 'ssh.disconnected', message: `the connection to ${this.node} was lost during the trace; the node's guard stops it` };
     this.state = error && error.kind !== 'tool.leftover' ? 'failed' : 'done';

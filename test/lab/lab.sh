@@ -14,9 +14,9 @@
 #   lab.sh cut|uncut NODE     take NODE's link down / up (sshd keeps running)
 #   lab.sh kill NODE          kill NODE's sshd and every session process (a crashed node)
 #   lab.sh start NODE         start NODE again after 'kill' (a reboot: its pins are gone)
-#   lab.sh fault NODE MODE    replace bpftool on NODE only: truncated | malformed | empty | crash |
-#                             slow (real output after SLOW=3 s)
-#   lab.sh unfault NODE
+#   lab.sh fault NODE MODE [TOOL]  replace bpftool (or bpftrace) on NODE only: truncated | malformed |
+#                             empty | crash | slow (real output after SLOW=3 s) | missing
+#   lab.sh unfault NODE [TOOL]
 #   lab.sh stats 0|1          kernel.bpf_stats_enabled (the value found first is restored by down)
 #   lab.sh app NODE start [RATE] | stop | path   run edgeapp (hot/cold functions, USDT) on NODE;
 #                             path: where NODE sees its binary (app.out: t=NS hot=N cold=N lines)
@@ -485,28 +485,41 @@ cmd_app() { # NODE start [RATE] | stop | path : edgeapp in NODE's namespaces (it
   esac
 }
 
-cmd_fault() { # NODE MODE: a fake bpftool bind-mounted over the real one, in NODE's namespace only
-  local n=$1 mode=$2 f r real
+cmd_fault() { # NODE MODE [TOOL]: a fake bpftool (or bpftrace) bind-mounted over the real one, in NODE's namespace only
+  local n=$1 mode=$2 tool=${3:-bpftool} f r real bin
   r=$(root_of "$n")
-  # where the node itself sees the real bpftool once the fake covers it
-  if [ -n "$r" ]; then real=/usr/sbin/bpftool.real; else real=$LAB/faults/$n.bpftool.real; fi
-  mkdir -p "$LAB/faults"; f=$LAB/faults/$n.bpftool-$mode
+  case $tool in bpftool) bin=/usr/sbin/bpftool;; bpftrace) bin=/usr/bin/bpftrace;; *) die "fault TOOL: bpftool | bpftrace";; esac
+  # where the node itself sees the real tool once the fake covers it
+  if [ -n "$r" ]; then real=$bin.real; else real=$LAB/faults/$n.$tool.real; fi
+  mkdir -p "$LAB/faults"; f=$LAB/faults/$n.$tool-$mode
   case $mode in
     truncated) printf '#!/bin/sh\n%s "$@" | head -c 150\n' "$real" > "$f";;
     malformed) printf '#!/bin/sh\necho %s\n' "'[{\"id\": 7, \"type\": \"tracepoint\", \"name\": }]'" > "$f";;
     empty)     printf '#!/bin/sh\nexit 0\n' > "$f";;
-    crash)     printf '#!/bin/sh\necho "bpftool: internal error" >&2\nkill -SEGV $$\n' > "$f";;
+    crash)     if [ "$tool" = bpftrace ]; then
+                 # answers --version like the real one; a trace attaches, prints a little, then segfaults
+                 { printf '#!/bin/sh\ncase "$1" in --version|--info|-l) exec %s "$@";; esac\n' "$real"
+                   cat <<'FAKE'
+printf '%s\n' '{"type": "attached_probes", "data": {"probes": 1}}' '{"type": "printf", "data": "before the crash\n"}'
+sleep 1
+kill -SEGV $$
+FAKE
+                 } > "$f"
+               else printf '#!/bin/sh\necho "bpftool: internal error" >&2\nkill -SEGV $$\n' > "$f"; fi;;
     slow)      printf '#!/bin/sh\nsleep %s\nexec %s "$@"\n' "${SLOW:-3}" "$real" > "$f";;
-    *) die "fault mode: truncated | malformed | empty | crash | slow";;
+    missing)   : > "$f";;   # not executable: "command -v" does not find it
+    *) die "fault mode: truncated | malformed | empty | crash | slow | missing";;
   esac
-  chmod 0755 "$f"
-  cmd_unfault "$n"
-  nodeexec "$n" sh -ec 'touch "$2$3"; mount --bind "$2/usr/sbin/bpftool" "$2$3"; mount --bind "$1" "$2/usr/sbin/bpftool"' sh "$f" "$r" "$real"
+  [ "$mode" = missing ] && chmod 0644 "$f" || chmod 0755 "$f"
+  cmd_unfault "$n" "$tool"
+  nodeexec "$n" sh -ec 'touch "$2$3"; mount --bind "$2$4" "$2$3"; mount --bind "$1" "$2$4"' sh "$f" "$r" "$real" "$bin"
 }
-cmd_unfault() {
-  local r real; r=$(root_of "$1")
-  if [ -n "$r" ]; then real=/usr/sbin/bpftool.real; else real=$LAB/faults/$1.bpftool.real; fi
-  nodeexec "$1" sh -c 'while umount "$1/usr/sbin/bpftool" 2>/dev/null; do :; done; while umount "$1$2" 2>/dev/null; do :; done; rm -f "$1$2"; true' sh "$r" "$real"
+cmd_unfault() { # NODE [TOOL]
+  local r real tool=${2:-bpftool} bin
+  case $tool in bpftool) bin=/usr/sbin/bpftool;; bpftrace) bin=/usr/bin/bpftrace;; *) die "unfault TOOL: bpftool | bpftrace";; esac
+  r=$(root_of "$1")
+  if [ -n "$r" ]; then real=$bin.real; else real=$LAB/faults/$1.$tool.real; fi
+  nodeexec "$1" sh -c 'while umount "$1$3" 2>/dev/null; do :; done; while umount "$1$2" 2>/dev/null; do :; done; rm -f "$1$2"; true' sh "$r" "$real" "$bin"
 }
 
 case ${1:-} in
@@ -522,7 +535,7 @@ case ${1:-} in
   start) start_node "$2"; write_inventory;;
   fault) shift; cmd_fault "$@";;
   app) shift; cmd_app "$@";;
-  unfault) cmd_unfault "$2";;
+  unfault) cmd_unfault "$2" "${3:-}";;
   stats)
     mkdir -p "$LAB/state"
     [ -f "$LAB/state/bpf_stats_was" ] || sysctl -n kernel.bpf_stats_enabled > "$LAB/state/bpf_stats_was"

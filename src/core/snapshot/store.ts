@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
+import { StorageError } from '../errors';
 import { validateNodeName } from '../quote';
 import type { Snapshot, SnapshotParse } from './model';
 import { parseSnapshot } from './model';
@@ -59,8 +60,9 @@ export class SnapshotStore {
       await fsp.writeFile(tmp, text, { mode: 0o644 });
       await fsp.rename(tmp, file);
     } catch (e) {
+      // a full disk leaves no half-written file: the earlier snapshots stay as they were
       await fsp.rm(tmp, { force: true }).catch(() => undefined);
-      throw e;
+      throw StorageError.from(e, `could not save the snapshot in ${this.root}`);
     }
   }
 
@@ -118,8 +120,12 @@ export class SnapshotStore {
     const existing = await this.list(s.node);
     const last = existing[existing.length - 1];
     if (last && last.hash === s.contentHash.slice(0, 12)) return { entry: last, saved: false };
-    await fsp.mkdir(dir, { recursive: true });
-    await fsp.mkdir(this.objectsDir, { recursive: true });
+    try {
+      await fsp.mkdir(dir, { recursive: true });
+      await fsp.mkdir(this.objectsDir, { recursive: true });
+    } catch (e) {
+      throw StorageError.from(e, `could not save the snapshot in ${this.root}`);
+    }
     // instruction texts once each, by hash; the snapshot refers to them
     for (const p of s.programs) {
       if (p.xlated === undefined || p.xlatedHash === '') continue;

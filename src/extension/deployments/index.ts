@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { errorMessage } from '../../core/errors';
+import { StorageError, errorMessage } from '../../core/errors';
 import type { NodeListing } from '../../core/listing';
 import type { ProgramChange, SnapshotDiff } from '../../core/snapshot/diff';
 import { diffSnapshots, fleetMatrix, instructionsForDiff, reasonText } from '../../core/snapshot/diff';
@@ -49,6 +49,8 @@ export function registerDeployments(
   const cache = new Map<string, DeploymentEntry[]>();
   const lastDeployed = new Map<string, string>();
   let last: SnapshotDiff | undefined;
+  /** storage failures already told, per node and reason (not again at every refresh) */
+  const warned = new Set<string>();
 
   async function reload(node: string): Promise<DeploymentEntry[]> {
     const list = await store().list(node);
@@ -75,7 +77,15 @@ export function registerDeployments(
       .join(',');
     if (lastDeployed.get(name) === key) return;
     lastDeployed.set(name, key);
-    void snapshotWith(client, listing).catch((e: unknown) => log.warn(`${name}: snapshot failed: ${errorMessage(e)}`));
+    void snapshotWith(client, listing).catch((e: unknown) => {
+      log.warn(`${name}: snapshot failed: ${errorMessage(e)}`);
+      // the history would miss a deployment: say so (once per node and reason); the next refresh tries again
+      const key = `${name}\u0000${StorageError.is(e) ? e.reason : 'other'}`;
+      if (StorageError.is(e) && !warned.has(key)) {
+        warned.add(key);
+        void vscode.window.showWarningMessage(`eBPF Lens ${e.message}: the deployment history of ${name} misses this deployment until it can save again (it tries at every refresh).`);
+      }
+    });
   });
   for (const n of nodes.fleet.names()) void reload(n);
   nodes.fleet.on('change', (name?: string) => {

@@ -234,7 +234,9 @@ export function registerTracing(context: vscode.ExtensionContext, log: vscode.Lo
       try {
         await store.save(s.toSaved());
       } catch (e) {
+        // the run stays open in this window (and in Compare Runs); the next save writes it
         log.warn(`could not save run ${s.id}: ${errorMessage(e)}`);
+        void vscode.window.showWarningMessage(`eBPF Lens ${errorMessage(e)}. It stays available in this window; eBPF Lens saves it with the next run that ends.`);
       }
     });
     refreshUi();

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { SavedRun } from '../../core/trace/savedRun';
+import { StorageError } from '../../core/errors';
 import { parseSavedRun } from '../../core/trace/savedRun';
 
 export interface RunEntry {
@@ -21,14 +22,38 @@ export class RunStore {
     private readonly max: () => number,
   ) {}
 
+  /** runs that could not be written yet (a full disk): kept, and written with the next save */
+  private readonly unsaved = new Map<string, SavedRun>();
+
+  get pending(): readonly SavedRun[] {
+    return [...this.unsaved.values()];
+  }
+
+  /** Save a run (and any earlier one that could not be saved). A failure keeps the run pending. */
   async save(run: SavedRun): Promise<string> {
-    await fs.mkdir(this.dir, { recursive: true });
+    this.unsaved.set(run.id, run);
+    let file = '';
+    for (const r of [...this.unsaved.values()]) {
+      const f = await this.write(r);
+      this.unsaved.delete(r.id);
+      if (r.id === run.id) file = f;
+    }
+    await this.prune().catch(() => undefined);
+    return file;
+  }
+
+  private async write(run: SavedRun): Promise<string> {
     const file = path.join(this.dir, `${run.startedAt}-${run.id}.json`);
     const tmp = `${file}.${process.pid}.tmp`;
-    await fs.writeFile(tmp, JSON.stringify(run), { mode: 0o600 });
-    await fs.rename(tmp, file);
-    await this.prune();
-    return file;
+    try {
+      await fs.mkdir(this.dir, { recursive: true });
+      await fs.writeFile(tmp, JSON.stringify(run), { mode: 0o600 });
+      await fs.rename(tmp, file);
+      return file;
+    } catch (e) {
+      await fs.rm(tmp, { force: true }).catch(() => undefined);
+      throw StorageError.from(e, `could not save the run "${run.title}" in ${this.dir}`);
+    }
   }
 
   async list(): Promise<RunEntry[]> {
@@ -36,17 +61,20 @@ export class RunStore {
     try {
       names = (await fs.readdir(this.dir)).filter((f) => /^\d+-[0-9a-f]+\.json$/.test(f));
     } catch {
-      return [];
+      names = [];
     }
     const out: RunEntry[] = [];
     for (const f of names.sort().reverse()) {
       const r = await this.load(path.join(this.dir, f));
       if (typeof r !== 'string') out.push({ file: path.join(this.dir, f), id: r.id, title: r.title, startedAt: r.startedAt, nodes: r.nodes.map((n) => n.node) });
     }
+    // runs not written yet are still there to open and compare
+    for (const r of this.unsaved.values()) if (!out.some((o) => o.id === r.id)) out.unshift({ file: `pending:${r.id}`, id: r.id, title: r.title, startedAt: r.startedAt, nodes: r.nodes.map((n) => n.node) });
     return out;
   }
 
   async load(file: string): Promise<SavedRun | string> {
+    if (file.startsWith('pending:')) return this.unsaved.get(file.slice('pending:'.length)) ?? `the run ${file.slice(8)} is gone`;
     try {
       return parseSavedRun(await fs.readFile(file, 'utf8'));
     } catch (e) {
