@@ -18,6 +18,7 @@
 #                             empty | crash | slow (real output after SLOW=3 s) | missing
 #   lab.sh unfault NODE [TOOL]
 #   lab.sh stats 0|1          kernel.bpf_stats_enabled (the value found first is restored by down)
+#   lab.sh grow N | shrink N  more edge nodes up to edgeN (load tests) | back to edge1..edgeN
 #   lab.sh app NODE start [RATE] | stop | path   run edgeapp (hot/cold functions, USDT) on NODE;
 #                             path: where NODE sees its binary (app.out: t=NS hot=N cold=N lines)
 #
@@ -533,6 +534,19 @@ case ${1:-} in
   uncut) ip link set "elv-$2" up;;
   kill) kill_node "$2";;
   start) start_node "$2"; write_inventory;;
+  grow) # N: more bookworm edge nodes (edge<FLEET+1>..edgeN), for load tests
+    n0=$(grep -c '^edge[0-9]* netns' "$LAB/nodes.tsv")
+    for i in $(seq $((n0 + 1)) "$2"); do
+      printf 'edge%s netns %s.%s 22 yes no\n' "$i" "$NET" $((10 + i)) >> "$LAB/nodes.tsv"
+      start_node "edge$i"
+    done
+    write_inventory;;
+  shrink) # N: stop and forget the edge nodes above edgeN
+    for n in $(awk -v m="$2" '$1 ~ /^edge[0-9]+$/ && substr($1, 5) + 0 > m { print $1 }' "$LAB/nodes.tsv"); do
+      kill_node "$n"; ip netns del "elab-$n" 2>/dev/null || true; ip link del "elv-$n" 2>/dev/null || true; rm -rf "${LAB:?}/nodes/$n"
+    done
+    awk -v m="$2" '!($1 ~ /^edge[0-9]+$/ && substr($1, 5) + 0 > m)' "$LAB/nodes.tsv" > "$LAB/nodes.tsv.new" && mv "$LAB/nodes.tsv.new" "$LAB/nodes.tsv"
+    write_inventory;;
   fault) shift; cmd_fault "$@";;
   app) shift; cmd_app "$@";;
   unfault) cmd_unfault "$2" "${3:-}";;

@@ -1,0 +1,118 @@
+import * as assert from 'node:assert/strict';
+import { Fleet } from '../../src/ssh/fleet';
+import { TraceRun } from '../../src/ssh/trace';
+import { figure } from './figures';
+import { context, inventory, labSh, nodeConfig, nothingLeft, onNode, progIds, sleep } from './labEnv';
+
+/**
+ * Load: 50 lab nodes connected, 10 traces running at once across them, every node refreshed
+ * every 2 s, for LOAD_SECONDS (default 300). Along the way traces are stopped and others
+ * started. Checked: no channel leaks (SSH sessions counted on the nodes), memory stable (heap
+ * after GC), and every stop leaves nothing behind.
+ */
+const SECONDS = Number(process.env['LOAD_SECONDS'] ?? 300);
+const NODES = 50;
+const TRACES = 10;
+const SCRIPT = 'tracepoint:syscalls:sys_enter_nanosleep { @sleeps[comm] = count(); }\ninterval:s:1 { printf("tick %d\\n", elapsed / 1000000000); print(@sleeps, 3); }';
+
+/**
+ * Open SSH channels of a node: the processes its sshd sessions started (each exec channel is a
+ * command under the node's sshd: the worker shell, a trace's guard), found in the node's own mount
+ * namespace
+ */
+function sessions(node: string): number {
+  const out = onNode(node, [
+    'sh',
+    '-c',
+    'me=$(readlink /proc/self/ns/mnt); n=0; for p in $(pgrep -x sshd); do [ "$(readlink /proc/$p/ns/mnt 2>/dev/null)" = "$me" ] || continue; for c in $(pgrep -P "$p"); do [ "$(cat /proc/$c/comm 2>/dev/null)" = sshd ] || n=$((n + 1)); done; done; echo $n',
+  ]);
+  return Number(out.trim());
+}
+
+const heapMb = (): number => {
+  (global as { gc?: () => void }).gc?.();
+  return process.memoryUsage().heapUsed / 2 ** 20;
+};
+
+describe(`load: ${NODES} nodes, ${TRACES} traces at once, refreshed every 2 s for ${SECONDS} s`, function () {
+  this.timeout((SECONDS + 240) * 1000);
+  const names = Array.from({ length: NODES }, (_, i) => `edge${i + 1}`);
+  before(() => labSh('grow', String(NODES)));
+  after(() => labSh('shrink', '20'));
+
+  it('no leaked channels, stable memory, and every stop leaves nothing behind', async () => {
+    const fleet = new Fleet({ ctx: context(), concurrency: 16, recoverStatsOnConnect: false });
+    fleet.setInventory(inventory(names.map((n) => nodeConfig(n))));
+    const traces = new Map<string, TraceRun>();
+    let refreshes = 0;
+    let stops = 0;
+    let maxSessions = 0;
+    try {
+      await Promise.all(names.map((n) => fleet.connect(n)));
+      const before = progIds('edge1');
+      const baseline = names.slice(0, 12).map(sessions);
+      const start = async (node: string): Promise<void> => {
+        const c = fleet.client(node);
+        assert.ok(c, `${node} connected`);
+        const t = await TraceRun.start(c, { script: SCRIPT, maxSec: SECONDS + 120 });
+        await t.attached;
+        traces.set(node, t);
+      };
+      const stop = async (node: string): Promise<void> => {
+        const t = traces.get(node);
+        if (!t) return;
+        traces.delete(node);
+        t.stop();
+        const o = await t.finished;
+        assert.equal(o.state, 'done', `${node}: ${JSON.stringify(o.error)}`);
+        assert.ok(o.verified, `${node}: the end was checked on the node`);
+        assert.ok(o.results.lines.some((l) => l.text.startsWith('tick')), `${node}: the trace printed`);
+        stops++;
+      };
+      // traces spread over the fleet
+      await Promise.all(names.filter((_n, i) => i % (NODES / TRACES) === 0).map(start));
+      const t0 = Date.now();
+      let heapStart = 0;
+      let heapEnd = 0;
+      let next = 0;
+      let rotate = names.length - 1;
+      while (Date.now() - t0 < SECONDS * 1000) {
+        const r0 = Date.now();
+        await fleet.refreshAll();
+        refreshes++;
+        const el = (Date.now() - t0) / 1000;
+        if (heapStart === 0 && el > 20) heapStart = heapMb();
+        // every 30 s: one trace stops, another starts on another node
+        if (el > next) {
+          next += 30;
+          const running = [...traces.keys()];
+          const victim = running[refreshes % running.length];
+          if (victim) await stop(victim);
+          while (traces.has(names[rotate] ?? '')) rotate--;
+          await start(names[rotate] ?? 'edge1');
+          rotate = rotate > 0 ? rotate - 1 : names.length - 1;
+          maxSessions = Math.max(maxSessions, ...names.slice(0, 12).map(sessions));
+        }
+        await sleep(Math.max(0, 2000 - (Date.now() - r0)));
+      }
+      heapEnd = heapMb();
+      // every trace stops cleanly, and the nodes are back to one session per connection
+      const ended = [...traces.values()];
+      await Promise.all([...traces.keys()].map(stop));
+      for (const t of ended) await nothingLeft(t.node, t.bpftracePid, before, 20_000);
+      await sleep(1000);
+      const after = names.slice(0, 12).map(sessions);
+      assert.deepEqual(after, baseline, 'the same number of SSH sessions on each node as before the traces');
+      figure('load: nodes connected / traces at once', `${NODES} / ${TRACES}`);
+      figure('load: refreshes of the whole fleet, stops verified', `${refreshes}, ${stops}`);
+      figure('load: SSH channels per node before / max / after', `${Math.max(...baseline)} / ${maxSessions} / ${Math.max(...after)}`);
+      figure('load: heap after GC at 20 s / at the end (MB)', `${heapStart.toFixed(1)} / ${heapEnd.toFixed(1)}`);
+      assert.ok(refreshes >= SECONDS / 3, `refreshed ${refreshes} times in ${SECONDS} s`);
+      assert.ok(heapEnd - heapStart < 40, `heap grew by ${(heapEnd - heapStart).toFixed(1)} MB`);
+    } finally {
+      for (const t of traces.values()) t.stop();
+      await Promise.all([...traces.values()].map((t) => t.finished));
+      await fleet.dispose();
+    }
+  });
+});
