@@ -58,7 +58,7 @@ export function registerNodes(context: vscode.ExtensionContext, log: vscode.LogO
     (node) => void connectWithProgress(node).then(undefined, () => undefined),
   );
   const view = vscode.window.createTreeView('ebpfLens.nodes', { treeDataProvider: tree, showCollapseAll: true });
-  context.subscriptions.push(tree, view);
+  context.subscriptions.push(tree, view, view.onDidExpandElement((e) => tree.expanded(e.element)));
 
   const setContext = (key: string, value: unknown): Thenable<unknown> => vscode.commands.executeCommand('setContext', key, value);
 

@@ -4,12 +4,15 @@ import { buildTree, findRow } from '../../core/tree';
 import type { Fleet } from '../../ssh/fleet';
 
 /** The Nodes view: rows come from the core tree model; this only maps them to TreeItems. */
+const idle = (r: TreeRow): boolean => r.kind === 'node' && /^node:disconnected/.test(r.contextValue) && !/:error/.test(r.contextValue);
+
 export class NodesTreeProvider implements vscode.TreeDataProvider<TreeRow>, vscode.Disposable {
   private rowsCache: TreeRow[] = [];
   private readonly changed = new vscode.EventEmitter<TreeRow | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private timer: NodeJS.Timeout | undefined;
   private decorate: (v: NodeView) => NodeView = (v) => v;
+  private readonly autoConnected = new Set<string>();
 
   constructor(
     private readonly fleet: Fleet,
@@ -77,10 +80,24 @@ export class NodesTreeProvider implements vscode.TreeDataProvider<TreeRow>, vsco
   getChildren(row?: TreeRow): TreeRow[] {
     if (!row) return this.rowsCache;
     const cur = findRow(this.rowsCache, row.id) ?? row;
-    if (cur.kind === 'node' && cur.children.length === 0 && /^node:disconnected/.test(cur.contextValue) && !/:error/.test(cur.contextValue)) {
+    // an idle node shown expanded (expanded now, or restored expanded after a reload, even with
+    // its deployment history as children) connects once; after that only an explicit expand does
+    // (a node the user disconnected, still expanded, must not connect again on each refresh)
+    if (idle(cur) && !this.autoConnected.has(cur.node)) {
+      this.autoConnected.add(cur.node);
       this.onExpandIdle(cur.node);
     }
     return [...cur.children];
+  }
+
+  /** The user expanded a row (TreeView.onDidExpandElement): an idle node connects. */
+  expanded(row: TreeRow): void {
+    const cur = findRow(this.rowsCache, row.id) ?? row;
+    if (!idle(cur)) return;
+    const state = this.fleet.view(cur.node)?.state;
+    if (state === 'connecting' || state === 'connected' || state === 'waiting') return; // started just now (getChildren), or retrying
+    this.autoConnected.add(cur.node);
+    this.onExpandIdle(cur.node);
   }
 
   getParent(row: TreeRow): TreeRow | undefined {

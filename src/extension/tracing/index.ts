@@ -148,7 +148,7 @@ export function registerTracing(context: vscode.ExtensionContext, log: vscode.Lo
       title: e.session.title,
       state: part?.outcome?.state ?? e.run.state,
       startedAt: e.run.startedAt,
-      script: e.run.options.script,
+      script: e.session.script, // what the user wrote (the run may carry probe-hit counting)
       bpftracePid: e.run.bpftracePid,
       results: part?.outcome?.results ?? e.run.results.snapshot(),
       outcome: part?.outcome,

@@ -4,8 +4,11 @@ import * as path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
 
-/** Debian's chromium, headless, offline, with a fresh profile that is removed afterwards. */
-export async function openBrowser(work: string): Promise<{ ctx: BrowserContext; page: Page; close(): Promise<void> }> {
+/**
+ * Debian's chromium, headless, offline, with a fresh profile that is removed afterwards (kept when
+ * `keepProfile`: the secrets check greps it, then removes it).
+ */
+export async function openBrowser(work: string, o: { keepProfile?: boolean } = {}): Promise<{ ctx: BrowserContext; page: Page; profile: string; close(): Promise<void> }> {
   const profile = fs.mkdtempSync(path.join(work || os.tmpdir(), 'chromium-'));
   const ctx = await chromium.launchPersistentContext(profile, {
     executablePath: process.env['CHROMIUM'] ?? '/usr/bin/chromium',
@@ -26,9 +29,10 @@ export async function openBrowser(work: string): Promise<{ ctx: BrowserContext; 
   return {
     ctx,
     page,
+    profile,
     close: async () => {
       await ctx.close().catch(() => undefined);
-      fs.rmSync(profile, { recursive: true, force: true });
+      if (!o.keepProfile) fs.rmSync(profile, { recursive: true, force: true });
     },
   };
 }

@@ -7,7 +7,8 @@ import type { CodeServer } from './codeServer';
 import { killAll, startCodeServer, toolchain } from './codeServer';
 import { runSuite } from './runSuite';
 import type { Check } from './ui';
-import { fleetChecks, incidentChecks, welcomeChecks } from './ui';
+import { fleetChecks, incidentChecks, secretsChecks, welcomeChecks } from './ui';
+import { scanBuffer, scanTree } from './secrets';
 import { incidentNodeConfig, packageWalkthrough, writeIncidentWorkspace } from '../../../demo/incidentWorkspace';
 
 /**
@@ -22,7 +23,7 @@ const cache = path.join(process.env['EBPF_LENS_CACHE'] ?? '/var/cache/ebpf-lens'
 const work = process.env['E2E_WORK'] ?? '/tmp/ebpf-lens-e2e';
 const shots = process.env['E2E_SHOTS'] ?? path.join(repoRoot, 'test-results', 'e2e');
 const basePort = Number(process.env['E2E_PORT'] ?? 8310);
-const only = (process.env['E2E_ONLY'] ?? 'vsix,crash,suite,sentinel,ui,incident').split(',');
+const only = (process.env['E2E_ONLY'] ?? 'vsix,crash,suite,sentinel,ui,secrets,incident').split(',');
 
 const results: Check[] = [];
 /** `detail` explains a failure; it is not shown for a pass */
@@ -125,7 +126,7 @@ async function main(): Promise<number> {
   const servers: CodeServer[] = [];
   try {
     let vsix = '';
-    if (only.includes('vsix') || only.includes('ui') || only.includes('incident')) vsix = packageVsix();
+    if (only.includes('vsix') || only.includes('ui') || only.includes('secrets') || only.includes('incident')) vsix = packageVsix();
 
     if (only.includes('suite') || only.includes('sentinel') || only.includes('crash')) {
       const server = await startCodeServer(t, {
@@ -256,6 +257,79 @@ async function main(): Promise<number> {
         execFileSync('bash', [path.join(repoRoot, 'test', 'lab', 'lab.sh'), 'app', 'edge1', 'stop']);
       }
       await fleet.stop();
+    }
+
+    if (only.includes('secrets')) {
+      const exts = path.join(work, 'exts-secrets');
+      execFileSync(t.node24, [t.codeServerEntry, '--user-data-dir', path.join(work, 'install-data'), '--extensions-dir', exts, '--install-extension', vsix, '--force'], {
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+      process.stdout.write('secrets (a password and a passphrase typed in the workbench, then every artefact searched):\n');
+      const password = fs.readFileSync(lab().passwordFile, 'utf8').trim();
+      const passphrase = fs.readFileSync(lab().passphraseFile, 'utf8').trim();
+      const e1 = labNode('edge1');
+      const server = await startCodeServer(t, {
+        name: 'ui-secrets',
+        port: basePort + 4,
+        work,
+        folder,
+        extensionsDir: exts,
+        smokeTestDriver: false,
+        userSettings: {
+          'ebpfLens.nodes': [
+            { name: 'edge-pw', host: e1.host, port: e1.port, user: 'edgeuser' },
+            { ...nodeConfig('edge2'), name: 'edge-pp', identityFile: lab().passphraseKey },
+          ],
+          'ebpfLens.knownHostsFiles': [lab().knownHosts],
+          'workbench.colorTheme': 'Default Dark Modern',
+        },
+        // no agent: the password and the passphrase are the only ways in
+        env: { SSH_AUTH_SOCK: '' },
+      });
+      servers.push(server);
+      const artefacts = { json: path.join(folder, 'secrets-trace.json'), postmortem: path.join(folder, 'secrets-postmortem.md') };
+      let profile = '';
+      let stepsOk = false;
+      try {
+        const r = await secretsChecks(server, folder, shots, work, { pw: { node: 'edge-pw', user: 'edgeuser', password }, pp: { node: 'edge-pp', passphrase }, artefacts });
+        results.push(...r.checks);
+        profile = r.profile;
+        stepsOk = r.checks.every((c) => c.ok);
+      } finally {
+        await server.stop();
+      }
+      if (stepsOk) {
+        const secrets = { password, passphrase };
+        // the scanner finds what it looks for, in each encoding (a control, not a product check)
+        const planted = `{"x":".${password}."}`;
+        const control = [Buffer.from(planted), Buffer.from(planted, 'utf16le'), Buffer.from(Buffer.from(planted).toString('base64')), Buffer.from(Buffer.from(planted).toString('hex'))].every((b) =>
+          scanBuffer(Buffer.concat([Buffer.from('xx'), b, Buffer.from('yy')]), secrets).some((h) => h.secret === 'password'),
+        );
+        const roots = [work, shots]; // the workspace folder is under work
+        const scan = scanTree(roots, secrets);
+        const must = [
+          { what: 'the saved runs', re: /globalStorage\/[^/]*ebpf-lens[^/]*\/runs\/.+\.json$/ },
+          { what: 'the results JSON', re: /secrets-trace\.json$/ },
+          { what: 'the postmortem', re: /secrets-postmortem\.md$/ },
+          { what: 'the snapshots', re: /snapshots\/edge-pw\// },
+          { what: "the extension's log", re: /ui-secrets\/logs\/.*eBPF Lens.*\.log$/ },
+          { what: 'the settings', re: /ui-secrets\/User\/settings\.json$/ },
+          { what: "the browser profile's localStorage", re: /Local Storage\/leveldb\// },
+          { what: "the browser's IndexedDB (the workbench's state)", re: /IndexedDB\// },
+        ];
+        const missing = must.filter((m) => !scan.files.some((f) => m.re.test(f))).map((m) => m.what);
+        record(
+          `searched ${scan.files.length} files (${(scan.bytes / 2 ** 20).toFixed(1)} MB: saved runs, results JSON, postmortem, snapshots, logs, settings, the browser profile with its localStorage and IndexedDB) for the password and the passphrase in 6 encodings`,
+          control && missing.length === 0,
+          !control ? 'the scanner missed a planted secret' : `not among the files: ${missing.join(', ')}`,
+        );
+        record(
+          'neither the password nor the passphrase is in any of them (secret storage keeps them encrypted)',
+          scan.hits.length === 0,
+          scan.hits.map((h) => `${h.secret} (${h.encoding}) in ${h.file}`).join('; '),
+        );
+      }
+      if (profile) fs.rmSync(profile, { recursive: true, force: true });
     }
 
     if (only.includes('incident')) {
