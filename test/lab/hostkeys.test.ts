@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SshError } from '../../src/core/errors';
 import type { HostKeyPrompt } from '../../src/ssh/connection';
+import { figure } from './figures';
 import { cli, context, lab, labNode, nodeConfig, openNode, tempDir, tempXdg, writeConfig } from './labEnv';
 
 function tmpFile(content: string): string {
@@ -19,34 +20,53 @@ function accepted(node: string): number {
   return (fs.readFileSync(log, 'utf8').match(/Accepted /g) ?? []).length;
 }
 
+/**
+ * Every case that must be refused is run through `refused`: it counts the logins on the nodes the
+ * connection would reach (their sshd logs), before and after. The figure: connections that
+ * completed with an unverified key (must be 0), out of the refused attempts.
+ */
+let refusals = 0;
+let unverifiedLogins = 0;
+async function refused<T>(nodes: readonly string[], attempt: () => Promise<T>): Promise<T> {
+  const before = nodes.map(accepted);
+  const r = await attempt();
+  refusals++;
+  const after = nodes.map(accepted);
+  unverifiedLogins += after.reduce((n, a, i) => n + (a - (before[i] ?? 0)), 0);
+  assert.deepEqual(after, before, `no login on ${nodes.join(', ')}`);
+  return r;
+}
+
 describe('host keys are always verified', () => {
   const e1 = labNode('edge1');
   const e2 = labNode('edge2');
+  after(() => {
+    figure('host keys: refused attempts (changed, unknown, revoked, @cert-authority, jump hop, rejected prompt)', refusals);
+    figure('host keys: connections completed with an unverified key', unverifiedLogins);
+  });
 
   it('a changed key is refused as a possible man-in-the-middle, naming both fingerprints', async () => {
     const kh = tmpFile(`${e1.host} ${e2.hostKey}\n`); // edge1's address with edge2's key
-    const before = accepted('edge1');
-    const r = await cli(['list', '--config', writeConfig([nodeConfig('edge1')], [kh]), '--node', 'edge1', '--accept-new'], {
-      XDG_CONFIG_HOME: tempXdg(),
-    });
+    const r = await refused(['edge1'], () =>
+      cli(['list', '--config', writeConfig([nodeConfig('edge1')], [kh]), '--node', 'edge1', '--accept-new'], {
+        XDG_CONFIG_HOME: tempXdg(),
+      }),
+    );
     assert.equal(r.code, 3, r.stderr);
     assert.match(r.stderr, /HOST KEY CHANGED.*man-in-the-middle/);
     assert.ok(r.stderr.includes(e2.hostKeySha256), 'expected fingerprint named');
     assert.ok(r.stderr.includes(e1.hostKeySha256), 'seen fingerprint named');
-    assert.equal(accepted('edge1'), before, 'no login happened');
   });
 
   it('an unknown key is not used without consent; --accept-new trusts and remembers it', async () => {
     const kh = tmpFile('');
     const xdg = tempXdg();
     const cfg = writeConfig([nodeConfig('edge1')], [kh]);
-    const before = accepted('edge1');
-    const refused = await cli(['list', '--config', cfg, '--node', 'edge1', '--json'], { XDG_CONFIG_HOME: xdg });
-    assert.equal(refused.code, 3);
-    const j = JSON.parse(refused.stdout) as { nodes: { error: { kind: string; message: string } }[] };
+    const unknown = await refused(['edge1'], () => cli(['list', '--config', cfg, '--node', 'edge1', '--json'], { XDG_CONFIG_HOME: xdg }));
+    assert.equal(unknown.code, 3);
+    const j = JSON.parse(unknown.stdout) as { nodes: { error: { kind: string; message: string } }[] };
     assert.equal(j.nodes[0]?.error.kind, 'ssh.hostKeyUnknown');
     assert.ok(j.nodes[0]?.error.message.includes(e1.hostKeySha256));
-    assert.equal(accepted('edge1'), before, 'nothing was authenticated with an unverified key');
 
     const accepting = await cli(['list', '--config', cfg, '--node', 'edge1', '--accept-new'], { XDG_CONFIG_HOME: xdg });
     assert.equal(accepting.code, 0, accepting.stderr);
@@ -60,9 +80,34 @@ describe('host keys are always verified', () => {
 
   it('@revoked: a revoked key is refused even if also listed as trusted', async () => {
     const kh = tmpFile(`${e1.host} ${e1.hostKey}\n@revoked * ${e1.hostKey}\n`);
-    const r = await cli(['list', '--config', writeConfig([nodeConfig('edge1')], [kh]), '--node', 'edge1'], { XDG_CONFIG_HOME: tempXdg() });
+    const r = await refused(['edge1'], () => cli(['list', '--config', writeConfig([nodeConfig('edge1')], [kh]), '--node', 'edge1', '--accept-new'], { XDG_CONFIG_HOME: tempXdg() }));
     assert.equal(r.code, 3);
     assert.match(r.stderr, /REVOKED host key/);
+  });
+
+  it('@cert-authority: certificates cannot be checked with ssh2, so such a host is unknown, and --accept-new does not trust it', async () => {
+    // edge1 covered only by a CA line (any CA key: the node presents a plain key either way)
+    const kh = tmpFile(`@cert-authority ${e1.host} ${e2.hostKey}\n`);
+    const xdg = tempXdg();
+    const cfg = writeConfig([nodeConfig('edge1')], [kh]);
+    for (const extra of [[], ['--accept-new']]) {
+      const r = await refused(['edge1'], () => cli(['list', '--config', cfg, '--node', 'edge1', ...extra], { XDG_CONFIG_HOME: xdg }));
+      assert.equal(r.code, 3, r.stderr);
+      assert.match(r.stderr, /not known.*only an @cert-authority line covers this host; certificates cannot be checked here/);
+    }
+    assert.equal(fs.existsSync(path.join(xdg, 'ebpf-lens', 'known_hosts')), false, 'nothing was trusted');
+    // in the editor the prompt says so, and a rejected prompt is refused
+    const asked: HostKeyPrompt[] = [];
+    const ctx = context({
+      knownHosts: [kh],
+      xdg,
+      onUnknownHostKey: async (p) => {
+        asked.push(p);
+        return 'reject';
+      },
+    });
+    await refused(['edge1'], () => assert.rejects(openNode('edge1', {}, ctx), (e) => SshError.is(e, 'hostKeyUnknown')));
+    assert.equal(asked[0]?.certAuthorityOnly, true);
   });
 
   it('hashed known_hosts entries (ssh-keygen -H) and [host]:port entries verify', async () => {
@@ -88,7 +133,7 @@ describe('host keys are always verified', () => {
           return d;
         },
       });
-    await assert.rejects(openNode('edge2', {}, ctx('reject')), (e) => SshError.is(e, 'hostKeyUnknown'));
+    await refused(['edge2'], () => assert.rejects(openNode('edge2', {}, ctx('reject')), (e) => SshError.is(e, 'hostKeyUnknown')));
     assert.equal(prompts[0]?.fingerprint, e2.hostKeySha256);
     assert.equal(prompts[0]?.keyType, 'ssh-ed25519');
     const once = await openNode('edge2', {}, ctx('once'));
@@ -107,7 +152,7 @@ describe('host keys are always verified', () => {
     const j = labNode('jump1');
     const good = fs.readFileSync(lab().knownHosts, 'utf8');
     const kh = tmpFile(good.replace(`${j.host} ${j.hostKey}`, `${j.host} ${e2.hostKey}`));
-    await assert.rejects(openNode('hidden1', {}, context({ knownHosts: [kh] }), [nodeConfig('jump1')]), (e) => SshError.is(e, 'hostKeyMismatch'));
+    await refused(['jump1', 'hidden1'], () => assert.rejects(openNode('hidden1', {}, context({ knownHosts: [kh] }), [nodeConfig('jump1')]), (e) => SshError.is(e, 'hostKeyMismatch')));
   });
 });
 
