@@ -11,11 +11,21 @@ export async function withLab<T>(fn: () => Promise<T>, o: { fleet?: number } = {
   const labDir = process.env['LAB_DIR'] ?? '/run/ebpf-lens-lab';
   const own = !fs.existsSync(path.join(labDir, 'lab.json'));
   if (own) execFileSync('bash', [LAB_SH, 'up'], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ...(o.fleet ? { FLEET: String(o.fleet) } : {}) } });
+  // a lab that is up but smaller than asked grows for the run, and shrinks back after
+  const had = own ? 0 : edgeCount(labDir);
+  const grow = o.fleet !== undefined && !own && had < o.fleet;
   try {
+    if (grow) execFileSync('bash', [LAB_SH, 'grow', String(o.fleet)], { stdio: ['ignore', 'ignore', 'inherit'] });
     return await fn();
   } finally {
     if (own) execFileSync('bash', [LAB_SH, 'down'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    else if (grow) execFileSync('bash', [LAB_SH, 'shrink', String(had)], { stdio: ['ignore', 'ignore', 'inherit'] });
   }
+}
+
+function edgeCount(labDir: string): number {
+  const tsv = fs.readFileSync(path.join(labDir, 'nodes.tsv'), 'utf8');
+  return tsv.split('\n').filter((l) => /^edge\d+ netns /.test(l)).length;
 }
 
 /** Run a script on a lab node (nsenter, no ssh; sh, or bash with `shell`) and answer its stdout. */

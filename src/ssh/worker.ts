@@ -31,6 +31,15 @@ export interface WorkerOptions {
   readonly onDead?: (w: ShellWorker) => void;
 }
 
+/**
+ * A here-document carries `text` exactly when the text ends with a newline, holds no NUL and no
+ * carriage return (a shell may treat `DELIM\r` as the delimiter), no line equal to the delimiter,
+ * and fits a pipe buffer (dash writes a here-document of up to 4 KiB into a pipe without a process).
+ */
+export function hereDocOk(text: string, delim: string): boolean {
+  return text.length > 0 && Buffer.byteLength(text) <= 4096 && text.endsWith('\n') && !/[\0\r]/.test(text) && !text.split('\n').includes(delim);
+}
+
 export class ShellWorker {
   private readonly marker = randomBytes(16).toString('hex');
   private nextId = 1;
@@ -96,18 +105,26 @@ export class ShellWorker {
       }
       this.queue.push(p);
       if (this.queue.length === 1) this.startTimer(p);
-      // short text goes as one quoted word to the shell's own printf (no process started for it);
-      // anything else (NUL bytes, large) through base64 -d. Never as shell text either way.
+      // Never as shell text: small line-ended text as a here-document with a quoted delimiter
+      // (no expansion; the shell writes it into a pipe itself, no process started for it), checked
+      // not to hold the delimiter line; other short text as one quoted word to the shell's printf
+      // (a pipeline: one more process); anything else (NUL bytes, large) through base64 -d.
+      const stdin = opts.stdin;
+      const delim = `EBPF_LENS_IN_${this.marker}`;
+      const hereDoc = stdin !== undefined && hereDocOk(stdin, delim);
       const input =
-        opts.stdin === undefined
+        stdin === undefined
           ? `${line} </dev/null`
-          : opts.stdin.length <= 65_536 && !opts.stdin.includes('\0')
-            ? `printf '%s' ${shQuote(opts.stdin)} | ${line}`
-            : `printf '%s' ${Buffer.from(opts.stdin, 'utf8').toString('base64')} | base64 -d | ${line}`;
+          : hereDoc
+            ? `${line} <<'${delim}'`
+            : stdin.length <= 65_536 && !stdin.includes('\0')
+              ? `printf '%s' ${shQuote(stdin)} | ${line}`
+              : `printf '%s' ${Buffer.from(stdin, 'utf8').toString('base64')} | base64 -d | ${line}`;
       // status on stdout, an end line on stderr; both start with a newline in case the command's
       // own output did not end with one (that newline is removed again below)
       this.channel.write(
-        `${input}; __el=$?; printf '\\n%s %s %s\\n' ${this.marker} ${id} "$__el"; printf '\\n%s %s\\n' ${this.marker} ${id} >&2\n`,
+        `${input}; __el=$?; printf '\\n%s %s %s\\n' ${this.marker} ${id} "$__el"; printf '\\n%s %s\\n' ${this.marker} ${id} >&2\n` +
+          (hereDoc ? `${stdin}${delim}\n` : ''),
       );
     });
   }

@@ -6,7 +6,7 @@ import type { ClientChannel } from 'ssh2';
 import { CancellationSource } from '../../src/core/cancel';
 import { CancelledError, SshError, ToolError } from '../../src/core/errors';
 import { shJoin } from '../../src/core/quote';
-import { ShellWorker } from '../../src/ssh/worker';
+import { hereDocOk, ShellWorker } from '../../src/ssh/worker';
 
 /**
  * The worker's framing, tested against a real local /bin/sh (dash). Only the transport is
@@ -89,6 +89,46 @@ describe('ShellWorker (persistent sh with framed answers)', () => {
     } finally {
       ch.close();
     }
+  });
+
+  it('stdin as a here-document, a quoted word or base64: every shape arrives byte for byte', async () => {
+    const { w, ch } = worker();
+    try {
+      const shapes = [
+        'perf show\nprog show\n', // the listing batch: a here-document
+        'EOF\n$(touch /tmp/never)\n`id`\n\\\nEBPF_LENS_IN_\n\n', // delimiter-like lines
+        'no newline at the end', // a quoted word
+        'x'.repeat(4095) + '\n', // 4096 bytes: still a here-document
+        'y'.repeat(4096) + '\n', // one more: a quoted word
+        'crlf\r\nline\r\n',
+        'nul\0byte\n', // base64
+        'z'.repeat(70_000), // base64
+      ];
+      for (const data of shapes) {
+        const r = await w.run(shJoin(['cat']), { title: 'cat', timeoutMs: 5000, stdin: data });
+        assert.equal(r.stdout, data, JSON.stringify(data.slice(0, 40)));
+      }
+      // a command line with a newline inside a quoted word, and a here-document after it
+      const nl = await w.run(shJoin(['sh', '-c', 'printf "%s|" "$1"; cat', 'sh', 'a\nb']), { title: 'nl', timeoutMs: 5000, stdin: 'in\n' });
+      assert.equal(nl.stdout, 'a\nb|in\n');
+      const after = await w.run(shJoin(['echo', 'still in sync']), { title: 'echo', timeoutMs: 5000 });
+      assert.equal(after.stdout, 'still in sync\n');
+    } finally {
+      ch.close();
+    }
+  });
+
+  it('a here-document is used only when it cannot end early or change the text', () => {
+    const d = 'EBPF_LENS_IN_abc';
+    assert.equal(hereDocOk('a\nb\n', d), true);
+    assert.equal(hereDocOk(`a\n${d}\nrm -rf /\n`, d), false, 'a line equal to the delimiter');
+    assert.equal(hereDocOk(`${d}\n`, d), false);
+    assert.equal(hereDocOk(`a${d}\n ${d}\n`, d), true, 'the delimiter inside a line does not end it');
+    assert.equal(hereDocOk('no newline', d), false);
+    assert.equal(hereDocOk('', d), false);
+    assert.equal(hereDocOk('a\r\n', d), false);
+    assert.equal(hereDocOk('a\0\n', d), false);
+    assert.equal(hereDocOk('é'.repeat(2048) + '\n', d), false, 'over 4 KiB in bytes');
   });
 
   it('a hung command times out; the worker dies; queued commands fail as not started', async () => {
