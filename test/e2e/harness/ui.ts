@@ -70,6 +70,16 @@ function row(page: Page, name: RegExp): ReturnType<Page['locator']> {
   return page.getByRole('treeitem', { name }).first();
 }
 
+/** Ctrl+P, the file's name, Enter: as a person opens a file of the workspace. */
+async function quickOpen(page: Page, file: string): Promise<void> {
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget input[type="text"]').first();
+  await input.waitFor({ timeout: 10_000 });
+  await input.fill(file);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: file }).first().waitFor({ timeout: 10_000 });
+  await page.keyboard.press('Enter');
+}
+
 async function runFromPalette(page: Page, title: string): Promise<void> {
   await page.locator('.monaco-workbench').click({ position: { x: 800, y: 300 } });
   await page.keyboard.press('F1');
@@ -187,12 +197,7 @@ export async function fleetChecks(
       await page.waitForTimeout(1500);
     });
     await s.step('a .bt file opens highlighted as bpftrace (probes, maps, variables, builtins, strings, comments)', '12-bpftrace-editor.png', async () => {
-      await page.keyboard.press('Control+P');
-      const input = page.locator('.quick-input-widget input[type="text"]').first();
-      await input.waitFor({ timeout: 10_000 });
-      await input.fill('sleeplat.bt');
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'sleeplat.bt' }).first().waitFor({ timeout: 10_000 });
-      await page.keyboard.press('Enter');
+      await quickOpen(page, 'sleeplat.bt');
       await page.locator('.tabs-container .tab', { hasText: 'sleeplat.bt' }).first().waitFor({ timeout: 10_000 });
       await page.locator('.statusbar', { hasText: 'bpftrace' }).first().waitFor({ timeout: 10_000 });
       // highlighted: many token colours in the view, not one
@@ -215,12 +220,7 @@ export async function fleetChecks(
     });
     await s.step(`the CodeLens "▶ Run script on ${o.good}" starts a trace; the results view streams maps, a histogram and printf lines`, '15-results-running.png', async () => {
       await page.keyboard.press('Escape');
-      await page.keyboard.press('Control+P');
-      const input = page.locator('.quick-input-widget input[type="text"]').first();
-      await input.waitFor({ timeout: 10_000 });
-      await input.fill('activity.bt');
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'activity.bt' }).first().waitFor({ timeout: 10_000 });
-      await page.keyboard.press('Enter');
+      await quickOpen(page, 'activity.bt');
       const lens = page.locator('.codelens-decoration a', { hasText: `Run script on ${o.good}` }).first();
       await lens.waitFor({ timeout: 20_000 });
       await lens.click();
@@ -240,12 +240,7 @@ export async function fleetChecks(
       // the source alone, with the room the results view had
       await runFromPalette(page, 'View: Close All Editor Groups');
       await page.keyboard.press('Enter');
-      await page.keyboard.press('Control+P');
-      const input = page.locator('.quick-input-widget input[type="text"]').first();
-      await input.waitFor({ timeout: 10_000 });
-      await input.fill('edgeapp.c');
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'edgeapp.c' }).first().waitFor({ timeout: 10_000 });
-      await page.keyboard.press('Enter');
+      await quickOpen(page, 'edgeapp.c');
       await page.locator('.tabs-container .tab.active', { hasText: 'edgeapp.c' }).first().waitFor({ timeout: 10_000 });
       await runFromPalette(page, 'eBPF: Annotate Call Frequency');
       await page.keyboard.press('Enter');
@@ -527,12 +522,7 @@ export async function secretsChecks(
       await connected(o.pp.node).waitFor({ timeout: 30_000 });
     });
     await s.step(`a trace on ${o.pw.node} (CodeLens), stopped, saved as JSON`, '53-secrets-trace.png', async () => {
-      await page.keyboard.press('Control+P');
-      const input = page.locator('.quick-input-widget input[type="text"]').first();
-      await input.waitFor({ timeout: 10_000 });
-      await input.fill('activity.bt');
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'activity.bt' }).first().waitFor({ timeout: 10_000 });
-      await page.keyboard.press('Enter');
+      await quickOpen(page, 'activity.bt');
       const lens = page.locator('.codelens-decoration a', { hasText: `Run script on ${o.pw.node}` }).first();
       await lens.waitFor({ timeout: 20_000 });
       await lens.click();
