@@ -78,7 +78,8 @@ describe('ssh transport on real nodes', () => {
     const c = await openNode('edge2');
     try {
       const t0 = Date.now();
-      await assert.rejects(c.run(sh('sleep 31.5', 1000)), (e) => ToolError.is(e, 'timeout'));
+      // a script (its sleep is a child of its sh, as commands of a real script are)
+      await assert.rejects(c.run(sh('sleep 31.5; true', 1000)), (e) => ToolError.is(e, 'timeout'));
       assert.ok(Date.now() - t0 < 3000);
       await waitFor(() => pgrep('edge2', 'sleep 31.5') === '', 6000, 'the node to end sleep 31.5');
       assert.equal((await c.run(sh('echo alive'))).trim(), 'alive');
@@ -87,11 +88,29 @@ describe('ssh transport on real nodes', () => {
     }
   });
 
+  it('a link cut mid-command: the node ends the command itself within its budget (no client to clean up)', async function () {
+    this.timeout(60_000);
+    const c = await openNode('edge2');
+    try {
+      const p = c.run(sh('sleep 33.5; true', 4000));
+      await waitFor(() => pgrep('edge2', 'sleep 33.5') !== '', 5000, 'the command to start');
+      labSh('cut', 'edge2');
+      const t0 = Date.now();
+      await assert.rejects(p);
+      // the node: its own bound (timeout: 4 s + 1 s, then SIGKILL 2 s later)
+      await waitFor(() => pgrep('edge2', 'sleep 33.5') === '', 25_000, 'the node to end sleep 33.5');
+      assert.ok(Date.now() - t0 < 25_000);
+    } finally {
+      labSh('uncut', 'edge2');
+      c.close();
+    }
+  });
+
   it('cancel stops a running command on the node', async () => {
     const c = await openNode('edge2');
     try {
       const cs = new CancellationSource();
-      const p = c.run(sh('sleep 32.5', 60_000), cs.token);
+      const p = c.run(sh('sleep 32.5; true', 60_000), cs.token);
       await waitFor(() => pgrep('edge2', 'sleep 32.5') !== '', 5000, 'the command to start');
       cs.cancel();
       await assert.rejects(p, CancelledError);
