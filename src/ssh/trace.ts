@@ -279,6 +279,8 @@ export class TraceRun extends EventEmitter {
         ? exitCode === 124
           ? 'time limit'
           : 'exited'
+        : this.guardExit?.reason === 'overtime'
+          ? 'time limit (bpftrace did not end on SIGINT: ended by the guard)'
         : (this.stopReason ?? this.guardExit?.reason ?? 'stop');
     let error: TraceOutcome['error'];
     const firstError = report.diagnostics.find((d) => d.severity === 'error');

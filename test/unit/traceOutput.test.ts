@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import { parseStderr } from '../../src/core/trace/diagnostics';
 import { mapText } from '../../src/core/trace/format';
@@ -212,6 +212,54 @@ describe('guard', () => {
     execFileSync('/bin/sh', ['-n', '-c', GUARD_SCRIPT]);
     assert.throws(() => guardArgv({ scriptPath: '/tmp/x', maxSec: 0, heartbeatTimeoutSec: 10, graceSec: 3, mode: 'root', bpftrace: '/usr/bin/bpftrace', bpftraceArgs: [] }));
     assert.doesNotMatch(GUARD_SCRIPT, /\\\$\{/, 'no escaped template braces left');
+  });
+  it('a flood of heartbeats never reads as a missing one (the heartbeat file is rewritten for each)', async function () {
+    this.timeout(20_000);
+    // a stand-in for bpftrace (named so: the guard finds it by its name) that runs until the time limit
+    const dir = fs.mkdtempSync('/tmp/ebpf-lens-unit-guard-');
+    try {
+      const bt = `${dir}/bpftrace`;
+      fs.writeFileSync(bt, '#!/bin/sh\nsleep 30\n', { mode: 0o755 });
+      fs.writeFileSync(`${dir}/script.bt`, 'BEGIN {}\n');
+      const argv = guardArgv({ scriptPath: `${dir}/script.bt`, maxSec: 3, heartbeatTimeoutSec: 2, graceSec: 1, mode: 'root', bpftrace: bt, bpftraceArgs: [] });
+      const child = spawn(argv[0] ?? 'sh', argv.slice(1), { stdio: ['pipe', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      // 200 heartbeats a second: the file is often caught between truncation and rewrite
+      child.stdin.on('error', () => undefined); // the guard stops reading at its end
+      const beat = setInterval(() => child.stdin.write('hb\n'), 5);
+      const rc = await new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      clearInterval(beat);
+      assert.doesNotMatch(stderr, /stopping reason=heartbeat/, stderr);
+      assert.match(stderr, /exit rc=124/, 'ended by its time limit');
+      assert.equal(rc, 124);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  it('a bpftrace that ignores the time limit\'s SIGINT is ended a grace period later (TERM, then KILL)', async function () {
+    this.timeout(20_000);
+    const dir = fs.mkdtempSync('/tmp/ebpf-lens-unit-guard-');
+    try {
+      const bt = `${dir}/bpftrace`;
+      fs.writeFileSync(bt, "#!/bin/sh\ntrap '' INT\nsleep 40\n", { mode: 0o755 });
+      fs.writeFileSync(`${dir}/script.bt`, 'BEGIN {}\n');
+      const argv = guardArgv({ scriptPath: `${dir}/script.bt`, maxSec: 2, heartbeatTimeoutSec: 10, graceSec: 1, mode: 'root', bpftrace: bt, bpftraceArgs: [] });
+      const t0 = Date.now();
+      const child = spawn(argv[0] ?? 'sh', argv.slice(1), { stdio: ['pipe', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.stdin.on('error', () => undefined);
+      const beat = setInterval(() => child.stdin.write('hb\n'), 1000);
+      await new Promise((resolve) => child.on('exit', resolve));
+      clearInterval(beat);
+      assert.match(stderr, /stopping reason=overtime/, stderr);
+      assert.match(stderr, /exit rc=\d+ reason=overtime/, stderr);
+      assert.ok(Date.now() - t0 < 10_000, `ended after ${Date.now() - t0} ms`);
+      assert.equal(execFileSync('sh', ['-c', `pgrep -f '${dir}/[b]pftrace' || true`], { encoding: 'utf8' }).trim(), '', 'nothing of it left');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
   it('guard lines', () => {
     assert.deepEqual(parseGuardLine('@@EBPF-LENS-GUARD started guard=1 timeout=2 bpftrace=3'), { kind: 'started', fields: { guard: '1', timeout: '2', bpftrace: '3' } });

@@ -20,7 +20,8 @@ import { ToolError } from '../errors';
  *   SIGKILL. Signals go through `timeout`, which passes them on (through sudo for non-root
  *   users: sudo relays INT/TERM; a user cannot SIGKILL a root bpftrace, which is reported).
  * - Guard lines on stderr start with GUARD_MARK: `started …`, `bpftrace pid=N` (when bpftrace
- *   took longer than 5 s to appear), `stopping reason=…`, `cannot-kill pid=N`,
+ *   took longer than 5 s to appear), `stopping reason=…` (stop, eof, heartbeat, or overtime: still
+ *   running a grace period after the time limit's SIGINT), `cannot-kill pid=N`,
  *   `exit rc=N reason=…`. bpftrace's own output is untouched.
  */
 export const GUARD_MARK = '@@EBPF-LENS-GUARD';
@@ -91,13 +92,22 @@ waitfor() {
   return 1
 }
 why=""
+last=$(now)
+start=$last
 while kill -0 "$child" 2>/dev/null; do
   # a node slow to start bpftrace: keep looking, and say so when it is found
   if [ -z "$btpid" ]; then btpid=$(find_bt "$child" 3) && say "bpftrace pid=$btpid"; fi
   c=$(cat "$ctl" 2>/dev/null)
   if [ -n "$c" ]; then why=$c; break; fi
-  last=$(cat "$ctl.hb" 2>/dev/null)
-  if [ $(( $(now) - \${last:-0} )) -gt "$hbto" ]; then why=heartbeat; break; fi
+  # the reader rewrites the file for each heartbeat (truncate, then date writes): a read in
+  # between sees it empty, which is no news, not a heartbeat from 1970
+  hb=$(cat "$ctl.hb" 2>/dev/null)
+  [ -n "$hb" ] && last=$hb
+  t=$(now)
+  if [ $((t - \${last:-0})) -gt "$hbto" ]; then why=heartbeat; break; fi
+  # the time limit sent SIGINT, and bpftrace is still there after the grace period (stuck in its
+  # END, detaching, or ignoring SIGINT): end it as a stop would, with TERM and KILL to follow
+  if [ $((t - start)) -gt $((max + grace)) ]; then why=overtime; break; fi
   sleep 0.2
 done
 if [ -n "$why" ]; then
