@@ -197,11 +197,17 @@ export class TraceRun extends EventEmitter {
       this.resolveAttached(probes);
       return;
     }
+    const resolve = (): void => {
+      this.off('guard', wait);
+      clearTimeout(timer);
+      this.resolveAttached(probes);
+    };
     const wait = (): void => {
-      if (this.bpftracePid !== undefined || this.state === 'done' || this.state === 'failed') this.resolveAttached(probes);
+      if (this.bpftracePid !== undefined || this.state === 'done' || this.state === 'failed') resolve();
     };
     this.on('guard', wait);
-    setTimeout(() => this.resolveAttached(probes), 3000).unref?.();
+    const timer = setTimeout(resolve, 3000);
+    timer.unref?.();
   }
 
   private onStderr(d: string): void {

@@ -422,6 +422,13 @@ export function mutateText(text: string, rng: Rng, ops: string[], donors: readon
   }
 }
 
+/** The seed cut short somewhere before its end: every tenth case of each family. */
+function bareTruncation(seed: Seed, rng: ReturnType<typeof caseRng>, ops: string[]): string {
+  const at = rng.int(Math.max(1, seed.text.trimEnd().length - 1));
+  ops.push(`truncate@${at}`);
+  return seed.text.slice(0, at);
+}
+
 /** A JSON document case: a seed, 1–n structure mutations, sometimes byte mutations on top; every tenth case a bare truncation. */
 export function jsonCase(seeds: readonly Seed[], i: number, o: JsonMutateOptions & { readonly runSeed: number; readonly spaced?: boolean }): Mutated {
   const rng = caseRng(o.runSeed, i);
@@ -429,9 +436,7 @@ export function jsonCase(seeds: readonly Seed[], i: number, o: JsonMutateOptions
   const ops: string[] = [];
   let text: string;
   if (i % 10 === 0) {
-    const at = rng.int(Math.max(1, seed.text.trimEnd().length - 1));
-    ops.push(`truncate@${at}`);
-    text = seed.text.slice(0, at);
+    text = bareTruncation(seed, rng, ops);
   } else {
     let doc: Json | undefined;
     try {
@@ -560,9 +565,7 @@ export function lineCase(seeds: readonly Seed[], i: number, o: LineMutateOptions
   const ops: string[] = [];
   let text: string;
   if (i % 10 === 0) {
-    const at = rng.int(Math.max(1, seed.text.trimEnd().length - 1));
-    ops.push(`truncate@${at}`);
-    text = seed.text.slice(0, at);
+    text = bareTruncation(seed, rng, ops);
   } else {
     const lines = seed.text.split('\n');
     const n = rng.count(6);

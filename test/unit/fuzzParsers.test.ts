@@ -52,10 +52,21 @@ class Family {
   exceptions = 0;
   badResults = 0;
   reported = 0;
+  /** bare truncations (the `truncate@N` case alone) that the check reported as an error */
+  truncationsReported = 0;
   private readonly failures: string[] = [];
   private readonly extra = new Map<string, number>();
   private readonly t0 = performance.now();
   constructor(readonly name: string) {}
+
+  /** Run the checks of one case: counted as an input, and as a reported truncation when it is one and was reported. */
+  input<T>(c: Mutated, f: () => T): T {
+    this.inputs++;
+    const before = this.reported;
+    const r = f();
+    if (onlyTruncated(c) && this.reported > before) this.truncationsReported++;
+    return r;
+  }
 
   /** Call a parser for case c; a throw is recorded as an exception and answers undefined. */
   call<T>(c: Mutated, what: string, f: () => T): T | undefined {
@@ -508,16 +519,12 @@ describe('fuzz: bpftrace NDJSON output', function () {
     const fam = new Family('bpftrace NDJSON');
     const keys = [...new Set([...ndjsonSeeds.flatMap((s) => keysOf(s.text)), ...NASTY_KEYS, 'msg', 'helper', 'retcode', 'line', 'col', 'events', 'probes', 'min', 'max', 'average', 'total'])];
     const tokens = ['{', '}', '{"type": "printf", "data": "x"}', '{"type": "map"}', '{"type": 5}', 'null', '[]', '"', 'stdin:1:1: ERROR: x', 'stdin:9:2-4: WARNING: y', '  ~~~', 'HINT: z', 'Attaching 1 probe...', '\r'];
-    let truncReported = 0;
     for (let i = 0; i < 10_000; i++) {
       const c = lineCase(ndjsonSeeds, i, { runSeed: RUN_SEED + 1, tokens, json: { keys, spaced: true } });
-      fam.inputs++;
-      const before = fam.reported;
-      checkNdjson(fam, c);
-      if (onlyTruncated(c) && fam.reported > before) truncReported++;
+      fam.input(c, () => checkNdjson(fam, c));
     }
     fam.done();
-    assert.ok(truncReported > 100, `bare truncations reported: ${truncReported}`);
+    assert.ok(fam.truncationsReported > 100, `bare truncations reported: ${fam.truncationsReported}`);
   });
 });
 
@@ -640,16 +647,12 @@ describe('fuzz: known_hosts parser', function () {
 
   it('10,000 mutated files: no exception, every line accounted for, verdicts never throw', () => {
     const fam = new Family('known_hosts');
-    let truncReported = 0;
     for (let i = 0; i < 10_000; i++) {
       const c = lineCase(khSeeds, i, { runSeed: RUN_SEED + 2, tokens: khTokens });
-      fam.inputs++;
-      const before = fam.reported;
-      checkKnownHosts(fam, c);
-      if (onlyTruncated(c) && fam.reported > before) truncReported++;
+      fam.input(c, () => checkKnownHosts(fam, c));
     }
     fam.done();
-    assert.ok(truncReported > 50, `bare truncations reported: ${truncReported}`);
+    assert.ok(fam.truncationsReported > 50, `bare truncations reported: ${fam.truncationsReported}`);
   });
 });
 
@@ -815,22 +818,18 @@ describe('fuzz: ssh config parser (with Include)', function () {
 
   it('10,000 mutated configs and included files: no exception, only valid nodes, bounded Include', () => {
     const fam = new Family('ssh config');
-    let truncReported = 0;
     let nodes = 0;
     for (let i = 0; i < 10_000; i++) {
       const c = lineCase(sshSeeds, i, { runSeed: RUN_SEED + 3, tokens: sshTokens });
       const sep = c.seed.indexOf(':');
       const scenario = sshScenarios.find((s) => s.name === c.seed.slice(0, sep));
       const files = { ...scenario?.files, [c.seed.slice(sep + 1)]: c.text };
-      fam.inputs++;
-      const before = fam.reported;
-      nodes += checkSshConfig(fam, c, files).length;
-      if (onlyTruncated(c) && fam.reported > before) truncReported++;
+      nodes += fam.input(c, () => checkSshConfig(fam, c, files)).length;
     }
     fam.done();
     assert.equal(fs.existsSync(CANARY), false, 'Match exec ran');
     assert.ok(nodes > 10_000, `only ${nodes} nodes over the run`);
-    assert.ok(truncReported > 0, 'no bare truncation reported');
+    assert.ok(fam.truncationsReported > 0, 'no bare truncation reported');
   });
 });
 

@@ -80,9 +80,9 @@ export function registerDeployments(
     void snapshotWith(client, listing).catch((e: unknown) => {
       log.warn(`${name}: snapshot failed: ${errorMessage(e)}`);
       // the history would miss a deployment: say so (once per node and reason); the next refresh tries again
-      const key = `${name}\u0000${StorageError.is(e) ? e.reason : 'other'}`;
-      if (StorageError.is(e) && !warned.has(key)) {
-        warned.add(key);
+      const told = `${name}\u0000${StorageError.is(e) ? e.reason : 'other'}`;
+      if (StorageError.is(e) && !warned.has(told)) {
+        warned.add(told);
         void vscode.window.showWarningMessage(`eBPF Lens ${e.message}: the deployment history of ${name} misses this deployment until it can save again (it tries at every refresh).`);
       }
     });

@@ -4,6 +4,9 @@ import type { SavedRun } from '../../core/trace/savedRun';
 import { StorageError } from '../../core/errors';
 import { parseSavedRun } from '../../core/trace/savedRun';
 
+/** the file name of a run that is not written yet: `pending:<id>` */
+const PENDING = 'pending:';
+
 export interface RunEntry {
   readonly file: string;
   readonly id: string;
@@ -69,12 +72,15 @@ export class RunStore {
       if (typeof r !== 'string') out.push({ file: path.join(this.dir, f), id: r.id, title: r.title, startedAt: r.startedAt, nodes: r.nodes.map((n) => n.node) });
     }
     // runs not written yet are still there to open and compare
-    for (const r of this.unsaved.values()) if (!out.some((o) => o.id === r.id)) out.unshift({ file: `pending:${r.id}`, id: r.id, title: r.title, startedAt: r.startedAt, nodes: r.nodes.map((n) => n.node) });
+    for (const r of this.unsaved.values()) if (!out.some((o) => o.id === r.id)) out.unshift({ file: `${PENDING}${r.id}`, id: r.id, title: r.title, startedAt: r.startedAt, nodes: r.nodes.map((n) => n.node) });
     return out;
   }
 
   async load(file: string): Promise<SavedRun | string> {
-    if (file.startsWith('pending:')) return this.unsaved.get(file.slice('pending:'.length)) ?? `the run ${file.slice(8)} is gone`;
+    if (file.startsWith(PENDING)) {
+      const id = file.slice(PENDING.length);
+      return this.unsaved.get(id) ?? `the run ${id} is gone`;
+    }
     try {
       return parseSavedRun(await fs.readFile(file, 'utf8'));
     } catch (e) {
