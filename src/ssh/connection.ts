@@ -15,11 +15,11 @@ import { fingerprintSha256, keyTypeOf } from '../core/knownHosts';
 import { shJoin } from '../core/quote';
 import type { TrustStore } from './trustStore';
 import { expandHome } from './trustStore';
+import { ShellWorker } from './worker';
 
 // ssh2 runs its top level (cipher tables, binding probes: ~50 ms) when first needed, not at activation
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const ssh2 = lazy(() => require('ssh2') as typeof Ssh2);
-import { ShellWorker } from './worker';
 
 export interface HostKeyPrompt {
   readonly nodeName: string;

@@ -88,8 +88,8 @@ export class ShellWorker {
   }
 
   /**
-   * Run one command line. `stdin` (if any) reaches the command as one quoted word (or through
-   * `base64 -d`), never as shell text. A timeout or a cancel of the running command kills the worker (the connection
+   * Run one command line. `stdin` (if any) reaches the command as a quoted here-document, one
+   * quoted word or through `base64 -d`, never as shell text. A timeout or a cancel of the running command kills the worker (the connection
    * starts a new one); commands queued behind it are failed with a `disconnected` error that
    * callers may retry.
    */
