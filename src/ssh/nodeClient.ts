@@ -87,7 +87,7 @@ export class NodeClient {
   }
 
   /** The exact line a command descriptor becomes on this node (quoted by shJoin only). */
-  commandLine(cmd: RemoteCommand<unknown>, timeoutMs?: number): string {
+  commandLine(cmd: RemoteCommand<unknown>): string {
     const [tool = '', ...args] = cmd.argv;
     let argv: string[] = [tool, ...args];
     if (KNOWN_TOOLS.includes(tool)) {
@@ -108,17 +108,14 @@ export class NodeClient {
       }
       argv = ['sudo', '-n', '--', ...argv];
     }
-    if (timeoutMs !== undefined && timeoutMs > 0 && this.info.timeout) {
-      // the node ends the command too, a little after the client gives up on it
-      argv = ['timeout', '-k', '2', String(Math.ceil(timeoutMs / 1000) + 1), ...argv];
-    }
+    // the worker bounds it on the node too (watchdog.ts), a little after the client gives up on it
     return shJoin(argv);
   }
 
   async run<T>(cmd: RemoteCommand<T>, token?: CancellationTokenLike): Promise<T> {
     if (token?.isCancellationRequested) throw new CancelledError();
     const timeoutMs = cmd.timeoutMs ?? this.ctx.commandTimeoutMs ?? 30_000;
-    const line = this.commandLine(cmd, timeoutMs);
+    const line = this.commandLine(cmd);
     const out = await this.connection.run(line, {
       title: `${cmd.title} on ${this.node.name}`,
       timeoutMs,

@@ -4,13 +4,16 @@ import type { CancellationTokenLike } from '../core/cancel';
 import type { CommandOutput } from '../core/command';
 import { CancelledError, SshError, ToolError } from '../core/errors';
 import { shQuote } from '../core/quote';
+import type { NodeBound } from './watchdog';
+import { boundSetup, nodeBoundSeconds } from './watchdog';
 
 /**
  * The persistent worker: one `/bin/sh` on the node reading command lines from the channel's
  * stdin. Each command's stdout and stderr end with an unguessable marker line that carries the
  * exit status, so one channel answers many commands (measured ~1.2 ms a command with
  * TCP_NODELAY against ~86 ms for a fresh exec channel). Commands are written at once
- * (pipelined) and answered in order. Command lines reaching here were built by `shJoin`.
+ * (pipelined) and answered in order. Command lines reaching here were built by `shJoin` (the
+ * quoted words of one simple command). Each is also bounded on the node (see `watchdog.ts`).
  */
 
 interface Pending {
@@ -54,6 +57,8 @@ export class ShellWorker {
   remotePid: number | undefined;
   /** set when the worker was killed with a command still running: its children must be ended */
   reapPid: number | undefined;
+  /** how the node bounds each command (known once the worker has started) */
+  bound: NodeBound | undefined;
 
   constructor(
     private readonly channel: ClientChannel,
@@ -63,20 +68,27 @@ export class ShellWorker {
     channel.stderr.on('data', (d: Buffer) => this.onErr(d));
     channel.on('close', () => this.die(new SshError('disconnected', 'the worker channel to the node closed')));
     channel.on('error', (e: Error) => this.die(new SshError('disconnected', `worker channel error: ${e.message}`)));
-    // a known environment for every command, a umask for any file a command creates, and the
-    // shell's own pid (answer 0) so that a command left running can be ended later
+    // a known environment for every command, a umask for any file a command creates, the node-side
+    // bound, and the shell's own pid (answer 0) so that a command left running can be ended later
     const start: Pending = {
       id: 0,
       line: '',
       timeoutMs: 15_000,
       title: 'worker start',
-      resolve: (out) => (this.remotePid = out.code ?? undefined),
+      resolve: (out) => {
+        this.remotePid = out.code ?? undefined;
+        const b = out.stdout.trim();
+        this.bound = b === 'watchdog' || b === 'timeout' ? b : 'none';
+      },
       reject: () => undefined,
       abandoned: false,
     };
     this.queue.push(start);
     this.startTimer(start);
-    channel.write(`export LC_ALL=C; umask 077; printf '\\n%s 0 %s\\n' ${this.marker} "$$"; printf '\\n%s 0\\n' ${this.marker} >&2\n`);
+    channel.write(
+      `export LC_ALL=C; umask 077\n${boundSetup()}\n` +
+        `printf '%s' "$__el_b"; printf '\\n%s 0 %s\\n' ${this.marker} "$$"; printf '\\n%s 0\\n' ${this.marker} >&2\n`,
+    );
   }
 
   get dead(): boolean {
@@ -110,16 +122,17 @@ export class ShellWorker {
       // not to hold the delimiter line; other short text as one quoted word to the shell's printf
       // (a pipeline: one more process); anything else (NUL bytes, large) through base64 -d.
       const stdin = opts.stdin;
+      const bounded = `__el_run ${nodeBoundSeconds(opts.timeoutMs)} ${line}`;
       const delim = `EBPF_LENS_IN_${this.marker}`;
       const hereDoc = stdin !== undefined && hereDocOk(stdin, delim);
       const input =
         stdin === undefined
-          ? `${line} </dev/null`
+          ? `${bounded} </dev/null`
           : hereDoc
-            ? `${line} <<'${delim}'`
+            ? `${bounded} <<'${delim}'`
             : stdin.length <= 65_536 && !stdin.includes('\0')
-              ? `printf '%s' ${shQuote(stdin)} | ${line}`
-              : `printf '%s' ${Buffer.from(stdin, 'utf8').toString('base64')} | base64 -d | ${line}`;
+              ? `printf '%s' ${shQuote(stdin)} | ${bounded}`
+              : `printf '%s' ${Buffer.from(stdin, 'utf8').toString('base64')} | base64 -d | ${bounded}`;
       // status on stdout, an end line on stderr; both start with a newline in case the command's
       // own output did not end with one (that newline is removed again below)
       this.channel.write(

@@ -97,13 +97,43 @@ describe('ssh transport on real nodes', () => {
       labSh('cut', 'edge2');
       const t0 = Date.now();
       await assert.rejects(p);
-      // the node: its own bound (timeout: 4 s + 1 s, then SIGKILL 2 s later)
+      // the node: its own bound (the worker's watchdog: 4 s + 1 s, whole seconds, then SIGKILL 2 s later)
       await waitFor(() => pgrep('edge2', 'sleep 33.5') === '', 25_000, 'the node to end sleep 33.5');
-      assert.ok(Date.now() - t0 < 25_000);
+      const ms = Date.now() - t0;
+      assert.ok(ms < 7000, `the node ended it ${ms} ms after the cut (its bound: 5 s from the start)`);
     } finally {
       labSh('uncut', 'edge2');
       c.close();
     }
+  });
+
+  it('the node-side bound costs no process per command: one idle watchdog per connection, gone with it', async () => {
+    const watchdogs = (): string[] => pgrep('edge3', 'ebpf-lens-watchdog').split('\n').filter(Boolean);
+    const before = watchdogs();
+    const c = await openNode('edge3');
+    let mine: string | undefined;
+    try {
+      await c.run(sh('echo warm'));
+      const added = watchdogs().filter((p) => !before.includes(p));
+      assert.equal(added.length, 1, 'one watchdog for this connection');
+      mine = added[0];
+      assert.match(onNode('edge3', ['cat', `/proc/${mine}/cmdline`]).split('\0').join(' ').trim(), /^bash -c eval "\$__el_wd" ebpf-lens-watchdog \d+$/);
+      // the command runs directly under the worker shell (no `timeout` in between)
+      const parent = await c.run(sh('ps -o comm= -p "$PPID"'));
+      assert.equal(parent.trim(), 'sh', 'the command is a child of the worker shell itself');
+      // idle: it sleeps in read(2) and uses no CPU
+      const cpu = (): number => {
+        const f = onNode('edge3', ['cat', `/proc/${mine}/stat`]).split(') ')[1]?.split(' ') ?? [];
+        return Number(f[11]) + Number(f[12]);
+      };
+      const t0 = cpu();
+      for (let i = 0; i < 20; i++) await c.run(sh('true'));
+      await sleep(1500);
+      assert.ok(cpu() - t0 <= 2, 'at most a couple of clock ticks for 20 commands and 1.5 s idle');
+    } finally {
+      c.close();
+    }
+    await waitFor(() => !watchdogs().includes(mine ?? ''), 5000, 'the watchdog to end with its connection');
   });
 
   it('cancel stops a running command on the node', async () => {

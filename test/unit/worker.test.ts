@@ -2,6 +2,9 @@ import * as assert from 'node:assert/strict';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { ClientChannel } from 'ssh2';
 import { CancellationSource } from '../../src/core/cancel';
 import { CancelledError, SshError, ToolError } from '../../src/core/errors';
@@ -15,9 +18,16 @@ import { hereDocOk, ShellWorker } from '../../src/ssh/worker';
 class LocalChannel extends EventEmitter {
   readonly stderr = new EventEmitter();
   readonly child: ChildProcessWithoutNullStreams;
-  constructor() {
+  /** the link is cut: the client's close no longer reaches the shell, which lives on */
+  cut = false;
+  constructor(opts: { path?: string; detached?: boolean } = {}) {
     super();
-    this.child = spawn('/bin/sh', [], { stdio: 'pipe' });
+    this.child = spawn('/bin/sh', [], {
+      stdio: 'pipe',
+      ...(opts.path !== undefined ? { env: { ...process.env, PATH: opts.path } } : {}),
+      // its own session, as sshd starts a channel's command
+      ...(opts.detached ? { detached: true } : {}),
+    });
     this.child.stdout.on('data', (d: Buffer) => this.emit('data', d));
     this.child.stderr.on('data', (d: Buffer) => this.stderr.emit('data', d));
     this.child.on('exit', () => this.emit('close'));
@@ -26,14 +36,53 @@ class LocalChannel extends EventEmitter {
     return this.child.stdin.write(s);
   }
   close(): void {
+    if (this.cut) return;
+    this.end();
+  }
+  /** the shell really ends (the test's own cleanup) */
+  end(): void {
     this.child.stdin.end();
     this.child.kill('SIGKILL');
   }
 }
 
-function worker(): { w: ShellWorker; ch: LocalChannel } {
-  const ch = new LocalChannel();
+function worker(opts: { path?: string; detached?: boolean } = {}): { w: ShellWorker; ch: LocalChannel } {
+  const ch = new LocalChannel(opts);
   return { w: new ShellWorker(ch as unknown as ClientChannel), ch };
+}
+
+/** pids of processes whose command line is exactly `cmd` */
+function pids(cmd: string): number[] {
+  const out: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      if (readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ') === cmd) out.push(Number(d));
+    } catch {
+      /* ended meanwhile */
+    }
+  }
+  return out;
+}
+
+async function until(cond: () => boolean, ms: number, what: string): Promise<number> {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return Date.now() - t0;
+}
+
+/** a folder whose PATH offers the tools a worker needs, without the ones named */
+function pathWithout(...missing: string[]): string {
+  const dir = mkdtempSync(join(tmpdir(), 'ebpf-lens-path-'));
+  for (const tool of ['sh', 'sleep', 'mktemp', 'mkfifo', 'rm', 'cat', 'echo', 'ls', 'bash', 'timeout']) {
+    if (missing.includes(tool)) continue;
+    const found = ['/usr/bin', '/bin'].map((d) => join(d, tool)).find((f) => existsSync(f));
+    if (found) symlinkSync(found, join(dir, tool));
+  }
+  return dir;
 }
 
 describe('ShellWorker (persistent sh with framed answers)', () => {
@@ -171,5 +220,91 @@ describe('ShellWorker (persistent sh with framed answers)', () => {
     const p = w.run(shJoin(['sleep', '30']), { title: 'sleep', timeoutMs: 60000 });
     setTimeout(() => ch.close(), 100);
     await assert.rejects(p, (e) => SshError.is(e, 'disconnected'));
+  });
+  describe('the node-side bound (a command whose client went away still ends)', function () {
+    this.timeout(20_000);
+
+    it('with bash: the watchdog ends it (TERM) a little after the client gave up, and commands never see its pipe', async () => {
+      const { w, ch } = worker();
+      try {
+        const fds = await w.run(shJoin(['sh', '-c', 'ls /proc/$$/fd']), { title: 'fds', timeoutMs: 5000 });
+        assert.equal(w.bound, 'watchdog');
+        const open = fds.stdout.split('\n').filter(Boolean);
+        assert.ok(['0', '1', '2'].every((fd) => open.includes(fd)) && !open.includes('3'), `the watchdog's pipe (fd 3) is closed for commands: ${open.join(' ')}`);
+        assert.equal(pids(`bash -c eval "$__el_wd" ebpf-lens-watchdog ${ch.child.pid}`).length, 1, 'one watchdog, a short line in ps');
+        ch.cut = true;
+        const p = w.run(shJoin(['sh', '-c', 'sleep 30.41; echo never']), { title: 'sleep', timeoutMs: 1000 });
+        await until(() => pids('sleep 30.41').length === 1, 3000, 'the command to start');
+        await assert.rejects(p, (e) => ToolError.is(e, 'timeout'));
+        // the client gave up at 1 s; the node's bound is 1 s + 1 s (whole seconds)
+        const ms = await until(() => pids('sleep 30.41').length === 0, 4000, 'the node to end the command');
+        assert.ok(ms < 3000, `ended ${ms} ms after the client gave up`);
+      } finally {
+        ch.end();
+      }
+      await until(() => pids(`bash -c eval "$__el_wd" ebpf-lens-watchdog ${ch.child.pid}`).length === 0, 3000, 'the watchdog to end with its worker');
+    });
+
+    it('a command that ignores TERM is killed 2 s later', async () => {
+      const { w, ch } = worker();
+      try {
+        ch.cut = true;
+        const p = w.run(shJoin(['sh', '-c', 'trap "" TERM; sleep 30.42']), { title: 'stubborn', timeoutMs: 1000 });
+        await until(() => pids('sleep 30.42').length === 1, 3000, 'the command to start');
+        await assert.rejects(p, (e) => ToolError.is(e, 'timeout'));
+        const ms = await until(() => pids('sleep 30.42').length === 0, 7000, 'the node to kill the command');
+        assert.ok(ms >= 1500, `TERM was ignored, KILL came 2 s later (${ms} ms after the client gave up)`);
+        assert.ok(ms < 5000, `${ms} ms`);
+      } finally {
+        ch.end();
+      }
+    });
+
+    it('a worker killed while its command runs: the watchdog still ends the command (the worker leads its session, as under sshd)', async () => {
+      const { w, ch } = worker({ detached: true });
+      try {
+        await w.run('true', { title: 'start', timeoutMs: 5000 });
+        assert.equal(w.bound, 'watchdog');
+        ch.cut = true;
+        void w.run(shJoin(['sh', '-c', 'sleep 30.43']), { title: 'sleep', timeoutMs: 2000 }).catch(() => undefined);
+        await until(() => pids('sleep 30.43').length === 1, 3000, 'the command to start');
+        process.kill(ch.child.pid ?? 0, 'SIGKILL');
+        const ms = await until(() => pids('sleep 30.43').length === 0, 6000, 'the node to end the orphaned command');
+        assert.ok(ms < 5000, `${ms} ms`);
+      } finally {
+        ch.end();
+      }
+    });
+
+    it('without bash: coreutils timeout bounds each command', async () => {
+      const path = pathWithout('bash');
+      const { w, ch } = worker({ path });
+      try {
+        await w.run('true', { title: 'start', timeoutMs: 5000 });
+        assert.equal(w.bound, 'timeout');
+        ch.cut = true;
+        const p = w.run(shJoin(['sh', '-c', 'sleep 30.44']), { title: 'sleep', timeoutMs: 1000 });
+        await until(() => pids('sleep 30.44').length === 1, 3000, 'the command to start');
+        await assert.rejects(p, (e) => ToolError.is(e, 'timeout'));
+        const ms = await until(() => pids('sleep 30.44').length === 0, 4000, 'timeout to end the command');
+        assert.ok(ms < 3000, `${ms} ms`);
+      } finally {
+        ch.end();
+        rmSync(path, { recursive: true, force: true });
+      }
+    });
+
+    it('without bash or timeout: commands still run (only the client bounds them)', async () => {
+      const path = pathWithout('bash', 'timeout');
+      const { w, ch } = worker({ path });
+      try {
+        const r = await w.run(shJoin(['echo', 'runs']), { title: 'echo', timeoutMs: 5000 });
+        assert.equal(w.bound, 'none');
+        assert.equal(r.stdout, 'runs\n');
+      } finally {
+        ch.end();
+        rmSync(path, { recursive: true, force: true });
+      }
+    });
   });
 });
