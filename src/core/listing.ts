@@ -3,7 +3,7 @@ import type { BatchListing } from './bpftool/commands';
 import { linkShow, listingBatch, mapShow, netShow, perfShow, progShow } from './bpftool/commands';
 import type { BpfLink, BpfMap, BpfPidRef, BpfProgram, NetAttachment, PerfAttachment } from './bpftool/types';
 import type { RemoteCommand } from './command';
-import { errorMessage } from './errors';
+import { errorMessage, ToolError } from './errors';
 import { globToRegExp } from './glob';
 import type { NodeScope } from './inventory';
 
@@ -150,11 +150,14 @@ export async function listNode(run: Runner, scope?: NodeScope): Promise<NodeList
     }
   };
   const warnings: string[] = [];
-  // one bpftool for all five views; what the batch could not give is asked on its own
+  // one bpftool for all five views; what the batch could not give is asked on its own. Only
+  // bpftool's own failure (an old bpftool without batch, a view that hangs) is worth the five
+  // separate calls: a lost connection or a cancel would fail them all the same.
   let batch: BatchListing | undefined;
   try {
     batch = await run(listingBatch());
-  } catch {
+  } catch (e) {
+    if (!ToolError.is(e)) throw e;
     batch = undefined;
   }
   const has = <K extends keyof Omit<BatchListing, 'failed'>>(k: K): NonNullable<BatchListing[K]> | undefined => (batch && !(k in batch.failed) ? (batch[k] as NonNullable<BatchListing[K]>) : undefined);

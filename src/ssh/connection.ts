@@ -442,6 +442,18 @@ export class SshConnection extends EventEmitter {
     this.emit('close', reason);
   }
 
+  /** What `write` sends to the socket leaves in one write (cork, then uncork: one writev). */
+  private coalesce(write: () => void): void {
+    const sock = this.sock;
+    if (!sock) return write();
+    sock.cork();
+    try {
+      write();
+    } finally {
+      sock.uncork();
+    }
+  }
+
   /** Close the connection and everything on it. */
   close(): void {
     this.markClosed(new SshError('disconnected', 'closed'));
@@ -520,6 +532,7 @@ export class SshConnection extends EventEmitter {
       this.workerStarting = this.exec('exec /bin/sh')
         .then((ch) => {
           const w = new ShellWorker(ch, {
+            coalesce: (write) => this.coalesce(write),
             onDead: (dead) => {
               if (this.worker === dead) this.worker = undefined;
               if (dead.reapPid !== undefined && !this.closedReason) void this.reap(dead.reapPid);

@@ -26,7 +26,9 @@ import { shQuote } from '../core/quote';
 export type NodeBound = 'watchdog' | 'timeout' | 'none';
 
 // (handed over in the environment, so that the node's process list shows a short line:
-// bash -c eval "$__el_wd" ebpf-lens-watchdog PID)
+// bash --norc --noprofile -c eval "$__el_wd" ebpf-lens-watchdog PID). No startup file runs: a bash
+// started under sshd would otherwise read ~/.bashrc (seen here: a pyenv rehash in it, taking a
+// lock shared by every session, made 50 connections start seconds late).
 const WATCHDOG_BASH = [
   'unset __el_wd',
   "trap '' INT TERM HUP QUIT PIPE",
@@ -78,7 +80,7 @@ export function boundSetup(): string {
   return [
     '__el_b=none',
     `if command -v bash >/dev/null 2>&1 && [ -r /proc/self/stat ] && __el_d=$(mktemp -d 2>/dev/null) && mkfifo "$__el_d/w" 2>/dev/null; then ` +
-      `__el_wd=${shQuote(WATCHDOG_BASH)} bash -c 'eval "$__el_wd"' ebpf-lens-watchdog "$$" <"$__el_d/w" >/dev/null 2>&1 & exec 3>"$__el_d/w"; rm -rf "$__el_d"; __el_b=watchdog; ` +
+      `__el_wd=${shQuote(WATCHDOG_BASH)} BASH_ENV= bash --norc --noprofile -c 'eval "$__el_wd"' ebpf-lens-watchdog "$$" <"$__el_d/w" >/dev/null 2>&1 & exec 3>"$__el_d/w"; rm -rf "$__el_d"; __el_b=watchdog; ` +
       'elif command -v timeout >/dev/null 2>&1; then __el_b=timeout; fi',
     '__el_run() { __el_s=$1; shift; case $__el_b in ' +
       `watchdog) if [ "$__el_s" -gt 0 ]; then printf 'a %s\\n' "$__el_s" >&3; "$@" 3>&-; __el_r=$?; printf 'd\\n' >&3; return $__el_r; else "$@" 3>&-; fi ;; ` +

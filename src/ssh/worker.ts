@@ -32,6 +32,12 @@ interface Pending {
 export interface WorkerOptions {
   /** called once when the worker can no longer be used (channel closed, killed after a timeout) */
   readonly onDead?: (w: ShellWorker) => void;
+  /**
+   * Runs `write` so that what it sends leaves in one write to the socket (ssh2 writes an
+   * encrypted packet as three chunks: length, payload, MAC; written apart, each is a TCP segment
+   * and a wake-up of the node's sshd)
+   */
+  readonly coalesce?: (write: () => void) => void;
 }
 
 /**
@@ -135,10 +141,11 @@ export class ShellWorker {
               : `printf '%s' ${Buffer.from(stdin, 'utf8').toString('base64')} | base64 -d | ${bounded}`;
       // status on stdout, an end line on stderr; both start with a newline in case the command's
       // own output did not end with one (that newline is removed again below)
-      this.channel.write(
+      const text =
         `${input}; __el=$?; printf '\\n%s %s %s\\n' ${this.marker} ${id} "$__el"; printf '\\n%s %s\\n' ${this.marker} ${id} >&2\n` +
-          (hereDoc ? `${stdin}${delim}\n` : ''),
-      );
+        (hereDoc ? `${stdin}${delim}\n` : '');
+      if (this.opts.coalesce) this.opts.coalesce(() => this.channel.write(text));
+      else this.channel.write(text);
     });
   }
 

@@ -23,6 +23,8 @@ export interface LabNode {
   readonly proxyJump: string | null;
   readonly hostKey: string;
   readonly hostKeySha256: string;
+  /** the node's listening sshd (its namespaces are the node's) */
+  readonly sshdPid: number;
 }
 
 export interface Lab {

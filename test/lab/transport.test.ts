@@ -117,7 +117,7 @@ describe('ssh transport on real nodes', () => {
       const added = watchdogs().filter((p) => !before.includes(p));
       assert.equal(added.length, 1, 'one watchdog for this connection');
       mine = added[0];
-      assert.match(onNode('edge3', ['cat', `/proc/${mine}/cmdline`]).split('\0').join(' ').trim(), /^bash -c eval "\$__el_wd" ebpf-lens-watchdog \d+$/);
+      assert.match(onNode('edge3', ['cat', `/proc/${mine}/cmdline`]).split('\0').join(' ').trim(), /^bash --norc --noprofile -c eval "\$__el_wd" ebpf-lens-watchdog \d+$/);
       // the command runs directly under the worker shell (no `timeout` in between)
       const parent = await c.run(sh('ps -o comm= -p "$PPID"'));
       assert.equal(parent.trim(), 'sh', 'the command is a child of the worker shell itself');

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { parseLinkShow, parseMapShow, parseNet, parsePerf, parseProgShow } from '../../src/core/bpftool/parse';
 import type { RemoteCommand } from '../../src/core/command';
-import { ToolError } from '../../src/core/errors';
+import { CancelledError, SshError, ToolError } from '../../src/core/errors';
 import type { RawListing } from '../../src/core/listing';
 import { listNode, listingJson, mergeListing } from '../../src/core/listing';
 import { fixture } from './paths';
@@ -90,5 +90,30 @@ describe('listNode', () => {
     assert.equal(l.programs.length, 8);
     assert.equal(l.warnings.length, 2);
     await assert.rejects(listNode(runner({ ...outputs('7.1'), 'prog show': '[{"id": 1,' })), (e) => ToolError.is(e, 'badOutput'));
+  });
+
+  it('only a failure of bpftool itself falls back from the batch to separate calls; a lost link or a cancel fails at once', async () => {
+    for (const [error, check] of [
+      [new SshError('disconnected', 'the connection to edge1 was lost'), (e: unknown) => SshError.is(e, 'disconnected')],
+      [new CancelledError(), (e: unknown) => CancelledError.is(e)],
+    ] as const) {
+      const asked: string[] = [];
+      const run = async <T>(cmd: RemoteCommand<T>): Promise<T> => {
+        asked.push(cmd.argv.join(' '));
+        throw error;
+      };
+      await assert.rejects(listNode(run), check);
+      assert.deepEqual(asked, ['bpftool -j -f batch file -'], 'the batch only: no doomed separate calls');
+    }
+    // bpftool failing the batch (here: an answer it cannot parse): the five views one by one
+    const asked: string[] = [];
+    const out = outputs('7.1');
+    const base = runner(out);
+    const l = await listNode(async <T>(cmd: RemoteCommand<T>): Promise<T> => {
+      asked.push(cmd.argv.slice(-2).join(' '));
+      return base(cmd);
+    });
+    assert.equal(l.programs.length, 8);
+    assert.deepEqual(asked.slice(0, 6).sort(), ['file -', 'link show', 'map show', 'net show', 'perf show', 'prog show']);
   });
 });

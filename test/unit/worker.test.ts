@@ -231,7 +231,7 @@ describe('ShellWorker (persistent sh with framed answers)', () => {
         assert.equal(w.bound, 'watchdog');
         const open = fds.stdout.split('\n').filter(Boolean);
         assert.ok(['0', '1', '2'].every((fd) => open.includes(fd)) && !open.includes('3'), `the watchdog's pipe (fd 3) is closed for commands: ${open.join(' ')}`);
-        assert.equal(pids(`bash -c eval "$__el_wd" ebpf-lens-watchdog ${ch.child.pid}`).length, 1, 'one watchdog, a short line in ps');
+        assert.equal(pids(`bash --norc --noprofile -c eval "$__el_wd" ebpf-lens-watchdog ${ch.child.pid}`).length, 1, 'one watchdog, a short line in ps');
         ch.cut = true;
         const p = w.run(shJoin(['sh', '-c', 'sleep 30.41; echo never']), { title: 'sleep', timeoutMs: 1000 });
         await until(() => pids('sleep 30.41').length === 1, 3000, 'the command to start');
@@ -242,7 +242,7 @@ describe('ShellWorker (persistent sh with framed answers)', () => {
       } finally {
         ch.end();
       }
-      await until(() => pids(`bash -c eval "$__el_wd" ebpf-lens-watchdog ${ch.child.pid}`).length === 0, 3000, 'the watchdog to end with its worker');
+      await until(() => pids(`bash --norc --noprofile -c eval "$__el_wd" ebpf-lens-watchdog ${ch.child.pid}`).length === 0, 3000, 'the watchdog to end with its worker');
     });
 
     it('a command that ignores TERM is killed 2 s later', async () => {
