@@ -552,12 +552,14 @@ export class SshConnection extends EventEmitter {
    * End what a killed worker left running (a timed-out or cancelled command): TERM to the old
    * shell's children, then to every process of its session (sshd starts each channel's command in
    * a session of its own, led by the worker: a command's grandchildren are in it too); `timeout`
-   * passes it to its process group, `sudo` to its command. The old worker's watchdog ignores it
-   * and, once that worker has ended, KILLs whatever is left of the session when the bound passes.
+   * passes it to its process group, `sudo` to its command. The old worker's watchdog is left
+   * alone: a command that ignores TERM is KILLed by it when its bound passes.
    */
   private async reap(pid: number): Promise<void> {
     try {
-      const script = 'pkill -TERM -P "$1"; pkill -TERM -s "$1"; exit 0';
+      const script =
+        'for p in $(pgrep -P "$1"; pgrep -s "$1"); do ' +
+        'grep -qa ebpf-lens-watchdog "/proc/$p/cmdline" 2>/dev/null || kill -TERM "$p" 2>/dev/null; done; exit 0';
       await this.run(shJoin(['sh', '-c', script, 'sh', String(pid)]), { title: 'cleanup', timeoutMs: 5000 });
     } catch (e) {
       this.options.log?.(`${this.options.nodeName}: could not end the commands of worker ${pid}: ${errorMessage(e)}`);

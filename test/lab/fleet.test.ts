@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { cli, lab, labSh, nodeConfig, tempXdg, waitFor, writeConfig } from './labEnv';
+import { cli, lab, labSh, nodeConfig, onNode, tempXdg, waitFor, writeConfig } from './labEnv';
 
 interface Out {
   nodes: { node: string; ok: boolean; programs?: unknown[]; error?: { kind: string; message: string } }[];
@@ -19,6 +19,10 @@ describe('list --all over a fleet of 20 nodes', () => {
 
   it('has 20 nodes', () => assert.equal(fleet.length, 20));
 
+  /** a bpftool runs in the node's own mount namespace (the lab's nodes share one process table) */
+  const bpftoolRunning = (n: string): boolean =>
+    onNode(n, ['sh', '-c', 'me=$(readlink /proc/self/ns/mnt); for p in $(pgrep -f "[b]pftool"); do [ "$(readlink /proc/$p/ns/mnt 2>/dev/null)" = "$me" ] && echo $p; done; true']).trim() !== '';
+
   it('5 nodes cut mid-run (3 links down, 2 sshds killed with their sessions): 15 listed, 5 errors, exit 5', async () => {
     // the five are slow (their bpftool sleeps 3 s) so that they are cut while their listing runs
     for (const n of [...cut, ...killed]) labSh('fault', n, 'slow');
@@ -26,8 +30,9 @@ describe('list --all over a fleet of 20 nodes', () => {
     const sshdLog = (n: string): string => fs.readFileSync(path.join(lab().labDir, 'nodes', n, 'sshd.log'), 'utf8');
     const logged = new Map([...cut, ...killed].map((n) => [n, (sshdLog(n).match(/Accepted /g) ?? []).length]));
     const run = cli(['list', '--config', cfg, '--all', '--json', '--timeout', '6', '--concurrency', '20'], { XDG_CONFIG_HOME: tempXdg() });
-    // wait until the CLI is logged in on all five, then cut them
+    // wait until the CLI is logged in on all five and a (slow) bpftool of its runs on each, then cut them
     await waitFor(() => [...logged].every(([n, c]) => (sshdLog(n).match(/Accepted /g) ?? []).length > c), 15_000, 'the CLI to log in on the five');
+    await waitFor(() => [...cut, ...killed].every((n) => bpftoolRunning(n)), 20_000, 'a bpftool of the CLI running on each of the five');
     for (const n of cut) labSh('cut', n);
     for (const n of killed) labSh('kill', n);
     const r = await run;

@@ -44,6 +44,7 @@ describe(`load: ${NODES} nodes, ${TRACES} traces at once, refreshed every 2 s fo
     const fleet = new Fleet({ ctx: context(), concurrency: 16, recoverStatsOnConnect: false });
     fleet.setInventory(inventory(names.map((n) => nodeConfig(n))));
     const traces = new Map<string, TraceRun>();
+    const said = new Map<string, string>();
     let refreshes = 0;
     let stops = 0;
     let maxSessions = 0;
@@ -55,6 +56,7 @@ describe(`load: ${NODES} nodes, ${TRACES} traces at once, refreshed every 2 s fo
         const c = fleet.client(node);
         assert.ok(c, `${node} connected`);
         const t = await TraceRun.start(c, { script: SCRIPT, maxSec: SECONDS + 120 });
+        t.on('stderr', (line: string) => said.set(node, `${said.get(node) ?? ''}${line}`));
         await t.attached;
         traces.set(node, t);
       };
@@ -65,7 +67,7 @@ describe(`load: ${NODES} nodes, ${TRACES} traces at once, refreshed every 2 s fo
         t.stop();
         const o = await t.finished;
         assert.equal(o.state, 'done', `${node}: ${JSON.stringify(o.error)}`);
-        assert.ok(o.verified, `${node}: the end was checked on the node`);
+        assert.ok(o.verified, `${node}: the end was checked on the node (leftover: ${JSON.stringify(o.leftover)}; stderr: ${said.get(node) ?? ''})`);
         assert.ok(o.results.lines.some((l) => l.text.startsWith('tick')), `${node}: the trace printed`);
         stops++;
       };
