@@ -421,12 +421,11 @@ export async function incidentChecks(server: CodeServer, folder: string, shots: 
       await button('Compare Runs').click();
       // A: the run during v2 (the second newest); B: the one after the rollback (the newest)
       const list = page.locator('.quick-input-list .monaco-list-row', { hasText: 'XDP exceptions' });
-      await list.nth(1).waitFor({ timeout: 20_000 });
-      await page.keyboard.press('ArrowDown');
-      await page.keyboard.press('Enter');
+      // clicked, not typed: keys pressed as the picker appears can reach the editor instead
+      // (seen once in CI: the picker stayed open on its first row)
+      await list.nth(1).click({ timeout: 20_000 });
       await page.locator('.quick-input-widget', { hasText: 'the second (B, after)' }).waitFor({ timeout: 20_000 });
-      await list.first().waitFor({ timeout: 20_000 });
-      await page.keyboard.press('Enter');
+      await list.first().click({ timeout: 20_000 });
       await frameWith('section.map[data-map="@xdp_exceptions"] table.compare tbody tr');
       await page.waitForTimeout(800);
     });
