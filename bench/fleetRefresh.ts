@@ -22,24 +22,23 @@ import { median, now, report, timeRuns } from './util';
 const BATCH = 'perf show\nprog show\nmap show\nlink show\nnet show\n';
 
 /**
- * CPU ms (user + sys) bpftool spends on one node's listing, run 20 times: as one batch (what a
- * refresh runs) and as five separate calls (what typing them would cost)
+ * CPU ms (user + sys) of one run of `loop` on the node: the median of 5 measurements of 20 runs
+ * each (this machine runs the whole lab: noisy)
  */
-function listingCpuMs(node: string, samples = 5): { batch: number; separate: number } {
-  // the median of `samples` measurements of 20 calls each (this machine runs the whole lab: noisy)
-  const cpu = (loop: string): number => {
-    const one = (): number => {
-      const out = onNodeBash(node, `TIMEFORMAT="%3U %3S"; { time (for i in $(seq 1 20); do ${loop}; done) ; } 2>&1 | tail -n 1`).trim();
-      const [u, s] = out.split(/\s+/).map(Number);
-      return (((u ?? 0) + (s ?? 0)) * 1000) / 20;
-    };
-    return median(Array.from({ length: samples }, one));
+function cpuMs(node: string, loop: string): number {
+  const one = (): number => {
+    const out = onNodeBash(node, `TIMEFORMAT="%3U %3S"; { time (for i in $(seq 1 20); do ${loop}; done) ; } 2>&1 | tail -n 1`).trim();
+    const [u, s] = out.split(/\s+/).map(Number);
+    return (((u ?? 0) + (s ?? 0)) * 1000) / 20;
   };
-  return {
-    batch: cpu(`printf '${BATCH}' | bpftool -j -f batch file - > /dev/null`),
-    separate: cpu('for v in "prog show" "map show" "link show" "net show" "perf show"; do bpftool -j -f $v > /dev/null 2>&1; done'),
-  };
+  return median(Array.from({ length: 5 }, one));
 }
+
+/** one node's listing as a refresh runs it: one batch */
+const batchCpuMs = (node: string): number => cpuMs(node, `printf '${BATCH}' | bpftool -j -f batch file - > /dev/null`);
+/** the same as five separate calls (what typing them would cost) */
+const separateCpuMs = (node: string): number =>
+  cpuMs(node, 'for v in "prog show" "map show" "link show" "net show" "perf show"; do bpftool -j -f $v > /dev/null 2>&1; done');
 
 /**
  * One /bin/sh inside each node's namespaces (nsenter, no SSH) on pipes: the same bpftool batch
@@ -99,7 +98,8 @@ async function main(): Promise<void> {
         .sort((a, b) => Number(a.name.slice(4)) - Number(b.name.slice(4)));
       const cores = os.cpus().length;
       // c before any connection is open (the lab's quiet process table)
-      const before = listingCpuMs('edge1');
+      const before = batchCpuMs('edge1');
+      const separate = separateCpuMs('edge1');
       const sizes = [1, 10, 20, 50].filter((n) => n <= edges.length);
       let t1 = 0;
       for (const n of sizes) {
@@ -111,12 +111,12 @@ async function main(): Promise<void> {
           for (let i = 0; i < 2; i++) await fleet.refreshAll();
           // c with these n connections open and idle, measured quietly before the refreshes (the
           // strict floor: the busy machine makes bpftool itself dearer, which the floor does not grant)
-          const cpu = listingCpuMs('edge1', 5);
-          const c = cpu.batch;
+          const c = batchCpuMs('edge1');
           const runs = await timeRuns(n >= 50 ? 15 : 20, () => fleet.refreshAll());
           const m = median(runs);
           if (n === 1) t1 = m;
           const floor = Math.max(t1, (n * c) / cores);
+          const ratioBefore = m / Math.max(t1, (n * before) / cores);
           // with the fleet's connections closed: only the n shells are extra processes (stricter)
           await fleet.dispose();
           await new Promise((r) => setTimeout(r, 1000));
@@ -130,17 +130,17 @@ async function main(): Promise<void> {
             pass: n >= 20 ? m / floor <= 1.5 : true,
             nodes: n,
             cpuPerListingMs: Number(c.toFixed(2)),
-            cpuPerListingBeforeConnectingMs: Number(before.batch.toFixed(2)),
-            ratioVsFloorBeforeConnecting: Number((m / Math.max(t1, (n * before.batch) / cores)).toFixed(2)),
+            cpuPerListingBeforeConnectingMs: Number(before.toFixed(2)),
+            ratioVsFloorBeforeConnecting: Number(ratioBefore.toFixed(2)),
             directMs: Number(direct.medianMs.toFixed(1)),
             ratioVsDirect: Number((m / direct.medianMs).toFixed(2)),
             cpuPerListingDirectMs: Number(direct.cpuPerRunMs.toFixed(2)),
-            cpuSeparateCallsMs: Number(cpu.separate.toFixed(2)),
+            cpuSeparateCallsMs: Number(separate.toFixed(2)),
             cores,
             concurrency: 16,
           });
           process.stdout.write(
-            `  fleet-refresh-${n}: c ${c.toFixed(2)} ms with ${n} connections open (${before.batch.toFixed(2)} ms before connecting: ratio ${(m / Math.max(t1, (n * before.batch) / cores)).toFixed(2)}); ` +
+            `  fleet-refresh-${n}: c ${c.toFixed(2)} ms with ${n} connections open (${before.toFixed(2)} ms before connecting: ratio ${ratioBefore.toFixed(2)}); ` +
               `bpftool on the ${n} nodes at once without SSH: ${direct.medianMs.toFixed(1)} ms (${direct.cpuPerRunMs.toFixed(2)} ms CPU a run): ratio ${(m / direct.medianMs).toFixed(2)}\n`,
           );
         } finally {

@@ -17,8 +17,6 @@ export interface NodeInfo {
   readonly bpftrace?: ToolInfo;
   /** `sudo` exists, and which tools the login user may run with `sudo -n` */
   readonly sudo: { readonly present: boolean; readonly bpftool: boolean; readonly bpftrace: boolean };
-  /** coreutils `timeout` exists (used to bound commands on the node side too) */
-  readonly timeout: boolean;
   /** the root-owned guard is installed and this (non-root) user may run it with sudo -n */
   readonly rootGuard?: string;
 }
@@ -45,7 +43,6 @@ const PROBE_SCRIPT = [
   'if [ -n "$bt" ]; then echo "bpftoolVersion=$("$bt" version 2>/dev/null | head -n 1)"; fi',
   'tr=$(PATH=$P command -v bpftrace 2>/dev/null); echo "bpftrace=$tr"',
   'if [ -n "$tr" ]; then echo "bpftraceVersion=$("$tr" --version 2>/dev/null | head -n 1)"; fi',
-  'if command -v timeout >/dev/null 2>&1; then echo timeout=1; else echo timeout=0; fi',
   'su=$(PATH=$P command -v sudo 2>/dev/null); echo "sudo=$su"',
   'if [ -n "$su" ] && [ "$(id -u)" != 0 ]; then',
   '  if [ -n "$bt" ] && "$su" -n -l "$bt" >/dev/null 2>&1; then echo sudoBpftool=1; fi',
@@ -83,7 +80,6 @@ export function parseProbe(text: string): NodeInfo | string {
     ...(bpftool ? { bpftool } : {}),
     ...(bpftrace ? { bpftrace } : {}),
     sudo: { present: !!kv.get('sudo'), bpftool: kv.get('sudoBpftool') === '1', bpftrace: kv.get('sudoBpftrace') === '1' },
-    timeout: kv.get('timeout') === '1',
     ...(kv.get('rootGuard') ? { rootGuard: kv.get('rootGuard') ?? '' } : {}),
   };
 }

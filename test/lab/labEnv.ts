@@ -8,6 +8,9 @@ import type { ConnectContext } from '../../src/ssh/nodeClient';
 import { NodeClient } from '../../src/ssh/nodeClient';
 import { TrustStore } from '../../src/ssh/trustStore';
 import { repoRoot } from '../unit/paths';
+import { sleep, waitFor } from '../unit/wait';
+
+export { sleep, waitFor };
 
 /** The lab made by test/lab/lab.sh (its lab.json), and helpers to act on it as root. */
 export interface LabNode {
@@ -155,21 +158,6 @@ export function writeConfig(nodes: Record<string, unknown>[], knownHosts: string
   const file = path.join(dir, 'nodes.json');
   fs.writeFileSync(file, JSON.stringify({ 'ebpfLens.nodes': nodes, 'ebpfLens.knownHostsFiles': knownHosts }, null, 2));
   return file;
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-/** Poll until fn() is truthy or the time is up. */
-export async function waitFor<T>(fn: () => T | Promise<T>, timeoutMs: number, what: string, everyMs = 100): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(everyMs);
-  }
 }
 
 /** The node's own view: is that pid still a bpftrace? Which programs are loaded? Which temp files? */

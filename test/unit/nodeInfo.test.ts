@@ -7,7 +7,7 @@ describe('node probe', () => {
     const info = parseProbe(
       'uid=1000\nuser=edgeuser\nhostname=edge1\nkernel=6.18.44\narch=x86_64\nos=Debian GNU/Linux 12 (bookworm)\nbtf=1\nbootid=abc\n' +
         'bpftool=/usr/sbin/bpftool\nbpftoolVersion=bpftool v7.1.0\nbpftrace=/usr/bin/bpftrace\nbpftraceVersion=bpftrace v0.17.0\n' +
-        'timeout=1\nsudo=/usr/bin/sudo\nsudoBpftool=1\n',
+        'sudo=/usr/bin/sudo\nsudoBpftool=1\n',
     );
     assert.ok(typeof info !== 'string');
     assert.equal(info.uid, 1000);

@@ -29,7 +29,6 @@ const info: NodeInfo = {
   bpftool: { path: '/usr/sbin/bpftool', version: '7.5.0' },
   bpftrace: { path: '/usr/bin/bpftrace', version: '0.23.2' },
   sudo: { present: true, bpftool: false, bpftrace: false },
-  timeout: true,
 };
 const configs = parseNodes(
   [

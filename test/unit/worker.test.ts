@@ -10,6 +10,7 @@ import { CancellationSource } from '../../src/core/cancel';
 import { CancelledError, SshError, ToolError } from '../../src/core/errors';
 import { shJoin } from '../../src/core/quote';
 import { hereDocOk, ShellWorker } from '../../src/ssh/worker';
+import { waitFor } from './wait';
 
 /**
  * The worker's framing, tested against a real local /bin/sh (dash). Only the transport is
@@ -65,12 +66,10 @@ function pids(cmd: string): number[] {
   return out;
 }
 
+/** ms until cond() holds (the worker's bound is measured from the moment the client gave up) */
 async function until(cond: () => boolean, ms: number, what: string): Promise<number> {
   const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await waitFor(cond, ms, what, 50);
   return Date.now() - t0;
 }
 
