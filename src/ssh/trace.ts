@@ -7,7 +7,7 @@ import { CancelledError, ToolError, errorMessage } from '../core/errors';
 import { shJoin } from '../core/quote';
 import type { ScriptDiagnostic } from '../core/trace/diagnostics';
 import { parseStderr } from '../core/trace/diagnostics';
-import { guardArgv, parseGuardLine, writeScript } from '../core/trace/guard';
+import { guardArgv, splitGuardLine, writeScript } from '../core/trace/guard';
 import type { TraceRecord } from '../core/trace/output';
 import { OutputParser } from '../core/trace/output';
 import type { ResultsSnapshot, TraceLimits } from '../core/trace/results';
@@ -83,6 +83,8 @@ export class TraceRun extends EventEmitter {
   private readonly parser = new OutputParser();
   private stderr = '';
   private stderrLine = '';
+  /** bpftrace's text before a guard line that landed in the middle of its line */
+  private stderrCarry = '';
   private guardExit: { rc: number; reason: string } | undefined;
   private cannotKill: number | undefined;
   private stopReason: string | undefined;
@@ -211,12 +213,13 @@ export class TraceRun extends EventEmitter {
   }
 
   private onStderr(d: string): void {
-    const text = this.stderrLine + d;
-    const lines = text.split('\n');
+    const lines = (this.stderrLine + d).split('\n');
     this.stderrLine = lines.pop() ?? '';
-    for (const l of lines) {
-      const g = parseGuardLine(l);
+    for (const line of lines) {
+      const { text, guard: g } = splitGuardLine(line);
       if (g) {
+        // bpftrace's piece before the guard's line: the start of its next line
+        this.stderrCarry += text;
         if (g.kind === 'started') {
           this.guardPid = Number(g.fields['guard']) || undefined;
           this.bpftracePid = Number(g.fields['bpftrace']) || undefined;
@@ -226,6 +229,8 @@ export class TraceRun extends EventEmitter {
         this.emit('guard', g);
         continue;
       }
+      const l = this.stderrCarry + text;
+      this.stderrCarry = '';
       if (this.stderr.length < 64 * 1024) this.stderr += `${l}\n`;
       this.emit('stderr', l);
     }
@@ -259,7 +264,7 @@ export class TraceRun extends EventEmitter {
     if (this.heartbeat) clearInterval(this.heartbeat);
     if (this.forceClose) clearTimeout(this.forceClose);
     this.onRecords(this.parser.end());
-    if (this.stderrLine) this.onStderr('\n');
+    if (this.stderrLine || this.stderrCarry) this.onStderr('\n');
     this.resolveAttached(this.results.attachedProbes);
     const report = parseStderr(this.stderr, this.scriptPath);
     for (const d of report.diagnostics) if (this.results.diagnostics.length < 100) this.results.diagnostics.push(d);

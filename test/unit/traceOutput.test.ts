@@ -3,7 +3,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import { parseStderr } from '../../src/core/trace/diagnostics';
 import { mapText } from '../../src/core/trace/format';
-import { GUARD_SCRIPT, guardArgv, parseGuardLine } from '../../src/core/trace/guard';
+import { GUARD_SCRIPT, guardArgv, parseGuardLine, splitGuardLine } from '../../src/core/trace/guard';
 import type { TraceRecord } from '../../src/core/trace/output';
 import { OutputParser, parseJsonBig, recordsOf } from '../../src/core/trace/output';
 import { TraceResults } from '../../src/core/trace/results';
@@ -258,6 +258,13 @@ describe('guard', () => {
   });
   it('guard lines', () => {
     assert.deepEqual(parseGuardLine('@@EBPF-LENS-GUARD started guard=1 timeout=2 bpftrace=3'), { kind: 'started', fields: { guard: '1', timeout: '2', bpftrace: '3' } });
+    // bpftrace wrote "ERROR", the guard its line, then bpftrace the rest (seen in the 50-node load test)
+    assert.deepEqual(splitGuardLine('ERROR@@EBPF-LENS-GUARD started guard=1 timeout=2 bpftrace=3'), {
+      text: 'ERROR',
+      guard: { kind: 'started', fields: { guard: '1', timeout: '2', bpftrace: '3' } },
+    });
+    assert.deepEqual(splitGuardLine('@@EBPF-LENS-GUARD exit rc=0 reason=stop'), { text: '', guard: { kind: 'exit', fields: { rc: '0', reason: 'stop' } } });
+    assert.deepEqual(splitGuardLine('ERROR: no guard here'), { text: 'ERROR: no guard here' });
     assert.equal(parseGuardLine('ERROR: something'), undefined);
   });
 });

@@ -230,3 +230,15 @@ export function parseGuardLine(line: string): GuardEvent | undefined {
   }
   return { kind, fields };
 }
+
+/**
+ * A stderr line as it arrives: the guard and bpftrace share the stream, and bpftrace writes some
+ * lines in pieces ("ERROR", then ": couldn't set RLIMIT_MEMLOCK …"), so a guard line (one atomic
+ * write) can land after the first piece. `text` is bpftrace's part before the guard's line (it
+ * continues on the next line); `guard` the guard's line, wherever it starts.
+ */
+export function splitGuardLine(line: string): { readonly text: string; readonly guard?: GuardEvent } {
+  const at = line.indexOf(`${GUARD_MARK} `);
+  const guard = at < 0 ? undefined : parseGuardLine(line.slice(at));
+  return guard ? { text: line.slice(0, at), guard } : { text: line };
+}
