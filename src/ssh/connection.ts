@@ -50,7 +50,12 @@ export interface ConnectOptions {
   /** a password the user asked to remember (from SecretStorage) */
   readonly password?: string | undefined;
   readonly askPassword?: (p: { nodeName: string; user: string; host: string; port: number }) => Promise<string | undefined>;
-  readonly askPassphrase?: (p: { nodeName: string; file: string; attempt: number }) => Promise<string | undefined>;
+  /**
+   * Asked for an encrypted key's passphrase. `check` tells whether a passphrase opens the key,
+   * so a prompt can say "wrong" and ask again in place; a prompt that does not use it is asked
+   * again (attempt 2, 3) after a wrong one.
+   */
+  readonly askPassphrase?: (p: { nodeName: string; file: string; attempt: number; check: (passphrase: string) => boolean }) => Promise<string | undefined>;
   readonly trust: TrustStore;
   /** asked for a key that is not known; without it unknown keys are refused */
   readonly onUnknownHostKey?: (p: HostKeyPrompt) => Promise<HostKeyDecision>;
@@ -291,7 +296,7 @@ export class SshConnection extends EventEmitter {
         candidates.push({
           kind: 'publickey',
           make: async () => {
-            const key = await this.loadKey(file, (attempt) => prompt(async () => o.askPassphrase?.({ nodeName: o.nodeName, file, attempt })));
+            const key = await this.loadKey(file, (attempt, check) => prompt(async () => o.askPassphrase?.({ nodeName: o.nodeName, file, attempt, check })));
             if (!key) return undefined;
             tried.push(`key ${file}`);
             return { type: 'publickey', username, key };
@@ -412,7 +417,10 @@ export class SshConnection extends EventEmitter {
     });
   }
 
-  private async loadKey(file: string, askPassphrase: (attempt: number) => Promise<string | undefined>): Promise<ParsedKey | undefined> {
+  private async loadKey(
+    file: string,
+    askPassphrase: (attempt: number, check: (passphrase: string) => boolean) => Promise<string | undefined>,
+  ): Promise<ParsedKey | undefined> {
     let data: Buffer;
     try {
       data = fs.readFileSync(file);
@@ -421,10 +429,19 @@ export class SshConnection extends EventEmitter {
       return undefined;
     }
     let parsed = ssh2().utils.parseKey(data);
+    // what the prompt's check opened, so the key is not decrypted twice (bcrypt is slow on purpose)
+    const opened = new Map<string, ParsedKey>();
+    const check = (pass: string): boolean => {
+      const r = ssh2().utils.parseKey(data, pass);
+      if (r instanceof Error) return false;
+      opened.set(pass, r);
+      return true;
+    };
     for (let attempt = 1; parsed instanceof Error && /encrypted|passphrase/i.test(parsed.message) && attempt <= 3; attempt++) {
-      const pass = await askPassphrase(attempt);
+      const pass = await askPassphrase(attempt, check);
       if (pass === undefined) return undefined;
-      parsed = ssh2().utils.parseKey(data, pass);
+      parsed = opened.get(pass) ?? ssh2().utils.parseKey(data, pass);
+      opened.clear();
     }
     if (parsed instanceof Error) {
       this.options.log?.(`${this.options.nodeName}: identity file ${file}: ${parsed.message}`);

@@ -201,6 +201,24 @@ describe('authentication', () => {
     assert.deepEqual(attempts, [1, 2]);
   });
 
+  it("a passphrase-protected key: the prompt's check tells a wrong passphrase from the right one, and the right one is taken without asking again", async () => {
+    const pass = fs.readFileSync(lab().passphraseFile, 'utf8').trim();
+    const seen: { attempt: number; wrong: boolean; right: boolean }[] = [];
+    const c = await openNode(
+      'edge1',
+      { identityFile: lab().passphraseKey },
+      context({
+        askPassphrase: async ({ attempt, check }) => {
+          seen.push({ attempt, wrong: check('wrong'), right: check(pass) });
+          return pass;
+        },
+      }),
+    );
+    assert.equal(c.info.uid, 0);
+    c.close();
+    assert.deepEqual(seen, [{ attempt: 1, wrong: false, right: true }]);
+  });
+
   it('ssh-agent', async () => {
     const dir = tempDir('ebpf-lens-agent-');
     const sock = path.join(dir, 'agent.sock');

@@ -28,12 +28,15 @@ export class Credentials {
     return r.value;
   };
 
-  askPassphrase: NonNullable<ConnectOptions['askPassphrase']> = async ({ nodeName, file, attempt }) => {
+  askPassphrase: NonNullable<ConnectOptions['askPassphrase']> = async ({ nodeName, file, attempt, check }) => {
     if (attempt === 1) {
       const saved = await this.secrets.get(Credentials.passphraseKey(file));
       if (saved !== undefined) return saved;
     }
-    const r = await askSecret(`eBPF Lens: ${nodeName}`, `${attempt > 1 ? 'Wrong passphrase. ' : ''}Passphrase for ${file}`);
+    // a wrong passphrase is refused in the box itself, which stays open for another try
+    const r = await askSecret(`eBPF Lens: ${nodeName}`, `${attempt > 1 ? 'The saved passphrase did not open the key. ' : ''}Passphrase for ${file}`, (v) =>
+      check(v) ? undefined : `Wrong passphrase for ${file}: type it again, or Escape to cancel.`,
+    );
     if (!r) return undefined;
     if (r.remember) this.queue(nodeName, Credentials.passphraseKey(file), r.value);
     return r.value;

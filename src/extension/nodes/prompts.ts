@@ -23,9 +23,15 @@ export async function askHostKey(p: HostKeyPrompt): Promise<HostKeyDecision> {
 
 /**
  * Ask for a secret in an input box with a "remember" toggle. Returns the secret and whether the
- * user asked to keep it (it is stored only after it worked).
+ * user asked to keep it (it is stored only after it worked). With `check`, an answer it rejects
+ * is refused in the same box (its message shown, the field emptied, the toggle kept) and the box
+ * stays open for another try: no second box, so focus never leaves the field between tries.
  */
-export function askSecret(title: string, prompt: string): Promise<{ value: string; remember: boolean } | undefined> {
+export function askSecret(
+  title: string,
+  prompt: string,
+  check?: (value: string) => string | undefined,
+): Promise<{ value: string; remember: boolean } | undefined> {
   return new Promise((resolve) => {
     const box = vscode.window.createInputBox();
     let remember = false;
@@ -43,13 +49,46 @@ export function askSecret(title: string, prompt: string): Promise<{ value: strin
       remember = !remember;
       box.buttons = [button()];
     });
+    // the message stays until the user types again (not when the field is emptied for them)
+    box.onDidChangeValue((v) => {
+      if (v !== '' && box.validationMessage !== undefined) box.validationMessage = undefined;
+    });
     box.onDidAccept(() => {
+      if (done || box.busy) return;
+      const value = box.value;
+      if (check) {
+        box.busy = true;
+        box.enabled = false;
+        // let the box show it is busy before a slow check (a key's bcrypt) holds the host
+        setTimeout(() => {
+          let wrong: string | undefined;
+          try {
+            wrong = check(value);
+          } catch (e) {
+            wrong = e instanceof Error ? e.message : String(e);
+          }
+          box.busy = false;
+          box.enabled = true;
+          if (wrong !== undefined) {
+            box.value = '';
+            box.validationMessage = { message: wrong, severity: vscode.InputBoxValidationSeverity.Error };
+            return;
+          }
+          done = true;
+          resolve({ value, remember });
+          box.hide();
+        }, 0);
+        return;
+      }
       done = true;
-      resolve({ value: box.value, remember });
+      resolve({ value, remember });
       box.hide();
     });
     box.onDidHide(() => {
-      if (!done) resolve(undefined);
+      if (!done) {
+        done = true;
+        resolve(undefined);
+      }
       box.dispose();
     });
     box.show();

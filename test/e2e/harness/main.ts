@@ -291,7 +291,7 @@ async function main(): Promise<number> {
       let profile = '';
       let stepsOk = false;
       try {
-        const r = await secretsChecks(server, folder, shots, work, { pw: { node: 'edge-pw', user: 'edgeuser', password }, pp: { node: 'edge-pp', passphrase }, artefacts });
+        const r = await secretsChecks(server, folder, shots, work, { pw: { node: 'edge-pw', user: 'edgeuser', password }, pp: { node: 'edge-pp', passphrase, file: lab().passphraseKey }, artefacts });
         results.push(...r.checks);
         profile = r.profile;
         stepsOk = r.checks.every((c) => c.ok);

@@ -460,7 +460,7 @@ export async function secretsChecks(
   folder: string,
   shots: string,
   work: string,
-  o: { pw: { node: string; user: string; password: string }; pp: { node: string; passphrase: string }; artefacts: { json: string; postmortem: string } },
+  o: { pw: { node: string; user: string; password: string }; pp: { node: string; passphrase: string; file: string }; artefacts: { json: string; postmortem: string } },
 ): Promise<{ checks: Check[]; profile: string }> {
   const b = await openBrowser(work, { keepProfile: true });
   const page = b.page;
@@ -507,12 +507,16 @@ export async function secretsChecks(
       await page.keyboard.press('Enter');
       await connected(o.pw.node).waitFor({ timeout: 30_000 });
     });
-    await s.step(`expanding ${o.pp.node}: a wrong key passphrase is asked again, saying it was wrong`, '52-secrets-wrong-passphrase.png', async () => {
+    await s.step(`expanding ${o.pp.node}: a wrong key passphrase is refused in the same box, saying it was wrong, and the field is ready for another try`, '52-secrets-wrong-passphrase.png', async () => {
       await row(page, new RegExp(`^${o.pp.node}\\b`)).click();
       await prompt('Passphrase for').waitFor({ timeout: 30_000 });
       await page.keyboard.type(`not-${o.pp.passphrase.slice(0, 6)}`);
       await page.keyboard.press('Enter');
-      await prompt('Wrong passphrase.').waitFor({ timeout: 30_000 });
+      await prompt(`Wrong passphrase for ${o.pp.file}`).waitFor({ timeout: 30_000 });
+      // refused in the same box: the field emptied for another try, and still the one typed into
+      const field = page.locator('.quick-input-widget input[type="password"]').first();
+      await waitForValue(async () => ((await field.inputValue()) === '' ? true : undefined), 5000, 'the passphrase field emptied');
+      if ((await page.locator('.quick-input-widget input[type="password"]:focus').count()) !== 1) throw new Error('the passphrase field lost the keyboard focus after the wrong passphrase');
     });
     await s.step('the right passphrase, remembered, opens the key and connects', undefined, async () => {
       await remember();
