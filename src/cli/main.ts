@@ -106,7 +106,7 @@ function connectContext(values: { 'known-hosts'?: string[] | undefined; 'accept-
     commandTimeoutMs: timeoutS * 1000,
     onUnknownHostKey: async (p) => (values['accept-new'] && p.otherTypes.length === 0 && !p.certAuthorityOnly ? 'always' : 'reject'),
     askPassphrase: ({ file, attempt }) => askHidden(`${attempt > 1 ? 'Wrong passphrase. ' : ''}Passphrase for ${file}: `),
-    askPassword: ({ user, host, port }) => askHidden(`${user}@${host}:${port}'s password: `),
+    askPassword: ({ user, host, port, attempt }) => askHidden(`${attempt > 1 ? 'Permission denied, please try again.\n' : ''}${user}@${host}:${port}'s password: `),
   };
 }
 

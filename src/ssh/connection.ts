@@ -49,13 +49,27 @@ export interface ConnectOptions {
   readonly agent?: string | undefined;
   /** a password the user asked to remember (from SecretStorage) */
   readonly password?: string | undefined;
-  readonly askPassword?: (p: { nodeName: string; user: string; host: string; port: number }) => Promise<string | undefined>;
+  /**
+   * Asked for a password, up to three times (`attempt` > 1: the last one, typed or saved, was
+   * refused). `check` logs in with a password and tells whether it worked, so a prompt can say
+   * "wrong" and ask again in place; a prompt that does not use it has its answer tried after it.
+   * `signal` ends when the prompt is no longer wanted (the connection failed or was cancelled).
+   */
+  readonly askPassword?: (p: {
+    nodeName: string;
+    user: string;
+    host: string;
+    port: number;
+    attempt: number;
+    check: (password: string) => Promise<boolean>;
+    signal: AbortSignal;
+  }) => Promise<string | undefined>;
   /**
    * Asked for an encrypted key's passphrase. `check` tells whether a passphrase opens the key,
    * so a prompt can say "wrong" and ask again in place; a prompt that does not use it is asked
-   * again (attempt 2, 3) after a wrong one.
+   * again (attempt 2, 3) after a wrong one. `signal`: as for askPassword.
    */
-  readonly askPassphrase?: (p: { nodeName: string; file: string; attempt: number; check: (passphrase: string) => boolean }) => Promise<string | undefined>;
+  readonly askPassphrase?: (p: { nodeName: string; file: string; attempt: number; check: (passphrase: string) => boolean; signal: AbortSignal }) => Promise<string | undefined>;
   readonly trust: TrustStore;
   /** asked for a key that is not known; without it unknown keys are refused */
   readonly onUnknownHostKey?: (p: HostKeyPrompt) => Promise<HostKeyDecision>;
@@ -182,10 +196,14 @@ export class SshConnection extends EventEmitter {
     let hostKeyError: SshError | undefined;
     let timer: NodeJS.Timeout | undefined;
     let settled = false;
+    /** ends the prompts still open when the handshake ends (a failure, a cancel) */
+    const promptsEnd = new AbortController();
     return new Promise<void>((resolve, reject) => {
       const fail = (e: Error): void => {
         if (settled) return;
         settled = true;
+        promptsEnd.abort();
+        outcome?.(false);
         if (timer) clearTimeout(timer);
         sub?.dispose();
         this.client.removeAllListeners('ready');
@@ -282,82 +300,138 @@ export class SshConnection extends EventEmitter {
         );
       };
 
-      // auth candidates, in OpenSSH's order: agent, identity files, password, keyboard-interactive
-      type Candidate = { kind: AuthenticationType; make: () => Promise<AnyAuthMethod | undefined> };
+      // auth candidates, in OpenSSH's order: agent, identity files, password / keyboard-interactive
+      type Candidate = { kinds: AuthenticationType[]; make: () => Promise<AnyAuthMethod | 'sent' | undefined> };
       const username = o.username;
       const candidates: Candidate[] = [];
       if (o.agent) {
-        candidates.push({ kind: 'publickey', make: async () => { tried.push('ssh-agent'); return { type: 'agent', username, agent: o.agent ?? '' }; } });
+        candidates.push({ kinds: ['publickey'], make: async () => { tried.push('ssh-agent'); return { type: 'agent', username, agent: o.agent ?? '' }; } });
       }
       const files = o.identityFiles.length > 0
         ? o.identityFiles.map(expandHome)
         : DEFAULT_KEYS.map((k) => path.join(os.homedir(), '.ssh', k)).filter((f) => fs.existsSync(f));
       for (const file of files) {
         candidates.push({
-          kind: 'publickey',
+          kinds: ['publickey'],
           make: async () => {
-            const key = await this.loadKey(file, (attempt, check) => prompt(async () => o.askPassphrase?.({ nodeName: o.nodeName, file, attempt, check })));
+            const key = await this.loadKey(file, (attempt, check) =>
+              prompt(async () => o.askPassphrase?.({ nodeName: o.nodeName, file, attempt, check, signal: promptsEnd.signal })),
+            );
             if (!key) return undefined;
             tried.push(`key ${file}`);
             return { type: 'publickey', username, key };
           },
         });
       }
-      let password = o.password;
-      const getPassword = async (): Promise<string | undefined> => {
-        if (password === undefined && o.askPassword) {
-          password = await prompt(() => o.askPassword?.({ nodeName: o.nodeName, user: username, host: o.host, port: o.port }) ?? Promise.resolve(undefined));
-        }
-        return password;
+
+      // ssh2 hands each auth step a `next`; a failed step comes back as the next authHandler call
+      let step: { left: AuthenticationType[] | null; next: (m: AnyAuthMethod | false) => void } | undefined;
+      let outcome: ((ok: boolean) => void) | undefined;
+      this.client.once('ready', () => outcome?.(true));
+      /** Log in with a password, as the server prefers it: 'ok', 'wrong', or 'over' (it takes no more). */
+      const tryPassword = (pw: string): Promise<'ok' | 'wrong' | 'over'> => {
+        const s = step;
+        const kind = !s ? undefined : !s.left || s.left.includes('password') ? 'password' : s.left.includes('keyboard-interactive') ? 'keyboard-interactive' : undefined;
+        if (settled || !s || !kind) return Promise.resolve('over');
+        step = undefined;
+        if (!tried.includes(kind)) tried.push(kind);
+        return new Promise((res) => {
+          outcome = (ok) => {
+            outcome = undefined;
+            const l = step?.left;
+            const more = !settled && !!step && (!l || l.includes('password') || l.includes('keyboard-interactive'));
+            res(ok ? 'ok' : more ? 'wrong' : 'over');
+          };
+          s.next(
+            kind === 'password'
+              ? { type: 'password', username, password: pw }
+              : {
+                  type: 'keyboard-interactive',
+                  username,
+                  prompt: (_n: string, _i: string, _l: string, prompts: unknown[], finish: (answers: string[]) => void) => finish(prompts.map(() => pw)),
+                },
+          );
+        });
       };
       if (o.password !== undefined || o.askPassword) {
         candidates.push({
-          kind: 'password',
+          kinds: ['password', 'keyboard-interactive'],
           make: async () => {
-            const pw = await getPassword();
-            if (pw === undefined) return undefined;
-            tried.push('password');
-            return { type: 'password', username, password: pw };
-          },
-        });
-        candidates.push({
-          kind: 'keyboard-interactive',
-          make: async () => {
-            const pw = await getPassword();
-            if (pw === undefined) return undefined;
-            tried.push('keyboard-interactive');
-            return {
-              type: 'keyboard-interactive',
-              username,
-              prompt: (_n: string, _i: string, _l: string, prompts: unknown[], finish: (answers: string[]) => void) =>
-                finish(prompts.map(() => pw)),
-            };
+            // a remembered password first; then asked, up to three times (as OpenSSH)
+            if (o.password !== undefined) {
+              const r = await tryPassword(o.password);
+              if (r !== 'wrong') return r === 'ok' ? 'sent' : undefined;
+              log(`${o.nodeName}: the saved password was refused`);
+            }
+            const first = o.password !== undefined ? 2 : 1;
+            for (let attempt = first; attempt < first + 3 && o.askPassword; attempt++) {
+              let over = false;
+              let loggedIn = false;
+              const ended = new AbortController();
+              const stop = (): void => ended.abort();
+              promptsEnd.signal.addEventListener('abort', stop);
+              const check = async (pw: string): Promise<boolean> => {
+                const r = await tryPassword(pw);
+                if (r === 'ok') loggedIn = true;
+                if (r === 'over') {
+                  over = true;
+                  ended.abort();
+                }
+                return r === 'ok';
+              };
+              let pw: string | undefined;
+              try {
+                pw = await prompt(() => o.askPassword?.({ nodeName: o.nodeName, user: username, host: o.host, port: o.port, attempt, check, signal: ended.signal }) ?? Promise.resolve(undefined));
+              } finally {
+                promptsEnd.signal.removeEventListener('abort', stop);
+              }
+              if (loggedIn) return 'sent';
+              if (over || pw === undefined) return undefined;
+              // a prompt that did not check it: try it here
+              const r = await tryPassword(pw);
+              if (r === 'ok') return 'sent';
+              if (r === 'over') return undefined;
+            }
+            return undefined;
           },
         });
       }
       let askedNone = false;
       const authHandler = (left: AuthenticationType[] | null, _partial: boolean | null, next: (m: AnyAuthMethod | false) => void): void => {
+        step = { left, next };
+        if (outcome) {
+          // the password just tried was refused: its prompt may ask again
+          outcome(false);
+          return;
+        }
         void (async () => {
-          if (left === null && !askedNone && candidates[0]?.kind !== 'publickey') {
+          if (left === null && !askedNone && !candidates[0]?.kinds.includes('publickey')) {
             // learn which methods the server takes before asking anyone for a password
             askedNone = true;
+            step = undefined;
             next({ type: 'none', username });
             return;
           }
-          while (candidates.length > 0) {
+          while (candidates.length > 0 && !settled) {
             const c = candidates.shift() as Candidate;
-            if (left && !left.includes(c.kind)) continue;
+            const l = step?.left;
+            if (l && !c.kinds.some((k) => l.includes(k))) continue;
             try {
               const m = await c.make();
-              if (m) {
-                next(m);
+              if (m === 'sent') return;
+              if (m && step) {
+                const s = step;
+                step = undefined;
+                s.next(m);
                 return;
               }
             } catch (e) {
               log(`${o.nodeName}: ${errorMessage(e)}`);
             }
           }
-          next(false);
+          const s = step;
+          step = undefined;
+          if (!settled) s?.next(false);
         })();
       };
 
@@ -370,7 +444,7 @@ export class SshConnection extends EventEmitter {
         this.client.on('close', () => this.markClosed(new SshError('disconnected', `the connection to ${o.nodeName} closed`)));
         resolve();
       });
-      this.client.on('error', (e: Error & { level?: string; code?: string }) => {
+      this.client.on('error', (e: Error & { level?: string; code?: string | number }) => {
         if (settled) {
           log(`${o.nodeName}: connection error: ${e.message}`);
           this.markClosed(
@@ -387,7 +461,15 @@ export class SshConnection extends EventEmitter {
               { tried: [...tried] },
             ),
           );
+        } else if (typeof e.code === 'number' && tried.length > 0) {
+          // the node sent DISCONNECT while we were logging in: sshd's MaxAuthTries ("Too many authentication failures")
+          fail(
+            new SshError('authFailed', `authentication failed for ${target(o)}: the node ended the tries (${e.message}; tried: ${tried.join(', ')})`, {
+              tried: [...tried],
+            }),
+          );
         } else if (e.level === 'client-timeout') fail(new SshError('timeout', `${target(o)}: ${e.message}`));
+        else if (typeof e.code === 'number') fail(new SshError('disconnected', `${target(o)} hung up: ${e.message}`, { code: e.code }));
         else if (e.level === 'client-socket' || e.code) {
           fail(new SshError('unreachable', `${target(o)}: ${e.message}`, { code: e.code }));
         } else fail(new SshError('disconnected', `${target(o)}: ${e.message}`));

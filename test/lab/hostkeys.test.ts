@@ -2,10 +2,13 @@ import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { SshError } from '../../src/core/errors';
+import { CancellationSource } from '../../src/core/cancel';
+import { CancelledError, SshError } from '../../src/core/errors';
+import type { NodeConfig } from '../../src/core/inventory';
+import { NodeClient } from '../../src/ssh/nodeClient';
 import type { HostKeyPrompt } from '../../src/ssh/connection';
 import { figure } from './figures';
-import { cli, context, lab, labNode, nodeConfig, openNode, tempDir, tempXdg, writeConfig } from './labEnv';
+import { cli, context, inventory, lab, labNode, nodeConfig, openNode, tempDir, tempXdg, writeConfig } from './labEnv';
 
 function tmpFile(content: string): string {
   const d = tempDir('ebpf-lens-kh-');
@@ -167,21 +170,118 @@ describe('authentication', () => {
     assert.match(err?.message ?? '', /authentication failed for root@10\.200\.0\.11:22 \(tried: key .*wrong_ed25519\)/);
   });
 
-  it('password: the right one logs in, a wrong one is a clear authentication error', async () => {
+  it('password: the right one logs in; a prompt that ignores check is asked three times (as OpenSSH), then a clear authentication error', async () => {
     const password = fs.readFileSync(lab().passwordFile, 'utf8').trim();
     const asked: string[] = [];
     const ctx = (pw: string) =>
       context({
         askPassword: async (p) => {
-          asked.push(`${p.user}@${p.host}`);
+          asked.push(`${p.user}@${p.host} #${p.attempt}`);
           return pw;
         },
       });
-    const c = await openNode('edge3', { user: lab().sudoUser, identityFile: [] , }, ctx(password));
+    const who = `${lab().sudoUser}@${labNode('edge3').host}`;
+    const c = await openNode('edge3', { user: lab().sudoUser, identityFile: [] }, ctx(password));
     assert.equal(c.info.user, lab().sudoUser);
     c.close();
-    assert.deepEqual(asked, [`${lab().sudoUser}@${labNode('edge3').host}`]);
+    assert.deepEqual(asked, [`${who} #1`]);
+    asked.length = 0;
     await assert.rejects(openNode('edge3', { user: lab().sudoUser, identityFile: [] }, ctx('wrong-password')), (e) => SshError.is(e, 'authFailed') && /password/.test(e.message));
+    assert.deepEqual(asked, [`${who} #1`, `${who} #2`, `${who} #3`]);
+  });
+
+  it("password: a prompt that checks in place gets false for a wrong one and true for the right one, on the same connection, and is not asked again", async () => {
+    const password = fs.readFileSync(lab().passwordFile, 'utf8').trim();
+    const seen: string[] = [];
+    const c = await openNode(
+      'edge3',
+      { user: lab().sudoUser, identityFile: [] },
+      context({
+        askPassword: async ({ attempt, check, signal }) => {
+          seen.push(`asked #${attempt}`);
+          for (const pw of ['wrong-1', 'wrong-2', password]) {
+            const ok = await check(pw);
+            seen.push(`${pw === password ? 'right' : pw}: ${ok}`);
+            if (ok) break;
+          }
+          assert.equal(signal.aborted, false);
+          return password;
+        },
+      }),
+    );
+    assert.equal(c.info.user, lab().sudoUser);
+    c.close();
+    assert.deepEqual(seen, ['asked #1', 'wrong-1: false', 'wrong-2: false', 'right: true']);
+  });
+
+  it('password: a saved one that is refused is followed by a prompt saying so (attempt 2); a cancelled prompt is an authentication error', async () => {
+    const password = fs.readFileSync(lab().passwordFile, 'utf8').trim();
+    const attempts: number[] = [];
+    const c = await openNode(
+      'edge3',
+      { user: lab().sudoUser, identityFile: [] },
+      context({
+        passwordFor: async () => 'an-old-password',
+        askPassword: async ({ attempt }) => {
+          attempts.push(attempt);
+          return password;
+        },
+      }),
+    );
+    c.close();
+    assert.deepEqual(attempts, [2]);
+    await assert.rejects(
+      openNode('edge3', { user: lab().sudoUser, identityFile: [] }, context({ askPassword: async () => undefined })),
+      (e) => SshError.is(e, 'authFailed'),
+    );
+  });
+
+  it("password: when the node stops taking passwords (sshd's MaxAuthTries), the open prompt's signal ends and the error is clear", async () => {
+    let aborted = false;
+    let checks = 0;
+    await assert.rejects(
+      openNode(
+        'edge3',
+        { user: lab().sudoUser, identityFile: [] },
+        context({
+          askPassword: async ({ check, signal }) => {
+            signal.addEventListener('abort', () => (aborted = true));
+            // a person who keeps typing wrong passwords into the box
+            while (!signal.aborted && checks < 20) {
+              checks++;
+              await check(`wrong-${checks}`);
+            }
+            return undefined;
+          },
+        }),
+      ),
+      (e) => SshError.is(e, 'authFailed') && /the node ended the tries \(Too many authentication failures; tried: password\)/.test(e.message),
+    );
+    assert.equal(aborted, true, 'the prompt was told it is no longer wanted');
+    assert.ok(checks >= 2 && checks < 20, `sshd ends the tries (${checks} checks)`);
+  });
+
+  it('a connect cancelled while its password prompt is open ends the prompt (its signal) and fails as cancelled', async () => {
+    const source = new CancellationSource();
+    let aborted = false;
+    const inv = inventory([nodeConfig('edge3', { user: lab().sudoUser, identityFile: [] })]);
+    const opening = NodeClient.open(
+      inv[0] as NodeConfig,
+      inv,
+      context({
+        askPassword: ({ signal }) =>
+          new Promise((resolve) => {
+            setTimeout(() => source.cancel(), 200);
+            signal.addEventListener('abort', () => {
+              aborted = true;
+              resolve(undefined);
+            });
+          }),
+      }),
+      source.token,
+    );
+    await assert.rejects(opening, (e) => CancelledError.is(e));
+    assert.equal(aborted, true);
   });
 
   it('a passphrase-protected key: the injected prompt is asked again after a wrong answer', async () => {

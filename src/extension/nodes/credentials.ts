@@ -21,22 +21,28 @@ export class Credentials {
 
   passwordFor = (node: string): Promise<string | undefined> => Promise.resolve(this.secrets.get(Credentials.passwordKey(node)));
 
-  askPassword: NonNullable<ConnectOptions['askPassword']> = async ({ nodeName, user, host, port }) => {
-    const r = await askSecret(`eBPF Lens: ${nodeName}`, `Password for ${user}@${host}:${port}`);
+  askPassword: NonNullable<ConnectOptions['askPassword']> = async ({ nodeName, user, host, port, attempt, check, signal }) => {
+    const who = `${user}@${host}:${port}`;
+    // the box logs in itself: a wrong password is refused in it, and it stays open for another try
+    const r = await askSecret(`eBPF Lens: ${nodeName}`, `${attempt > 1 ? 'The saved password was refused. ' : ''}Password for ${who}`, {
+      check: async (v) => ((await check(v)) ? undefined : `Wrong password for ${who}: type it again, or Escape to cancel.`),
+      signal,
+    });
     if (!r) return undefined;
     if (r.remember) this.queue(nodeName, Credentials.passwordKey(nodeName), r.value);
     return r.value;
   };
 
-  askPassphrase: NonNullable<ConnectOptions['askPassphrase']> = async ({ nodeName, file, attempt, check }) => {
+  askPassphrase: NonNullable<ConnectOptions['askPassphrase']> = async ({ nodeName, file, attempt, check, signal }) => {
     if (attempt === 1) {
       const saved = await this.secrets.get(Credentials.passphraseKey(file));
       if (saved !== undefined) return saved;
     }
     // a wrong passphrase is refused in the box itself, which stays open for another try
-    const r = await askSecret(`eBPF Lens: ${nodeName}`, `${attempt > 1 ? 'The saved passphrase did not open the key. ' : ''}Passphrase for ${file}`, (v) =>
-      check(v) ? undefined : `Wrong passphrase for ${file}: type it again, or Escape to cancel.`,
-    );
+    const r = await askSecret(`eBPF Lens: ${nodeName}`, `${attempt > 1 ? 'The saved passphrase did not open the key. ' : ''}Passphrase for ${file}`, {
+      check: (v) => (check(v) ? undefined : `Wrong passphrase for ${file}: type it again, or Escape to cancel.`),
+      signal,
+    });
     if (!r) return undefined;
     if (r.remember) this.queue(nodeName, Credentials.passphraseKey(file), r.value);
     return r.value;

@@ -26,13 +26,15 @@ export async function askHostKey(p: HostKeyPrompt): Promise<HostKeyDecision> {
  * user asked to keep it (it is stored only after it worked). With `check`, an answer it rejects
  * is refused in the same box (its message shown, the field emptied, the toggle kept) and the box
  * stays open for another try: no second box, so focus never leaves the field between tries.
+ * `signal` closes the box (undefined) when the answer is no longer wanted.
  */
 export function askSecret(
   title: string,
   prompt: string,
-  check?: (value: string) => string | undefined,
+  o: { check?: (value: string) => string | undefined | Promise<string | undefined>; signal?: AbortSignal } = {},
 ): Promise<{ value: string; remember: boolean } | undefined> {
   return new Promise((resolve) => {
+    if (o.signal?.aborted) return resolve(undefined);
     const box = vscode.window.createInputBox();
     let remember = false;
     const button = (): vscode.QuickInputButton => ({
@@ -45,6 +47,15 @@ export function askSecret(
     box.ignoreFocusOut = true;
     box.buttons = [button()];
     let done = false;
+    const finish = (r: { value: string; remember: boolean } | undefined): void => {
+      if (done) return;
+      done = true;
+      o.signal?.removeEventListener('abort', abort);
+      resolve(r);
+      box.hide();
+    };
+    const abort = (): void => finish(undefined);
+    o.signal?.addEventListener('abort', abort);
     box.onDidTriggerButton(() => {
       remember = !remember;
       box.buttons = [button()];
@@ -53,42 +64,36 @@ export function askSecret(
     box.onDidChangeValue((v) => {
       if (v !== '' && box.validationMessage !== undefined) box.validationMessage = undefined;
     });
+    let checking = false;
     box.onDidAccept(() => {
-      if (done || box.busy) return;
+      if (done || checking) return;
       const value = box.value;
-      if (check) {
-        box.busy = true;
-        box.enabled = false;
-        // let the box show it is busy before a slow check (a key's bcrypt) holds the host
-        setTimeout(() => {
+      const check = o.check;
+      if (!check) return finish({ value, remember });
+      checking = true;
+      box.busy = true;
+      box.enabled = false;
+      // a tick first, so the box shows it is busy before a slow check (a key's bcrypt) holds the host
+      setTimeout(() => {
+        void (async () => {
           let wrong: string | undefined;
           try {
-            wrong = check(value);
+            wrong = await check(value);
           } catch (e) {
             wrong = e instanceof Error ? e.message : String(e);
           }
+          checking = false;
+          if (done) return;
           box.busy = false;
           box.enabled = true;
-          if (wrong !== undefined) {
-            box.value = '';
-            box.validationMessage = { message: wrong, severity: vscode.InputBoxValidationSeverity.Error };
-            return;
-          }
-          done = true;
-          resolve({ value, remember });
-          box.hide();
-        }, 0);
-        return;
-      }
-      done = true;
-      resolve({ value, remember });
-      box.hide();
+          if (wrong === undefined) return finish({ value, remember });
+          box.value = '';
+          box.validationMessage = { message: wrong, severity: vscode.InputBoxValidationSeverity.Error };
+        })();
+      }, 0);
     });
     box.onDidHide(() => {
-      if (!done) {
-        done = true;
-        resolve(undefined);
-      }
+      finish(undefined);
       box.dispose();
     });
     box.show();

@@ -470,6 +470,12 @@ export async function secretsChecks(
     await page.locator('.quick-input-widget .action-label[aria-label^="Remember in VS Code secret storage"]').first().click();
     await page.locator('.quick-input-widget .action-label[aria-label^="Will be remembered"]').first().waitFor({ timeout: 5000 });
   };
+  /** refused in the same box: the field emptied for another try, and still the one typed into */
+  const ready = async (what: string): Promise<void> => {
+    const field = page.locator('.quick-input-widget input[type="password"]').first();
+    await waitForValue(async () => ((await field.inputValue()) === '' && (await field.isEnabled()) ? true : undefined), 5000, `the ${what} field emptied`);
+    if ((await page.locator('.quick-input-widget input[type="password"]:focus').count()) !== 1) throw new Error(`the ${what} field lost the keyboard focus after the wrong ${what}`);
+  };
   const connected = (node: string): ReturnType<Page['locator']> => row(page, new RegExp(`^${node}\\b.*bpftool \\d`));
   const saveAs = async (file: string): Promise<void> => {
     // code-server's file dialog is a quick input holding the path
@@ -501,9 +507,17 @@ export async function secretsChecks(
       await prompt(`Password for ${o.pw.user}@`).waitFor({ timeout: 30_000 });
       await page.locator('.quick-input-widget input[type="password"]').first().waitFor({ timeout: 5000 });
       await remember();
-      await page.keyboard.type(o.pw.password);
+      // a typo first
+      await page.keyboard.type(`not-${o.pw.password.slice(0, 6)}`);
     });
-    await s.step('the password logs in; the node shows its tools', '51-secrets-password-connected.png', async () => {
+    await s.step('a wrong password is refused by the node in the same box, which stays open with the toggle kept', '51-secrets-wrong-password.png', async () => {
+      await page.keyboard.press('Enter');
+      await prompt(`Wrong password for ${o.pw.user}@`).waitFor({ timeout: 30_000 });
+      await ready('password');
+      if ((await page.locator('.quick-input-widget .action-label[aria-label^="Will be remembered"]').count()) !== 1) throw new Error('the remember toggle was lost');
+    });
+    await s.step('the right password logs in; the node shows its tools', '51-secrets-password-connected.png', async () => {
+      await page.keyboard.type(o.pw.password);
       await page.keyboard.press('Enter');
       await connected(o.pw.node).waitFor({ timeout: 30_000 });
     });
@@ -513,10 +527,7 @@ export async function secretsChecks(
       await page.keyboard.type(`not-${o.pp.passphrase.slice(0, 6)}`);
       await page.keyboard.press('Enter');
       await prompt(`Wrong passphrase for ${o.pp.file}`).waitFor({ timeout: 30_000 });
-      // refused in the same box: the field emptied for another try, and still the one typed into
-      const field = page.locator('.quick-input-widget input[type="password"]').first();
-      await waitForValue(async () => ((await field.inputValue()) === '' ? true : undefined), 5000, 'the passphrase field emptied');
-      if ((await page.locator('.quick-input-widget input[type="password"]:focus').count()) !== 1) throw new Error('the passphrase field lost the keyboard focus after the wrong passphrase');
+      await ready('passphrase');
     });
     await s.step('the right passphrase, remembered, opens the key and connects', undefined, async () => {
       await remember();
