@@ -105,8 +105,8 @@ function connectContext(values: { 'known-hosts'?: string[] | undefined; 'accept-
     connectTimeoutMs: timeoutS * 1000,
     commandTimeoutMs: timeoutS * 1000,
     onUnknownHostKey: async (p) => (values['accept-new'] && p.otherTypes.length === 0 && !p.certAuthorityOnly ? 'always' : 'reject'),
-    askPassphrase: ({ file, attempt }) => askHidden(`${attempt > 1 ? 'Wrong passphrase. ' : ''}Passphrase for ${file}: `),
-    askPassword: ({ user, host, port, attempt }) => askHidden(`${attempt > 1 ? 'Permission denied, please try again.\n' : ''}${user}@${host}:${port}'s password: `),
+    askPassphrase: ({ file, attempt, signal }) => askHidden(`${attempt > 1 ? 'Wrong passphrase. ' : ''}Passphrase for ${file}: `, signal),
+    askPassword: ({ user, host, port, attempt, signal }) => askHidden(`${attempt > 1 ? 'Permission denied, please try again.\n' : ''}${user}@${host}:${port}'s password: `, signal),
   };
 }
 

@@ -5,7 +5,8 @@ import * as tty from 'node:tty';
  * Ask on the terminal without echo (passwords, passphrases). Without a terminal there is no one
  * to ask: the answer is undefined and the caller reports a clear authentication error.
  */
-export async function askHidden(question: string): Promise<string | undefined> {
+export async function askHidden(question: string, signal?: AbortSignal): Promise<string | undefined> {
+  if (signal?.aborted) return undefined;
   let fd: number;
   try {
     fd = fs.openSync('/dev/tty', 'r+');
@@ -19,6 +20,11 @@ export async function askHidden(question: string): Promise<string | undefined> {
     input.setRawMode(true);
     input.resume();
     return await new Promise<string | undefined>((resolve) => {
+      // the connection ended while asking (the node hung up, a timeout): nobody wants the answer
+      signal?.addEventListener('abort', () => {
+        output.write('\n');
+        resolve(undefined);
+      }, { once: true });
       let answer = '';
       input.on('data', (d: Buffer) => {
         for (const ch of d.toString('utf8')) {

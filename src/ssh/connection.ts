@@ -328,35 +328,48 @@ export class SshConnection extends EventEmitter {
       let step: { left: AuthenticationType[] | null; next: (m: AnyAuthMethod | false) => void } | undefined;
       let outcome: ((ok: boolean) => void) | undefined;
       this.client.once('ready', () => outcome?.(true));
-      /** Log in with a password, as the server prefers it: 'ok', 'wrong', or 'over' (it takes no more). */
-      const tryPassword = (pw: string): Promise<'ok' | 'wrong' | 'over'> => {
+      /** Send one auth step and wait for the server: 'ok' (logged in), 'failed' (a new step to take), 'ended'. */
+      const send = (m: AnyAuthMethod): Promise<'ok' | 'failed' | 'ended'> => {
         const s = step;
-        const kind = !s ? undefined : !s.left || s.left.includes('password') ? 'password' : s.left.includes('keyboard-interactive') ? 'keyboard-interactive' : undefined;
-        if (settled || !s || !kind) return Promise.resolve('over');
+        if (settled || !s) return Promise.resolve('ended');
         step = undefined;
-        if (!tried.includes(kind)) tried.push(kind);
         return new Promise((res) => {
           outcome = (ok) => {
             outcome = undefined;
-            const l = step?.left;
-            const more = !settled && !!step && (!l || l.includes('password') || l.includes('keyboard-interactive'));
-            res(ok ? 'ok' : more ? 'wrong' : 'over');
+            res(ok ? 'ok' : !settled && step ? 'failed' : 'ended');
           };
-          s.next(
-            kind === 'password'
-              ? { type: 'password', username, password: pw }
-              : {
-                  type: 'keyboard-interactive',
-                  username,
-                  prompt: (_n: string, _i: string, _l: string, prompts: unknown[], finish: (answers: string[]) => void) => finish(prompts.map(() => pw)),
-                },
-          );
+          s.next(m);
         });
+      };
+      const takesPassword = (l: AuthenticationType[] | null | undefined): boolean => !l || l.includes('password') || l.includes('keyboard-interactive');
+      /** Log in with a password, as the server prefers it: 'ok', 'wrong', or 'over' (it takes no more). */
+      const tryPassword = async (pw: string): Promise<'ok' | 'wrong' | 'over'> => {
+        const l = step?.left;
+        if (settled || !step || !takesPassword(l)) return 'over';
+        const kind = !l || l.includes('password') ? 'password' : 'keyboard-interactive';
+        if (!tried.includes(kind)) tried.push(kind);
+        const r = await send(
+          kind === 'password'
+            ? { type: 'password', username, password: pw }
+            : {
+                type: 'keyboard-interactive',
+                username,
+                prompt: (_n: string, _i: string, _l: string, prompts: unknown[], finish: (answers: string[]) => void) => finish(prompts.map(() => pw)),
+              },
+        );
+        return r === 'ok' ? 'ok' : r === 'failed' && takesPassword(step?.left) ? 'wrong' : 'over';
       };
       if (o.password !== undefined || o.askPassword) {
         candidates.push({
           kinds: ['password', 'keyboard-interactive'],
           make: async () => {
+            // the server's methods first (the keys went before, or were skipped): a password is
+            // sent the way it takes them
+            if (step && step.left === null) {
+              const r = await send({ type: 'none', username });
+              if (r !== 'failed') return r === 'ok' ? 'sent' : undefined;
+            }
+            if (!takesPassword(step?.left)) return undefined;
             // a remembered password first; then asked, up to three times (as OpenSSH)
             if (o.password !== undefined) {
               const r = await tryPassword(o.password);
@@ -370,8 +383,14 @@ export class SshConnection extends EventEmitter {
               const ended = new AbortController();
               const stop = (): void => ended.abort();
               promptsEnd.signal.addEventListener('abort', stop);
+              // the check in flight, so a prompt closed during it (Escape) still gets its answer
+              let inFlight: Promise<'ok' | 'wrong' | 'over'> | undefined;
               const check = async (pw: string): Promise<boolean> => {
-                const r = await tryPassword(pw);
+                // the server's answer is on the clock (the prompt stopped it for the person)
+                arm();
+                inFlight = tryPassword(pw);
+                const r = await inFlight;
+                if (timer) clearTimeout(timer);
                 if (r === 'ok') loggedIn = true;
                 if (r === 'over') {
                   over = true;
@@ -385,6 +404,7 @@ export class SshConnection extends EventEmitter {
               } finally {
                 promptsEnd.signal.removeEventListener('abort', stop);
               }
+              if (inFlight && (await inFlight) === 'ok') loggedIn = true;
               if (loggedIn) return 'sent';
               if (over || pw === undefined) return undefined;
               // a prompt that did not check it: try it here
@@ -450,6 +470,12 @@ export class SshConnection extends EventEmitter {
           this.markClosed(
             new SshError(e.level === 'client-timeout' ? 'timeout' : 'disconnected', `the connection to ${o.nodeName} was lost: ${e.message}`),
           );
+          return;
+        }
+        if (e.level === 'agent') {
+          // the agent could not be reached or could not sign (a stale SSH_AUTH_SOCK): ssh2 goes
+          // on with the next method
+          log(`${o.nodeName}: ssh-agent: ${e.message}`);
           return;
         }
         if (hostKeyError) fail(hostKeyError);

@@ -261,6 +261,42 @@ describe('authentication', () => {
     assert.ok(checks >= 2 && checks < 20, `sshd ends the tries (${checks} checks)`);
   });
 
+  it('password: a prompt closed while its check is still with the node (Escape) fails at once as an authentication error, not a timeout', async () => {
+    const t0 = Date.now();
+    await assert.rejects(
+      openNode(
+        'edge3',
+        { user: lab().sudoUser, identityFile: [] },
+        context({
+          connectTimeoutMs: 20_000,
+          askPassword: async ({ check }) => {
+            void check('wrong-then-escape');
+            return undefined;
+          },
+        }),
+      ),
+      (e) => SshError.is(e, 'authFailed'),
+    );
+    assert.ok(Date.now() - t0 < 10_000, `failed after ${Date.now() - t0} ms`);
+  });
+
+  it('password after a key whose passphrase was not given: the node is asked for its methods first, and the password logs in', async () => {
+    const password = fs.readFileSync(lab().passwordFile, 'utf8').trim();
+    const c = await openNode(
+      'edge3',
+      { user: lab().sudoUser, identityFile: lab().passphraseKey },
+      context({ askPassphrase: async () => undefined, askPassword: async ({ check }) => ((await check(password)) ? password : undefined) }),
+    );
+    assert.equal(c.info.user, lab().sudoUser);
+    c.close();
+  });
+
+  it('a stale SSH_AUTH_SOCK (no agent there) is skipped: the identity file still logs in', async () => {
+    const c = await openNode('edge1', {}, context({ agent: path.join(tempDir('ebpf-lens-noagent-'), 'gone.sock') }));
+    assert.equal(c.info.uid, 0);
+    c.close();
+  });
+
   it('a connect cancelled while its password prompt is open ends the prompt (its signal) and fails as cancelled', async () => {
     const source = new CancellationSource();
     let aborted = false;

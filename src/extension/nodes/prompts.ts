@@ -70,12 +70,15 @@ export function askSecret(
       const value = box.value;
       const check = o.check;
       if (!check) return finish({ value, remember });
+      // Enter on the emptied field is not another try (each one counts against the node's limit)
+      if (value === '') return;
       checking = true;
       box.busy = true;
       box.enabled = false;
       // a tick first, so the box shows it is busy before a slow check (a key's bcrypt) holds the host
       setTimeout(() => {
         void (async () => {
+          if (done) return;
           let wrong: string | undefined;
           try {
             wrong = await check(value);

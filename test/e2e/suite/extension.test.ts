@@ -162,13 +162,21 @@ describe('eBPF Lens in the real extension host', () => {
     });
     assert.match(started?.id ?? '', /^[0-9a-f]{12}$/);
     const get = async (): Promise<TraceInfo | undefined> => vscode.commands.executeCommand<TraceInfo>('ebpfLens.getTrace', started?.id);
-    await waitFor(async () => (await get())?.results.lines.some((l) => l.text === 'hello from the extension\n'), 20_000, 'the printf line');
-    const running = await get();
-    assert.equal(running?.state, 'running');
-    assert.ok(alive('edge1', running?.bpftracePid));
-    assert.ok(api.tracing.list().some((t) => t.id === started?.id));
-    await sleep(300);
-    const done = await vscode.commands.executeCommand<TraceInfo>('ebpfLens.stopTrace', started?.id);
+    let done: TraceInfo | undefined;
+    let running: TraceInfo | undefined;
+    try {
+      await waitFor(async () => (await get())?.results.lines.some((l) => l.text === 'hello from the extension\n'), 20_000, 'the printf line');
+      // the guard names bpftrace's pid on stderr, which may come after bpftrace's first output
+      await waitFor(async () => (await get())?.bpftracePid !== undefined, 20_000, "the guard naming bpftrace's pid");
+      running = await get();
+      assert.equal(running?.state, 'running');
+      assert.ok(alive('edge1', running?.bpftracePid));
+      assert.ok(api.tracing.list().some((t) => t.id === started?.id));
+      await sleep(300);
+    } finally {
+      // stopped also when an assertion above failed: a trace left running would fail the tests after it
+      done = await vscode.commands.executeCommand<TraceInfo>('ebpfLens.stopTrace', started?.id);
+    }
     assert.equal(done?.state, 'done');
     assert.equal(done?.outcome?.reason, 'stop');
     assert.equal(done?.outcome?.verified, true);
