@@ -47,10 +47,12 @@ export function countScript(o: CountOptions): string {
     parts.push(`${at('uprobe', s)}\n/@lens_on${pid}/\n{\n\t@lens_ts${i}[tid] = nsecs;\n}`);
     parts.push(`${at('uretprobe', s)}\n/@lens_ts${i}[tid]/\n{\n\t$d = nsecs - @lens_ts${i}[tid];\n\t${latName(i)} = hist($d);\n\t@lens_latstat${i} = stats($d);\n\tdelete(@lens_ts${i}[tid]);\n}`);
   });
-  // the timer comes last: bpftrace attaches in order, so it starts once the probes are in
-  const ticks = Math.round((o.windowSec * 1000) / TICK_MS);
+  // the timer comes last: bpftrace attaches in order, so it starts once the probes are in. The
+  // window ends at the tick nearest to its length on the kernel clock, not after a number of
+  // ticks: on a loaded node ticks come late, and 40 late ticks made a 4 s window 4.2 s
+  const endNs = o.windowSec * 1e9 - (TICK_MS * 1e6) / 2;
   parts.push(
-    `interval:ms:${TICK_MS}\n{\n\t@lens_n++;\n\tif (@lens_n == 1) {\n\t\t@lens_t0 = nsecs;\n\t\t@lens_on = 1;\n\t}\n\tif (@lens_n == ${ticks + 1}) {\n\t\t@lens_on = 0;\n\t\t@lens_t1 = nsecs;\n\t\texit();\n\t}\n}`,
+    `interval:ms:${TICK_MS}\n{\n\t@lens_n++;\n\tif (@lens_n == 1) {\n\t\t@lens_t0 = nsecs;\n\t\t@lens_on = 1;\n\t}\n\tif (@lens_on && nsecs - @lens_t0 >= ${endNs}) {\n\t\t@lens_on = 0;\n\t\t@lens_t1 = nsecs;\n\t\texit();\n\t}\n}`,
   );
   const ts = (o.latency ?? []).map((_s, i) => `\tclear(@lens_ts${i});`).join('\n');
   if (ts) parts.push(`END\n{\n${ts}\n}`);
