@@ -378,24 +378,18 @@ export class SshConnection extends EventEmitter {
             }
             const first = o.password !== undefined ? 2 : 1;
             for (let attempt = first; attempt < first + 3 && o.askPassword; attempt++) {
-              let over = false;
-              let loggedIn = false;
               const ended = new AbortController();
               const stop = (): void => ended.abort();
               promptsEnd.signal.addEventListener('abort', stop);
-              // the check in flight, so a prompt closed during it (Escape) still gets its answer
-              let inFlight: Promise<'ok' | 'wrong' | 'over'> | undefined;
+              // the last check, awaited after the prompt: one closed during it (Escape) still gets its answer
+              let last: Promise<'ok' | 'wrong' | 'over'> | undefined;
               const check = async (pw: string): Promise<boolean> => {
                 // the server's answer is on the clock (the prompt stopped it for the person)
                 arm();
-                inFlight = tryPassword(pw);
-                const r = await inFlight;
+                last = tryPassword(pw);
+                const r = await last;
                 if (timer) clearTimeout(timer);
-                if (r === 'ok') loggedIn = true;
-                if (r === 'over') {
-                  over = true;
-                  ended.abort();
-                }
+                if (r === 'over') ended.abort();
                 return r === 'ok';
               };
               let pw: string | undefined;
@@ -404,9 +398,9 @@ export class SshConnection extends EventEmitter {
               } finally {
                 promptsEnd.signal.removeEventListener('abort', stop);
               }
-              if (inFlight && (await inFlight) === 'ok') loggedIn = true;
-              if (loggedIn) return 'sent';
-              if (over || pw === undefined) return undefined;
+              const checked = await last;
+              if (checked === 'ok') return 'sent';
+              if (checked === 'over' || pw === undefined) return undefined;
               // a prompt that did not check it: try it here
               const r = await tryPassword(pw);
               if (r === 'ok') return 'sent';
@@ -416,7 +410,6 @@ export class SshConnection extends EventEmitter {
           },
         });
       }
-      let askedNone = false;
       const authHandler = (left: AuthenticationType[] | null, _partial: boolean | null, next: (m: AnyAuthMethod | false) => void): void => {
         step = { left, next };
         if (outcome) {
@@ -425,9 +418,9 @@ export class SshConnection extends EventEmitter {
           return;
         }
         void (async () => {
-          if (left === null && !askedNone && !candidates[0]?.kinds.includes('publickey')) {
-            // learn which methods the server takes before asking anyone for a password
-            askedNone = true;
+          if (left === null && candidates.length === 0) {
+            // nothing to offer: a node may still let us in with none (the password candidate
+            // asks for the methods itself)
             step = undefined;
             next({ type: 'none', username });
             return;

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { errorMessage } from '../../core/errors';
 import type { HostKeyDecision, HostKeyPrompt } from '../../ssh/connection';
 
 /** The modal a person sees for a key that is not known: the fingerprint, and three choices. */
@@ -64,15 +65,13 @@ export function askSecret(
     box.onDidChangeValue((v) => {
       if (v !== '' && box.validationMessage !== undefined) box.validationMessage = undefined;
     });
-    let checking = false;
     box.onDidAccept(() => {
-      if (done || checking) return;
+      if (done || box.busy) return;
       const value = box.value;
       const check = o.check;
       if (!check) return finish({ value, remember });
       // Enter on the emptied field is not another try (each one counts against the node's limit)
       if (value === '') return;
-      checking = true;
       box.busy = true;
       box.enabled = false;
       // a tick first, so the box shows it is busy before a slow check (a key's bcrypt) holds the host
@@ -83,9 +82,8 @@ export function askSecret(
           try {
             wrong = await check(value);
           } catch (e) {
-            wrong = e instanceof Error ? e.message : String(e);
+            wrong = errorMessage(e);
           }
-          checking = false;
           if (done) return;
           box.busy = false;
           box.enabled = true;
