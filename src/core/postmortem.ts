@@ -11,7 +11,7 @@ export interface PostmortemTrace {
   readonly startedAt: number;
   readonly state: string;
   readonly results: ResultsSnapshot;
-  readonly outcome?: { readonly endedAt: number; readonly reason: string; readonly error?: { readonly message: string } };
+  readonly outcome?: { readonly endedAt: number; readonly reason: string; readonly error?: { readonly message: string }; readonly attachedMs?: number };
 }
 
 export interface PostmortemInput {
@@ -58,7 +58,7 @@ export function postmortemMarkdown(i: PostmortemInput): string {
     const end = tr.outcome ? `, ended ${t(tr.outcome.endedAt)} (${tr.outcome.reason})` : ` (${tr.state})`;
     const numbers = `${r.events} events${r.droppedByRate + r.droppedOldest ? `, ${r.droppedByRate + r.droppedOldest} dropped` : ''}${r.lostByBpftrace ? `, ${r.lostByBpftrace} lost by bpftrace` : ''}`;
     // the key numbers: each counting map's total, and per second over the time the probes were in
-    const secs = tr.outcome ? (tr.outcome.endedAt - tr.startedAt - (r.attachedAt ?? 0)) / 1000 : 0;
+    const secs = tr.outcome ? (tr.outcome.attachedMs ?? tr.outcome.endedAt - tr.startedAt - (r.attachedAt ?? 0)) / 1000 : 0;
     const keyNumbers = r.maps
       .map((m) => {
         const vals = m.entries.map((e) => e.value);

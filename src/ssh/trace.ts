@@ -46,6 +46,11 @@ export interface TraceOutcome {
   readonly stderrTail: string;
   readonly startedAt: number;
   readonly endedAt: number;
+  /** how long the probes were attached: from bpftrace's attach record to the guard's line that it
+   * has exited, both as this host saw them (the network delay at both ends cancels; the check
+   * after the end, which endedAt includes, is not in it; bpftrace's detach and exit are, a few
+   * tenths of a second). Absent if it never attached. */
+  readonly attachedMs?: number;
 }
 
 /** exit status − 128 → the crash signal it stands for (the guard's INT, TERM and KILL are not crashes) */
@@ -86,6 +91,8 @@ export class TraceRun extends EventEmitter {
   /** bpftrace's text before a guard line that landed in the middle of its line */
   private stderrCarry = '';
   private guardExit: { rc: number; reason: string } | undefined;
+  /** when the guard's exit line (bpftrace has ended) came */
+  private exitSeenAt: number | undefined;
   private cannotKill: number | undefined;
   private stopReason: string | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
@@ -225,7 +232,10 @@ export class TraceRun extends EventEmitter {
           this.bpftracePid = Number(g.fields['bpftrace']) || undefined;
         } else if (g.kind === 'bpftrace') this.bpftracePid = Number(g.fields['pid']) || this.bpftracePid;
         else if (g.kind === 'cannot-kill') this.cannotKill = Number(g.fields['pid']) || undefined;
-        else if (g.kind === 'exit') this.guardExit = { rc: Number(g.fields['rc']), reason: g.fields['reason'] ?? '' };
+        else if (g.kind === 'exit') {
+          this.guardExit = { rc: Number(g.fields['rc']), reason: g.fields['reason'] ?? '' };
+          this.exitSeenAt ??= Date.now();
+        }
         this.emit('guard', g);
         continue;
       }
@@ -261,6 +271,7 @@ export class TraceRun extends EventEmitter {
   private async finish(): Promise<void> {
     if (this.finishing) return;
     this.finishing = true;
+    this.exitSeenAt ??= Date.now();
     if (this.heartbeat) clearInterval(this.heartbeat);
     if (this.forceClose) clearTimeout(this.forceClose);
     this.onRecords(this.parser.end());
@@ -321,6 +332,7 @@ export class TraceRun extends EventEmitter {
       stderrTail: this.stderr.split('\n').slice(-20).join('\n'),
       startedAt: this.startedAt,
       endedAt: Date.now(),
+      ...(this.results.attachedAt !== undefined ? { attachedMs: Math.max(0, this.exitSeenAt - this.startedAt - this.results.attachedAt) } : {}),
       ...(error ? { error } : {}),
       ...(leftover ? { leftover } : {}),
     };

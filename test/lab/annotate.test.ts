@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { findFunctions } from '../../src/core/annotate/functions';
+import { HITS_MAP, WINDOW_MAP, instrumentProbes, probeHits, probeWindowSec } from '../../src/core/annotate/probeHits';
 import type { CountPlan } from '../../src/core/annotate/measure';
 import { countAnnotations, countScript, planCounts, readCounts } from '../../src/core/annotate/measure';
 import { uprobeSymbols } from '../../src/core/annotate/symbols';
@@ -113,6 +114,48 @@ describe('call-frequency annotations on real nodes (uprobes)', function () {
       });
     });
   }
+
+  describe('a bpftrace script’s own probes, counted (probe hits)', () => {
+    const scripts: Record<string, string> = {
+      'its own BEGIN and END': 'BEGIN { printf("go\\n"); @t0 = nsecs; }\ninterval:ms:100 { @ticks = count(); }\nEND { printf("bye\\n"); @w = nsecs - @t0; }\n',
+      'no BEGIN or END': 'interval:ms:100 { @ticks = count(); }\n',
+    };
+    for (const node of ['edge1', 'trixie1'])
+      for (const [what, user] of Object.entries(scripts))
+        it(`${node}, ${what}: the block fires as often as its own @ticks, at 10/s over the window on the kernel clock`, async () => {
+          const ins = instrumentProbes(user);
+          assert.ok(ins?.window);
+          const c = await openNode(node);
+          try {
+            const before = progIds(node);
+            const t0 = Date.now();
+            const t = await TraceRun.start(c, { script: ins.script, maxSec: 60 });
+            await t.attached;
+            await sleep(2200);
+            t.stop('stop');
+            const o = await t.finished;
+            const wall = (Date.now() - t0) / 1000;
+            assert.equal(o.state, 'done', `${JSON.stringify(o.error)} ${o.stderrTail}`);
+            assert.deepEqual(o.results.diagnostics, [], 'no warnings from the added statements');
+            const ticks = o.results.maps.find((m) => m.name === '@ticks')?.entries[0]?.value;
+            const hits = probeHits(o.results.hidden?.find((m) => m.name === HITS_MAP));
+            const secs = probeWindowSec(o.results.hidden?.find((m) => m.name === WINDOW_MAP));
+            const tick = hits.get(user.startsWith('BEGIN') ? 1 : 0) ?? -1;
+            assert.equal(tick, ticks, 'hits of the interval block = its own count');
+            assert.ok(secs !== undefined && secs >= 2.15 && secs <= wall, `window ${secs} s, the run took ${wall} s`);
+            // a 100 ms timer never fires early; on a loaded machine it fires late (17 in 2.4 s under two CPU hogs)
+            assert.ok(tick / secs <= 10.5 && tick / secs > 5, `${tick} in ${secs} s`);
+            // the script's own BEGIN → END on the node's clock: the same window
+            const w = o.results.maps.find((m) => m.name === '@w')?.entries[0]?.value;
+            if (user.startsWith('BEGIN')) assert.ok(Math.abs(secs - Number(w) / 1e9) < 0.01, `window ${secs} s, the script's own ${Number(w) / 1e9} s`);
+            assert.deepEqual(o.results.maps.map((m) => m.name).filter((n) => n.includes('ebpf_lens')), [], 'the script’s results do not show the counting');
+            if (user.startsWith('BEGIN')) assert.deepEqual(o.results.lines.map((l) => l.text), ['go\n', 'bye\n'], 'the script prints what it printed before');
+            await nothingLeft(node, t.bpftracePid, before);
+          } finally {
+            c.close();
+          }
+        });
+  });
 
   it('latency mode: a histogram of hot()’s durations, one entry per call', async () => {
     labSh('app', 'edge1', 'start', '500');

@@ -273,6 +273,31 @@ describe('trace runner: guarded bpftrace on real nodes', () => {
         c.close();
       }
     });
+
+    for (const how of ['time limit', 'stop'] as const)
+      it(`attachedMs (${how}): the probes' time as the node's kernel clock has it (BEGIN to END), not the check after the end`, async () => {
+        const c = await openNode('edge3');
+        try {
+          const t = await TraceRun.start(c, { script: 'BEGIN { @t0 = nsecs; }\ninterval:ms:100 { @n = count(); }\nEND { @w = nsecs - @t0; }\n', maxSec: how === 'time limit' ? 3 : 30 });
+          if (how === 'stop') {
+            await t.attached;
+            await sleep(2000);
+            t.stop();
+          }
+          const o: TraceOutcome = await t.finished;
+          assert.equal(o.reason, how);
+          const w = Number(o.results.maps.find((m) => m.name === '@w')?.entries[0]?.value) / 1e6;
+          assert.ok(w > 1500, `kernel window ${w} ms`);
+          // from the attach record to the guard's exit line: BEGIN → END, plus bpftrace's detach and
+          // exit and the guard's own end (a few tenths of a second); the network delay cancels
+          const seen = o.endedAt - o.startedAt - (o.results.attachedAt ?? 0);
+          assert.ok(o.attachedMs !== undefined && o.attachedMs > w - 150 && o.attachedMs < w + 1000, `attachedMs ${o.attachedMs}, BEGIN → END on the node ${w.toFixed(0)} ms`);
+          assert.ok(seen >= o.attachedMs, `endedAt also counts the check after the end (${seen} ms)`);
+          process.stdout.write(`        attachedMs ${o.attachedMs} ms, BEGIN → END ${w.toFixed(0)} ms, until endedAt ${seen} ms\n`);
+        } finally {
+          c.close();
+        }
+      });
   });
 
   it('a script printing as fast as it can for 30 s: memory stays bounded and drops are counted', async function () {

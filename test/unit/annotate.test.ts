@@ -7,7 +7,7 @@ import { findFunctions } from '../../src/core/annotate/functions';
 import { helperCalls } from '../../src/core/annotate/helpers';
 import { countAnnotations, countScript, planCounts, readCounts } from '../../src/core/annotate/measure';
 import { HEAT_BUCKETS, heatBucket, hoverMarkdown, lineText, reanchor, withShares } from '../../src/core/annotate/model';
-import { HITS_MAP, instrumentProbes, probeHits } from '../../src/core/annotate/probeHits';
+import { HITS_MAP, WINDOW_MAP, instrumentProbes, probeHits, probeWindowSec } from '../../src/core/annotate/probeHits';
 import { attachPlan, demanglePath, matchFunctions, nmSymbols, symbolPath, uprobeSymbols, wildcardMatch } from '../../src/core/annotate/symbols';
 import { parse } from '../../src/core/bpftrace/parser';
 import type { NodeListing } from '../../src/core/listing';
@@ -225,10 +225,46 @@ describe('annotations: bpftrace probe hits', () => {
     const orig = script.split('\n');
     const now = ins.script.split('\n');
     // the user's lines keep their numbers (bpftrace's errors still point at the right line)
-    for (let i = 0; i < orig.length - 1; i++) assert.ok((now[i] ?? '').replace(/ @__ebpf_lens_hits\[\d\] = count\(\); /, '') === orig[i], `line ${i}: ${now[i]}`);
-    assert.match(ins.script, /interval:s:1 \{ print\(@__ebpf_lens_hits\); \}\n$/);
+    for (let i = 0; i < orig.length - 1; i++) assert.ok((now[i] ?? '').replace(/ @__ebpf_lens_hits\[\d\] = count\(\);( @__ebpf_lens_t0 = nsecs;| @__ebpf_lens_ns = nsecs - @__ebpf_lens_t0;)? /, '') === orig[i], `line ${i}: ${now[i]}`);
+    // the user's BEGIN notes the start, the user's END the window; the timer prints both
+    assert.match(now[1] ?? '', /^BEGIN \{ @__ebpf_lens_hits\[0\] = count\(\); @__ebpf_lens_t0 = nsecs; {2}printf/);
+    assert.match(now[6] ?? '', /^END\{ @__ebpf_lens_hits\[2\] = count\(\); @__ebpf_lens_ns = nsecs - @__ebpf_lens_t0; \}$/);
+    assert.match(ins.script, /\ninterval:s:1 \{ @__ebpf_lens_ns = nsecs - @__ebpf_lens_t0; print\(@__ebpf_lens_hits\); print\(@__ebpf_lens_ns\); \}\n$/);
+    assert.equal(ins.window, true);
     assert.equal(instrumentProbes('BEGIN { @x = count( }'), undefined, 'a script that does not parse runs as written');
     assert.equal(instrumentProbes('// nothing'), undefined);
+  });
+
+  it('a script without BEGIN or END gets its own, so the window is measured on the kernel clock', () => {
+    const ins = instrumentProbes('interval:ms:100 { @t = count(); }\n');
+    assert.ok(ins);
+    assert.equal(ins.window, true);
+    assert.equal(parse(ins.script).diagnostics.filter((d) => d.severity === 'error').length, 0, ins.script);
+    assert.equal(ins.script.split('\n')[0], 'interval:ms:100 { @__ebpf_lens_hits[0] = count();  @t = count(); }');
+    assert.match(ins.script, /\nBEGIN \{ @__ebpf_lens_t0 = nsecs; \}\nEND \{ @__ebpf_lens_ns = nsecs - @__ebpf_lens_t0; \}\n$/);
+    // the lower-case spelling is the same probe (bpftrace allows one BEGIN)
+    const lower = instrumentProbes('begin { @a = 1; }\nkprobe:f { }\n');
+    assert.ok(lower?.window);
+    assert.equal(lower.script.match(/BEGIN|begin/g)?.length, 1, lower.script);
+  });
+
+  it('no kernel window when the script’s own BEGIN or END cannot carry it (the counts still are)', () => {
+    for (const s of ['BEGIN /1/ { }\nkprobe:f { }', 'BEGIN, interval:s:1 { }\n', 'END, kprobe:f { }\n']) {
+      const ins = instrumentProbes(s);
+      assert.ok(ins, s);
+      assert.equal(ins.window, false, s);
+      assert.doesNotMatch(ins.script, /@__ebpf_lens_(t0|ns)/, s);
+      assert.match(ins.script, /\ninterval:s:1 \{ print\(@__ebpf_lens_hits\); \}\n$/, s);
+      assert.equal(ins.script.match(/\bBEGIN\b/g)?.length ?? 0, s.match(/\bBEGIN\b/g)?.length ?? 0, s);
+    }
+  });
+
+  it('reads the window from its printed map', () => {
+    const r = new TraceResults();
+    for (const rec of new OutputParser().push(`{"type": "map", "data": {"${WINDOW_MAP}": 2203456789}}\n`)) r.add(rec, 0);
+    assert.equal(probeWindowSec(r.snapshot().hidden?.find((m) => m.name === WINDOW_MAP)), 2.203456789);
+    assert.equal(probeWindowSec(undefined), undefined);
+    assert.equal(probeWindowSec({ name: WINDOW_MAP, kind: 'map', keyed: false, entries: [{ key: null, value: 0 }] }), undefined, 'END before BEGIN: no window');
   });
 
   it('keeps the hits map out of the script’s results', () => {

@@ -148,5 +148,27 @@ describe('postmortem', () => {
     assert.match(md, /### 2026-11-25 11:30:00Z\n\n\*\*Trace\*\* on edge1, ended 2026-11-25 11:31:00Z \(stop\)/);
     assert.match(md, /@aborts: 42/);
     assert.ok(md.indexOf('10:00:00Z') < md.indexOf('11:00:00Z') && md.indexOf('11:00:00Z') < md.indexOf('11:30:00Z'), 'in time order');
+    assert.match(md, /- `@aborts`: 42 in 60\.0 s \(0\.7\/s\)/, 'without attachedMs: the run as this host saw it');
+  });
+
+  it('a trace’s rates are over the time its probes were attached (attachedMs), not until the end was checked', () => {
+    const md = postmortemMarkdown({
+      node: 'edge1',
+      from: new Date('2026-11-25T09:00:00Z'),
+      to: new Date('2026-11-25T12:00:00Z'),
+      snapshots: [],
+      traces: [
+        {
+          node: 'edge1',
+          script: 'tracepoint:xdp:xdp_exception { @aborts = count(); }',
+          startedAt: Date.parse('2026-11-25T11:30:00Z'),
+          state: 'done',
+          results: { attachedProbes: 1, attachedAt: 900, lines: [], maps: [{ name: '@aborts', kind: 'map', keyed: false, entries: [{ key: null, value: 600 }] }], values: [], events: 0, droppedByRate: 0, droppedOldest: 0, lostByBpftrace: 0, helperErrors: 0, diagnostics: [] },
+          outcome: { endedAt: Date.parse('2026-11-25T11:30:07.500Z'), reason: 'time limit', attachedMs: 6000 },
+        },
+      ],
+      notes: '',
+    });
+    assert.match(md, /- `@aborts`: 600 in 6\.0 s \(100\.0\/s\)/);
   });
 });

@@ -1,4 +1,5 @@
 import type { Probe } from '../bpftrace/ast';
+import { probeType } from '../bpftrace/catalog';
 import { LineIndex } from '../bpftrace/lexer';
 import { parse } from '../bpftrace/parser';
 import type { MapSnapshot } from '../trace/output';
@@ -10,8 +11,17 @@ import { HIDDEN_MAP_PREFIX } from '../trace/results';
  * eBPF Lens's own (its results are kept apart and never shown as the script's), printed once a
  * second by one more timer probe. Nothing is inserted on a new line, so bpftrace's line numbers
  * in errors still match the user's file.
+ *
+ * The rates need the time the probes were attached, and the extension host's clock is the wrong
+ * one for it: it sees the attach line and the end of the run late, by the stop's round trip and
+ * bpftrace's exit (on a loaded node most of a second). So the script also measures its window on
+ * the kernel clock: BEGIN (the user's, or one more) notes `nsecs`, and each print of the counts,
+ * and END, set the time since then, printed with the counts it belongs to.
  */
 export const HITS_MAP = `${HIDDEN_MAP_PREFIX}hits`;
+/** nanoseconds from BEGIN to the counts printed with it (the last one: to END) */
+export const WINDOW_MAP = `${HIDDEN_MAP_PREFIX}ns`;
+const T0_MAP = `${HIDDEN_MAP_PREFIX}t0`;
 
 export interface InstrumentedProbe {
   readonly index: number;
@@ -25,6 +35,9 @@ export interface InstrumentedProbe {
 export interface Instrumented {
   readonly script: string;
   readonly probes: readonly InstrumentedProbe[];
+  /** the script measures its window (WINDOW_MAP); false when its own BEGIN or END cannot carry
+   * the measurement (a BEGIN with a predicate or with other attach points: bpftrace allows one) */
+  readonly window: boolean;
 }
 
 /** The script with counting added, or undefined when it does not parse (it then runs as written). */
@@ -44,13 +57,34 @@ export function instrumentProbes(script: string): Instrumented | undefined {
     label: p.attachPoints.map((a) => a.text).join(', '),
     filtered: p.predicate !== undefined,
   }));
+  const special = (name: 'BEGIN' | 'END'): { ok: boolean; at?: Probe } => {
+    const own = probes.filter((p) => p.attachPoints.some((a) => probeType(a.provider)?.name === name));
+    if (own.length === 0) return { ok: true };
+    const p = own[0] as Probe;
+    return own.length === 1 && p.attachPoints.length === 1 && p.predicate === undefined ? { ok: true, at: p } : { ok: false };
+  };
+  const begin = special('BEGIN');
+  const end = special('END');
+  const window = begin.ok && end.ok;
+  const since = `${WINDOW_MAP} = nsecs - ${T0_MAP};`;
   for (let i = probes.length - 1; i >= 0; i--) {
     const p = probes[i] as Probe;
     const at = p.body.start + 1; // just after `{`
-    out = `${out.slice(0, at)} ${HITS_MAP}[${i}] = count(); ${out.slice(at)}`;
+    const extra = window && p === begin.at ? ` ${T0_MAP} = nsecs;` : window && p === end.at ? ` ${since}` : '';
+    out = `${out.slice(0, at)} ${HITS_MAP}[${i}] = count();${extra} ${out.slice(at)}`;
   }
-  out = `${out.replace(/\s*$/, '')}\ninterval:s:1 { print(${HITS_MAP}); }\n`;
-  return { script: out, probes: list };
+  const added = [window ? `interval:s:1 { ${since} print(${HITS_MAP}); print(${WINDOW_MAP}); }` : `interval:s:1 { print(${HITS_MAP}); }`];
+  if (window && !begin.at) added.push(`BEGIN { ${T0_MAP} = nsecs; }`);
+  if (window && !end.at) added.push(`END { ${since} }`);
+  out = `${out.replace(/\s*$/, '')}\n${added.join('\n')}\n`;
+  return { script: out, probes: list, window };
+}
+
+/** seconds the counts were measured over, from the printed WINDOW_MAP (undefined if absent) */
+export function probeWindowSec(map: MapSnapshot | undefined): number | undefined {
+  const v = map?.entries[0]?.value;
+  const ns = typeof v === 'number' ? v : typeof v === 'string' ? Number(v) : NaN;
+  return Number.isFinite(ns) && ns > 0 ? ns / 1e9 : undefined;
 }
 
 /** block index → times fired, from the printed hits map */

@@ -19,6 +19,8 @@ export interface NodeRunResult {
   readonly error?: { readonly kind: string; readonly message: string } | undefined;
   readonly startedAt: number;
   readonly endedAt?: number | undefined;
+  /** how long the probes were attached (TraceOutcome.attachedMs) */
+  readonly attachedMs?: number | undefined;
   readonly results: ResultsSnapshot;
 }
 

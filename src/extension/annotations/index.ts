@@ -11,7 +11,7 @@ import type { CountPlan } from '../../core/annotate/measure';
 import { countAnnotations, countScript, planCounts, readCounts } from '../../core/annotate/measure';
 import type { DecorationPlan, FileAnnotations, FunctionAnnotation } from '../../core/annotate/model';
 import { decorationPlan, hoverMarkdown, reanchor, withShares } from '../../core/annotate/model';
-import { HITS_MAP, probeHits } from '../../core/annotate/probeHits';
+import { HITS_MAP, WINDOW_MAP, probeHits, probeWindowSec } from '../../core/annotate/probeHits';
 import { uprobeSymbols } from '../../core/annotate/symbols';
 import type { BpftraceFeatures } from '../../core/bpftrace/nodeTools';
 import { featuresCommand, listProbesCommand } from '../../core/bpftrace/nodeTools';
@@ -225,7 +225,12 @@ export function registerAnnotations(context: vscode.ExtensionContext, log: vscod
       const r = s.resultsOf(p);
       if (!r) continue;
       for (const [i, n] of probeHits(r.hidden?.find((m) => m.name === HITS_MAP))) hits.set(i, (hits.get(i) ?? 0) + n);
-      if (r.attachedAt !== undefined) windowMs = Math.max(windowMs, (p.outcome?.endedAt ?? (s.running ? now : (s.endedAt ?? now))) - (p.startedAt + r.attachedAt));
+      if (r.attachedAt === undefined) continue;
+      // the window the counts were printed with (kernel clock) when the script measured it; else
+      // this host's view of the run, which is late by the stop's round trip and bpftrace's exit
+      const seen = p.outcome?.attachedMs ?? (p.outcome?.endedAt ?? (s.running ? now : (s.endedAt ?? now))) - (p.startedAt + r.attachedAt);
+      const kernel = probeWindowSec(r.hidden?.find((m) => m.name === WINDOW_MAP));
+      windowMs = Math.max(windowMs, kernel !== undefined && kernel * 1000 <= seen + 2000 ? kernel * 1000 : seen);
     }
     if (hits.size === 0 && s.running) return;
     const secs = windowMs / 1000;
@@ -384,7 +389,7 @@ export function registerAnnotations(context: vscode.ExtensionContext, log: vscod
     const r = readCounts(outcome.results.maps, { binary, plan: plan.plan, ...(latency.length ? { latency } : {}) });
     const notes = [...plan.notes];
     if (r.windowNs === undefined) notes.push('the window was cut short: rates are over the time the trace ran');
-    const secs = r.windowNs !== undefined ? r.windowNs / 1e9 : Math.max(0.001, (outcome.endedAt - outcome.startedAt) / 1000 - (outcome.results.attachedAt ?? 0) / 1000);
+    const secs = r.windowNs !== undefined ? r.windowNs / 1e9 : Math.max(0.001, (outcome.attachedMs ?? outcome.endedAt - outcome.startedAt - (outcome.results.attachedAt ?? 0)) / 1000);
     const items = countAnnotations(plan, r, lineOf(doc), secs);
     const file: FileAnnotations = { kind: 'uprobe', node, windowSec: secs, at: outcome.endedAt, binary, items, session: session.id, notes };
     setState(uri, file, { ...a, node, binary });

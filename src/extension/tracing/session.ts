@@ -178,7 +178,7 @@ export class TraceSession {
         return {
           node: p.node,
           state: this.stateOf(p),
-          ...(p.outcome ? { reason: p.outcome.reason, endedAt: p.outcome.endedAt } : {}),
+          ...(p.outcome ? { reason: p.outcome.reason, endedAt: p.outcome.endedAt, ...(p.outcome.attachedMs !== undefined ? { attachedMs: p.outcome.attachedMs } : {}) } : {}),
           ...(p.error ? { error: p.error } : {}),
           startedAt: p.startedAt,
           results,

@@ -27,6 +27,28 @@ const only = (process.env['E2E_ONLY'] ?? 'vsix,crash,suite,sentinel,ui,secrets,i
 
 const results: Check[] = [];
 /** `detail` explains a failure; it is not shown for a pass */
+/** The error and warning lines of the newest "eBPF Lens.log" under dir (copied to keep) */
+function extensionLogErrors(dir: string, keep: string): string[] {
+  const logs: { file: string; at: number }[] = [];
+  const walk = (d: string): void => {
+    for (const e of fs.existsSync(d) ? fs.readdirSync(d, { withFileTypes: true }) : []) {
+      const f = path.join(d, e.name);
+      if (e.isDirectory()) walk(f);
+      else if (e.name === 'eBPF Lens.log') logs.push({ file: f, at: fs.statSync(f).mtimeMs });
+    }
+  };
+  walk(dir);
+  const newest = logs.sort((a, b) => b.at - a.at)[0];
+  if (!newest) return [];
+  fs.copyFileSync(newest.file, keep);
+  return fs
+    .readFileSync(newest.file, 'utf8')
+    .split('\n')
+    .filter((l) => /\[(error|warning)\]/.test(l))
+    .slice(-15)
+    .map((l) => l.slice(0, 400));
+}
+
 function record(name: string, ok: boolean, detail?: string): void {
   const error = ok ? undefined : detail;
   results.push({ name, ok, ms: 0, ...(error ? { error } : {}) });
@@ -191,7 +213,15 @@ async function main(): Promise<number> {
         const passed = Number(m?.[1] ?? 0);
         const failed = Number(m?.[2] ?? 0);
         for (let i = 0; i < passed; i++) results.push({ name: `suite test ${i + 1}`, ok: true, ms: 0 });
-        for (let i = 0; i < failed; i++) results.push({ name: `suite failure ${i + 1}`, ok: false, ms: 0 });
+        const named = [...r.output.matchAll(/^SUITE-FAIL: (.*)$/gm)].map((x) => x[1] ?? '');
+        // a command's failure reaches a test as `undefined` (the user sees a message): the
+        // extension's own log says what it was
+        const errors = failed > 0 ? extensionLogErrors(path.join(work, 'suite', 'logs'), path.join(shots, 'suite-extension.log')) : [];
+        for (const l of errors) process.stdout.write(`  extension log: ${l}\n`);
+        for (let i = 0; i < failed; i++) {
+          const error = `${named[i] ?? '(unnamed: see the suite output above)'}${i === 0 && errors.length ? ` | the extension's last errors: ${errors.slice(-3).join(' / ')}` : ''}`;
+          results.push({ name: `suite failure ${i + 1}`, ok: false, ms: 0, error });
+        }
         record(`the suite's exit code is its verdict (${String(r.code)})`, r.code === (failed > 0 ? 1 : 0) && m !== null, m ? undefined : `no summary line; log:\n${r.output.slice(-2000)}`);
       }
       if (only.includes('sentinel')) {

@@ -19,5 +19,10 @@ export function run(): Promise<void> {
       if (failures > 0) reject(new Error(`${failures} extension test(s) failed`));
       else resolve();
     });
+    // one plain line per failure, for the harness to repeat in its final summary (CI shows the tail)
+    runner.on('fail', (test, err: unknown) => {
+      const msg = err instanceof Error ? err.message : String(err);
+      console.log(`SUITE-FAIL: ${test.fullTitle()} — ${msg.split('\n').slice(0, 6).join(' ').slice(0, 800)}`);
+    });
   });
 }
