@@ -35,6 +35,8 @@ export interface AnnotationsApi {
   readonly visible: boolean;
   /** the document uris with live re-measuring on */
   live(): string[];
+  /** a measurement of the document under way: its window counting, or a live one being prepared */
+  measuring(uri: string): 'counting' | 'preparing' | undefined;
   /** show annotations measured elsewhere (a saved run, another tool) on a document */
   show(uri: string, file: FileAnnotations): void;
 }
@@ -71,6 +73,8 @@ export function registerAnnotations(context: vscode.ExtensionContext, log: vscod
   const decorations = new HeatDecorations();
   const lives = new Map<string, NodeJS.Timeout>();
   const measuring = new Map<string, TraceSession>();
+  /** a re-measurement live mode's timer started and that has not ended, per document */
+  const liveRuns = new Map<string, Promise<void>>();
   const features = new Map<string, BpftraceFeatures>();
   const helperCache = new Map<string, readonly HelperCall[]>();
   let visible = true;
@@ -328,7 +332,7 @@ export function registerAnnotations(context: vscode.ExtensionContext, log: vscod
     return [...fns.filter(shown), ...fns.filter((f) => !shown(f))];
   }
 
-  async function measureUser(doc: vscode.TextDocument, a: AnnotateArgs, fns: readonly SourceFunction[], lang: Parameters<typeof planCounts>[2]): Promise<FileAnnotations | undefined> {
+  async function measureUser(doc: vscode.TextDocument, a: AnnotateArgs, fns: readonly SourceFunction[], lang: Parameters<typeof planCounts>[2], wanted?: () => boolean): Promise<FileAnnotations | undefined> {
     const node = nodeFor(a);
     const uri = doc.uri.toString();
     if (measuring.has(uri)) throw new InputError(`${fileLabel(doc)} is being measured already`);
@@ -354,8 +358,12 @@ export function registerAnnotations(context: vscode.ExtensionContext, log: vscod
     // attaching and detaching many single uprobes takes time (~0.1 s each on bpftrace 0.17)
     const maxSec = windowSec + 30 + Math.ceil(probes * 0.25);
     log.info(`annotate ${fileLabel(doc)} on ${node}: ${plan.measured.length} functions in ${binary}, ${probes} probe(s)${feat.uprobeMulti ? ' (uprobe_multi)' : ''}, ${windowSec} s`);
+    if (wanted && !wanted()) throw new CancelledError();
+    if (measuring.has(uri)) throw new InputError(`${fileLabel(doc)} is being measured already`);
     const session = await tracing.start({ script, nodes: [node], title: `Call counts: ${fileLabel(doc)} in ${path.basename(binary)}`, maxSec, show: false });
     measuring.set(uri, session);
+    // turned off while the trace was starting: stopLive found nothing to stop yet
+    if (wanted && !wanted()) session.stop('cancel');
     updateStatus();
     const wait = async (token?: vscode.CancellationToken, progress?: vscode.Progress<{ message?: string; increment?: number }>): Promise<void> => {
       token?.onCancellationRequested(() => session.stop('cancel'));
@@ -467,7 +475,8 @@ export function registerAnnotations(context: vscode.ExtensionContext, log: vscod
   nodes.fleet.on('change', onFleet);
   context.subscriptions.push({ dispose: () => nodes.fleet.off('change', onFleet) }, { dispose: () => bpfTimer && clearTimeout(bpfTimer) });
 
-  async function annotate(a: AnnotateArgs = {}): Promise<FileAnnotations | undefined> {
+  /** `wanted`: asked again before the window starts (live mode may have been turned off meanwhile) */
+  async function annotate(a: AnnotateArgs = {}, wanted?: () => boolean): Promise<FileAnnotations | undefined> {
     const doc = await docFor(a);
     const uri = doc.uri.toString();
     if (doc.languageId === 'bpftrace') {
@@ -483,20 +492,20 @@ export function registerAnnotations(context: vscode.ExtensionContext, log: vscod
     if (fns.length === 0) throw new InputError(`no function definitions found in ${fileLabel(doc)}`);
     visible = true;
     if (isBpfSource(fns)) return annotateBpf(doc, a, fns.filter((f) => f.section !== undefined));
-    return measureUser(doc, a, fns, lang);
+    return measureUser(doc, a, fns, lang, wanted);
   }
 
   // ------------------------------------------------------------------ live mode
-  /** live mode off for a document; a window it started that is still counting is stopped too */
-  function stopLive(uri: string): Promise<void> {
+  /** live mode off for a document; a window it started that is still counting, or still being
+   * prepared, is stopped too, and this resolves once it has ended (nothing left attached) */
+  async function stopLive(uri: string): Promise<void> {
     const t = lives.get(uri);
     if (t) clearInterval(t);
     const wasLive = lives.delete(uri);
     updateStatus();
     const s = wasLive ? measuring.get(uri) : undefined;
-    if (!s) return Promise.resolve();
-    s.stop('cancel');
-    return s.finished;
+    s?.stop('cancel');
+    await Promise.all([s?.finished, liveRuns.get(uri)]);
   }
 
   const commands: CommandTable = {
@@ -549,13 +558,19 @@ export function registerAnnotations(context: vscode.ExtensionContext, log: vscod
       lives.set(
         uri,
         setInterval(() => {
-          if (measuring.has(uri)) return;
+          if (measuring.has(uri) || liveRuns.has(uri)) return;
           const args = states.get(uri)?.args ?? {};
-          void annotate({ ...args, uri, quiet: true }).catch((e: unknown) => {
-            if (CancelledError.is(e)) return;
-            log.warn(`live annotations of ${fileLabel(doc)}: ${errorMessage(e)}`);
-            void stopLive(uri);
-          });
+          const run = annotate({ ...args, uri, quiet: true }, () => lives.has(uri))
+            .then(
+              () => undefined,
+              (e: unknown) => {
+                if (CancelledError.is(e)) return;
+                log.warn(`live annotations of ${fileLabel(doc)}: ${errorMessage(e)}`);
+                void stopLive(uri);
+              },
+            )
+            .finally(() => liveRuns.delete(uri));
+          liveRuns.set(uri, run);
         }, every),
       );
       updateStatus();
@@ -582,6 +597,7 @@ export function registerAnnotations(context: vscode.ExtensionContext, log: vscod
         return visible;
       },
       live: () => [...lives.keys()],
+      measuring: (uri) => (measuring.has(uri) ? 'counting' : liveRuns.has(uri) ? 'preparing' : undefined),
       show: (uri, file) => setState(uri, file, {}),
     },
     commands,

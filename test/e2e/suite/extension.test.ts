@@ -393,9 +393,16 @@ describe('eBPF Lens in the real extension host', () => {
           return at > first ? at : undefined;
         }, 20_000, 'a second measurement');
         assert.ok((second ?? 0) > first);
+        // turned off while the timer's next measurement is being prepared (not counting yet): that
+        // one is called off too, and once the toggle returns nothing measures and nothing is attached
+        await waitFor(() => api.annotations.measuring(uri) === 'preparing', 20_000, 'the next live measurement', 5);
         assert.equal(await vscode.commands.executeCommand('ebpfLens.toggleLiveAnnotations', { uri }), false);
         assert.deepEqual(api.annotations.live(), []);
-        await nothingLeft('edge1', undefined, before, 20_000);
+        assert.equal(api.annotations.measuring(uri), undefined);
+        await nothingLeft('edge1', undefined, before, 0);
+        const at = api.annotations.state(uri)?.at;
+        await sleep(2500);
+        assert.equal(api.annotations.state(uri)?.at, at, 'no measurement after live mode was turned off');
         // cleared: nothing drawn, no hover
         assert.equal(await vscode.commands.executeCommand('ebpfLens.clearAnnotations', { uri }), true);
         assert.equal(api.annotations.decorations(uri), undefined);
