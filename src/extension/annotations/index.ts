@@ -75,6 +75,8 @@ export function registerAnnotations(context: vscode.ExtensionContext, log: vscod
   const measuring = new Map<string, TraceSession>();
   /** a re-measurement live mode's timer started and that has not ended, per document */
   const liveRuns = new Map<string, Promise<void>>();
+  /** documents whose counting trace is being started (not yet in `measuring`) */
+  const starting = new Set<string>();
   const features = new Map<string, BpftraceFeatures>();
   const helperCache = new Map<string, readonly HelperCall[]>();
   let visible = true;
@@ -335,7 +337,7 @@ export function registerAnnotations(context: vscode.ExtensionContext, log: vscod
   async function measureUser(doc: vscode.TextDocument, a: AnnotateArgs, fns: readonly SourceFunction[], lang: Parameters<typeof planCounts>[2], wanted?: () => boolean): Promise<FileAnnotations | undefined> {
     const node = nodeFor(a);
     const uri = doc.uri.toString();
-    if (measuring.has(uri)) throw new InputError(`${fileLabel(doc)} is being measured already`);
+    if (measuring.has(uri) || starting.has(uri)) throw wanted ? new CancelledError() : new InputError(`${fileLabel(doc)} is being measured already`);
     await nodes.fleet.connect(node);
     let binary = a.binary ?? remembered(node, doc);
     if (!binary) {
@@ -359,8 +361,16 @@ export function registerAnnotations(context: vscode.ExtensionContext, log: vscod
     const maxSec = windowSec + 30 + Math.ceil(probes * 0.25);
     log.info(`annotate ${fileLabel(doc)} on ${node}: ${plan.measured.length} functions in ${binary}, ${probes} probe(s)${feat.uprobeMulti ? ' (uprobe_multi)' : ''}, ${windowSec} s`);
     if (wanted && !wanted()) throw new CancelledError();
-    if (measuring.has(uri)) throw new InputError(`${fileLabel(doc)} is being measured already`);
-    const session = await tracing.start({ script, nodes: [node], title: `Call counts: ${fileLabel(doc)} in ${path.basename(binary)}`, maxSec, show: false });
+    // checked again: another measurement of this file may have got this far meanwhile (live mode
+    // then skips its turn)
+    if (measuring.has(uri) || starting.has(uri)) throw wanted ? new CancelledError() : new InputError(`${fileLabel(doc)} is being measured already`);
+    starting.add(uri);
+    let session: TraceSession;
+    try {
+      session = await tracing.start({ script, nodes: [node], title: `Call counts: ${fileLabel(doc)} in ${path.basename(binary)}`, maxSec, show: false });
+    } finally {
+      starting.delete(uri);
+    }
     measuring.set(uri, session);
     // turned off while the trace was starting: stopLive found nothing to stop yet
     if (wanted && !wanted()) session.stop('cancel');
@@ -597,7 +607,7 @@ export function registerAnnotations(context: vscode.ExtensionContext, log: vscod
         return visible;
       },
       live: () => [...lives.keys()],
-      measuring: (uri) => (measuring.has(uri) ? 'counting' : liveRuns.has(uri) ? 'preparing' : undefined),
+      measuring: (uri) => (measuring.has(uri) ? 'counting' : liveRuns.has(uri) || starting.has(uri) ? 'preparing' : undefined),
       show: (uri, file) => setState(uri, file, {}),
     },
     commands,
