@@ -67,7 +67,9 @@ describe('call-frequency annotations on real nodes (uprobes)', function () {
           assert.equal(o.reason, 'exited');
           const r = readCounts(o.results.maps, { binary, plan: p.plan });
           assert.ok(r.t0Ns && r.t1Ns && r.windowNs, 'the window from the kernel clock');
-          assert.ok(Math.abs((r.windowNs ?? 0) / 1e9 - 4) < 0.2, `window ${(r.windowNs ?? 0) / 1e9} s`);
+          // calls count only within 4 s of the first tick on the kernel clock: the window is exact
+          // however late the ticks come (under load the tick that ends it can be 0.4 s late)
+          assert.equal(r.windowNs, 4e9, `window ${(r.windowNs ?? 0) / 1e9} s`);
           const items = countAnnotations(p, r, () => 0, 4);
           const a = truthAt(node, r.t0Ns ?? 0);
           const b = truthAt(node, r.t1Ns ?? 0);

@@ -94,15 +94,16 @@ describe('annotations: the count script and its results', () => {
   it('builds a script that parses, gates counting on the timer, and refuses what is not a path or a symbol', () => {
     const s = countScript({ binary: '/run/lab/bin/edgeapp', plan, windowSec: 10 });
     assert.equal(parse(s).diagnostics.filter((d) => d.severity === 'error').length, 0, s);
-    assert.match(s, /uprobe:\/run\/lab\/bin\/edgeapp:cold,\nuprobe:\/run\/lab\/bin\/edgeapp:hot\n\/@lens_on\//);
-    // the window ends on the kernel clock, at the tick nearest to 10 s
-    assert.match(s, /if \(@lens_on && nsecs - @lens_t0 >= 9950000000\)/);
+    // a call counts only within the window on the kernel clock: exactly 10 s, however late the ticks
+    assert.match(s, /uprobe:\/run\/lab\/bin\/edgeapp:cold,\nuprobe:\/run\/lab\/bin\/edgeapp:hot\n\/@lens_on && nsecs - @lens_t0 < 10000000000\//);
+    assert.match(s, /if \(@lens_on && nsecs - @lens_t0 >= 10000000000\) \{\n\t\t@lens_on = 0;\n\t\t@lens_t1 = @lens_t0 \+ 10000000000;/);
     // the timer is the last probe (attached after the uprobes)
     assert.ok(s.lastIndexOf('interval:ms:100') > s.lastIndexOf('uprobe:'));
     const lat = countScript({ binary: '/bin/app', plan, windowSec: 5, latency: ['hot'], pid: 42 });
     assert.equal(parse(lat).diagnostics.filter((d) => d.severity === 'error').length, 0, lat);
     assert.match(lat, /uretprobe:\/bin\/app:hot/);
-    assert.match(lat, /pid == 42/);
+    assert.match(lat, /pid == 42 && nsecs - @lens_t0 < 5000000000\//);
+    assert.match(lat, /uprobe:\/bin\/app:hot\n\/@lens_on && pid == 42 && nsecs - @lens_t0 < 5000000000\/\n\{\n\t@lens_ts0/);
     assert.throws(() => countScript({ binary: '/bin/app; rm -rf /', plan, windowSec: 5 }), /binary/);
     assert.throws(() => countScript({ binary: 'relative/app', plan, windowSec: 5 }), /binary/);
     assert.throws(() => countScript({ binary: '/bin/app', plan: { exact: ['x{ system("id") }'], patterns: [], skipped: [] }, windowSec: 5 }), /not a symbol/);

@@ -9,9 +9,10 @@ import { PLAIN_SYMBOL, attachPlan, matchFunctions, symbolPath, wildcardMatch } f
 
 /**
  * The bpftrace script that counts calls of a binary's functions for a window, and the reading of
- * its results. Counting is gated by a flag set on the first tick of a timer that is attached
- * last and cleared on the tick that ends the window, so probes still attaching or detaching do
- * not count, and the window is measured by the kernel's clock (nsecs), not by the client.
+ * its results. Counting starts on the first tick of a timer that is attached last (probes still
+ * attaching do not count) and each call is counted only if it is within the window on the
+ * kernel's clock (nsecs) from that tick, so the window is exactly its length however late the
+ * ticks come on a loaded node (the tick that ends the run may come tenths of a second late).
  */
 
 export interface CountOptions {
@@ -37,7 +38,8 @@ export function countScript(o: CountOptions): string {
   for (const s of [...o.plan.exact, ...(o.latency ?? [])]) if (!PLAIN_SYMBOL.test(s)) throw new InputError(`not a symbol bpftrace can attach to: ${JSON.stringify(s.slice(0, 120))}`);
   for (const p of o.plan.patterns) if (!/^[A-Za-z_$][\w$.@]*\*$/.test(p)) throw new InputError(`not a symbol pattern: ${JSON.stringify(p.slice(0, 120))}`);
   if (o.plan.exact.length + o.plan.patterns.length === 0) throw new InputError('no function of this file is in the binary');
-  const pid = o.pid !== undefined ? ` && pid == ${o.pid}` : '';
+  const windowNs = o.windowSec * 1e9;
+  const pid = `${o.pid !== undefined ? ` && pid == ${o.pid}` : ''} && nsecs - @lens_t0 < ${windowNs}`;
   const at = (kind: string, sym: string): string => `${kind}:${o.binary}:${sym}`;
   const parts: string[] = [`// eBPF Lens: call counts in ${o.binary} for ${o.windowSec} s`];
   if (o.plan.exact.length) parts.push(`${o.plan.exact.map((s) => at('uprobe', s)).join(',\n')}\n/@lens_on${pid}/\n{\n\t@lens_calls[probe] = count();\n}`);
@@ -48,11 +50,10 @@ export function countScript(o: CountOptions): string {
     parts.push(`${at('uretprobe', s)}\n/@lens_ts${i}[tid]/\n{\n\t$d = nsecs - @lens_ts${i}[tid];\n\t${latName(i)} = hist($d);\n\t@lens_latstat${i} = stats($d);\n\tdelete(@lens_ts${i}[tid]);\n}`);
   });
   // the timer comes last: bpftrace attaches in order, so it starts once the probes are in. The
-  // window ends at the tick nearest to its length on the kernel clock, not after a number of
-  // ticks: on a loaded node ticks come late, and 40 late ticks made a 4 s window 4.2 s
-  const endNs = o.windowSec * 1e9 - (TICK_MS * 1e6) / 2;
+  // calls count while nsecs is within the window (the probes' filter), so a late tick (on a
+  // loaded node they come late: once 0.4 s) only ends the run later, it does not widen the window
   parts.push(
-    `interval:ms:${TICK_MS}\n{\n\t@lens_n++;\n\tif (@lens_n == 1) {\n\t\t@lens_t0 = nsecs;\n\t\t@lens_on = 1;\n\t}\n\tif (@lens_on && nsecs - @lens_t0 >= ${endNs}) {\n\t\t@lens_on = 0;\n\t\t@lens_t1 = nsecs;\n\t\texit();\n\t}\n}`,
+    `interval:ms:${TICK_MS}\n{\n\t@lens_n++;\n\tif (@lens_n == 1) {\n\t\t@lens_t0 = nsecs;\n\t\t@lens_on = 1;\n\t}\n\tif (@lens_on && nsecs - @lens_t0 >= ${windowNs}) {\n\t\t@lens_on = 0;\n\t\t@lens_t1 = @lens_t0 + ${windowNs};\n\t\texit();\n\t}\n}`,
   );
   const ts = (o.latency ?? []).map((_s, i) => `\tclear(@lens_ts${i});`).join('\n');
   if (ts) parts.push(`END\n{\n${ts}\n}`);
