@@ -185,8 +185,16 @@ export async function fleetChecks(
       await page.keyboard.press('Enter');
       const dep = row(page, /^Deployments\b.* 2$/);
       await dep.waitFor({ timeout: 30_000 });
-      await dep.click();
-      await row(page, /· latest/).waitFor({ timeout: 10_000 });
+      // a click that lands while the tree re-renders the row (the refresh's second update) selects
+      // it without expanding it (CI, once): click again until it is expanded
+      await waitForValue(
+        async () => {
+          if ((await dep.getAttribute('aria-expanded')) !== 'true') await dep.click();
+          return (await row(page, /· latest/).isVisible()) ? true : (await page.waitForTimeout(500), undefined);
+        },
+        15_000,
+        'the Deployments folder expanded, with the latest deployment',
+      );
       await page.mouse.move(900, 700);
     });
     await s.step('clicking the latest deployment opens the diff editor: the changed program, instruction by instruction', '11-deployment-diff.png', async () => {
@@ -494,7 +502,18 @@ export async function secretsChecks(
       'the path typed into the save dialog',
     );
     await page.keyboard.press('Enter');
-    await waitForValue(async () => (fs.existsSync(file) ? true : undefined), 15_000, `${file} written`);
+    await waitForValue(async () => (fs.existsSync(file) ? true : undefined), 15_000, `${file} written`).catch(async (e: unknown) => {
+      // say what the dialog did instead (a flake seen once: the dialog closed, nothing written)
+      const open = await input.isVisible();
+      throw new Error(`${e instanceof Error ? e.message : String(e)}; the dialog ${open ? `is still open with ${JSON.stringify(await input.inputValue())}` : 'closed'}; in ${path.dirname(file)}: ${fs.readdirSync(path.dirname(file)).join(', ')}`);
+    });
+  };
+  /** Save the active editor under a path (File: Save As from the palette, not a key press that
+   * the focus might send elsewhere) */
+  const saveEditorAs = async (file: string): Promise<void> => {
+    await runFromPalette(page, 'File: Save As...');
+    await page.keyboard.press('Enter');
+    await saveAs(file);
   };
   try {
     await s.step('the Nodes view lists a password node and a passphrase-key node', undefined, async () => {
@@ -561,8 +580,7 @@ export async function secretsChecks(
       await prompt('Your notes').waitFor({ timeout: 10_000 });
       await page.keyboard.press('Enter');
       await page.locator('.editor-instance .view-lines', { hasText: `# Postmortem: ${o.pw.node}` }).first().waitFor({ timeout: 20_000 });
-      await page.keyboard.press('Control+S');
-      await saveAs(o.artefacts.postmortem);
+      await saveEditorAs(o.artefacts.postmortem);
       const md = await waitForValue(async () => {
         const t = fs.readFileSync(o.artefacts.postmortem, 'utf8');
         return t.includes('@syscalls[comm] = count();') ? t : undefined;
