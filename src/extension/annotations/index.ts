@@ -337,7 +337,11 @@ export function registerAnnotations(context: vscode.ExtensionContext, log: vscod
   async function measureUser(doc: vscode.TextDocument, a: AnnotateArgs, fns: readonly SourceFunction[], lang: Parameters<typeof planCounts>[2], wanted?: () => boolean): Promise<FileAnnotations | undefined> {
     const node = nodeFor(a);
     const uri = doc.uri.toString();
-    if (measuring.has(uri) || starting.has(uri)) throw wanted ? new CancelledError() : new InputError(`${fileLabel(doc)} is being measured already`);
+    // one measurement of a file at a time (live mode skips its turn instead of failing)
+    const refuseIfBusy = (): void => {
+      if (measuring.has(uri) || starting.has(uri)) throw wanted ? new CancelledError() : new InputError(`${fileLabel(doc)} is being measured already`);
+    };
+    refuseIfBusy();
     await nodes.fleet.connect(node);
     let binary = a.binary ?? remembered(node, doc);
     if (!binary) {
@@ -361,9 +365,8 @@ export function registerAnnotations(context: vscode.ExtensionContext, log: vscod
     const maxSec = windowSec + 30 + Math.ceil(probes * 0.25);
     log.info(`annotate ${fileLabel(doc)} on ${node}: ${plan.measured.length} functions in ${binary}, ${probes} probe(s)${feat.uprobeMulti ? ' (uprobe_multi)' : ''}, ${windowSec} s`);
     if (wanted && !wanted()) throw new CancelledError();
-    // checked again: another measurement of this file may have got this far meanwhile (live mode
-    // then skips its turn)
-    if (measuring.has(uri) || starting.has(uri)) throw wanted ? new CancelledError() : new InputError(`${fileLabel(doc)} is being measured already`);
+    // checked again: another measurement of this file may have got this far meanwhile
+    refuseIfBusy();
     starting.add(uri);
     let session: TraceSession;
     try {
