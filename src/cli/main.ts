@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { CancellationSource } from '../core/cancel';
+import { SLOW_LOGIN_MS, loginText } from '../core/bounds';
 import { mapLimit } from '../core/concurrency';
 import { InputError, ToolError, errorMessage } from '../core/errors';
 import type { NodeConfig } from '../core/inventory';
@@ -95,6 +96,11 @@ function loadInventory(configFile: string | undefined): { nodes: NodeConfig[]; k
   }
   const r = nodesFromSshConfig();
   return { nodes: r.value, warnings: r.errors.map((e) => `~/.ssh/config: ${e.message}`) };
+}
+
+/** a line under a node's header when its login shell is slow (its startup files run for every session) */
+function slowLoginNote(c: NodeClient): string {
+  return c.login && c.login.ms > SLOW_LOGIN_MS ? `  note: ${loginText(c.login)}: its startup files run for every SSH session\n` : '';
 }
 
 function connectContext(values: { 'known-hosts'?: string[] | undefined; 'accept-new'?: boolean | undefined }, inv: { knownHostsFiles?: string[] }, timeoutS: number, io: CliIO): ConnectContext {
@@ -388,13 +394,14 @@ async function cmdList(args: string[], io: CliIO): Promise<number> {
         node,
         ok: true,
         code: Exit.ok,
-        text: `${nodeHeader(node.name, where, c.info)}\n${formatListing(listing)}\n`,
+        text: `${nodeHeader(node.name, where, c.info)}\n${slowLoginNote(c)}${formatListing(listing)}\n`,
         json: {
           node: node.name,
           host: node.host,
           port: node.port,
           ok: true,
           info: c.info,
+          ...(c.login ? { login: c.login } : {}),
           ...(node.scope ? { scope: node.scope } : {}),
           ...listingJson(listing),
         },

@@ -10,6 +10,8 @@ export type SshErrorReason =
   | 'authFailed'
   | 'unreachable'
   | 'timeout'
+  /** the login shell of a new session did not start within its budget (startup files) */
+  | 'loginTimeout'
   | 'disconnected'
   | 'channelOpen'
   | 'proxyJump'

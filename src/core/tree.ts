@@ -1,3 +1,5 @@
+import type { LoginFacts } from './bounds';
+import { SLOW_LOGIN_MS, loginText } from './bounds';
 import type { BpfMap, BpfLink } from './bpftool/types';
 import type { NodeConfig } from './inventory';
 import type { ListedProgram, NodeListing } from './listing';
@@ -23,6 +25,8 @@ export interface NodeView {
   readonly config: NodeConfig;
   readonly state: NodeState;
   readonly info?: NodeInfo | undefined;
+  /** what the node's login shell cost on the current connection */
+  readonly login?: LoginFacts | undefined;
   readonly error?: NodeErrorView | undefined;
   readonly listing?: NodeListing | undefined;
   readonly stats?: ReadonlyMap<number, ProgramStats> | undefined;
@@ -93,6 +97,8 @@ export function errorLabel(kind: string): string {
       return 'unreachable';
     case 'ssh.timeout':
       return 'timed out';
+    case 'ssh.loginTimeout':
+      return 'login shell did not start';
     case 'ssh.authFailed':
       return 'authentication failed';
     case 'ssh.hostKeyMismatch':
@@ -162,6 +168,7 @@ function nodeDescription(v: NodeView): string {
   switch (v.state) {
     case 'connected':
       if (v.info) parts.push(toolsText(v.info));
+      if (v.login && v.login.ms > SLOW_LOGIN_MS) parts.push(`slow login ${(v.login.ms / 1000).toFixed(1)} s`);
       if (v.statsOn) parts.push('stats on');
       if (v.error) parts.push(`⚠ ${errorLabel(v.error.kind)}`);
       break;
@@ -194,6 +201,10 @@ function nodeTooltip(v: NodeView): string {
     ['OS', i?.os],
     ['bpftool', i ? (i.bpftool ? `${i.bpftool.version} (${i.bpftool.path})` : 'not installed') : undefined],
     ['bpftrace', i ? (i.bpftrace ? `${i.bpftrace.version} (${i.bpftrace.path})` : 'not installed') : undefined],
+    [
+      'login',
+      v.login && v.login.ms > SLOW_LOGIN_MS ? `${loginText(v.login)}: its startup files (/etc/bash.bashrc, ~/.bashrc) run for every SSH session eBPF Lens opens` : undefined,
+    ],
     ['privileges', i ? (i.uid === 0 ? 'root' : `${i.user} (uid ${i.uid}), sudo -n: ${i.sudo.bpftool ? 'bpftool' : 'no bpftool'}, ${i.sudo.bpftrace ? 'bpftrace' : 'no bpftrace'}`) : undefined],
     ['tags', c.tags.join(', ') || undefined],
     ['scope', c.scope ? [...(c.scope.pinPrefixes ?? []), ...(c.scope.namePatterns ?? [])].join(', ') : undefined],

@@ -9,6 +9,8 @@ import type { DeploymentsApi } from './deployments';
 import { registerDeployments } from './deployments';
 import type { LanguageApi } from './language';
 import { registerLanguage } from './language';
+import type { EbpfLensPublicApi } from './publicApi';
+import { publicApi } from './publicApi';
 import type { TracingApi } from './tracing';
 import { registerTracing } from './tracing';
 
@@ -16,7 +18,10 @@ import { registerTracing } from './tracing';
 declare const __ebpfLensLoadStart: number | undefined;
 declare const __ebpfLensLoadEnd: number | undefined;
 
-/** What the extension exports (tests and other extensions use it). */
+/**
+ * The whole internal API: exported only to the extension's own tests (`ExtensionMode.Test`).
+ * Every other caller gets `EbpfLensPublicApi` (read-only facts; publicApi.ts).
+ */
 export interface EbpfLensApi {
   readonly log: vscode.LogOutputChannel;
   /** ms: evaluating the bundle (when known), the wait before VS Code called activate(), and activate() itself */
@@ -26,13 +31,15 @@ export interface EbpfLensApi {
   readonly deployments: DeploymentsApi;
   readonly language: LanguageApi;
   readonly annotations: AnnotationsApi;
+  /** what production callers get */
+  readonly public: EbpfLensPublicApi;
 }
 
 /**
  * Activation only wires capabilities; each lives in its own folder and registers its
  * disposables on the context it is given.
  */
-export function activate(context: vscode.ExtensionContext): EbpfLensApi {
+export function activate(context: vscode.ExtensionContext): EbpfLensApi | EbpfLensPublicApi {
   const t0 = performance.now();
   const log = vscode.window.createOutputChannel('eBPF Lens', { log: true });
   context.subscriptions.push(log);
@@ -52,7 +59,10 @@ export function activate(context: vscode.ExtensionContext): EbpfLensApi {
       activateMs: performance.now() - t0,
     };
     log.info(`activated in ${activation.activateMs.toFixed(1)} ms${activation.loadMs !== undefined ? ` (bundle loaded in ${activation.loadMs.toFixed(1)} ms)` : ''}`);
-    return { log, activation, nodes: nodes.api, tracing: tracing.api, deployments: deployments.api, language: language.api, annotations: annotations.api };
+    const facts = publicApi(nodes.api.fleet);
+    // another extension must not reach a connection, a session or anything that runs on a node
+    if (context.extensionMode !== vscode.ExtensionMode.Test) return facts;
+    return { log, activation, nodes: nodes.api, tracing: tracing.api, deployments: deployments.api, language: language.api, annotations: annotations.api, public: facts };
   } catch (e) {
     log.error(`activation failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     void vscode.window.showErrorMessage(`eBPF Lens failed to start: ${e instanceof Error ? e.message : String(e)}`, 'Show Log').then((p) => p && log.show());

@@ -13,6 +13,8 @@ import type { CommandOutput } from '../core/command';
 import { CancelledError, SshError, errorMessage } from '../core/errors';
 import { fingerprintSha256, keyTypeOf } from '../core/knownHosts';
 import { shJoin } from '../core/quote';
+import type { LoginFacts } from '../core/bounds';
+import { DEFAULT_CONNECT_TIMEOUT_MS, loginBudgetMs } from '../core/bounds';
 import type { TrustStore } from './trustStore';
 import { expandHome } from './trustStore';
 import { ShellWorker } from './worker';
@@ -77,6 +79,8 @@ export interface ConnectOptions {
   readonly via?: SshConnection | undefined;
   /** TCP connect + handshake + auth budget, not counting time spent in prompts */
   readonly connectTimeoutMs?: number;
+  /** how long a new session's login shell may take (its startup files): default `loginBudgetMs(connectTimeoutMs)` */
+  readonly loginTimeoutMs?: number;
   readonly keepaliveIntervalMs?: number;
   readonly keepaliveCountMax?: number;
   /** channels open at once: the server's MaxSessions (OpenSSH default 10) */
@@ -149,6 +153,8 @@ export class SshConnection extends EventEmitter {
   private sock: Duplex | undefined;
   /** the key the server presented (for status displays) */
   hostKeyFingerprint = '';
+  /** what the login shell of this connection's first worker cost (known once it started) */
+  login: LoginFacts | undefined;
 
   private constructor(
     private readonly client: Client,
@@ -166,8 +172,13 @@ export class SshConnection extends EventEmitter {
     return target(this.options);
   }
 
+  /** how long a new session's login shell may take before it is given up */
+  get loginTimeoutMs(): number {
+    return this.options.loginTimeoutMs ?? loginBudgetMs(this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
+  }
+
   static async connect(o: ConnectOptions): Promise<SshConnection> {
-    const timeoutMs = o.connectTimeoutMs ?? 15_000;
+    const timeoutMs = o.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     if (o.token?.isCancellationRequested) throw new CancelledError();
     let sock: Duplex;
     if (o.via) {
@@ -651,6 +662,11 @@ export class SshConnection extends EventEmitter {
         .then((ch) => {
           const w = new ShellWorker(ch, {
             coalesce: (write) => this.coalesce(write),
+            startTimeoutMs: this.loginTimeoutMs,
+            nodeName: this.options.nodeName,
+            onStarted: (started) => {
+              this.login ??= started.login;
+            },
             onDead: (dead) => {
               if (this.worker === dead) this.worker = undefined;
               if (dead.reapPid !== undefined && !this.closedReason) void this.reap(dead.reapPid);

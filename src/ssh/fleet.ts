@@ -184,6 +184,7 @@ export class Fleet extends EventEmitter {
       config: e.config,
       state,
       info: client?.info,
+      login: client?.login,
       error: e.error,
       listing: state === 'connected' ? e.listing : undefined,
       stats: e.statsOn ? e.stats : undefined,

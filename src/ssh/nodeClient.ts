@@ -1,4 +1,6 @@
 import * as os from 'node:os';
+import type { LoginFacts } from '../core/bounds';
+import { SLOW_LOGIN_MS, loginText } from '../core/bounds';
 import type { CancellationTokenLike } from '../core/cancel';
 import type { KnownTool, RemoteCommand } from '../core/command';
 import { CancelledError, SshError, ToolError } from '../core/errors';
@@ -65,6 +67,8 @@ export class NodeClient {
         throw e;
       }
       const client = new NodeClient(node, conn, hops, info, ctx);
+      const login = client.login;
+      if (login && login.ms > SLOW_LOGIN_MS) ctx.log?.(`${node.name}: ${loginText(login)} (its startup files run for every SSH session eBPF Lens opens)`);
       // a jump that goes away takes the node with it
       for (const h of hops) h.once('close', () => conn.close());
       conn.once('close', () => {
@@ -79,6 +83,11 @@ export class NodeClient {
 
   get closed(): boolean {
     return this.connection.closed;
+  }
+
+  /** what the node's login shell cost on this connection */
+  get login(): LoginFacts | undefined {
+    return this.connection.login;
   }
 
   close(): void {

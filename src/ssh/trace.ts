@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 import type { ClientChannel } from 'ssh2';
 import type { CancellationTokenLike } from '../core/cancel';
 import type { CommandOutput, RemoteCommand } from '../core/command';
+import { janitorSec } from '../core/bounds';
 import { CancelledError, ToolError, errorMessage } from '../core/errors';
 import { shJoin } from '../core/quote';
 import type { ScriptDiagnostic } from '../core/trace/diagnostics';
@@ -98,6 +99,8 @@ export class TraceRun extends EventEmitter {
   private heartbeat: NodeJS.Timeout | undefined;
   private forceClose: NodeJS.Timeout | undefined;
   private scriptPath = '';
+  /** set when the session's login shell never started the guard */
+  private loginExpired: string | undefined;
 
   private constructor(
     readonly client: NodeClient,
@@ -133,7 +136,8 @@ export class TraceRun extends EventEmitter {
       );
     }
     const t = new TraceRun(client, o);
-    t.scriptPath = await client.run(writeScript(o.script), o.token);
+    const loginMs = client.connection.loginTimeoutMs;
+    t.scriptPath = await client.run(writeScript(o.script, janitorSec(loginMs)), o.token);
     if (o.token?.isCancellationRequested) throw new CancelledError();
     const argv = guardArgv({
         scriptPath: t.scriptPath,
@@ -148,6 +152,7 @@ export class TraceRun extends EventEmitter {
     const line = shJoin(rootGuard ? ['sudo', '-n', '--', rootGuard, ...argv.slice(4)] : argv);
     t.channel = await client.connection.exec(line, o.token);
     t.wire(t.channel);
+    t.watchStart(t.channel, loginMs);
     t.state = 'running';
     t.emit('state', t.state);
     o.token?.onCancellationRequested(() => t.stop('cancel'));
@@ -186,6 +191,31 @@ export class TraceRun extends EventEmitter {
     }, every);
     // the stream must not keep a CLI process alive on its own
     this.heartbeat.unref?.();
+  }
+
+  /**
+   * The guard runs once its session's login shell has read the startup files: a shell that has
+   * not started it within the login budget is given up (the channel closed; the script file is
+   * removed by its janitor), as a worker's start is.
+   */
+  private watchStart(ch: ClientChannel, loginMs: number): void {
+    const timer = setTimeout(() => {
+      if (this.guardPid !== undefined || this.finishing) return;
+      this.loginExpired = `the login shell on ${this.node} did not start the trace within ${Math.round(loginMs / 1000)} s (four times the connect timeout): its startup files (/etc/bash.bashrc, ~/.bashrc …) run before every command`;
+      if (this.heartbeat) clearInterval(this.heartbeat);
+      ch.close();
+    }, loginMs);
+    timer.unref?.();
+    const started = (g: { kind: string }): void => {
+      if (g.kind !== 'started') return;
+      clearTimeout(timer);
+      this.off('guard', started);
+    };
+    this.on('guard', started);
+    ch.once('close', () => {
+      clearTimeout(timer);
+      this.off('guard', started);
+    });
   }
 
   private onRecords(records: TraceRecord[]): void {
@@ -295,7 +325,9 @@ export class TraceRun extends EventEmitter {
       }
     }
     const exitCode = this.guardExit ? this.guardExit.rc : null;
-    const reason = connectionLost
+    const reason = this.loginExpired
+      ? 'login shell did not start'
+      : connectionLost
       ? 'connection lost (the node stops the trace when the heartbeats stop)'
       : this.guardExit?.reason === 'exited'
         ? exitCode === 124
@@ -306,7 +338,8 @@ export class TraceRun extends EventEmitter {
         : (this.stopReason ?? this.guardExit?.reason ?? 'stop');
     let error: TraceOutcome['error'];
     const firstError = report.diagnostics.find((d) => d.severity === 'error');
-    if (report.unavailable) error = { kind: 'tool.probeUnavailable', message: report.unavailable.message };
+    if (this.loginExpired) error = { kind: 'ssh.loginTimeout', message: this.loginExpired };
+    else if (report.unavailable) error = { kind: 'tool.probeUnavailable', message: report.unavailable.message };
     else if (exitCode !== null && exitCode !== 0 && exitCode !== 124 && exitCode !== 130 && this.results.attachedProbes === undefined) {
       error = firstError
         ? { kind: 'tool.script', message: `${firstError.line !== undefined ? `line ${firstError.line}${firstError.col !== undefined ? `:${firstError.col}` : ''}: ` : ''}${firstError.message}` }

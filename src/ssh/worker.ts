@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { ClientChannel } from 'ssh2';
 import type { CancellationTokenLike } from '../core/cancel';
+import type { LoginFacts } from '../core/bounds';
+import { DEFAULT_CONNECT_TIMEOUT_MS, loginBudgetMs } from '../core/bounds';
 import type { CommandOutput } from '../core/command';
 import { CancelledError, SshError, ToolError } from '../core/errors';
 import { shQuote } from '../core/quote';
@@ -26,6 +28,8 @@ interface Pending {
   timer?: NodeJS.Timeout | undefined;
   /** cancelled before it ran: its answer is read and dropped */
   abandoned: boolean;
+  /** the error when its time is up (default: a command timeout, which restarts the worker) */
+  readonly expired?: () => Error;
   dispose?: (() => void) | undefined;
 }
 
@@ -38,6 +42,38 @@ export interface WorkerOptions {
    * and a wake-up of the node's sshd)
    */
   readonly coalesce?: (write: () => void) => void;
+  /**
+   * How long the login shell may take to read the start line (its startup files run first):
+   * `loginBudgetMs` of the connect timeout. Past it the worker fails with `loginTimeout`.
+   */
+  readonly startTimeoutMs?: number;
+  /** the node's name, for the start's error */
+  readonly nodeName?: string;
+  /** called once the shell has started (`login`, `bound` and `remotePid` are known) */
+  readonly onStarted?: (w: ShellWorker) => void;
+}
+
+const LOGIN_FACTOR_TEXT = 'four times the connect timeout';
+
+/** USER_HZ: the unit of /proc/PID/stat times on every Linux architecture eBPF Lens meets */
+const CLOCK_TICKS = 100;
+
+/**
+ * The login facts the start line prints: the fields of /proc/$$/stat after the command name,
+ * then /proc/uptime's first number. The shell's own and its waited-for children's CPU
+ * (utime, stime, cutime, cstime: fields 14–17) and its start (field 22) since boot.
+ */
+export function parseLoginLine(line: string): { ms: number; cpuMs: number } | undefined {
+  const f = line.trim().split(/\s+/);
+  if (f.length < 21) return undefined;
+  const n = (i: number): number => Number(f[i]);
+  const cpu = n(11) + n(12) + n(13) + n(14);
+  const started = n(19);
+  const uptime = Number(f[f.length - 1]);
+  if (![cpu, started, uptime].every(Number.isFinite)) return undefined;
+  const ms = Math.round(uptime * 1000 - (started * 1000) / CLOCK_TICKS);
+  if (ms < 0) return undefined;
+  return { ms, cpuMs: Math.round((cpu * 1000) / CLOCK_TICKS) };
 }
 
 /**
@@ -65,6 +101,8 @@ export class ShellWorker {
   reapPid: number | undefined;
   /** how the node bounds each command (known once the worker has started) */
   bound: NodeBound | undefined;
+  /** what its login shell cost (known once the worker has started) */
+  login: LoginFacts | undefined;
 
   constructor(
     private readonly channel: ClientChannel,
@@ -74,26 +112,41 @@ export class ShellWorker {
     channel.stderr.on('data', (d: Buffer) => this.onErr(d));
     channel.on('close', () => this.die(new SshError('disconnected', 'the worker channel to the node closed')));
     channel.on('error', (e: Error) => this.die(new SshError('disconnected', `worker channel error: ${e.message}`)));
-    // a known environment for every command, a umask for any file a command creates, the node-side
+    // a known environment for every command, a umask for any file a command creates, what the
+    // login shell cost (read first: the bound's setup starts processes of its own), the node-side
     // bound, and the shell's own pid (answer 0) so that a command left running can be ended later
+    const openedAt = Date.now();
+    const budget = opts.startTimeoutMs ?? loginBudgetMs(DEFAULT_CONNECT_TIMEOUT_MS);
     const start: Pending = {
       id: 0,
       line: '',
-      timeoutMs: 15_000,
+      timeoutMs: budget,
       title: 'worker start',
       resolve: (out) => {
         this.remotePid = out.code ?? undefined;
-        const b = out.stdout.trim();
+        const [b = '', facts = ''] = out.stdout.split('\n');
         this.bound = b === 'watchdog' || b === 'timeout' ? b : 'none';
+        const node = parseLoginLine(facts);
+        this.login = node ? { ...node, clock: 'node' } : { ms: Date.now() - openedAt, clock: 'client' };
+        opts.onStarted?.(this);
       },
       reject: () => undefined,
       abandoned: false,
+      expired: () =>
+        new SshError(
+          'loginTimeout',
+          `the login shell${opts.nodeName ? ` on ${opts.nodeName}` : ''} did not start within ${Math.round(budget / 1000)} s ` +
+            `(${LOGIN_FACTOR_TEXT}): its startup files (/etc/bash.bashrc, ~/.bashrc, ~/.profile …) run before every command; ` +
+            `find what they wait for with \`ssh ${opts.nodeName ?? 'NODE'} true\`, or raise the connect timeout`,
+        ),
     };
     this.queue.push(start);
     this.startTimer(start);
     channel.write(
-      `export LC_ALL=C; umask 077\n${boundSetup()}\n` +
-        `printf '%s' "$__el_b"; printf '\\n%s 0 %s\\n' ${this.marker} "$$"; printf '\\n%s 0\\n' ${this.marker} >&2\n`,
+      'export LC_ALL=C; umask 077\n' +
+        '__el_l=; if [ -r /proc/$$/stat ] && read -r __el_l </proc/$$/stat && read -r __el_u __el_x </proc/uptime; then __el_l="${__el_l##*) } $__el_u"; fi\n' +
+        `${boundSetup()}\n` +
+        `printf '%s\\n%s' "$__el_b" "$__el_l"; printf '\\n%s 0 %s\\n' ${this.marker} "$$"; printf '\\n%s 0\\n' ${this.marker} >&2\n`,
     );
   }
 
@@ -163,6 +216,14 @@ export class ShellWorker {
   private startTimer(p: Pending): void {
     if (p.timeoutMs > 0) {
       p.timer = setTimeout(() => {
+        if (p.expired) {
+          // the shell never started: nothing of ours runs on the node, and another try would
+          // pay the same startup files again
+          const e = p.expired();
+          this.settle(p, e);
+          this.kill(e);
+          return;
+        }
         this.settle(p, new ToolError('timeout', `${p.title} did not finish within ${Math.round(p.timeoutMs / 100) / 10} s`));
         this.kill(new SshError('disconnected', `the worker was restarted after "${p.title}" timed out`), true);
       }, p.timeoutMs);
@@ -247,8 +308,9 @@ export class ShellWorker {
     this.deadReason = reason;
     const [head, ...rest] = this.queue.splice(0);
     if (head) this.settle(head, reason);
-    // the shell runs one command at a time: the ones behind the head never started
-    const again = new SshError('disconnected', `${reason.message} (the command had not started)`, { notStarted: true });
+    // the shell runs one command at a time: the ones behind the head never started (and are
+    // retried on a new worker), unless the shell itself never started
+    const again = SshError.is(reason, 'loginTimeout') ? reason : new SshError('disconnected', `${reason.message} (the command had not started)`, { notStarted: true });
     for (const p of rest) this.settle(p, again);
     this.opts.onDead?.(this);
   }

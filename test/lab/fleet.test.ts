@@ -1,7 +1,8 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { cli, lab, labSh, nodeConfig, onNode, tempXdg, waitFor, writeConfig } from './labEnv';
+import { CLI_TIMEOUT_MS, connectedWithin } from './bounds';
+import { cli, lab, labSh, nodeConfig, onNode, slowLogin, slowLoginOff, tempXdg, waitFor, writeConfig } from './labEnv';
 
 interface Out {
   nodes: { node: string; ok: boolean; programs?: unknown[]; error?: { kind: string; message: string } }[];
@@ -11,10 +12,14 @@ describe('list --all over a fleet of 20 nodes', () => {
   const fleet = lab().nodes.filter((n) => /^edge\d+$/.test(n.name)).map((n) => n.name);
   const cut = ['edge16', 'edge17', 'edge18'];
   const killed = ['edge19', 'edge20'];
+  // every node's login shell is slow (half a second of CPU in its startup files, on top of the
+  // machine's own rc files), as on a fleet with heavy rc files: 20 logins at once share 2 cores
+  before(() => slowLogin(fleet, 'cpu', 0.5));
   after(() => {
     for (const n of cut) labSh('uncut', n);
     for (const n of killed) labSh('start', n);
     for (const n of [...cut, ...killed]) labSh('unfault', n);
+    slowLoginOff(fleet);
   });
 
   it('has 20 nodes', () => assert.equal(fleet.length, 20));
@@ -29,10 +34,19 @@ describe('list --all over a fleet of 20 nodes', () => {
     const cfg = writeConfig(fleet.map((n) => nodeConfig(n)));
     const sshdLog = (n: string): string => fs.readFileSync(path.join(lab().labDir, 'nodes', n, 'sshd.log'), 'utf8');
     const logged = new Map([...cut, ...killed].map((n) => [n, (sshdLog(n).match(/Accepted /g) ?? []).length]));
-    const run = cli(['list', '--config', cfg, '--all', '--json', '--timeout', '6', '--concurrency', '20'], { XDG_CONFIG_HOME: tempXdg() });
-    // wait until the CLI is logged in on all five and a (slow) bpftool of its runs on each, then cut them
-    await waitFor(() => [...logged].every(([n, c]) => (sshdLog(n).match(/Accepted /g) ?? []).length > c), 15_000, 'the CLI to log in on the five');
-    await waitFor(() => [...cut, ...killed].every((n) => bpftoolRunning(n)), 20_000, 'a bpftool of the CLI running on each of the five');
+    // the CLI's own bounds (--timeout default: per connection and per command); all 20 at once
+    let exited = false;
+    const run = cli(['list', '--config', cfg, '--all', '--json', '--concurrency', '20'], { XDG_CONFIG_HOME: tempXdg() });
+    void run.then(() => (exited = true));
+    // wait until the CLI is logged in on all five and a (slow) bpftool of its runs on each, then cut
+    // them: it logs in within its connect timeout, and its first listing command starts once the
+    // worker's login shell and the node probe are done (connectedWithin); a CLI that ended first
+    // has failed, and says why below
+    const notLoggedIn = (): string[] => [...logged].filter(([n, c]) => (sshdLog(n).match(/Accepted /g) ?? []).length <= c).map(([n]) => n);
+    await waitFor(() => exited || notLoggedIn().length === 0, CLI_TIMEOUT_MS, 'the CLI to log in on the five', 100, () => ({ exited, notLoggedIn: notLoggedIn() }));
+    const idle = (): string[] => [...cut, ...killed].filter((n) => !bpftoolRunning(n));
+    await waitFor(() => exited || idle().length === 0, connectedWithin(CLI_TIMEOUT_MS), 'a bpftool of the CLI running on each of the five', 250, () => ({ exited, noBpftoolYet: idle() }));
+    assert.equal(exited, false, `the CLI ended before the five were cut: ${(await run).stderr}`);
     for (const n of cut) labSh('cut', n);
     for (const n of killed) labSh('kill', n);
     const r = await run;

@@ -17,6 +17,10 @@
 #   lab.sh fault NODE MODE [TOOL]  replace bpftool (or bpftrace) on NODE only: truncated | malformed |
 #                             empty | crash | slow (real output after SLOW=3 s) | missing
 #   lab.sh unfault NODE [TOOL]
+#   lab.sh slowlogin NODE sleep|cpu N | off   a slow login shell on NODE: its /etc/bash.bashrc (read by
+#                             bash for every SSH session, before any interactive guard) first sleeps
+#                             N s, or keeps a CPU busy for N s of CPU time; off restores it. It
+#                             stays through 'kill' + 'start' (a reboot keeps rc files); 'down' ends it
 #   lab.sh stats 0|1          kernel.bpf_stats_enabled (the value found first is restored by down)
 #   lab.sh grow N | shrink N  more edge nodes up to edgeN (load tests) | back to edge1..edgeN
 #   lab.sh app NODE start [RATE] | stop | path   run edgeapp (hot/cold functions, USDT) on NODE;
@@ -523,6 +527,49 @@ cmd_unfault() { # NODE [TOOL]
   nodeexec "$1" sh -c 'while umount "$1$3" 2>/dev/null; do :; done; while umount "$1$2" 2>/dev/null; do :; done; rm -f "$1$2"; true' sh "$r" "$real" "$bin"
 }
 
+# A slow login, as heavy rc files (conda, nvm, pyenv, banners) make one: bash run by sshd reads
+# /etc/bash.bashrc and ~/.bashrc even for `bash -c CMD`. A file of the lab's own is bind-mounted
+# over the node's /etc/bash.bashrc inside the node's mount namespace only (the machine's own files
+# are never touched): the delay first, then the node's original file, guard and all.
+slowlogin_prelude() { # MODE N
+  case $1 in
+    sleep) printf 'sleep %s\n' "$2";;
+    # N seconds of this shell's own CPU time (utime + stime in /proc/$$/stat, 1/100 s), however
+    # long a loaded machine makes that take; in a function: the shell's own arguments stay as they are
+    cpu) cat <<CPU
+__el_slow() {
+  local s t0 i want=$(awk -v n="$2" 'BEGIN { printf "%d", n * 100 }')
+  read -r s </proc/\$\$/stat; set -- \${s##*) }; t0=\$((\${12} + \${13}))
+  while :; do
+    i=0; while [ \$i -lt 2000 ]; do i=\$((i + 1)); done
+    read -r s </proc/\$\$/stat; set -- \${s##*) }
+    [ \$((\${12} + \${13} - t0)) -ge "\$want" ] && break
+  done
+}
+__el_slow; unset -f __el_slow
+CPU
+    ;;
+    *) die "slowlogin NODE sleep|cpu N | off";;
+  esac
+}
+cmd_slowlogin() { # NODE sleep|cpu N | off
+  local n=$1 mode=${2:-} secs=${3:-} r f=$LAB/nodes/$1/slowlogin
+  r=$(root_of "$n")
+  sshd_pid "$n" >/dev/null || die "node $n is not running"
+  # whatever was there before: back to the node's own file
+  nodeexec "$n" sh -c 'while umount "$1/etc/bash.bashrc" 2>/dev/null; do :; done; true' sh "$r"
+  rm -f "$f" "$f.bashrc"
+  [ "$mode" = off ] && return 0
+  case $secs in ''|*[!0-9.]*|*.*.*) die "slowlogin $mode N: N is a number of seconds";; esac
+  { printf '# ebpf-lens lab: slow login on %s (%s %s), then the node'"'"'s own file\n' "$n" "$mode" "$secs"
+    slowlogin_prelude "$mode" "$secs"
+    nodeexec "$n" cat "$r/etc/bash.bashrc" 2>/dev/null || true
+  } > "$f.bashrc"
+  chmod 0644 "$f.bashrc"
+  nodeexec "$n" sh -ec '[ -e "$2/etc/bash.bashrc" ] || touch "$2/etc/bash.bashrc"; mount --bind "$1" "$2/etc/bash.bashrc"' sh "$f.bashrc" "$r"
+  printf '%s %s\n' "$mode" "$secs" > "$f"
+}
+
 case ${1:-} in
   up) cmd_up;;
   down) cmd_down;;
@@ -533,7 +580,11 @@ case ${1:-} in
   cut) ip link set "elv-$2" down;;
   uncut) ip link set "elv-$2" up;;
   kill) kill_node "$2";;
-  start) start_node "$2"; write_inventory;;
+  start) start_node "$2"
+         # a restarted node keeps its slow startup files
+         if [ -s "$LAB/nodes/$2/slowlogin" ]; then read -r m s < "$LAB/nodes/$2/slowlogin"; cmd_slowlogin "$2" "$m" "$s"; fi
+         write_inventory;;
+  slowlogin) shift; cmd_slowlogin "$@";;
   grow) # N: more bookworm edge nodes (edge<FLEET+1>..edgeN), for load tests
     n0=$(grep -c '^edge[0-9]* netns' "$LAB/nodes.tsv")
     for i in $(seq $((n0 + 1)) "$2"); do
@@ -554,5 +605,5 @@ case ${1:-} in
     mkdir -p "$LAB/state"
     [ -f "$LAB/state/bpf_stats_was" ] || sysctl -n kernel.bpf_stats_enabled > "$LAB/state/bpf_stats_was"
     sysctl -qw kernel.bpf_stats_enabled="${2:-1}";;
-  *) sed -n '2,28p' "$0"; exit 2;;
+  *) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 2;;
 esac

@@ -9,6 +9,7 @@ import { NodeClient } from '../../src/ssh/nodeClient';
 import { TrustStore } from '../../src/ssh/trustStore';
 import { repoRoot } from '../unit/paths';
 import { sleep, waitFor } from '../unit/wait';
+import { LAB_COMMAND_MS, LAB_CONNECT_MS } from './bounds';
 
 export { sleep, waitFor };
 
@@ -119,8 +120,8 @@ export function context(over: Partial<ConnectContext> & { knownHosts?: string[];
   const xdg = over.xdg ?? tempXdg();
   return {
     trust: new TrustStore(over.knownHosts ?? [lab().knownHosts], path.join(xdg, 'ebpf-lens', 'known_hosts')),
-    connectTimeoutMs: 10_000,
-    commandTimeoutMs: 20_000,
+    connectTimeoutMs: LAB_CONNECT_MS,
+    commandTimeoutMs: LAB_COMMAND_MS,
     ...over,
   };
 }
@@ -177,10 +178,42 @@ export function tempFiles(node: string): string[] {
   return out ? out.split('\n') : [];
 }
 
+/** the program types a bpftrace trace attaches (what it may leave behind) */
+const TRACE_PROG_TYPES = new Set(['tracepoint', 'kprobe', 'perf_event', 'raw_tracepoint', 'tracing', 'raw_tracepoint_writable']);
+
 /** Everything a trace may leave on a node is gone (within the 15 s the issue allows). */
 export async function nothingLeft(node: string, pid: number | undefined, before: Set<number>, within = 15_000): Promise<void> {
   await waitFor(() => !alive(node, pid), within, `bpftrace ${pid} on ${node} to end`);
-  await waitFor(() => [...progIds(node)].filter((id) => !before.has(id)).length === 0, 5000, 'the trace programs to be unloaded');
-  await waitFor(() => tempFiles(node).length === 0, within, `no script file in ${node}'s temp dir (left: ${tempFiles(node).join(', ')})`);
+  // programs are kernel-global: only new programs of the kinds a trace loads count (bpftrace's own
+  // feature probes are socket filters, and so is what another job on the machine may load)
+  const ours = (): { id: number; type: string; name?: string }[] =>
+    (bpftoolOn(node, 'prog', 'show') as { id: number; type: string; name?: string }[]).filter((p) => !before.has(p.id) && TRACE_PROG_TYPES.has(p.type));
+  await waitFor(() => ours().length === 0, 5000, 'the trace programs to be unloaded', 100, ours);
+  await waitFor(() => tempFiles(node).length === 0, within, `no script file in ${node}'s temp dir`, 100, () => tempFiles(node));
 }
 
+
+/**
+ * Every edge node of `names` gets a slow login shell (lab.sh slowlogin): `cpu 0.5` keeps a CPU
+ * busy for half a second of CPU time in /etc/bash.bashrc of each SSH session, on top of whatever
+ * the machine's own rc files cost. Undone by `slowLoginOff` (and by lab.sh down).
+ */
+export function slowLogin(names: readonly string[], mode: 'cpu' | 'sleep', secs: number): void {
+  for (const n of names) labSh('slowlogin', n, mode, String(secs));
+}
+export function slowLoginOff(names: readonly string[]): void {
+  for (const n of names) labSh('slowlogin', n, 'off');
+}
+
+/** pids of processes whose command line matches `pattern` (pgrep -f; write it as "[b]pftool" so that
+ * the search itself never matches) in NODE's own mount namespace: the lab's nodes share one process table */
+export function runningOn(node: string, pattern: string): string[] {
+  const out = onNode(node, [
+    'sh',
+    '-c',
+    'me=$(readlink /proc/self/ns/mnt); for p in $(pgrep -f "$1"); do [ "$(readlink /proc/$p/ns/mnt 2>/dev/null)" = "$me" ] && echo $p; done; true',
+    'sh',
+    pattern,
+  ]);
+  return out.split('\n').filter(Boolean);
+}

@@ -2,7 +2,8 @@ import * as assert from 'node:assert/strict';
 import { Fleet } from '../../src/ssh/fleet';
 import { TraceRun } from '../../src/ssh/trace';
 import { figure } from './figures';
-import { context, inventory, labSh, nodeConfig, nothingLeft, onNode, progIds, sleep } from './labEnv';
+import { DEFAULT_COMMAND_MS, DEFAULT_CONNECT_MS } from './bounds';
+import { context, inventory, labSh, nodeConfig, nothingLeft, onNode, progIds, sleep, slowLogin, slowLoginOff } from './labEnv';
 
 /**
  * Load: 50 lab nodes connected, 10 traces running at once across them, every node refreshed
@@ -37,11 +38,20 @@ const heapMb = (): number => {
 describe(`load: ${NODES} nodes, ${TRACES} traces at once, refreshed every 2 s for ${SECONDS} s`, function () {
   this.timeout((SECONDS + 240) * 1000);
   const names = Array.from({ length: NODES }, (_, i) => `edge${i + 1}`);
-  before(() => labSh('grow', String(NODES)));
-  after(() => labSh('shrink', '20'));
+  // every node's login shell is slow (half a second of CPU in its startup files, on top of the
+  // machine's own rc files): 50 logins at once on 2 cores, as a loaded fleet would be
+  before(() => {
+    labSh('grow', String(NODES));
+    slowLogin(names, 'cpu', 0.5);
+  });
+  after(() => {
+    slowLoginOff(names.slice(0, 20));
+    labSh('shrink', '20');
+  });
 
   it('no leaked channels, stable memory, and every stop leaves nothing behind', async () => {
-    const fleet = new Fleet({ ctx: context(), concurrency: 16, recoverStatsOnConnect: false });
+    // the product's default bounds (the extension's settings), not the lab's
+    const fleet = new Fleet({ ctx: context({ connectTimeoutMs: DEFAULT_CONNECT_MS, commandTimeoutMs: DEFAULT_COMMAND_MS }), concurrency: 16, recoverStatsOnConnect: false });
     fleet.setInventory(inventory(names.map((n) => nodeConfig(n))));
     const traces = new Map<string, TraceRun>();
     const said = new Map<string, string>();

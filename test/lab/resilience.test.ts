@@ -15,7 +15,8 @@ import { NodeClient } from '../../src/ssh/nodeClient';
 import { TraceRun } from '../../src/ssh/trace';
 import { TrustStore } from '../../src/ssh/trustStore';
 import { figure } from './figures';
-import { alive, cli, context, inventory, labNode, labSh, nodeConfig, nothingLeft, openNode, progIds, sleep, tempDir, tempXdg, waitFor, writeConfig } from './labEnv';
+import { LAB_COMMAND_MS, LAB_CONNECT_MS, connectedWithin } from './bounds';
+import { alive, cli, context, inventory, labNode, labSh, nodeConfig, nothingLeft, openNode, progIds, runningOn, sleep, tempDir, tempXdg, waitFor, writeConfig } from './labEnv';
 
 const SLEEPER = 'tracepoint:syscalls:sys_enter_nanosleep { @n = count(); }';
 let lost = 0;
@@ -265,7 +266,8 @@ describe('faults during work: eBPF Lens recovers, says what happened, loses noth
         assert.match(o.reason, /connection lost/);
         await sleep(800);
         labSh('start', NODE);
-        await waitFor(() => fleet.view(NODE)?.state === 'connected', 20_000, 'the node to be reconnected');
+        // backoff ≤ 1 s, then a connection within its bounds
+        await waitFor(() => fleet.view(NODE)?.state === 'connected', 1000 + connectedWithin(LAB_CONNECT_MS), 'the node to be reconnected', 100, () => fleet.view(NODE)?.state);
         const l = await fleet.refresh(NODE);
         assert.ok(Array.isArray(l.programs));
         assert.equal(alive(NODE, t.bpftracePid), false, 'no bpftrace of the trace is left');
@@ -311,14 +313,17 @@ describe('faults during work: eBPF Lens recovers, says what happened, loses noth
           () => undefined,
           (e: unknown) => e,
         );
-        await sleep(1000);
+        // kill it while the (slow) bpftool of the listing runs, not at a guessed moment: a kill
+        // before the listing reached the node let it reconnect and list (CI under load)
+        await waitFor(() => runningOn(NODE, '[b]pftool').length > 0, LAB_COMMAND_MS, 'the listing\'s bpftool running on the node');
         labSh('kill', NODE);
         const e = await p;
         assert.ok(e instanceof Error, 'the listing failed');
         assert.ok(fleet.view(NODE)?.error, 'the node shows the error');
         await sleep(500);
         labSh('start', NODE);
-        await waitFor(() => fleet.view(NODE)?.state === 'connected', 20_000, 'the node to be reconnected');
+        // backoff ≤ 1 s, then a connection within its bounds
+        await waitFor(() => fleet.view(NODE)?.state === 'connected', 1000 + connectedWithin(LAB_CONNECT_MS), 'the node to be reconnected', 100, () => fleet.view(NODE)?.state);
         const l = await fleet.refresh(NODE);
         assert.ok(Array.isArray(l.programs));
         assert.equal(fleet.view(NODE)?.error, undefined);

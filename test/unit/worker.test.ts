@@ -9,7 +9,7 @@ import type { ClientChannel } from 'ssh2';
 import { CancellationSource } from '../../src/core/cancel';
 import { CancelledError, SshError, ToolError } from '../../src/core/errors';
 import { shJoin } from '../../src/core/quote';
-import { hereDocOk, ShellWorker } from '../../src/ssh/worker';
+import { hereDocOk, parseLoginLine, ShellWorker } from '../../src/ssh/worker';
 import { waitFor } from './wait';
 
 /**
@@ -21,9 +21,11 @@ class LocalChannel extends EventEmitter {
   readonly child: ChildProcessWithoutNullStreams;
   /** the link is cut: the client's close no longer reaches the shell, which lives on */
   cut = false;
-  constructor(opts: { path?: string; detached?: boolean } = {}) {
+  constructor(opts: { path?: string; detached?: boolean; login?: string } = {}) {
     super();
-    this.child = spawn('/bin/sh', [], {
+    // `login`: what the shell does before it reads its input (a node's startup files), then the
+    // same process becomes the worker's sh, as `bash -c 'exec /bin/sh'` does under sshd
+    this.child = spawn('/bin/sh', opts.login !== undefined ? ['-c', `${opts.login}\nexec /bin/sh`] : [], {
       stdio: 'pipe',
       ...(opts.path !== undefined ? { env: { ...process.env, PATH: opts.path } } : {}),
       // its own session, as sshd starts a channel's command
@@ -47,9 +49,9 @@ class LocalChannel extends EventEmitter {
   }
 }
 
-function worker(opts: { path?: string; detached?: boolean } = {}): { w: ShellWorker; ch: LocalChannel } {
+function worker(opts: { path?: string; detached?: boolean; login?: string; startTimeoutMs?: number } = {}): { w: ShellWorker; ch: LocalChannel } {
   const ch = new LocalChannel(opts);
-  return { w: new ShellWorker(ch as unknown as ClientChannel), ch };
+  return { w: new ShellWorker(ch as unknown as ClientChannel, opts.startTimeoutMs !== undefined ? { startTimeoutMs: opts.startTimeoutMs, nodeName: 'n1' } : {}), ch };
 }
 
 /** pids of processes whose command line is exactly `cmd` */
@@ -220,6 +222,62 @@ describe('ShellWorker (persistent sh with framed answers)', () => {
     setTimeout(() => ch.close(), 100);
     await assert.rejects(p, (e) => SshError.is(e, 'disconnected'));
   });
+  describe('a slow login shell (startup files that take seconds)', () => {
+    it('parses /proc/PID/stat after the command name, with /proc/uptime', () => {
+      // a real line of a shell 2.5 s after it started (uptime 1002.5 s, started at tick 100000),
+      // with 1.2 s of its own CPU and 0.3 s of its children's
+      const stat = 'S 1 2 2 0 -1 4194560 100 0 0 0 100 20 25 5 20 0 1 0 100000 2000000 200 18446744073709551615';
+      assert.deepEqual(parseLoginLine(`${stat} 1002.50`), { ms: 2500, cpuMs: 1500 });
+      assert.equal(parseLoginLine(''), undefined);
+      assert.equal(parseLoginLine('S 1 2'), undefined);
+    });
+
+    it('a login that burns CPU first: measured on the node (time and CPU), commands then run', async () => {
+      // busy for ~0.4 s of CPU before reading the first line
+      const { w, ch } = worker({ login: 'i=0; while [ $i -lt 400000 ]; do i=$((i+1)); done' });
+      try {
+        const a = await w.run(shJoin(['echo', 'ok']), { title: 't', timeoutMs: 5000 });
+        assert.equal(a.stdout, 'ok\n');
+        const l = w.login;
+        assert.equal(l?.clock, 'node');
+        assert.ok(l !== undefined && l.cpuMs !== undefined && l.cpuMs >= 100, `CPU measured: ${JSON.stringify(l)}`);
+        assert.ok(l.ms >= l.cpuMs - 20, `time at least its CPU: ${JSON.stringify(l)}`);
+      } finally {
+        ch.close();
+      }
+    });
+
+    it('a login that waits: its time is measured, with little CPU', async () => {
+      const { w, ch } = worker({ login: 'sleep 1.2' });
+      try {
+        await w.run(shJoin(['true']), { title: 't', timeoutMs: 5000 });
+        const l = w.login;
+        assert.ok(l !== undefined && l.ms >= 1150 && l.ms < 5000, `measured ${JSON.stringify(l)}`);
+        assert.ok((l.cpuMs ?? 0) < 500, `little CPU: ${JSON.stringify(l)}`);
+      } finally {
+        ch.close();
+      }
+    });
+
+    it('a login slower than the budget fails every queued command as loginTimeout, without a retry', async () => {
+      const { w, ch } = worker({ login: 'sleep 30', startTimeoutMs: 600 });
+      try {
+        const t0 = Date.now();
+        const runs = [1, 2].map(() => w.run(shJoin(['true']), { title: 't', timeoutMs: 5000 }).then(() => undefined, (e: unknown) => e));
+        const errs = await Promise.all(runs);
+        for (const e of errs) {
+          assert.ok(SshError.is(e, 'loginTimeout'), `loginTimeout: ${String(e)}`);
+          assert.equal(e.detail?.['notStarted'], undefined, 'not marked for a retry on a new worker');
+          assert.match(e.message, /login shell on n1 did not start within 1 s/);
+        }
+        assert.ok(Date.now() - t0 < 3000, 'failed at the budget');
+        assert.ok(w.dead);
+      } finally {
+        ch.end();
+      }
+    });
+  });
+
   describe('the node-side bound (a command whose client went away still ends)', function () {
     this.timeout(20_000);
 

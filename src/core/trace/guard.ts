@@ -157,8 +157,12 @@ export function installedGuardFile(): string {
   return `#!/bin/sh\n# eBPF Lens trace guard (root-owned install; see SECURITY.md)\nINSTALLED=1\n${GUARD_SCRIPT.trimStart()}`;
 }
 
-/** Write a script to a fresh 0600 file on the node; answers its path. The script travels on stdin. */
-export function writeScript(script: string): RemoteCommand<string> {
+/**
+ * Write a script to a fresh 0600 file on the node; answers its path. The script travels on stdin.
+ * Its janitor removes it after `janitor` seconds unless a guard has claimed it: the guard starts
+ * after its own session's login shell, so callers size it by the login budget (`janitorSec`).
+ */
+export function writeScript(script: string, janitor: number = JANITOR_SEC): RemoteCommand<string> {
   return {
     title: 'write the trace script',
     argv: [
@@ -166,7 +170,7 @@ export function writeScript(script: string): RemoteCommand<string> {
       '-c',
       'umask 077; d=${TMPDIR:-/tmp}; f=$(mktemp "$d/ebpf-lens-XXXXXXXXXX") && cat > "$f" && { (sleep "$1"; rm -f "$f") </dev/null >/dev/null 2>&1 & } && echo "$f"',
       'ebpf-lens-write',
-      String(JANITOR_SEC),
+      String(Math.max(1, Math.ceil(janitor))),
     ],
     root: false,
     stdin: script,

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { Consent } from '../consent';
 import { instrumentProbes } from '../../core/annotate/probeHits';
 import { probeBlocks, standaloneProbe } from '../../core/bpftrace/blocks';
 import { InputError, errorKind, errorMessage } from '../../core/errors';
@@ -93,6 +94,7 @@ interface RunArgs {
 
 /** Traces: start (guarded) on one node or many, follow in the results view, stop, save, compare. */
 export function registerTracing(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, nodes: NodesApi): { api: TracingApi; commands: CommandTable } {
+  const consent = new Consent(context.extensionMode);
   const sessions = new Map<string, TraceSession>();
   const traces = new Map<string, { run: TraceRun; session: TraceSession }>();
   const changed = new vscode.EventEmitter<string>();
@@ -323,6 +325,14 @@ export function registerTracing(context: vscode.ExtensionContext, log: vscode.Lo
     return { script, ...withProbeHits(script, ed.document.uri.toString(), (l) => l + ed.selection.start.line) };
   }
 
+  /** run, after a confirmation when the caller chose a document other than the editor in front, or a node other than the active one */
+  async function guarded(r: Parameters<typeof run>[0], uri: string | undefined, node?: string): Promise<Awaited<ReturnType<typeof run>> | undefined> {
+    const front = vscode.window.activeTextEditor?.document.uri.toString();
+    const asked = (uri !== undefined && uri !== front) || (node !== undefined && node !== nodes.fleet.activeNode);
+    if (asked && !(await consent.confirmTrace({ nodes: r.nodes, script: r.script, durationSec: r.maxSec, title: r.title }))) return undefined;
+    return run(r);
+  }
+
   function needActive(): string {
     const n = nodes.fleet.activeNode;
     if (!n) throw new InputError('no active node: pick one (eBPF: Select Active Node…) or use Run on…');
@@ -413,6 +423,8 @@ export function registerTracing(context: vscode.ExtensionContext, log: vscode.Lo
       }
       if (script.trim() === '') throw new InputError('no script: open a .bt file, select a script, or pass { script }');
       const ns = resolveNodes(args);
+      const chosenByCaller = args.script !== undefined || args.snippet !== undefined || args.node !== undefined || args.nodes !== undefined || args.tag !== undefined;
+      if (chosenByCaller && !(await consent.confirmTrace({ nodes: ns, script, durationSec: args.durationSec ?? maxSec(), title }))) return undefined;
       const r = await run({ script, nodes: ns, maxSec: args.durationSec ?? maxSec(), ...(title ? { title } : {}), ...counted });
       // a single node that could not start: say why (as before fleets existed)
       if (ns.length === 1 && r.id === undefined) throw new Error(Object.values(r.errors)[0] ?? 'the trace did not start');
@@ -448,17 +460,20 @@ export function registerTracing(context: vscode.ExtensionContext, log: vscode.Lo
       if (!ns) return undefined;
       return run({ script, nodes: ns, maxSec: maxSec(), ...(title ? { title } : {}), ...counted });
     },
-    'ebpfLens.runFile': async (a?: { uri?: string }) => run({ ...(await scriptOf(a?.uri)), nodes: [needActive()], maxSec: maxSec() }),
+    // a CodeLens click runs the script of the editor in front on the active node: other
+    // documents or nodes named by a caller are confirmed first (see Consent)
+    'ebpfLens.runFile': async (a?: { uri?: string }) => guarded({ ...(await scriptOf(a?.uri)), nodes: [needActive()], maxSec: maxSec() }, a?.uri),
     'ebpfLens.runFileOn': async (a?: { uri?: string }) => {
       const s = await scriptOf(a?.uri);
       const ns = await pickNodes('Run the script on…');
-      return ns ? run({ ...s, nodes: ns, maxSec: maxSec() }) : undefined;
+      return ns ? guarded({ ...s, nodes: ns, maxSec: maxSec() }, a?.uri) : undefined;
     },
-    'ebpfLens.runProbe': async (a?: { uri?: string; index?: number; node?: string }) => run({ ...(await scriptOf(a?.uri, a?.index ?? 0)), nodes: [a?.node ?? needActive()], maxSec: maxSec() }),
+    'ebpfLens.runProbe': async (a?: { uri?: string; index?: number; node?: string }) =>
+      guarded({ ...(await scriptOf(a?.uri, a?.index ?? 0)), nodes: [a?.node ?? needActive()], maxSec: maxSec() }, a?.uri, a?.node),
     'ebpfLens.runProbeOn': async (a?: { uri?: string; index?: number }) => {
       const s = await scriptOf(a?.uri, a?.index ?? 0);
       const ns = await pickNodes('Run the probe on…');
-      return ns ? run({ ...s, nodes: ns, maxSec: maxSec() }) : undefined;
+      return ns ? guarded({ ...s, nodes: ns, maxSec: maxSec() }, a?.uri) : undefined;
     },
     'ebpfLens.runSelection': async () => {
       const ed = vscode.window.activeTextEditor;

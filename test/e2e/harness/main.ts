@@ -6,6 +6,7 @@ import { repoRoot } from '../../unit/paths';
 import type { CodeServer } from './codeServer';
 import { killAll, startCodeServer, toolchain } from './codeServer';
 import { runSuite } from './runSuite';
+import { PROBE_SCRIPT, probeChecks } from './probe';
 import type { Check } from './ui';
 import { fleetChecks, incidentChecks, secretsChecks, welcomeChecks } from './ui';
 import { scanBuffer, scanTree } from './secrets';
@@ -23,7 +24,8 @@ const cache = path.join(process.env['EBPF_LENS_CACHE'] ?? '/var/cache/ebpf-lens'
 const work = process.env['E2E_WORK'] ?? '/tmp/ebpf-lens-e2e';
 const shots = process.env['E2E_SHOTS'] ?? path.join(repoRoot, 'test-results', 'e2e');
 const basePort = Number(process.env['E2E_PORT'] ?? 8310);
-const only = (process.env['E2E_ONLY'] ?? 'vsix,crash,suite,sentinel,ui,secrets,incident').split(',');
+const PHASES = ['vsix', 'crash', 'suite', 'sentinel', 'ui', 'probe', 'secrets', 'incident'] as const;
+const only = (process.env['E2E_ONLY'] ?? PHASES.join(',')).split(',').map((p) => p.trim()).filter(Boolean);
 
 const results: Check[] = [];
 /** `detail` explains a failure; it is not shown for a pass */
@@ -135,6 +137,13 @@ interval:ms:500
 `;
 
 async function main(): Promise<number> {
+  // a phase name that matches nothing would make a run that checks nothing
+  const unknown = only.filter((p) => !(PHASES as readonly string[]).includes(p));
+  if (unknown.length > 0 || only.length === 0) {
+    record(`E2E_ONLY names known phases (${PHASES.join(', ')})`, false, unknown.length ? `unknown: ${unknown.join(', ')}` : 'E2E_ONLY is empty');
+    process.stdout.write('\n0 passed, 1 failed\n');
+    return 1;
+  }
   fs.rmSync(work, { recursive: true, force: true });
   fs.mkdirSync(work, { recursive: true });
   fs.mkdirSync(shots, { recursive: true });
@@ -148,7 +157,7 @@ async function main(): Promise<number> {
   const servers: CodeServer[] = [];
   try {
     let vsix = '';
-    if (only.includes('vsix') || only.includes('ui') || only.includes('secrets') || only.includes('incident')) vsix = packageVsix();
+    if (only.some((p) => ['vsix', 'ui', 'probe', 'secrets', 'incident'].includes(p))) vsix = packageVsix();
 
     if (only.includes('suite') || only.includes('sentinel') || only.includes('crash')) {
       const server = await startCodeServer(t, {
@@ -210,6 +219,9 @@ async function main(): Promise<number> {
           screenshot: path.join(shots, '00-suite-end.png'),
         });
         const m = /(\d+) passed, (\d+) failed/.exec(r.output);
+        const check = /^tier check: .*$/m.exec(r.output)?.[0];
+        const hollow = /^HOLLOW RUN .*$/m.exec(r.output)?.[0];
+        record(`the suite is not hollow (${check ?? 'no tier check line'})`, check !== undefined && hollow === undefined, hollow ?? 'the suite printed no tier check');
         const passed = Number(m?.[1] ?? 0);
         const failed = Number(m?.[2] ?? 0);
         for (let i = 0; i < passed; i++) results.push({ name: `suite test ${i + 1}`, ok: true, ms: 0 });
@@ -234,6 +246,33 @@ async function main(): Promise<number> {
           work,
         });
         record('sentinel: a suite that must fail is reported as failed', r.code !== 0 && r.code !== 'timeout' && /sentinel: 0 passed, 1 failed/.test(r.output), `exit ${String(r.code)}`);
+        // a filter that matches no test, and a suite folder with no test files: both fail
+        const nothing = await runSuite(server, {
+          extensionPath: repoRoot,
+          testsPath: path.join(repoRoot, 'out', 'test', 'e2e', 'suite', 'index.js'),
+          folder,
+          env: { ...env, EBPF_LENS_E2E_GREP: 'sentinel: no e2e test has this in its name' },
+          timeoutMs: 3 * 60_000,
+          work,
+        });
+        record(
+          'sentinel: a filter matching no test is reported as failed',
+          typeof nothing.code === 'number' && nothing.code !== 0 && /HOLLOW RUN \(counted as failed\): the filter matched no test/.test(nothing.output),
+          `exit ${String(nothing.code)}: ${nothing.output.slice(-300)}`,
+        );
+        const empty = await runSuite(server, {
+          extensionPath: repoRoot,
+          testsPath: path.join(repoRoot, 'out', 'test', 'e2e', 'sentinel', 'empty.js'),
+          folder,
+          env,
+          timeoutMs: 3 * 60_000,
+          work,
+        });
+        record(
+          'sentinel: a suite with no test files is reported as failed',
+          typeof empty.code === 'number' && empty.code !== 0 && /HOLLOW RUN \(counted as failed\): no test files/.test(empty.output),
+          `exit ${String(empty.code)}: ${empty.output.slice(-300)}`,
+        );
       }
       await server.stop();
     }
@@ -287,6 +326,37 @@ async function main(): Promise<number> {
         execFileSync('bash', [path.join(repoRoot, 'test', 'lab', 'lab.sh'), 'app', 'edge1', 'stop']);
       }
       await fleet.stop();
+    }
+
+    if (only.includes('probe')) {
+      // another extension beside eBPF Lens (production mode), as an attacker's would be
+      const exts = path.join(work, 'exts-probe');
+      const probeVsix = path.join(work, 'ebpf-lens-probe.vsix');
+      execFileSync(path.join(repoRoot, 'node_modules', '.bin', 'vsce'), ['package', '--no-dependencies', '--skip-license', '--allow-missing-repository', '-o', probeVsix], {
+        cwd: path.join(repoRoot, 'test', 'e2e', 'probe'),
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+      for (const x of [vsix, probeVsix]) {
+        execFileSync(t.node24, [t.codeServerEntry, '--user-data-dir', path.join(work, 'install-data'), '--extensions-dir', exts, '--install-extension', x, '--force'], { stdio: ['ignore', 'ignore', 'inherit'] });
+      }
+      process.stdout.write('another extension beside eBPF Lens (exports, commands with arguments):\n');
+      const out = path.join(work, 'probe-out');
+      const server = await startCodeServer(t, {
+        name: 'ui-probe',
+        port: basePort + 5,
+        work,
+        folder,
+        extensionsDir: exts,
+        smokeTestDriver: false,
+        userSettings: { 'ebpfLens.nodes': [nodeConfig('edge3')], 'ebpfLens.knownHostsFiles': [lab().knownHosts], 'workbench.colorTheme': 'Default Dark Modern' },
+        env: { EBPF_LENS_PROBE_OUT: out, EBPF_LENS_PROBE_ARGS: JSON.stringify({ node: 'edge3', script: PROBE_SCRIPT, durationSec: 10 }) },
+      });
+      servers.push(server);
+      try {
+        results.push(...(await probeChecks(server, folder, shots, work, { node: 'edge3', out })));
+      } finally {
+        await server.stop();
+      }
     }
 
     if (only.includes('secrets')) {
@@ -402,6 +472,7 @@ async function main(): Promise<number> {
     for (const s of servers) await s.stop().catch(() => undefined);
     killAll();
   }
+  if (results.length === 0) record('the e2e tier ran at least one check', false, `E2E_ONLY=${only.join(',')} ran nothing`);
   const failed = results.filter((r) => !r.ok);
   for (const f of failed) process.stdout.write(`FAILED: ${f.name}${f.error ? ` — ${f.error}` : ''}\n`);
   process.stdout.write(`screenshots: ${shots}\n`);

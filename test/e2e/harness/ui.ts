@@ -12,16 +12,42 @@ export interface Check {
   readonly screenshot?: string;
 }
 
-/** Steps a person would take, each saving a screenshot. A failing step is recorded and stops the run. */
-class Steps {
-  readonly checks: Check[] = [];
+/** An error's first lines: enough to tell what failed, short enough for the summary. */
+function firstLines(e: unknown): string {
+  return e instanceof Error ? e.message.split('\n').slice(0, 6).join('\n') : String(e);
+}
+
+/**
+ * Steps a person would take, each saving a screenshot. A failing step is recorded and stops the
+ * run. Every step is declared up front in a table of names: a step whose name is not in the
+ * table, or that runs a second time, fails (a typo or a copy must not pass), and `finish()` fails
+ * each declared step that never ran, so a step not reached (behind an `if`, after an early
+ * return or an error between steps) cannot pass by being absent. Every return of the checks
+ * goes through `finish()`.
+ */
+export class Steps {
+  private readonly checks: Check[] = [];
+  /** the names passed to `step` so far */
+  private readonly seen = new Set<string>();
   private failed = false;
   constructor(
     private readonly page: Page,
     private readonly shots: string,
-  ) {}
+    private readonly table: readonly string[],
+  ) {
+    // two entries with one name (from the options) would let one step stand for both
+    for (const name of new Set(table.filter((n, i) => table.indexOf(n) !== i))) this.fail(name, 'declared twice in the step table');
+  }
 
   async step(name: string, shot: string | undefined, fn: () => Promise<void>): Promise<void> {
+    const wrong = !this.table.includes(name) ? 'not declared in the step table' : this.seen.has(name) ? 'ran a second time: each step runs once' : undefined;
+    this.seen.add(name);
+    if (wrong) {
+      // a mistake in the steps themselves: the steps after it would not test what they say
+      this.failed = true;
+      this.fail(name, wrong);
+      return;
+    }
     if (this.failed) {
       this.checks.push({ name, ok: false, ms: 0, error: 'skipped after an earlier failure' });
       return;
@@ -37,14 +63,38 @@ class Steps {
       this.failed = true;
       const file = path.join(this.shots, `FAILED-${shot ?? name.replace(/\W+/g, '-')}`.replace(/(\.png)?$/, '.png'));
       await this.page.screenshot({ path: file }).catch(() => undefined);
-      const error = e instanceof Error ? e.message.split('\n').slice(0, 6).join('\n') : String(e);
+      const error = firstLines(e);
       this.checks.push({ name, ok: false, ms: Date.now() - t0, error, screenshot: file });
       process.stdout.write(`  ✘ ${name}: ${error} (${file})\n`);
     }
   }
+
+  /**
+   * An error outside any step (between two steps, or closing the browser): recorded as a failed
+   * check named `name`, and the steps after it are skipped.
+   */
+  outside(name: string, e: unknown): void {
+    this.failed = true;
+    this.fail(name, firstLines(e));
+  }
+
+  /** The checks, with each declared step that never ran recorded as failed. */
+  finish(): Check[] {
+    for (const name of this.table) {
+      if (this.seen.has(name)) continue;
+      this.seen.add(name);
+      this.fail(name, 'declared in the step table but never ran');
+    }
+    return [...this.checks];
+  }
+
+  private fail(name: string, error: string): void {
+    this.checks.push({ name, ok: false, ms: 0, error });
+    process.stdout.write(`  ✘ ${name}: ${error}\n`);
+  }
 }
 
-async function openWorkbench(page: Page, server: CodeServer, folder: string): Promise<void> {
+export async function openWorkbench(page: Page, server: CodeServer, folder: string): Promise<void> {
   await page.goto(`${server.url}/?folder=${encodeURIComponent(folder)}`);
   await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
   // the status bar appears once the window has restored
@@ -80,7 +130,7 @@ async function quickOpen(page: Page, file: string): Promise<void> {
   await page.keyboard.press('Enter');
 }
 
-async function runFromPalette(page: Page, title: string): Promise<void> {
+export async function runFromPalette(page: Page, title: string): Promise<void> {
   await page.locator('.monaco-workbench').click({ position: { x: 800, y: 300 } });
   await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input[type="text"]').first();
@@ -89,31 +139,66 @@ async function runFromPalette(page: Page, title: string): Promise<void> {
   await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 10_000 });
 }
 
+/** The steps of `welcomeChecks`, by name: each runs once, and one that never runs fails. */
+function welcomeSteps() {
+  return {
+    activityBar: 'workbench opens with the eBPF activity bar item',
+    welcome: 'with no nodes the Nodes view shows the welcome with Add Node and Import buttons',
+    addNode: 'Add Node… asks for the SSH destination',
+  } as const;
+}
+
 /** A workbench with no nodes: the activity bar item and the welcome view. */
 export async function welcomeChecks(server: CodeServer, folder: string, shots: string, work: string): Promise<Check[]> {
+  const T = welcomeSteps();
   const b = await openBrowser(work);
-  const s = new Steps(b.page, shots);
+  const s = new Steps(b.page, shots, Object.values(T));
   try {
-    await s.step('workbench opens with the eBPF activity bar item', '01-activity-bar.png', async () => {
+    await s.step(T.activityBar, '01-activity-bar.png', async () => {
       await openWorkbench(b.page, server, folder);
       await b.page.locator('.activitybar [aria-label^="eBPF"]').first().waitFor({ timeout: 60_000 });
     });
-    await s.step('with no nodes the Nodes view shows the welcome with Add Node and Import buttons', '02-welcome.png', async () => {
+    await s.step(T.welcome, '02-welcome.png', async () => {
       await openEbpfView(b.page);
       const welcome = b.page.locator('.welcome-view-content', { hasText: 'No edge nodes yet' });
       await welcome.waitFor({ timeout: 30_000 });
       await welcome.locator('a.monaco-button', { hasText: 'Add Node…' }).waitFor({ timeout: 5000 });
       await welcome.locator('a.monaco-button', { hasText: 'Import from SSH Config' }).waitFor({ timeout: 5000 });
     });
-    await s.step('Add Node… asks for the SSH destination', '03-add-node.png', async () => {
+    await s.step(T.addNode, '03-add-node.png', async () => {
       await b.page.locator('.welcome-view-content a.monaco-button', { hasText: 'Add Node…' }).click();
       await b.page.locator('.quick-input-widget', { hasText: '[user@]host[:port]' }).waitFor({ timeout: 10_000 });
       await b.page.keyboard.press('Escape');
     });
+  } catch (e) {
+    s.outside('the welcome steps run without an error between them', e);
   } finally {
-    await b.close();
+    await b.close().catch((e: unknown) => s.outside('the browser closes after the welcome steps', e));
   }
-  return s.checks;
+  return s.finish();
+}
+
+/** The steps of `fleetChecks`, by name: each runs once, and one that never runs fails. */
+function fleetSteps(o: { good: string; lost: string; unknownKey: string }) {
+  return {
+    nodes: 'the Nodes view lists the configured nodes',
+    programs: `expanding ${o.good} connects and shows its programs by type`,
+    programHover: 'a program’s hover shows its fields',
+    palette: 'the command palette finds eBPF commands (F1)',
+    refresh: 'running "eBPF: Refresh All Nodes" from the palette keeps the tree',
+    errorRow: `an unreachable node (${o.lost}) shows an error row, not a stack trace`,
+    hostKeyPrompt: `a node with an unknown host key (${o.unknownKey}) asks in a modal with its fingerprint`,
+    trustOnce: 'Trust Once connects it',
+    deployments: `a new deployment on ${o.good} appears under Deployments after a refresh`,
+    deploymentDiff: 'clicking the latest deployment opens the diff editor: the changed program, instruction by instruction',
+    btHighlight: 'a .bt file opens highlighted as bpftrace (probes, maps, variables, builtins, strings, comments)',
+    btHover: 'hovering hist shows its signature and docs from the language server',
+    btCompletion: `typing tracepoint:sched:sw completes events from ${o.good}'s kernel (bpftrace -l)`,
+    traceRunning: `the CodeLens "▶ Run script on ${o.good}" starts a trace; the results view streams maps, a histogram and printf lines`,
+    traceStopped: 'Stop ends it: END runs, the final maps stay, the state says done',
+    annotate: `"eBPF: Annotate Call Frequency" on edgeapp.c asks for the binary on ${o.good}, counts for a window, and heats the lines with rates at their ends`,
+    annotationHover: 'hovering hot() shows its calls, rate, share, node, window and actions',
+  } as const;
 }
 
 /** A workbench with lab nodes: tree, palette, error row, host-key prompt. */
@@ -124,23 +209,24 @@ export async function fleetChecks(
   work: string,
   o: { good: string; programs: string[]; lost: string; unknownKey: string; fingerprint: string; redeploy: () => void; appBinary: string },
 ): Promise<Check[]> {
+  const T = fleetSteps(o);
   const b = await openBrowser(work);
   const page = b.page;
-  const s = new Steps(page, shots);
+  const s = new Steps(page, shots, Object.values(T));
   try {
-    await s.step('the Nodes view lists the configured nodes', undefined, async () => {
+    await s.step(T.nodes, undefined, async () => {
       await openWorkbench(page, server, folder);
       await openEbpfView(page);
       for (const n of [o.good, o.lost, o.unknownKey]) await row(page, new RegExp(`^${n}\\b`)).waitFor({ timeout: 30_000 });
     });
-    await s.step(`expanding ${o.good} connects and shows its programs by type`, '04-tree-programs.png', async () => {
+    await s.step(T.programs, '04-tree-programs.png', async () => {
       await row(page, new RegExp(`^${o.good}\\b`)).click();
       await page.mouse.move(900, 700); // no hover over the tree in the picture
       await row(page, /^Programs\b/).waitFor({ timeout: 30_000 });
       for (const p of o.programs) await row(page, new RegExp(`^${p}\\b`)).waitFor({ timeout: 30_000 });
       await row(page, new RegExp(`^${o.good}\\b.*bpftool 7\\.1\\.0`)).waitFor({ timeout: 10_000 });
     });
-    await s.step('a program’s hover shows its fields', '05-program-tooltip.png', async () => {
+    await s.step(T.programHover, '05-program-tooltip.png', async () => {
       // a hover shows after a delay and only for a mouse that rests: move away and back if it did not come
       const tip = page.locator('.monaco-hover, .workbench-hover', { hasText: 'tag' }).first();
       for (let i = 0; ; i++) {
@@ -154,31 +240,31 @@ export async function fleetChecks(
         }
       }
     });
-    await s.step('the command palette finds eBPF commands (F1)', '06-palette.png', async () => {
+    await s.step(T.palette, '06-palette.png', async () => {
       await runFromPalette(page, 'eBPF: Refresh All Nodes');
     });
-    await s.step('running "eBPF: Refresh All Nodes" from the palette keeps the tree', undefined, async () => {
+    await s.step(T.refresh, undefined, async () => {
       await page.keyboard.press('Enter');
       await row(page, new RegExp(`^${o.programs[0] ?? ''}\\b`)).waitFor({ timeout: 30_000 });
     });
-    await s.step(`an unreachable node (${o.lost}) shows an error row, not a stack trace`, '07-error-row.png', async () => {
+    await s.step(T.errorRow, '07-error-row.png', async () => {
       await row(page, new RegExp(`^${o.lost}\\b`)).click();
       await page.mouse.move(900, 700);
       await row(page, new RegExp(`^${o.lost}\\b.*unreachable`)).waitFor({ timeout: 30_000 });
       await row(page, /cannot reach .*ECONNREFUSED/).waitFor({ timeout: 10_000 });
     });
-    await s.step(`a node with an unknown host key (${o.unknownKey}) asks in a modal with its fingerprint`, '08-host-key-prompt.png', async () => {
+    await s.step(T.hostKeyPrompt, '08-host-key-prompt.png', async () => {
       await row(page, new RegExp(`^${o.unknownKey}\\b`)).click();
       await page.mouse.move(900, 700);
       const dialog = page.locator('.monaco-dialog-box', { hasText: 'is not known' });
       await dialog.waitFor({ timeout: 30_000 });
       await dialog.locator(`text=${o.fingerprint}`).waitFor({ timeout: 5000 });
     });
-    await s.step('Trust Once connects it', '09-trusted-once.png', async () => {
+    await s.step(T.trustOnce, '09-trusted-once.png', async () => {
       await page.locator('.monaco-dialog-box a.monaco-button, .monaco-dialog-box button', { hasText: 'Trust Once' }).first().click();
       await row(page, new RegExp(`^${o.unknownKey}\\b.*bpftool 7\\.5\\.0`)).waitFor({ timeout: 30_000 });
     });
-    await s.step(`a new deployment on ${o.good} appears under Deployments after a refresh`, '10-deployments.png', async () => {
+    await s.step(T.deployments, '10-deployments.png', async () => {
       await row(page, new RegExp(`^${o.unknownKey}\\b`)).click(); // fold it away
       o.redeploy();
       await runFromPalette(page, 'eBPF: Refresh All Nodes');
@@ -197,14 +283,14 @@ export async function fleetChecks(
       );
       await page.mouse.move(900, 700);
     });
-    await s.step('clicking the latest deployment opens the diff editor: the changed program, instruction by instruction', '11-deployment-diff.png', async () => {
+    await s.step(T.deploymentDiff, '11-deployment-diff.png', async () => {
       await row(page, /· latest/).click();
       await page.locator('.tabs-container .tab', { hasText: '↔' }).first().waitFor({ timeout: 30_000 });
       await page.locator('.monaco-diff-editor, .multiDiffEditor', {}).first().waitFor({ timeout: 30_000 });
       await page.getByText('count_writes.xlated').first().waitFor({ timeout: 30_000 });
       await page.waitForTimeout(1500);
     });
-    await s.step('a .bt file opens highlighted as bpftrace (probes, maps, variables, builtins, strings, comments)', '12-bpftrace-editor.png', async () => {
+    await s.step(T.btHighlight, '12-bpftrace-editor.png', async () => {
       await quickOpen(page, 'sleeplat.bt');
       await page.locator('.tabs-container .tab', { hasText: 'sleeplat.bt' }).first().waitFor({ timeout: 10_000 });
       await page.locator('.statusbar', { hasText: 'bpftrace' }).first().waitFor({ timeout: 10_000 });
@@ -216,17 +302,17 @@ export async function fleetChecks(
       if (classes < 6) throw new Error(`only ${classes} token colours`);
       await page.mouse.move(1200, 750);
     });
-    await s.step('hovering hist shows its signature and docs from the language server', '13-bpftrace-hover.png', async () => {
+    await s.step(T.btHover, '13-bpftrace-hover.png', async () => {
       await page.locator('.editor-instance .view-lines span', { hasText: /^hist$/ }).first().hover();
       await page.locator('.monaco-hover', { hasText: 'Power-of-2 histogram' }).first().waitFor({ timeout: 20_000 });
     });
-    await s.step(`typing tracepoint:sched:sw completes events from ${o.good}'s kernel (bpftrace -l)`, '14-bpftrace-completion.png', async () => {
+    await s.step(T.btCompletion, '14-bpftrace-completion.png', async () => {
       await page.locator('.editor-instance .view-lines').first().click();
       await page.keyboard.press('Control+End');
       await page.keyboard.type('\ntracepoint:sched:sw', { delay: 30 });
       await page.locator('.suggest-widget .monaco-list-row', { hasText: 'sched_switch' }).first().waitFor({ timeout: 20_000 });
     });
-    await s.step(`the CodeLens "▶ Run script on ${o.good}" starts a trace; the results view streams maps, a histogram and printf lines`, '15-results-running.png', async () => {
+    await s.step(T.traceRunning, '15-results-running.png', async () => {
       await page.keyboard.press('Escape');
       await quickOpen(page, 'activity.bt');
       const lens = page.locator('.codelens-decoration a', { hasText: `Run script on ${o.good}` }).first();
@@ -238,13 +324,13 @@ export async function fleetChecks(
       await view.locator('#lines-window .line', { hasText: 'heartbeat' }).first().waitFor({ timeout: 10_000 });
       await page.waitForTimeout(1200);
     });
-    await s.step('Stop ends it: END runs, the final maps stay, the state says done', '16-results-final.png', async () => {
+    await s.step(T.traceStopped, '16-results-final.png', async () => {
       const view = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
       await view.locator('button#stop').click();
       await view.locator('[data-testid=state]', { hasText: /^done$/ }).waitFor({ timeout: 30_000 });
       await view.locator('section.map[data-map="@read_bytes"] .bar').first().waitFor({ timeout: 10_000 });
     });
-    await s.step(`"eBPF: Annotate Call Frequency" on edgeapp.c asks for the binary on ${o.good}, counts for a window, and heats the lines with rates at their ends`, '17-annotations.png', async () => {
+    await s.step(T.annotate, '17-annotations.png', async () => {
       // the source alone, with the room the results view had
       await runFromPalette(page, 'View: Close All Editor Groups');
       await page.keyboard.press('Enter');
@@ -267,7 +353,7 @@ export async function fleetChecks(
       await page.mouse.move(1200, 780);
       await page.waitForTimeout(800);
     });
-    await s.step('hovering hot() shows its calls, rate, share, node, window and actions', '18-annotation-hover.png', async () => {
+    await s.step(T.annotationHover, '18-annotation-hover.png', async () => {
       const name = page.locator('.editor-instance .view-lines span', { hasText: /^hot$/ }).first();
       const tip = page.locator('.monaco-hover', { hasText: 'function on' }).first();
       for (let i = 0; ; i++) {
@@ -283,10 +369,12 @@ export async function fleetChecks(
       await tip.locator('text=Measure again').first().waitFor({ timeout: 5000 });
       await page.waitForTimeout(500);
     });
+  } catch (e) {
+    s.outside('the fleet steps run without an error between them', e);
   } finally {
-    await b.close();
+    await b.close().catch((e: unknown) => s.outside('the browser closes after the fleet steps', e));
   }
-  return s.checks;
+  return s.finish();
 }
 
 async function waitForValue<T>(f: () => Promise<T | undefined>, ms: number, what: string): Promise<T> {
@@ -299,15 +387,31 @@ async function waitForValue<T>(f: () => Promise<T | undefined>, ms: number, what
   }
 }
 
+/** The steps of `incidentChecks`, by name: each runs once, and one that never runs fails. */
+function incidentSteps(o: { node: string }) {
+  return {
+    walkthrough: 'the walkthrough "The 2 AM incident" opens by itself in Getting Started',
+    v1Stats: `1. "Open the node", "Show live stats": ${o.node}'s three programs with their runs per second`,
+    v1SamplerHover: '5 (on v1). edge_v1.bpf.c annotated: the sampler calls bpf_perf_event_read on its straight path, ~10/s',
+    deployV2: '2. "Deploy v2" runs the deploy job in a terminal; the node gets a second deployment and on_packet a new tag',
+    diff: '3. "Compare with Previous": the sampler removed, on_packet and xdp_edge changed, instruction by instruction',
+    xdpExceptions: '4. The XDP exceptions one-liner: aborts by program, action and interface, in the results view',
+    v2Hover: '5. edge_v2.bpf.c annotated: on_packet calls bpf_perf_event_read on its straight path at ~the packet rate',
+    rollback: '6. "Roll back to v1", the one-liner again, "Compare Runs": aborts before, none after',
+    postmortem: '7. "Export Postmortem": the Markdown timeline — v1 → v2 and what changed, the traces, the rollback',
+  } as const;
+}
+
 /**
  * The 2 AM incident as a newcomer solves it: the demo's walkthrough (installed next to eBPF
  * Lens), one button after the other, a screenshot of each step. `redeployed` tells when the
  * node's deploy tasks ran (the tasks run the incident script in VS Code's terminal).
  */
 export async function incidentChecks(server: CodeServer, folder: string, shots: string, work: string, o: { node: string }): Promise<Check[]> {
+  const T = incidentSteps(o);
   const b = await openBrowser(work);
   const page = b.page;
-  const s = new Steps(page, shots);
+  const s = new Steps(page, shots, Object.values(T));
   const walk = page.locator('.gettingStartedContainer');
   const showWalkthrough = async (): Promise<void> => {
     if (await walk.locator('text=The 2 AM incident').first().isVisible()) return;
@@ -354,16 +458,24 @@ export async function incidentChecks(server: CodeServer, folder: string, shots: 
     for (const f of page.frames()) n += await f.locator('[data-testid=state]', { hasText: /^done$/ }).count().catch(() => 0);
     return n;
   };
+  /** a walkthrough's run asks first (a command call chose the script and the node): the modal names both; Run */
+  const confirmTrace = async (shot?: string): Promise<void> => {
+    const dialog = page.locator('.monaco-dialog-box', { hasText: `as root on ${o.node}` });
+    await dialog.waitFor({ timeout: 20_000 });
+    await dialog.getByText('xdp:xdp_exception').first().waitFor({ timeout: 5000 });
+    if (shot) await page.screenshot({ path: path.join(shots, shot) });
+    await dialog.locator('a.monaco-button, button', { hasText: /^Run$/ }).first().click();
+  };
   const moreDone = async (than: number): Promise<void> => {
     await waitForValue(async () => ((await doneViews()) > than ? true : undefined), 60_000, 'the trace to end in its results view');
   };
   try {
-    await s.step('the walkthrough "The 2 AM incident" opens by itself in Getting Started', '40-incident-walkthrough.png', async () => {
+    await s.step(T.walkthrough, '40-incident-walkthrough.png', async () => {
       await openWorkbench(page, server, folder);
       await walk.locator('text=1. Look at the edge node').first().waitFor({ timeout: 90_000 });
       await page.waitForTimeout(1500);
     });
-    await s.step(`1. "Open the node", "Show live stats": ${o.node}'s three programs with their runs per second`, '41-incident-v1-stats.png', async () => {
+    await s.step(T.v1Stats, '41-incident-v1-stats.png', async () => {
       await button('Open the node').click();
       await row(page, /^on_packet\b/).waitFor({ timeout: 30_000 });
       await showWalkthrough();
@@ -375,14 +487,14 @@ export async function incidentChecks(server: CodeServer, folder: string, shots: 
       for (const p of ['on_packet', 'xdp_edge', 'sampler']) await row(page, new RegExp(`^${p}\\b.*ev/s`)).waitFor({ timeout: 30_000 });
       await page.mouse.move(1300, 780);
     });
-    await s.step('5 (on v1). edge_v1.bpf.c annotated: the sampler calls bpf_perf_event_read on its straight path, ~10/s', '42-incident-v1-sampler-hover.png', async () => {
+    await s.step(T.v1SamplerHover, '42-incident-v1-sampler-hover.png', async () => {
       await step('5. Who reads the CPU counter now');
       await button('Annotate edge_v1.bpf.c').click();
       await page.locator('.tabs-container .tab.active', { hasText: 'edge_v1.bpf.c' }).waitFor({ timeout: 20_000 });
       await hoverOn('sampler', 'bpf_perf_event_read', 'edge_v1.bpf.c');
       await page.waitForTimeout(500);
     });
-    await s.step('2. "Deploy v2" runs the deploy job in a terminal; the node gets a second deployment and on_packet a new tag', '43-incident-v2-deployed.png', async () => {
+    await s.step(T.deployV2, '43-incident-v2-deployed.png', async () => {
       await step('2. The automated optimisation goes out');
       await button('Deploy v2').click();
       await page.locator('.terminal-wrapper, .xterm', {}).first().waitFor({ timeout: 30_000 });
@@ -392,7 +504,7 @@ export async function incidentChecks(server: CodeServer, folder: string, shots: 
       await page.waitForTimeout(2500);
 
     });
-    await s.step('3. "Compare with Previous": the sampler removed, on_packet and xdp_edge changed, instruction by instruction', '44-incident-diff.png', async () => {
+    await s.step(T.diff, '44-incident-diff.png', async () => {
       await step('3. What changed?');
       await button('Compare with Previous').click();
       await page.locator('.monaco-diff-editor, .multiDiffEditor').first().waitFor({ timeout: 30_000 });
@@ -400,22 +512,23 @@ export async function incidentChecks(server: CodeServer, folder: string, shots: 
       await page.locator('.monaco-diff-editor .view-lines', { hasText: 'bpf_perf_event_read' }).first().waitFor({ timeout: 20_000 });
       await page.waitForTimeout(1500);
     });
-    await s.step('4. The XDP exceptions one-liner: aborts by program, action and interface, in the results view', '45-incident-xdp-exceptions.png', async () => {
+    await s.step(T.xdpExceptions, '45-incident-xdp-exceptions.png', async () => {
       await step('4. Are packets being aborted?');
       const done = await doneViews();
       await button('Run the XDP exceptions one-liner').click();
+      await confirmTrace('45a-incident-confirm-trace.png');
       await frameWith('section.map[data-map="@xdp_exceptions"] table.kv tbody tr');
       await moreDone(done);
       await page.waitForTimeout(800);
     });
-    await s.step('5. edge_v2.bpf.c annotated: on_packet calls bpf_perf_event_read on its straight path at ~the packet rate', '46-incident-v2-hover.png', async () => {
+    await s.step(T.v2Hover, '46-incident-v2-hover.png', async () => {
       await step('5. Who reads the CPU counter now');
       await button('Annotate edge_v2.bpf.c').click();
       await page.locator('.tabs-container .tab.active', { hasText: 'edge_v2.bpf.c' }).waitFor({ timeout: 20_000 });
       await hoverOn('on_packet', 'bpf_perf_event_read', 'edge_v2.bpf.c');
       await page.waitForTimeout(500);
     });
-    await s.step('6. "Roll back to v1", the one-liner again, "Compare Runs": aborts before, none after', '47-incident-compare-runs.png', async () => {
+    await s.step(T.rollback, '47-incident-compare-runs.png', async () => {
       await step('6. Roll back, and prove it');
       await button('Roll back to v1').click();
       await row(page, /^Deployments\b.* 3$/).waitFor({ timeout: 60_000 });
@@ -423,6 +536,7 @@ export async function incidentChecks(server: CodeServer, folder: string, shots: 
       await step('6. Roll back, and prove it');
       const done = await doneViews();
       await button('Run the one-liner again').click();
+      await confirmTrace();
       await moreDone(done);
       await showWalkthrough();
       await step('6. Roll back, and prove it');
@@ -437,7 +551,7 @@ export async function incidentChecks(server: CodeServer, folder: string, shots: 
       await frameWith('section.map[data-map="@xdp_exceptions"] table.compare tbody tr');
       await page.waitForTimeout(800);
     });
-    await s.step('7. "Export Postmortem": the Markdown timeline — v1 → v2 and what changed, the traces, the rollback', '48-incident-postmortem.png', async () => {
+    await s.step(T.postmortem, '48-incident-postmortem.png', async () => {
       await step('7. Write the postmortem');
       await button('Export Postmortem').click();
       await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Last hour' }).first().click({ timeout: 20_000 });
@@ -451,10 +565,28 @@ export async function incidentChecks(server: CodeServer, folder: string, shots: 
       await frameWith('text=Rollback', 30_000);
       await page.waitForTimeout(1000);
     });
+  } catch (e) {
+    s.outside('the incident steps run without an error between them', e);
   } finally {
-    await b.close();
+    await b.close().catch((e: unknown) => s.outside('the browser closes after the incident steps', e));
   }
-  return s.checks;
+  return s.finish();
+}
+
+/** The steps of `secretsChecks`, by name: each runs once, and one that never runs fails. */
+function secretsSteps(o: { pw: { node: string; user: string }; pp: { node: string } }) {
+  return {
+    nodes: 'the Nodes view lists a password node and a passphrase-key node',
+    passwordPrompt: `expanding ${o.pw.node} asks for ${o.pw.user}'s password in a masked box with a "remember" toggle`,
+    wrongPassword: 'a wrong password is refused by the node in the same box, which stays open with the toggle kept',
+    rightPassword: 'the right password logs in; the node shows its tools',
+    wrongPassphrase: `expanding ${o.pp.node}: a wrong key passphrase is refused in the same box, saying it was wrong, and the field is ready for another try`,
+    rightPassphrase: 'the right passphrase, remembered, opens the key and connects',
+    trace: `a trace on ${o.pw.node} (CodeLens), stopped, saved as JSON`,
+    postmortem: `"Export Postmortem" for ${o.pw.node}, saved`,
+    remembered: `after a reload (a new extension host) ${o.pw.node} and ${o.pp.node} connect from secret storage without asking`,
+    forgotten: '"Forget Saved Passwords and Passphrases" forgets them: after a reload the password is asked again',
+  } as const;
 }
 
 /**
@@ -470,9 +602,10 @@ export async function secretsChecks(
   work: string,
   o: { pw: { node: string; user: string; password: string }; pp: { node: string; passphrase: string; file: string }; artefacts: { json: string; postmortem: string } },
 ): Promise<{ checks: Check[]; profile: string }> {
+  const T = secretsSteps(o);
   const b = await openBrowser(work, { keepProfile: true });
   const page = b.page;
-  const s = new Steps(page, shots);
+  const s = new Steps(page, shots, Object.values(T));
   const prompt = (text: string): ReturnType<Page['locator']> => page.locator('.quick-input-widget', { hasText: text }).first();
   const remember = async (): Promise<void> => {
     await page.locator('.quick-input-widget .action-label[aria-label^="Remember in VS Code secret storage"]').first().click();
@@ -516,12 +649,12 @@ export async function secretsChecks(
     await saveAs(file);
   };
   try {
-    await s.step('the Nodes view lists a password node and a passphrase-key node', undefined, async () => {
+    await s.step(T.nodes, undefined, async () => {
       await openWorkbench(page, server, folder);
       await openEbpfView(page);
       for (const n of [o.pw.node, o.pp.node]) await row(page, new RegExp(`^${n}\\b`)).waitFor({ timeout: 30_000 });
     });
-    await s.step(`expanding ${o.pw.node} asks for ${o.pw.user}'s password in a masked box with a "remember" toggle`, '50-secrets-password-prompt.png', async () => {
+    await s.step(T.passwordPrompt, '50-secrets-password-prompt.png', async () => {
       await row(page, new RegExp(`^${o.pw.node}\\b`)).click();
       await prompt(`Password for ${o.pw.user}@`).waitFor({ timeout: 30_000 });
       await page.locator('.quick-input-widget input[type="password"]').first().waitFor({ timeout: 5000 });
@@ -529,18 +662,18 @@ export async function secretsChecks(
       // a typo first
       await page.keyboard.type(`not-${o.pw.password.slice(0, 6)}`);
     });
-    await s.step('a wrong password is refused by the node in the same box, which stays open with the toggle kept', '51-secrets-wrong-password.png', async () => {
+    await s.step(T.wrongPassword, '51-secrets-wrong-password.png', async () => {
       await page.keyboard.press('Enter');
       await prompt(`Wrong password for ${o.pw.user}@`).waitFor({ timeout: 30_000 });
       await ready('password');
       if ((await page.locator('.quick-input-widget .action-label[aria-label^="Will be remembered"]').count()) !== 1) throw new Error('the remember toggle was lost');
     });
-    await s.step('the right password logs in; the node shows its tools', '51-secrets-password-connected.png', async () => {
+    await s.step(T.rightPassword, '51-secrets-password-connected.png', async () => {
       await page.keyboard.type(o.pw.password);
       await page.keyboard.press('Enter');
       await connected(o.pw.node).waitFor({ timeout: 30_000 });
     });
-    await s.step(`expanding ${o.pp.node}: a wrong key passphrase is refused in the same box, saying it was wrong, and the field is ready for another try`, '52-secrets-wrong-passphrase.png', async () => {
+    await s.step(T.wrongPassphrase, '52-secrets-wrong-passphrase.png', async () => {
       await row(page, new RegExp(`^${o.pp.node}\\b`)).click();
       await prompt('Passphrase for').waitFor({ timeout: 30_000 });
       await page.keyboard.type(`not-${o.pp.passphrase.slice(0, 6)}`);
@@ -548,13 +681,13 @@ export async function secretsChecks(
       await prompt(`Wrong passphrase for ${o.pp.file}`).waitFor({ timeout: 30_000 });
       await ready('passphrase');
     });
-    await s.step('the right passphrase, remembered, opens the key and connects', undefined, async () => {
+    await s.step(T.rightPassphrase, undefined, async () => {
       await remember();
       await page.keyboard.type(o.pp.passphrase);
       await page.keyboard.press('Enter');
       await connected(o.pp.node).waitFor({ timeout: 30_000 });
     });
-    await s.step(`a trace on ${o.pw.node} (CodeLens), stopped, saved as JSON`, '53-secrets-trace.png', async () => {
+    await s.step(T.trace, '53-secrets-trace.png', async () => {
       await quickOpen(page, 'activity.bt');
       const lens = page.locator('.codelens-decoration a', { hasText: `Run script on ${o.pw.node}` }).first();
       await lens.waitFor({ timeout: 20_000 });
@@ -566,7 +699,7 @@ export async function secretsChecks(
       await view.locator('button#save').click();
       await saveAs(o.artefacts.json);
     });
-    await s.step(`"Export Postmortem" for ${o.pw.node}, saved`, undefined, async () => {
+    await s.step(T.postmortem, undefined, async () => {
       await runFromPalette(page, 'eBPF: Export Postmortem');
       await page.keyboard.press('Enter');
       await prompt('Postmortem for').waitFor({ timeout: 10_000 });
@@ -587,7 +720,7 @@ export async function secretsChecks(
       }, 10_000, "the trace's script in the saved postmortem");
       if (md.includes('__ebpf_lens')) throw new Error("the postmortem shows eBPF Lens's own probe-hit counting instead of the user's script");
     });
-    await s.step(`after a reload (a new extension host) ${o.pw.node} and ${o.pp.node} connect from secret storage without asking`, '54-secrets-remembered.png', async () => {
+    await s.step(T.remembered, '54-secrets-remembered.png', async () => {
       await page.reload();
       await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
       await page.locator('.statusbar').waitFor({ timeout: 60_000 });
@@ -601,7 +734,7 @@ export async function secretsChecks(
       }
       if (await page.locator('.quick-input-widget', { hasText: /Password for|Passphrase for/ }).first().isVisible()) throw new Error('asked again');
     });
-    await s.step('"Forget Saved Passwords and Passphrases" forgets them: after a reload the password is asked again', '55-secrets-forgotten.png', async () => {
+    await s.step(T.forgotten, '55-secrets-forgotten.png', async () => {
       await runFromPalette(page, 'eBPF: Forget Saved Passwords and Passphrases');
       await page.keyboard.press('Enter');
       await page.locator('.quick-input-widget input[placeholder^="Forget saved passwords and passphrases of"]').first().waitFor({ timeout: 10_000 });
@@ -618,8 +751,10 @@ export async function secretsChecks(
       await prompt(`Password for ${o.pw.user}@`).waitFor({ timeout: 30_000 });
       await page.keyboard.press('Escape');
     });
+  } catch (e) {
+    s.outside('the secrets steps run without an error between them', e);
   } finally {
-    await b.close();
+    await b.close().catch((e: unknown) => s.outside('the browser closes after the secrets steps', e));
   }
-  return { checks: s.checks, profile: b.profile };
+  return { checks: s.finish(), profile: b.profile };
 }

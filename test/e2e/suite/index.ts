@@ -1,21 +1,28 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Mocha from 'mocha';
+import { repoRoot } from '../../unit/paths';
 
 /**
  * Entry of the extension-host suite (the @vscode/test-electron contract: run() resolves when
  * every test passed). Runs in the real extension host of code-server (test/e2e/harness) or of
- * a desktop VS Code (npm run test:desktop). Ends with the plain line "N passed, N failed".
+ * a desktop VS Code (npm run test:desktop). Uses the tiers' reporter: it ends with the plain
+ * line "N passed, N failed" and a tier check (every test file ran a test, every registered test
+ * ran, a filter matched something), and a hollow run counts as a failure.
  */
 export function run(): Promise<void> {
-  const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 120_000, reporter: 'spec' });
+  const mocha = new Mocha({
+    ui: 'bdd',
+    color: false,
+    timeout: 120_000,
+    reporter: path.join(repoRoot, 'test', 'support', 'summary-reporter.js'),
+    reporterOptions: { dir: __dirname },
+  });
   const only = process.env['EBPF_LENS_E2E_GREP'];
   if (only) mocha.grep(only);
   for (const f of fs.readdirSync(__dirname).sort()) if (f.endsWith('.test.js')) mocha.addFile(path.join(__dirname, f));
   return new Promise((resolve, reject) => {
     const runner = mocha.run((failures) => {
-      const s = runner.stats;
-      console.log(`${s?.passes ?? 0} passed, ${failures} failed`);
       if (failures > 0) reject(new Error(`${failures} extension test(s) failed`));
       else resolve();
     });
