@@ -19,6 +19,14 @@ export function loginBudgetMs(connectTimeoutMs: number = DEFAULT_CONNECT_TIMEOUT
   return LOGIN_BUDGET_FACTOR * Math.max(1, connectTimeoutMs);
 }
 
+/** Why a session was given up: the same words for a worker and a trace. */
+export function loginTimeoutMessage(node: string | undefined, budgetMs: number, what = 'start'): string {
+  return (
+    `the login shell${node ? ` on ${node}` : ''} did not ${what} within ${Math.round(budgetMs / 1000)} s (four times the connect timeout): ` +
+    `its startup files (/etc/bash.bashrc, ~/.bashrc, ~/.profile …) run before every command; find what they wait for with \`ssh ${node ?? 'NODE'} true\`, or raise the connect timeout`
+  );
+}
+
 /** A login shell slower than this is reported (node row, log, CLI): "login shell took 4.2 s". */
 export const SLOW_LOGIN_MS = 1000;
 

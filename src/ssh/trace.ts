@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import type { ClientChannel } from 'ssh2';
 import type { CancellationTokenLike } from '../core/cancel';
 import type { CommandOutput, RemoteCommand } from '../core/command';
-import { janitorSec } from '../core/bounds';
+import { janitorSec, loginTimeoutMessage } from '../core/bounds';
 import { CancelledError, ToolError, errorMessage } from '../core/errors';
 import { shJoin } from '../core/quote';
 import type { ScriptDiagnostic } from '../core/trace/diagnostics';
@@ -201,7 +201,7 @@ export class TraceRun extends EventEmitter {
   private watchStart(ch: ClientChannel, loginMs: number): void {
     const timer = setTimeout(() => {
       if (this.guardPid !== undefined || this.finishing) return;
-      this.loginExpired = `the login shell on ${this.node} did not start the trace within ${Math.round(loginMs / 1000)} s (four times the connect timeout): its startup files (/etc/bash.bashrc, ~/.bashrc …) run before every command`;
+      this.loginExpired = loginTimeoutMessage(this.node, loginMs, 'start the trace');
       if (this.heartbeat) clearInterval(this.heartbeat);
       ch.close();
     }, loginMs);

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { ClientChannel } from 'ssh2';
 import type { CancellationTokenLike } from '../core/cancel';
 import type { LoginFacts } from '../core/bounds';
-import { DEFAULT_CONNECT_TIMEOUT_MS, loginBudgetMs } from '../core/bounds';
+import { DEFAULT_CONNECT_TIMEOUT_MS, loginBudgetMs, loginTimeoutMessage } from '../core/bounds';
 import type { CommandOutput } from '../core/command';
 import { CancelledError, SshError, ToolError } from '../core/errors';
 import { shQuote } from '../core/quote';
@@ -52,8 +52,6 @@ export interface WorkerOptions {
   /** called once the shell has started (`login`, `bound` and `remotePid` are known) */
   readonly onStarted?: (w: ShellWorker) => void;
 }
-
-const LOGIN_FACTOR_TEXT = 'four times the connect timeout';
 
 /** USER_HZ: the unit of /proc/PID/stat times on every Linux architecture eBPF Lens meets */
 const CLOCK_TICKS = 100;
@@ -132,13 +130,7 @@ export class ShellWorker {
       },
       reject: () => undefined,
       abandoned: false,
-      expired: () =>
-        new SshError(
-          'loginTimeout',
-          `the login shell${opts.nodeName ? ` on ${opts.nodeName}` : ''} did not start within ${Math.round(budget / 1000)} s ` +
-            `(${LOGIN_FACTOR_TEXT}): its startup files (/etc/bash.bashrc, ~/.bashrc, ~/.profile …) run before every command; ` +
-            `find what they wait for with \`ssh ${opts.nodeName ?? 'NODE'} true\`, or raise the connect timeout`,
-        ),
+      expired: () => new SshError('loginTimeout', loginTimeoutMessage(opts.nodeName, budget)),
     };
     this.queue.push(start);
     this.startTimer(start);

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CLI_TIMEOUT_MS, connectedWithin } from './bounds';
-import { cli, lab, labSh, nodeConfig, onNode, slowLogin, slowLoginOff, tempXdg, waitFor, writeConfig } from './labEnv';
+import { cli, lab, labSh, labShWith, nodeConfig, slowLogin, slowLoginOff, tempXdg, waitFor, writeConfig } from './labEnv';
 
 interface Out {
   nodes: { node: string; ok: boolean; programs?: unknown[]; error?: { kind: string; message: string } }[];
@@ -24,13 +24,31 @@ describe('list --all over a fleet of 20 nodes', () => {
 
   it('has 20 nodes', () => assert.equal(fleet.length, 20));
 
-  /** a bpftool runs in the node's own mount namespace (the lab's nodes share one process table) */
-  const bpftoolRunning = (n: string): boolean =>
-    onNode(n, ['sh', '-c', 'me=$(readlink /proc/self/ns/mnt); for p in $(pgrep -f "[b]pftool"); do [ "$(readlink /proc/$p/ns/mnt 2>/dev/null)" = "$me" ] && echo $p; done; true']).trim() !== '';
+  /**
+   * The nodes of `names` on which a listing's bpftool (`bpftool -j …`; the node probe's `bpftool
+   * version` is not one) runs now, in the node's own mount namespace (the lab's nodes share one
+   * process table): one pass over this machine's /proc, so that all five are seen at one moment
+   * (one probe per node through nsenter took seconds under load, and the listings ended between)
+   */
+  const listingOn = (names: readonly string[]): string[] => {
+    const ns = new Map(names.map((n) => [fs.readFileSync(path.join(lab().labDir, 'nodes', n, 'mntns'), 'utf8').trim(), n]));
+    const found = new Set<string>();
+    for (const d of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(d)) continue;
+      try {
+        const node = ns.get(fs.readlinkSync(`/proc/${d}/ns/mnt`));
+        if (node && /bpftool -j /.test(fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').join(' '))) found.add(node);
+      } catch {
+        /* ended meanwhile */
+      }
+    }
+    return [...found];
+  };
 
   it('5 nodes cut mid-run (3 links down, 2 sshds killed with their sessions): 15 listed, 5 errors, exit 5', async () => {
-    // the five are slow (their bpftool sleeps 3 s) so that they are cut while their listing runs
-    for (const n of [...cut, ...killed]) labSh('fault', n, 'slow');
+    // the five are slow (each bpftool call sleeps 8 s first: within the probe's and the command's
+    // bounds) so that they are cut while their listing runs
+    for (const n of [...cut, ...killed]) labShWith({ SLOW: '8' }, 'fault', n, 'slow');
     const cfg = writeConfig(fleet.map((n) => nodeConfig(n)));
     const sshdLog = (n: string): string => fs.readFileSync(path.join(lab().labDir, 'nodes', n, 'sshd.log'), 'utf8');
     const logged = new Map([...cut, ...killed].map((n) => [n, (sshdLog(n).match(/Accepted /g) ?? []).length]));
@@ -44,13 +62,16 @@ describe('list --all over a fleet of 20 nodes', () => {
     // has failed, and says why below
     const notLoggedIn = (): string[] => [...logged].filter(([n, c]) => (sshdLog(n).match(/Accepted /g) ?? []).length <= c).map(([n]) => n);
     await waitFor(() => exited || notLoggedIn().length === 0, CLI_TIMEOUT_MS, 'the CLI to log in on the five', 100, () => ({ exited, notLoggedIn: notLoggedIn() }));
-    const idle = (): string[] => [...cut, ...killed].filter((n) => !bpftoolRunning(n));
+    const idle = (): string[] => {
+      const busy = listingOn([...cut, ...killed]);
+      return [...cut, ...killed].filter((n) => !busy.includes(n));
+    };
     await waitFor(() => exited || idle().length === 0, connectedWithin(CLI_TIMEOUT_MS), 'a bpftool of the CLI running on each of the five', 250, () => ({ exited, noBpftoolYet: idle() }));
-    assert.equal(exited, false, `the CLI ended before the five were cut: ${(await run).stderr}`);
+    if (exited) assert.fail(`the CLI ended before the five were cut: ${(await run).stderr}`);
     for (const n of cut) labSh('cut', n);
     for (const n of killed) labSh('kill', n);
     const r = await run;
-    assert.equal(r.code, 5, r.stderr);
+    assert.equal(r.code, 5, `${r.stderr}\n${JSON.stringify((JSON.parse(r.stdout || '{"nodes":[]}') as Out).nodes.map((n) => [n.node, n.ok, n.error?.kind]))}`);
     const out = JSON.parse(r.stdout) as Out;
     assert.equal(out.nodes.length, 20);
     const failed = out.nodes.filter((n) => !n.ok).map((n) => n.node).sort();

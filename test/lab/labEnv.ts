@@ -64,6 +64,11 @@ export function labSh(...args: string[]): string {
   return execFileSync('bash', [LAB_SH, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
+/** lab.sh with settings of its own in the environment (SLOW=… for `fault NODE slow`) */
+export function labShWith(env: Record<string, string>, ...args: string[]): string {
+  return execFileSync('bash', [LAB_SH, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+}
+
 /** Run a command on a node directly (nsenter, root, no ssh): the ground truth for tests. */
 export function onNode(node: string, argv: readonly string[]): string {
   const n = labNode(node);

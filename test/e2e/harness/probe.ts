@@ -57,11 +57,28 @@ export async function probeChecks(server: CodeServer, folder: string, shots: str
   const read = <X>(name: string): X | undefined => (fs.existsSync(path.join(o.out, name)) ? (JSON.parse(fs.readFileSync(path.join(o.out, name), 'utf8')) as X) : undefined);
   const dialog = page.locator('.monaco-dialog-box', { hasText: `as root on ${o.node}` });
   const before = logins(o.node);
+  /** the probe's command, from the palette once the server's extensions are scanned (seconds after the window opens) */
+  const runProbe = async (): Promise<void> => {
+    await waitFor(
+      async () => {
+        try {
+          await runFromPalette(page, 'eBPF Lens Probe: Walk the Exports');
+          return true;
+        } catch {
+          await page.keyboard.press('Escape');
+          return false;
+        }
+      },
+      60_000,
+      "the probe extension's command in the palette",
+      1000,
+    );
+    await page.keyboard.press('Enter');
+  };
   try {
     await s.step(T.walked, undefined, async () => {
       await openWorkbench(page, server, folder);
-      await runFromPalette(page, 'eBPF Lens Probe: Walk the Exports');
-      await page.keyboard.press('Enter');
+      await runProbe();
       const w = (await waitFor(() => read<Walk>('walk.json'), 60_000, 'the probe extension to write what it reached')) as Walk;
       if (JSON.stringify(w.top) !== JSON.stringify([...PUBLIC_API_KEYS])) throw new Error(`exports are not the allow-list: ${JSON.stringify(w.top)}`);
       const bad = [...w.keys, ...w.calledKeys].filter((k) => FORBIDDEN.test(k.path) || /Fleet|Session|Connection|Client|TraceRun|Worker/.test(k.ctor));
@@ -83,8 +100,7 @@ export async function probeChecks(server: CodeServer, folder: string, shots: str
       if (bpftraceOn(o.node)) throw new Error('a bpftrace runs on the node');
     });
     await s.step(T.control, '57-probe-consent-accepted.png', async () => {
-      await runFromPalette(page, 'eBPF Lens Probe: Walk the Exports');
-      await page.keyboard.press('Enter');
+      await runProbe();
       await dialog.waitFor({ timeout: 30_000 });
       await dialog.locator('a.monaco-button, button', { hasText: /^Run$/ }).first().click();
       const r = (await waitFor(() => read<{ ok: boolean; result: { id?: string } | null }>('command-2.json'), connectedWithin(DEFAULT_CONNECT_MS) + loginBudgetMs(DEFAULT_CONNECT_MS), 'the accepted command to return')) as { ok: boolean; result: { id?: string } | null };
