@@ -109,11 +109,16 @@ async function openEbpfView(page: Page): Promise<void> {
   await page.locator('.sidebar .composite.title', { hasText: /ebpf/i }).first().waitFor({ timeout: 30_000 });
 }
 
-/** After a reload: the eBPF view, whether the window restored it or not (a click on its icon would close it). */
+/**
+ * After a reload: the eBPF view, whether the window restored it or not. A click on its icon
+ * toggles, and races the restored layout (it closed the view once under load), so the view is
+ * focused from the palette, which only ever opens it.
+ */
 async function reopenEbpfView(page: Page): Promise<void> {
-  const title = page.locator('.sidebar .composite.title', { hasText: /ebpf/i }).first();
-  await page.waitForTimeout(1500);
-  if (!(await title.isVisible())) await openEbpfView(page);
+  await page.locator('.activitybar [aria-label^="eBPF"]').first().waitFor({ timeout: 60_000 });
+  await runFromPalette(page, 'Focus on Nodes View');
+  await page.keyboard.press('Enter');
+  await page.locator('.sidebar .composite.title', { hasText: /ebpf/i }).first().waitFor({ timeout: 30_000 });
 }
 
 function row(page: Page, name: RegExp): ReturnType<Page['locator']> {
