@@ -15,6 +15,8 @@ export const Exit = {
   /** a local file could not be written (snapshot directory full, read-only …) */
   storage: 6,
   cancelled: 130,
+  /** standard output was closed by its reader (`| head`): the work stopped, quietly, as 128 + SIGPIPE */
+  outputClosed: 141,
 } as const;
 
 export function exitCodeFor(e: unknown): number {

@@ -130,9 +130,10 @@ export function parseNodes(input: unknown, source: NodeSource): Parsed<NodeConfi
   const seen = new Set<string>();
   list.forEach((o: unknown, i: number) => {
     const { node, problems } = parseNode(o, source);
-    const label = isObj(o) && typeof o['name'] === 'string' ? JSON.stringify(o['name']) : `#${i + 1}`;
+    const name = isObj(o) && typeof o['name'] === 'string' && o['name'] !== '' ? o['name'] : `#${i + 1}`;
+    const label = name.startsWith('#') ? name : JSON.stringify(name);
     if (!node) {
-      errors.push({ line: i + 1, message: `node ${label}: ${problems.join('; ')}` });
+      errors.push({ line: i + 1, node: name, message: `node ${label}: ${problems.join('; ')}` });
       return;
     }
     if (seen.has(node.name)) {

@@ -204,6 +204,8 @@ export class SshConnection extends EventEmitter {
     const o = this.options;
     const log = o.log ?? (() => undefined);
     const tried: string[] = [];
+    /** identity files that could not be used (missing, unreadable, not a key): named in an auth failure */
+    const unusable: string[] = [];
     let hostKeyError: SshError | undefined;
     let timer: NodeJS.Timeout | undefined;
     let settled = false;
@@ -277,7 +279,8 @@ export class SshConnection extends EventEmitter {
             'hostKeyUnknown',
             `the host key of ${o.nodeName} (${o.host}:${o.port}) is not known: ${keyType} ${fingerprint}` +
               (v.certAuthorityOnly ? ' (only an @cert-authority line covers this host; certificates cannot be checked here)' : '') +
-              '. Verify the fingerprint on the node (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub) and trust it.',
+              '. Verify the fingerprint on the node (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub) and trust it.' +
+              (o.trust.missing.length > 0 ? ` (these known_hosts files do not exist: ${o.trust.missing.join(', ')})` : ''),
             { fingerprint, keyType },
           );
         if (!ask) {
@@ -325,7 +328,7 @@ export class SshConnection extends EventEmitter {
         candidates.push({
           kinds: ['publickey'],
           make: async () => {
-            const key = await this.loadKey(file, (attempt, check) =>
+            const key = await this.loadKey(file, unusable, (attempt, check) =>
               prompt(async () => o.askPassphrase?.({ nodeName: o.nodeName, file, attempt, check, signal: promptsEnd.signal })),
             );
             if (!key) return undefined;
@@ -487,15 +490,16 @@ export class SshConnection extends EventEmitter {
           fail(
             new SshError(
               'authFailed',
-              `authentication failed for ${target(o)} (tried: ${tried.join(', ') || 'no usable key, agent or password'})`,
-              { tried: [...tried] },
+              `authentication failed for ${target(o)} (tried: ${tried.join(', ') || 'no usable key, agent or password'})${unusableText(unusable)}`,
+              { tried: [...tried], unusable: [...unusable] },
             ),
           );
         } else if (typeof e.code === 'number' && tried.length > 0) {
           // the node sent DISCONNECT while we were logging in: sshd's MaxAuthTries ("Too many authentication failures")
           fail(
-            new SshError('authFailed', `authentication failed for ${target(o)}: the node ended the tries (${e.message}; tried: ${tried.join(', ')})`, {
+            new SshError('authFailed', `authentication failed for ${target(o)}: the node ended the tries (${e.message}; tried: ${tried.join(', ')})${unusableText(unusable)}`, {
               tried: [...tried],
+              unusable: [...unusable],
             }),
           );
         } else if (e.level === 'client-timeout') fail(new SshError('timeout', `${target(o)}: ${e.message}`));
@@ -531,6 +535,7 @@ export class SshConnection extends EventEmitter {
 
   private async loadKey(
     file: string,
+    unusable: string[],
     askPassphrase: (attempt: number, check: (passphrase: string) => boolean) => Promise<string | undefined>,
   ): Promise<ParsedKey | undefined> {
     let data: Buffer;
@@ -538,6 +543,7 @@ export class SshConnection extends EventEmitter {
       data = fs.readFileSync(file);
     } catch (e) {
       this.options.log?.(`${this.options.nodeName}: identity file ${file}: ${errorMessage(e)}`);
+      unusable.push(`${file} (${fileProblem(e)})`);
       return undefined;
     }
     let parsed = ssh2().utils.parseKey(data);
@@ -557,6 +563,7 @@ export class SshConnection extends EventEmitter {
     }
     if (parsed instanceof Error) {
       this.options.log?.(`${this.options.nodeName}: identity file ${file}: ${parsed.message}`);
+      unusable.push(`${file} (${parsed.message})`);
       return undefined;
     }
     return Array.isArray(parsed) ? parsed[0] : parsed;
@@ -712,4 +719,19 @@ export class SshConnection extends EventEmitter {
       }
     }
   }
+}
+
+/** ", and could not use identity file X (no such file)" for an auth failure's message */
+function unusableText(unusable: readonly string[]): string {
+  if (unusable.length === 0) return '';
+  return `; could not use identity file${unusable.length > 1 ? 's' : ''} ${unusable.join(', ')}`;
+}
+
+/** what a failed read of a local file means, in words */
+function fileProblem(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EISDIR') return 'a directory, not a key file';
+  return errorMessage(e);
 }

@@ -13,6 +13,8 @@ export class TrustStore {
   private readonly once = new Set<string>();
   /** problems met while reading the files (bad lines are skipped, the rest used) */
   readonly problems: string[] = [];
+  /** the user's known_hosts files that did not exist at the last read (a wrong path is named, not silent) */
+  readonly missing: string[] = [];
 
   private readonly files: () => readonly string[];
 
@@ -41,12 +43,14 @@ export class TrustStore {
   entries(): KnownHostEntry[] {
     const out: KnownHostEntry[] = [];
     this.problems.length = 0;
+    this.missing.length = 0;
     for (const f of [...this.userFiles, this.storeFile]) {
       let text: string;
       try {
         text = fs.readFileSync(expandHome(f), 'utf8');
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'ENOENT') this.problems.push(`${f}: ${(e as Error).message}`);
+        else if (f !== this.storeFile) this.missing.push(f);
         continue;
       }
       const r = parseKnownHosts(text, f);

@@ -105,7 +105,7 @@ describe('hostile strings reach the node as literal data, or are rejected', () =
     for (const a of [`$(touch ${CANARY})`, '-rf', `edge1;touch ${CANARY}`]) {
       const r = await cli(['list', '--config', cfg, '--node', a], { XDG_CONFIG_HOME: tempXdg() });
       assert.equal(r.code, 2);
-      assert.match(r.stderr, /unknown node .*known: edge1|'--node' argument is ambiguous/);
+      assert.match(r.stderr, /unknown node .*known: edge1|--node was given "-rf", which starts with "-" like an option; .* write --node=-rf/);
     }
   });
 });

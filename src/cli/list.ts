@@ -1,0 +1,127 @@
+import { parseArgs } from 'node:util';
+import { CancellationSource } from '../core/cancel';
+import { mapLimit } from '../core/concurrency';
+import { errorKind, errorMessage } from '../core/errors';
+import type { NodeConfig } from '../core/inventory';
+import { listNode, listingJson } from '../core/listing';
+import { NodeClient } from '../ssh/nodeClient';
+import type { CliIO, InvalidNode } from './common';
+import { UsageError, connectContext, loadInventory, positiveSeconds, slowLoginNote, where } from './common';
+import { Exit, exitCodeFor } from './exitCodes';
+import { formatListing, nodeHeader } from './format';
+import { fleetExit, selectNodes } from './select';
+import { USAGE } from './usage';
+
+interface Row {
+  readonly ok: boolean;
+  readonly text: string;
+  readonly json: Record<string, unknown>;
+  readonly code: number;
+}
+
+const CONNECT_OPTIONS = {
+  config: { type: 'string' },
+  'known-hosts': { type: 'string', multiple: true },
+  'accept-new': { type: 'boolean', default: false },
+  timeout: { type: 'string', default: '20' },
+} as const;
+
+export { CONNECT_OPTIONS };
+
+function failedRow(node: { name: string; host?: string; port?: number }, whereText: string, kind: string, message: string, code: number): Row {
+  return {
+    ok: false,
+    code,
+    text: `${node.name}${whereText ? `  ${whereText}` : ''}  ERROR (${kind}): ${message}\n`,
+    json: { node: node.name, ...(node.host !== undefined ? { host: node.host, port: node.port } : {}), ok: false, error: { kind, message } },
+  };
+}
+
+export function invalidRow(n: InvalidNode): Row {
+  return failedRow({ name: n.name }, '', 'config', n.message, Exit.usage);
+}
+
+async function listOne(node: NodeConfig, inventory: readonly NodeConfig[], ctx: Parameters<typeof NodeClient.open>[2], cancel: CancellationSource): Promise<Row> {
+  let client: NodeClient | undefined;
+  try {
+    client = await NodeClient.open(node, inventory, ctx, cancel.token);
+    const c = client;
+    const listing = await listNode((cmd) => c.run(cmd, cancel.token), node.scope);
+    return {
+      ok: true,
+      code: Exit.ok,
+      text: `${nodeHeader(node.name, where(node), c.info)}\n${slowLoginNote(c)}${formatListing(listing)}\n`,
+      json: {
+        node: node.name,
+        host: node.host,
+        port: node.port,
+        ok: true,
+        info: c.info,
+        ...(c.login ? { login: c.login } : {}),
+        ...(node.scope ? { scope: node.scope } : {}),
+        ...listingJson(listing),
+      },
+    };
+  } catch (e) {
+    return failedRow(node, where(node), errorKind(e), errorMessage(e), exitCodeFor(e));
+  } finally {
+    client?.close();
+  }
+}
+
+export async function cmdList(args: string[], io: CliIO): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      node: { type: 'string', multiple: true },
+      tag: { type: 'string', multiple: true },
+      all: { type: 'boolean', default: false },
+      ...CONNECT_OPTIONS,
+      concurrency: { type: 'string', default: '8' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (values.help) {
+    io.out(USAGE);
+    return Exit.ok;
+  }
+  const timeoutS = positiveSeconds(values.timeout, '--timeout');
+  const concurrency = Number(values.concurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError('--concurrency must be a positive integer');
+  const inv = loadInventory(values.config);
+  for (const w of inv.warnings) io.err(`warning: ${w}`);
+  const sel = selectNodes(inv, values);
+
+  const cancel = new CancellationSource();
+  const onSigint = (): void => cancel.cancel();
+  process.once('SIGINT', onSigint);
+  io.onOutputClosed?.(() => cancel.cancel());
+  const ctx = connectContext(values, inv, timeoutS, io);
+  // human output in node order, each node as soon as it and all nodes before it are done
+  let printed = 0;
+  const done: (Row | undefined)[] = sel.nodes.map(() => undefined);
+  const flush = (): void => {
+    while (printed < done.length && done[printed]) {
+      const r = done[printed] as Row;
+      if (!values.json) (r.ok ? io.out : io.err)(r.text);
+      printed++;
+    }
+  };
+  const rows = await mapLimit(sel.nodes, concurrency, async (node, i): Promise<Row> => {
+    const r = await listOne(node, inv.nodes, ctx, cancel);
+    done[i] = r;
+    flush();
+    return r;
+  });
+  const invalid = sel.invalid.map(invalidRow);
+  if (!values.json) for (const r of invalid) io.err(r.text);
+  process.removeListener('SIGINT', onSigint);
+  if (io.outputClosed?.()) return Exit.outputClosed;
+  const all = [...rows, ...invalid];
+  if (values.json) io.out(JSON.stringify({ nodes: all.map((r) => r.json) }, null, 2));
+  if (cancel.token.isCancellationRequested && all.some((r) => !r.ok)) return Exit.cancelled;
+  return fleetExit(all.map((r) => r.code), Exit.ok, Exit.someNodesFailed);
+}

@@ -1,0 +1,138 @@
+import * as assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { argsMessage, loadInventory } from '../../src/cli/common';
+import { Exit } from '../../src/cli/exitCodes';
+import { main } from '../../src/cli/main';
+import { fleetExit, selectNodes } from '../../src/cli/select';
+import { USAGE } from '../../src/cli/usage';
+import { keyParts, mapWithKeyArrays, splitKey } from '../../src/core/trace/keys';
+import { repoRoot } from './paths';
+
+function tempConfig(nodes: unknown[]): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ebpf-lens-unit-cli-'));
+  const f = path.join(dir, 'nodes.json');
+  fs.writeFileSync(f, JSON.stringify({ 'ebpfLens.nodes': nodes }));
+  return f;
+}
+
+const FLEET = [
+  { name: 'edge1', host: '10.0.0.1', tags: ['paris', 'edge'] },
+  { name: 'edge2', host: '10.0.0.2', tags: ['berlin', 'edge'] },
+  { name: 'core1', host: '10.0.0.3', tags: ['core'] },
+  { name: 'bad1', host: '-oProxyCommand=x' },
+  { name: 'bad2', host: '10.0.0.5', user: 'a b' },
+];
+
+describe('cli: choosing nodes (--node lists, --tag, --all)', () => {
+  const inv = loadInventory(tempConfig(FLEET));
+
+  it('an entry with a bad host or user is an invalid node by name, not a warning', () => {
+    assert.deepEqual(inv.nodes.map((n) => n.name), ['edge1', 'edge2', 'core1']);
+    assert.deepEqual(inv.invalid.map((n) => n.name), ['bad1', 'bad2']);
+    assert.match(inv.invalid[0]?.message ?? '', /host/);
+    assert.deepEqual(inv.warnings, []);
+  });
+  it('names, comma lists and repeats, each node once, in the order given', () => {
+    const s = selectNodes(inv, { node: ['edge2,edge1', 'edge2', ' core1 '] });
+    assert.deepEqual(s.nodes.map((n) => n.name), ['edge2', 'edge1', 'core1']);
+  });
+  it('tags (any of them), with names', () => {
+    assert.deepEqual(selectNodes(inv, { tag: ['edge'] }).nodes.map((n) => n.name), ['edge1', 'edge2']);
+    assert.deepEqual(selectNodes(inv, { tag: ['core,paris'] }).nodes.map((n) => n.name), ['edge1', 'core1']);
+    assert.deepEqual(selectNodes(inv, { node: ['core1'], tag: ['berlin'] }).nodes.map((n) => n.name), ['core1', 'edge2']);
+  });
+  it('an unknown name or tag is a usage error naming what is known', () => {
+    assert.throws(() => selectNodes(inv, { node: ['edge1,edge9'] }), /unknown node "edge9" \(known: edge1, edge2, core1, bad1, bad2\)/);
+    assert.throws(() => selectNodes(inv, { tag: ['tokyo'] }), /no node has the tag "tokyo" \(tags: berlin, core, edge, paris\)/);
+    assert.throws(() => selectNodes(inv, {}), /give --node NAME/);
+    assert.throws(() => selectNodes(inv, { all: true, node: ['edge1'] }), /--all/);
+  });
+  it('a named invalid entry, and --all, report invalid entries as failed nodes', () => {
+    const s = selectNodes(inv, { node: ['edge1,bad2'] });
+    assert.deepEqual([s.nodes.map((n) => n.name), s.invalid.map((n) => n.name)], [['edge1'], ['bad2']]);
+    const all = selectNodes(inv, { all: true });
+    assert.deepEqual([all.nodes.length, all.invalid.length], [3, 2]);
+  });
+  it('one exit code for several nodes', () => {
+    assert.equal(fleetExit([0, 0], 0, 5), 0);
+    assert.equal(fleetExit([3], 0, 5), 3);
+    assert.equal(fleetExit([3, 3], 0, 5), 3);
+    assert.equal(fleetExit([0, 3], 0, 5), 5);
+    assert.equal(fleetExit([2, 3], 0, 5), 5);
+  });
+  it('list --all with an invalid entry: its failed row, exit 2 (usage) when it is the only failure of one', async () => {
+    const cfg = tempConfig([{ name: 'bad1', host: '-oProxyCommand=x' }]);
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await main(['list', '--config', cfg, '--all', '--json'], { out: (s) => out.push(s), err: (s) => err.push(s), env: {} });
+    assert.equal(code, Exit.usage, err.join('\n'));
+    const j = JSON.parse(out.join('\n')) as { nodes: { node: string; ok: boolean; error: { kind: string } }[] };
+    assert.deepEqual(j.nodes.map((n) => [n.node, n.ok, n.error.kind]), [['bad1', false, 'config']]);
+  });
+});
+
+describe('cli: words for what Node says', () => {
+  it('a value starting with "-" is named, with the way to give it', () => {
+    const args = ['--node', '-rf'];
+    let msg: string | undefined;
+    try {
+      parseArgs({ args, options: { node: { type: 'string' } } });
+    } catch (e) {
+      msg = argsMessage(e, args);
+    }
+    assert.equal(msg, '--node was given "-rf", which starts with "-" like an option; if that is the value you mean, write --node=-rf');
+    assert.equal(argsMessage(new Error('x'), args), undefined);
+  });
+  it('help says a trace lasts 600 s by default, as the extension, and names --tag', () => {
+    assert.match(USAGE, /--duration S\s+end the trace after S seconds \(default 600/);
+    assert.doesNotMatch(USAGE, /hour/);
+    assert.match(USAGE, /--tag TAG/);
+  });
+});
+
+describe('cli: composite map keys as arrays', () => {
+  it('knows the parts of each map key from the script', () => {
+    const p = keyParts('t:syscalls:sys_enter_read { @r[comm, pid] = count(); @s[str(args.buf), 1 + 2, cpu] = sum(1); @x = 1; @t[(comm, tid)] = 1; }');
+    assert.deepEqual(p.get('@r'), ['text', 'int']);
+    assert.deepEqual(p.get('@s'), ['text', 'int', 'int']);
+    assert.deepEqual(p.get('@x'), undefined);
+    assert.deepEqual(p.get('@t'), ['text', 'int']);
+  });
+  it('splits exactly, also when the text part holds commas', () => {
+    assert.deepEqual(splitKey('dd,2', ['text', 'int']), ['dd', 2]);
+    assert.deepEqual(splitKey('a,b,c,2', ['text', 'int']), ['a,b,c', 2]);
+    assert.deepEqual(splitKey('7,x,y,2', ['int', 'text', 'int']), [7, 'x,y', 2]);
+    assert.deepEqual(splitKey('x,y,z', ['text', 'text']), undefined, 'two text parts and a comma too many: not guessed');
+    assert.deepEqual(splitKey('x', ['text', 'int']), undefined);
+  });
+  it('a map record keeps keys it cannot split, and single keys, as strings', () => {
+    const parts = keyParts('BEGIN { @r[comm, pid] = count(); @one[comm] = count(); }');
+    const m = mapWithKeyArrays({ name: '@r', kind: 'map', keyed: true, entries: [{ key: 'a,b,3', value: 1 }, { key: 'dd,2', value: 5 }] }, parts) as { entries: { key: unknown }[] };
+    assert.deepEqual(m.entries.map((e) => e.key), [['a,b', 3], ['dd', 2]]);
+    const one = { name: '@one', kind: 'map' as const, keyed: true, entries: [{ key: 'a,b', value: 1 }] };
+    assert.equal(mapWithKeyArrays(one, parts), one);
+  });
+});
+
+describe('cli: a closed standard output', () => {
+  it('check | head -1: stops quietly with 141, no stack, no summary', async function () {
+    this.timeout(20_000);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ebpf-lens-unit-epipe-'));
+    const bt = path.join(dir, 'many.bt');
+    fs.writeFileSync(bt, 'BEGIN { nosuchfn(); }\n'.repeat(20_000));
+    const child = spawn(process.execPath, [path.join(repoRoot, 'out', 'src', 'cli', 'main.js'), 'check', bt], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    // the reader takes its first chunk and goes away, as head does
+    await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+    child.stdout.destroy();
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    fs.rmSync(dir, { recursive: true, force: true });
+    assert.equal(stderr, '');
+    assert.equal(code, Exit.outputClosed);
+  });
+});
