@@ -70,7 +70,8 @@ columns; severity error|warning|info; code; message).
 
 Exit codes: 0 ok (diff: the same), 1 diff: they differ / check: errors found, 2 usage, 3 connection/authentication/host key, 4 tool error on the node
 (for trace: the script was refused, a probe type is not available, bpftrace failed),
-5 some of several nodes failed (each reported; the others listed).`;
+5 some of several nodes failed (each reported; the others listed), 6 a local file could not be written (snapshot
+folder, trust store: full, read-only, not a folder …; nothing half-written is left).`;
 
 export interface CliIO {
   readonly out: (s: string) => void;
@@ -224,9 +225,9 @@ async function cmdSnapshot(args: string[], io: CliIO): Promise<number> {
   try {
     const snap = await takeSnapshot((cmd) => client.run(cmd), node, client.info, values.note ? { note: values.note } : {});
     const store = new SnapshotStore(values.out ?? 'ebpf-lens-snapshots');
-    const { entry, saved } = await store.save(snap);
-    if (values.json) io.out(JSON.stringify({ path: entry.path, saved, programs: snap.programs.length, transient: snap.transient, contentHash: snap.contentHash }));
-    else io.out(saved ? `${entry.path}  (${snap.programs.length} programs${snap.transient ? `, ${snap.transient} bpftrace programs left out` : ''})` : `unchanged since ${entry.path}`);
+    const { entry, saved, noteAdded } = await store.save(snap);
+    if (values.json) io.out(JSON.stringify({ path: entry.path, saved, noteAdded, programs: snap.programs.length, transient: snap.transient, contentHash: snap.contentHash }));
+    else io.out(saved ? `${entry.path}  (${snap.programs.length} programs${snap.transient ? `, ${snap.transient} bpftrace programs left out` : ''})` : `unchanged since ${entry.path}${noteAdded ? ' (note added)' : ''}`);
     return Exit.ok;
   } finally {
     client.close();
