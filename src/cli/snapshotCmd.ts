@@ -33,13 +33,13 @@ async function snapshotOne(
     client = await NodeClient.open(node, inventory, ctx);
     const c = client;
     const snap = await takeSnapshot((cmd) => c.run(cmd), node, c.info, note ? { note } : {});
-    const { entry, saved } = await store.save(snap);
+    const { entry, saved, noteAdded } = await store.save(snap);
     const what = `${snap.programs.length} programs${snap.transient ? `, ${snap.transient} bpftrace programs left out` : ''}`;
     return {
       node: node.name,
       code: Exit.ok,
-      json: { node: node.name, path: entry.path, saved, programs: snap.programs.length, transient: snap.transient, contentHash: snap.contentHash },
-      text: saved ? `${entry.path}  (${what})` : `unchanged since ${entry.path}${note ? ' (note added)' : ''}`,
+      json: { node: node.name, path: entry.path, saved, noteAdded, programs: snap.programs.length, transient: snap.transient, contentHash: snap.contentHash },
+      text: saved ? `${entry.path}  (${what})` : `unchanged since ${entry.path}${noteAdded ? ' (note added)' : ''}`,
     };
   } catch (e) {
     return { node: node.name, kind: errorKind(e), code: exitCodeFor(e), json: { node: node.name, error: { kind: errorKind(e), message: errorMessage(e) } }, text: errorMessage(e) };

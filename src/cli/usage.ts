@@ -52,5 +52,6 @@ Exit codes: 0 ok (diff: the same), 1 diff: they differ / check: errors found, 2 
 entry that cannot be read), 3 connection/authentication/host key (trace: the connection was lost
 or the node stopped the trace), 4 tool error on the node (trace: the script was refused, a probe
 type is not available, bpftrace failed), 5 some of several nodes failed (each reported; the others
-listed), 6 a local file could not be written (read-only, full, not a directory), 130 interrupted,
+listed), 6 a local file could not be written (snapshot folder, trust store: full, read-only, not a
+folder …; nothing half-written is left), 130 interrupted,
 141 standard output was closed (e.g. by head): the work stopped quietly.`;

@@ -66,29 +66,55 @@ export class ToolError extends Error {
   }
 }
 
-export type StorageErrorReason = 'full' | 'denied' | 'readOnly' | 'failed';
+export type StorageErrorReason =
+  /** no space left on the device (or the user's quota is used up) */
+  | 'full'
+  /** permission denied */
+  | 'denied'
+  /** the file system is mounted read-only */
+  | 'readOnly'
+  /** a part of the path is a file (or something else), not a folder */
+  | 'notDirectory'
+  /** the folder exists, yet this file system does not let anyone create in it (/proc, /sys) */
+  | 'cannotCreate'
+  /** any other answer of the file system (the message carries it) */
+  | 'failed';
 
-/** Writing eBPF Lens's own files (snapshots, saved runs) failed: the disk is full, read-only … */
+/**
+ * Writing eBPF Lens's own files (snapshots, saved runs, the trust store, exports) failed: the disk
+ * is full, read-only … The message names the path and says what happened; `path` is that path.
+ */
 export class StorageError extends Error {
   override readonly name = 'StorageError';
   constructor(
     readonly reason: StorageErrorReason,
     message: string,
+    readonly path?: string,
   ) {
     super(message);
   }
   static is(e: unknown, reason?: StorageErrorReason): e is StorageError {
     return e instanceof StorageError && (reason === undefined || e.reason === reason);
   }
-  /** A file system error as a StorageError naming what could not be written, and why in words. */
+  /**
+   * An error met while writing, as a StorageError with `what` in front (`could not save the
+   * snapshot in DIR: cannot write FILE: no space left on the device`). A StorageError keeps its
+   * reason and path; any other error is read by its `code`.
+   */
   static from(e: unknown, what: string): StorageError {
-    if (e instanceof StorageError) return e;
+    if (e instanceof StorageError) return new StorageError(e.reason, `${what}: ${e.message}`, e.path);
     const code = typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : '';
-    const reason: StorageErrorReason = code === 'ENOSPC' || code === 'EDQUOT' ? 'full' : code === 'EACCES' || code === 'EPERM' ? 'denied' : code === 'EROFS' ? 'readOnly' : 'failed';
-    const why = { full: 'no space left on the device', denied: 'permission denied', readOnly: 'the file system is read-only', failed: e instanceof Error ? e.message : String(e) }[reason];
-    return new StorageError(reason, `${what}: ${why}`);
+    const reason: StorageErrorReason = code === 'ENOSPC' || code === 'EDQUOT' ? 'full' : code === 'EACCES' || code === 'EPERM' ? 'denied' : code === 'EROFS' ? 'readOnly' : code === 'ENOTDIR' ? 'notDirectory' : 'failed';
+    return new StorageError(reason, `${what}: ${reason === 'failed' || reason === 'notDirectory' ? errorMessage(e) : STORAGE_WHY[reason]}`);
   }
 }
+
+/** What a StorageError's reason means, in words (`failed` and `notDirectory` say more in their message). */
+export const STORAGE_WHY: Readonly<Record<'full' | 'denied' | 'readOnly', string>> = {
+  full: 'no space left on the device',
+  denied: 'permission denied',
+  readOnly: 'the file system is read-only',
+};
 
 /** The user (or the program on the user's behalf) cancelled the operation. */
 export class CancelledError extends Error {

@@ -300,8 +300,16 @@ export class SshConnection extends EventEmitter {
           }),
         ).then(
           (decision) => {
-            if (decision === 'always') o.trust.trustAlways(o.host, o.port, key);
-            else if (decision === 'once') o.trust.trustOnce(o.host, o.port, key);
+            if (decision === 'always') {
+              try {
+                o.trust.trustAlways(o.host, o.port, key);
+              } catch (e) {
+                // the key cannot be remembered (a read-only or full disk): say so, do not log in half-trusted
+                log(`${o.nodeName}: ${errorMessage(e)}`);
+                fail(e instanceof Error ? e : new Error(String(e)));
+                return;
+              }
+            } else if (decision === 'once') o.trust.trustOnce(o.host, o.port, key);
             else hostKeyError = unknown();
             log(`${o.nodeName}: unknown host key ${fingerprint}: ${decision}`);
             verify(decision !== 'reject');

@@ -1,6 +1,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { StorageError } from '../core/errors';
+import { makeDir, writeFileAtomicSync } from '../core/files';
 import type { HostKeyVerdict, KnownHostEntry } from '../core/knownHosts';
 import { checkHostKey, fingerprintSha256, knownHostName, knownHostsLine, parseKnownHosts } from '../core/knownHosts';
 
@@ -72,17 +74,27 @@ export class TrustStore {
     this.once.add(onceKey(host, port, key));
   }
 
-  /** Append the key to the product's own file (created 0600, its folder 0700). */
+  /**
+   * Add the key to the product's own file (created 0600, its folder 0700). The file is written
+   * whole (temp file + rename): a full or read-only disk leaves it as it was and throws a
+   * StorageError that says so.
+   */
   trustAlways(host: string, port: number, key: Buffer, comment = 'added by eBPF Lens'): void {
-    fs.mkdirSync(path.dirname(this.storeFile), { recursive: true, mode: 0o700 });
-    let prefix = '';
+    const what = `could not remember the host key of ${knownHostName(host, port)} in ${this.storeFile}`;
+    let cur = '';
     try {
-      const cur = fs.readFileSync(this.storeFile, 'utf8');
-      if (cur !== '' && !cur.endsWith('\n')) prefix = '\n';
-    } catch {
-      /* new file */
+      makeDir(path.dirname(this.storeFile), 0o700);
+      cur = fs.readFileSync(this.storeFile, 'utf8');
+    } catch (e) {
+      // a new file; any other failure to read is one to write too
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw StorageError.from(e, what);
     }
-    fs.appendFileSync(this.storeFile, `${prefix}${knownHostsLine(host, port, key, comment)}\n`, { mode: 0o600 });
+    const prefix = cur !== '' && !cur.endsWith('\n') ? '\n' : '';
+    try {
+      writeFileAtomicSync(this.storeFile, `${cur}${prefix}${knownHostsLine(host, port, key, comment)}\n`, { mode: 0o600 });
+    } catch (e) {
+      throw StorageError.from(e, what);
+    }
   }
 }
 

@@ -10,6 +10,8 @@ import { main } from '../../src/cli/main';
 import { fleetExit, selectNodes } from '../../src/cli/select';
 import { USAGE } from '../../src/cli/usage';
 import { keyParts, mapWithKeyArrays, splitKey } from '../../src/core/trace/keys';
+import { keyLabeller } from '../../src/core/trace/labels';
+import { SNIPPETS } from '../../src/core/trace/library';
 import { repoRoot } from './paths';
 
 function tempConfig(nodes: unknown[]): string {
@@ -134,5 +136,20 @@ describe('cli: a closed standard output', () => {
     fs.rmSync(dir, { recursive: true, force: true });
     assert.equal(stderr, '');
     assert.equal(code, Exit.outputClosed);
+  });
+});
+
+describe('labels for the one-liners\' map keys', () => {
+  const facts = { programs: new Map([[1636, 'xdp_edge']]), interfaces: new Map([[4, 'inc0']]) };
+  it('XDP exceptions: program name and id, action, interface', () => {
+    const xdp = SNIPPETS.find((s) => s.id === 'xdp-exceptions');
+    const label = keyLabeller(xdp?.build({}) ?? '');
+    assert.ok(label);
+    assert.equal(label('@xdp_exceptions', '1636,0,4', facts), 'xdp_edge (1636) · XDP_ABORTED · inc0');
+    assert.equal(label('@xdp_exceptions', '77,9,5', facts), 'prog 77 · action 9 · ifindex 5', 'what the listing does not know stays a number');
+    assert.equal(label('@other', '1,2,3', facts), undefined);
+  });
+  it("a user's own script with a map of that name is not guessed at", () => {
+    assert.equal(keyLabeller('BEGIN { @xdp_exceptions[1, 2, 3] = count(); }'), undefined);
   });
 });

@@ -7,6 +7,8 @@ import { diffSnapshots, fleetMatrix, instructionsForDiff } from '../../src/core/
 import type { Snapshot, SnapshotProgram } from '../../src/core/snapshot/model';
 import { contentHash, hashText, parseSnapshot } from '../../src/core/snapshot/model';
 import { SnapshotStore } from '../../src/core/snapshot/store';
+import { StorageError } from '../../src/core/errors';
+import { Scratch, tmpFiles } from './scratch';
 
 const prog = (over: Partial<SnapshotProgram> & { name: string }): SnapshotProgram => withHash({
   id: 1,
@@ -114,8 +116,88 @@ describe('snapshot store', () => {
       list.map((e) => e.takenAt),
       ['2026-11-25T10:00:03.000Z', '2026-11-25T10:00:04.000Z', '2026-11-25T10:00:05.000Z'],
     );
-    assert.ok(!fs.readdirSync(path.join(root, 'edge1')).some((f) => f.startsWith('.tmp')));
+    assert.deepEqual(tmpFiles(root), []);
     await assert.rejects(store.save(snap('../evil', [])), /not allowed/);
+  });
+
+  const scratch = new Scratch();
+  after(() => scratch.cleanup());
+  const xl = (kb: number, c: string): string => `${`   0: (b7) r0 = ${c}\n`.repeat(Math.ceil((kb * 1024) / 20))}`;
+  const objects = (root: string): string[] => (fs.existsSync(path.join(root, 'objects')) ? fs.readdirSync(path.join(root, 'objects')).sort() : []);
+
+  it('--out /proc/sys/x: a typed error at once (Node\'s recursive mkdir loops for ever there)', async () => {
+    const store = new SnapshotStore('/proc/sys/x');
+    await assert.rejects(store.save(snap('edge1', [prog({ name: 'p' })])), (e: unknown) => {
+      assert.ok(StorageError.is(e, 'cannotCreate'), String(e));
+      assert.match(e.message, /^could not save the snapshot in \/proc\/sys\/x: cannot create \/proc\/sys\/x\/edge1: \/proc\/sys is not a directory you can create in$/);
+      return true;
+    });
+  });
+
+  it('a read-only folder: "read-only" (not ENOENT), and nothing written', async () => {
+    const ro = scratch.tmpfs('ro,size=64k');
+    const store = new SnapshotStore(path.join(ro, 'snapshots'));
+    await assert.rejects(store.save(snap('edge1', [prog({ name: 'p' })])), (e: unknown) => StorageError.is(e, 'readOnly') && /: the file system is read-only$/.test(e.message));
+    assert.deepEqual(fs.readdirSync(ro), []);
+  });
+
+  it('a full disk: "no space left"; the objects this save wrote are taken back, the earlier snapshot stays whole, no temp file', async () => {
+    const root = scratch.tmpfs('size=64k');
+    const store = new SnapshotStore(root);
+    const first = snap('edge1', [prog({ name: 'a', xlated: xl(4, '1') })], '2026-11-25T10:00:01.000Z');
+    assert.equal((await store.save(first)).saved, true);
+    const before = objects(root);
+    assert.equal(before.length, 1);
+    // the first new object fits, the second does not
+    const second = snap('edge1', [prog({ name: 'a', xlated: xl(4, '1') }), prog({ name: 'b', xlated: xl(16, '2') }), prog({ name: 'c', xlated: xl(200, '3') })], '2026-11-25T10:00:02.000Z');
+    await assert.rejects(store.save(second), (e: unknown) => StorageError.is(e, 'full') && /^could not save the snapshot in .*: cannot write .*: no space left on the device$/.test(e.message));
+    assert.deepEqual(objects(root), before);
+    assert.deepEqual(tmpFiles(root), []);
+    // the objects fit, the snapshot file does not (a long note): the objects go again
+    const third = snap('edge1', [prog({ name: 'd', xlated: xl(2, '4') })], '2026-11-25T10:00:03.000Z');
+    await assert.rejects(store.save({ ...third, note: 'n'.repeat(200 * 1024) }), (e: unknown) => StorageError.is(e, 'full'));
+    assert.deepEqual(objects(root), before);
+    assert.deepEqual(tmpFiles(root), []);
+    const listed = await store.list('edge1');
+    assert.equal(listed.length, 1);
+    assert.ok('snapshot' in (await store.load(listed[0]?.path ?? '')));
+    // once there is room, saving works again
+    assert.equal((await store.save(third)).saved, true);
+  });
+
+  it('saves are one at a time: the same content saved twice at once is stored once, two new ones both', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ebpf-lens-store-'));
+    roots.push(root);
+    const store = new SnapshotStore(root);
+    const same = await Promise.all([1, 2, 3].map((i) => store.save(snap('edge1', [prog({ name: 'p' })], `2026-11-25T10:00:0${i}.000Z`))));
+    assert.deepEqual(same.map((r) => r.saved), [true, false, false]);
+    const two = await Promise.all(['x', 'y'].map((t, i) => store.save(snap('edge1', [prog({ name: 'p', tag: t })], `2026-11-25T10:01:0${i}.000Z`))));
+    assert.deepEqual(two.map((r) => r.saved), [true, true]);
+    assert.equal((await store.list('edge1')).length, 3);
+  });
+
+  it('snapshot --note on an unchanged deployment: the note is added to the kept snapshot (same content, same file)', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ebpf-lens-store-'));
+    roots.push(root);
+    const store = new SnapshotStore(root);
+    const s = (i: number, note?: string): Snapshot => ({ ...snap('edge1', [prog({ name: 'p' })], `2026-11-25T10:00:0${i}.000Z`), ...(note ? { note } : {}) });
+    const first = await store.save(s(1));
+    const r = await store.save(s(2, 'after the 14:00 rollout'));
+    assert.deepEqual({ saved: r.saved, noteAdded: r.noteAdded, path: r.entry.path }, { saved: false, noteAdded: true, path: first.entry.path });
+    assert.equal((await store.save(s(3, 'checked again'))).noteAdded, true);
+    assert.equal((await store.save(s(4, 'checked again'))).noteAdded, false, 'a note it has is not added twice');
+    assert.equal((await store.save(s(5))).noteAdded, false);
+    const list = await store.list('edge1');
+    assert.equal(list.length, 1);
+    const loaded = await store.load(first.entry.path);
+    assert.ok('snapshot' in loaded);
+    assert.equal(loaded.snapshot.note, 'after the 14:00 rollout\nchecked again');
+    assert.equal(loaded.snapshot.contentHash, s(1).contentHash);
+    assert.equal(loaded.snapshot.takenAt, '2026-11-25T10:00:01.000Z');
+    assert.equal(await store.addNote(list[0] as never, 'by hand'), true);
+    const again = await store.load(first.entry.path);
+    assert.ok('snapshot' in again && again.snapshot.note?.endsWith('\nby hand'));
+    assert.deepEqual(tmpFiles(root), []);
   });
 });
 

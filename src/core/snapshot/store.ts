@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { StorageError } from '../errors';
+import { makeDir, unmakeDir, writeFileAtomic } from '../files';
 import { validateNodeName } from '../quote';
 import type { Snapshot, SnapshotParse } from './model';
 import { parseSnapshot } from './model';
@@ -10,7 +10,9 @@ import { parseSnapshot } from './model';
 /**
  * Snapshots on disk: one folder per node, one JSON file per snapshot, named
  * `<takenAt>_<hash12>_<programs>.json` so a listing needs no file reads. Writes are atomic (temp
- * file + rename); an identical consecutive snapshot is not written again; history is bounded.
+ * file + rename, files.ts), one save at a time, and a save that fails takes back what it wrote;
+ * an identical consecutive snapshot is not written again (its note is added to the one kept);
+ * history is bounded.
  */
 export interface StoredSnapshot {
   readonly path: string;
@@ -18,6 +20,14 @@ export interface StoredSnapshot {
   readonly takenAt: string;
   readonly hash: string;
   readonly programs: number;
+}
+
+export interface SaveResult {
+  readonly entry: StoredSnapshot;
+  /** a new snapshot file was written (false: the latest one has the same content) */
+  readonly saved: boolean;
+  /** the snapshot was unchanged and its note was added to the latest one's */
+  readonly noteAdded: boolean;
 }
 
 const NAME = /^(\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d(?:\.\d+)?Z)_([0-9a-f]{12})_(\d+)\.json$/;
@@ -53,18 +63,6 @@ export class SnapshotStore {
 
   /** An XlatedSource for diffs: inline text first, then the store's objects. */
   readonly source = (p: { readonly xlated?: string; readonly xlatedHash: string }): string | undefined => p.xlated ?? this.xlated(p.xlatedHash);
-
-  private async writeAtomic(file: string, text: string): Promise<void> {
-    const tmp = path.join(path.dirname(file), `.tmp-${randomBytes(6).toString('hex')}`);
-    try {
-      await fsp.writeFile(tmp, text, { mode: 0o644 });
-      await fsp.rename(tmp, file);
-    } catch (e) {
-      // a full disk leaves no half-written file: the earlier snapshots stay as they were
-      await fsp.rm(tmp, { force: true }).catch(() => undefined);
-      throw StorageError.from(e, `could not save the snapshot in ${this.root}`);
-    }
-  }
 
   private dir(node: string): string {
     const bad = validateNodeName(node);
@@ -111,34 +109,92 @@ export class SnapshotStore {
     return 'error' in r ? { error: `${path.basename(file)}: ${r.error}` } : r;
   }
 
+  /** saves one at a time: two saves never race for the same object or prune each other's files */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private serial<T>(f: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(f, f);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
   /**
-   * Save unless the node's latest snapshot has the same content. Answers the stored entry and
-   * whether it was new.
+   * Save unless the node's latest snapshot has the same content; then a note the snapshot
+   * carries is added to that one's (`noteAdded`). Answers the stored entry and whether it was
+   * new. A failure is a StorageError, and the files this save wrote are removed again.
    */
-  async save(s: Snapshot): Promise<{ entry: StoredSnapshot; saved: boolean }> {
-    const dir = this.dir(s.node);
-    const existing = await this.list(s.node);
-    const last = existing[existing.length - 1];
-    if (last && last.hash === s.contentHash.slice(0, 12)) return { entry: last, saved: false };
+  save(s: Snapshot): Promise<SaveResult> {
+    return this.serial(async () => {
+      const dir = this.dir(s.node);
+      const existing = await this.list(s.node);
+      const last = existing[existing.length - 1];
+      if (last && last.hash === s.contentHash.slice(0, 12)) {
+        if (!s.note) return { entry: last, saved: false, noteAdded: false };
+        const added = await this.noteOn(last, s.note);
+        // an unreadable latest file cannot take the note: the snapshot is saved anew instead
+        if (added !== undefined) return { entry: last, saved: false, noteAdded: added };
+      }
+      const entry = await this.write(s, dir);
+      const all = [...existing, entry];
+      // the oldest go; one that cannot be removed now goes with a later save
+      for (const old of all.slice(0, Math.max(0, all.length - this.maxPerNode))) await fsp.rm(old.path, { force: true }).catch(() => undefined);
+      return { entry, saved: true, noteAdded: false };
+    });
+  }
+
+  /** Write the snapshot's new objects and its file; on a failure remove what was written. */
+  private async write(s: Snapshot, dir: string): Promise<StoredSnapshot> {
+    const what = `could not save the snapshot in ${this.root}`;
+    const made: { dir: string; first: string | undefined }[] = [];
+    const written: string[] = [];
     try {
-      await fsp.mkdir(dir, { recursive: true });
-      await fsp.mkdir(this.objectsDir, { recursive: true });
+      for (const d of [dir, this.objectsDir]) made.push({ dir: d, first: makeDir(d) });
+      // instruction texts once each, by hash; the snapshot refers to them
+      for (const p of s.programs) {
+        if (p.xlated === undefined || p.xlatedHash === '') continue;
+        const obj = path.join(this.objectsDir, p.xlatedHash);
+        if (fs.existsSync(obj) || written.includes(obj)) continue;
+        await writeFileAtomic(obj, p.xlated);
+        written.push(obj);
+      }
+      const lean = { ...s, programs: s.programs.map(({ xlated: _x, ...rest }) => rest) };
+      const file = path.join(dir, `${fileTime(s.takenAt)}_${s.contentHash.slice(0, 12)}_${s.programs.length}.json`);
+      await writeFileAtomic(file, `${JSON.stringify(lean)}\n`);
+      return { path: file, node: s.node, takenAt: s.takenAt, hash: s.contentHash.slice(0, 12), programs: s.programs.length };
     } catch (e) {
-      throw StorageError.from(e, `could not save the snapshot in ${this.root}`);
+      for (const f of written) await fsp.rm(f, { force: true }).catch(() => undefined);
+      for (const m of made.reverse()) unmakeDir(m.dir, m.first);
+      throw StorageError.from(e, what);
     }
-    // instruction texts once each, by hash; the snapshot refers to them
-    for (const p of s.programs) {
-      if (p.xlated === undefined || p.xlatedHash === '') continue;
-      const obj = path.join(this.objectsDir, p.xlatedHash);
-      if (!fs.existsSync(obj)) await this.writeAtomic(obj, p.xlated);
+  }
+
+  /**
+   * Add a note to a stored snapshot (after the notes it has, each on its own line; one it has
+   * already is not added twice). Its content, and so its hash and name, stay the same. Answers
+   * whether the note was added; throws a StorageError when the file cannot be written, and an
+   * Error when it cannot be read.
+   */
+  addNote(entry: StoredSnapshot, note: string): Promise<boolean> {
+    return this.serial(async () => {
+      const added = await this.noteOn(entry, note);
+      if (added === undefined) throw new Error(`cannot add a note to ${entry.path}: it cannot be read`);
+      return added;
+    });
+  }
+
+  /** addNote without the queue: undefined when the stored file cannot be read */
+  private async noteOn(entry: StoredSnapshot, note: string): Promise<boolean | undefined> {
+    const r = await this.load(entry.path);
+    if ('error' in r) return undefined;
+    const had = r.snapshot.note ?? '';
+    if (note.trim() === '' || had.split('\n').includes(note)) return false;
+    const withNote: Snapshot = { ...r.snapshot, note: had === '' ? note : `${had}\n${note}` };
+    try {
+      await writeFileAtomic(entry.path, `${JSON.stringify(withNote)}\n`);
+    } catch (e) {
+      throw StorageError.from(e, `could not add the note to ${entry.path}`);
     }
-    const lean = { ...s, programs: s.programs.map(({ xlated: _x, ...rest }) => rest) };
-    const name = `${fileTime(s.takenAt)}_${s.contentHash.slice(0, 12)}_${s.programs.length}.json`;
-    const file = path.join(dir, name);
-    await this.writeAtomic(file, `${JSON.stringify(lean)}\n`);
-    const all = [...existing, { path: file, node: s.node, takenAt: s.takenAt, hash: s.contentHash.slice(0, 12), programs: s.programs.length }];
-    for (const old of all.slice(0, Math.max(0, all.length - this.maxPerNode))) await fsp.rm(old.path, { force: true });
-    return { entry: all[all.length - 1] as StoredSnapshot, saved: true };
+    return true;
   }
 
   /** The latest snapshot of a node that can be read (corrupt ones are skipped and reported). */

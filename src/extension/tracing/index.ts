@@ -1,10 +1,10 @@
-import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { Consent } from '../consent';
 import { instrumentProbes } from '../../core/annotate/probeHits';
 import { probeBlocks, standaloneProbe } from '../../core/bpftrace/blocks';
 import { InputError, errorKind, errorMessage } from '../../core/errors';
+import { writeFileAtomic } from '../../core/files';
 import type { TraceEntry } from '../../core/tree';
 import { SNIPPETS, buildSnippet, checkParam } from '../../core/trace/library';
 import { compareMaps, compareMarkdown } from '../../core/trace/merge';
@@ -173,7 +173,12 @@ export function registerTracing(context: vscode.ExtensionContext, log: vscode.Lo
       const def = vscode.Uri.file(path.join(vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? context.globalStorageUri.fsPath, `trace-${s.id}.json`));
       const to = await vscode.window.showSaveDialog({ defaultUri: def, filters: { JSON: ['json'] }, title: 'Save trace results as JSON' });
       if (!to) return;
-      await fs.writeFile(to.fsPath, JSON.stringify(s.toSaved(), null, 1));
+      try {
+        await writeFileAtomic(to.fsPath, JSON.stringify(s.toSaved(), null, 1));
+      } catch (e) {
+        showError('Save as JSON', e);
+        return;
+      }
       void vscode.window.setStatusBarMessage(`$(check) Saved ${path.basename(to.fsPath)}`, 3000);
     },
   };

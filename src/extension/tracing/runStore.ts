@@ -2,6 +2,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { SavedRun } from '../../core/trace/savedRun';
 import { StorageError } from '../../core/errors';
+import { makeDir, writeFileAtomic } from '../../core/files';
 import { parseSavedRun } from '../../core/trace/savedRun';
 
 /** the file name of a run that is not written yet: `pending:<id>` */
@@ -47,14 +48,11 @@ export class RunStore {
 
   private async write(run: SavedRun): Promise<string> {
     const file = path.join(this.dir, `${run.startedAt}-${run.id}.json`);
-    const tmp = `${file}.${process.pid}.tmp`;
     try {
-      await fs.mkdir(this.dir, { recursive: true });
-      await fs.writeFile(tmp, JSON.stringify(run), { mode: 0o600 });
-      await fs.rename(tmp, file);
+      makeDir(this.dir);
+      await writeFileAtomic(file, JSON.stringify(run), { mode: 0o600 });
       return file;
     } catch (e) {
-      await fs.rm(tmp, { force: true }).catch(() => undefined);
       throw StorageError.from(e, `could not save the run "${run.title}" in ${this.dir}`);
     }
   }
