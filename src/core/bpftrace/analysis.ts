@@ -1,4 +1,4 @@
-import type { AttachPoint, Block, Expr, Probe, Program, Span, Stmt, TopItem } from './ast';
+import type { Block, Expr, Probe, Program, Span, Stmt, TopItem } from './ast';
 import type { Feature, Version } from './catalog';
 import {
   ARG_BUILTIN,
@@ -12,19 +12,23 @@ import {
   MODE_WORDS,
   NEWEST,
   SARG_BUILTIN,
-  probeType,
   versionAtLeast,
   versionText,
 } from './catalog';
+import type { KeyKind } from './kinds';
+import { INT_KIND, MapValues, keyKind, valueKind } from './kinds';
+import { checkAttachPoint } from './attachPoints';
 import type { Diagnostic } from './parser';
 import { parse } from './parser';
+import { judgeFormat } from './printf';
 
 /**
  * Analysis of a bpftrace script without a kernel: syntax errors, unknown functions and
  * identifiers, arity, aggregations not assigned to a map, inconsistent map keys, variables used
- * before assignment, printf argument counts, probe types, and features newer than the target
- * bpftrace version (warnings, never errors). Shared by the language server, CodeLens,
- * annotations and `ebpf-lens check`.
+ * before assignment, printf formats (argument counts, and argument types where they are
+ * certain), unsafe functions (eBPF Lens never passes --unsafe), probe types, and features newer
+ * than the target bpftrace version (warnings, never errors). Shared by the language server,
+ * CodeLens, annotations and `ebpf-lens check`.
  */
 
 export interface MapSymbol {
@@ -52,44 +56,10 @@ export interface AnalysisOptions {
   readonly target?: Version;
 }
 
-type KeyKind = 'int' | 'string' | 'unknown';
-
-const STRING_BUILTINS = new Set(['comm', 'func', 'probe', 'username', 'probetype']);
-const INT_BUILTINS = new Set(['pid', 'tid', 'uid', 'gid', 'nsecs', 'elapsed', 'numaid', 'cpu', 'ncpus', 'retval', 'rand', 'cgroup', 'cpid', 'jiffies', 'usermode']);
-const STRING_FUNCTIONS = new Set(['str', 'ksym', 'usym', 'ntop', 'strftime', 'path', 'cgroup_path', 'strerror', 'macaddr', 'syscall_name', 'signal_name']);
 /** functions whose first argument is a whole map (not a scalar read) */
 const WHOLE_MAP_ARG = new Set(['print', 'clear', 'zero', 'len', 'delete', 'has_key', 'find']);
-
-function keyKind(e: Expr): KeyKind {
-  switch (e.kind) {
-    case 'string':
-      return 'string';
-    case 'int':
-      return 'int';
-    case 'ident':
-      return STRING_BUILTINS.has(e.name) ? 'string' : INT_BUILTINS.has(e.name) || ARG_BUILTIN.test(e.name) ? 'int' : 'unknown';
-    case 'call':
-      return STRING_FUNCTIONS.has(e.name) || e.name === 'comm' ? 'string' : e.name === 'pid' || e.name === 'tid' || e.name === 'nsecs' ? 'int' : 'unknown';
-    case 'binary':
-      return ['+', '-', '*', '/', '%', '<<', '>>', '&', '|', '^'].includes(e.op) ? 'int' : 'unknown';
-    default:
-      return 'unknown';
-  }
-}
-
-/** Number of printf-style conversions in a format (%% excluded). */
-export function countConversions(fmt: string): number {
-  let n = 0;
-  for (let i = 0; i < fmt.length; i++) {
-    if (fmt.charAt(i) !== '%') continue;
-    if (fmt.charAt(i + 1) === '%') {
-      i++;
-      continue;
-    }
-    n++;
-  }
-  return n;
-}
+/** functions whose first argument is a printf-style format */
+const FORMAT_FUNCTIONS = new Set(['printf', 'errorf', 'warnf', 'system', 'cat', 'debugf']);
 
 class Analyser {
   readonly diagnostics: Diagnostic[] = [];
@@ -101,6 +71,9 @@ class Analyser {
   private vars = new Set<string>();
   private reportedVars = new Set<string>();
   private macroParams = new Set<string>();
+  private readonly mapValues = new MapValues();
+  /** printf-like calls, judged once every map's values are known */
+  private readonly formats: { call: Extract<Expr, { kind: 'call' }>; since: Version; macroParams: ReadonlySet<string> }[] = [];
 
   constructor(
     private readonly src: string,
@@ -187,34 +160,9 @@ class Analyser {
   }
 
   private probeHeader(p: Probe): void {
-    for (const ap of p.attachPoints) this.attachPoint(ap, p.attachPoints.length);
-  }
-
-  private attachPoint(ap: AttachPoint, count: number): void {
-    if (/^\$\d+$/.test(ap.provider)) return; // a positional parameter expands to a probe
-    const t = probeType(ap.provider);
-    if (!t) {
-      this.diag(ap, 'error', 'probeType', `unknown probe type '${ap.provider}'`);
-      return;
+    for (const ap of p.attachPoints) {
+      checkAttachPoint(ap, p.attachPoints.length, (span, severity, code, message) => this.diag(span, severity, code, message), (span, since, what, until) => this.checkVersion(span, since, what, until));
     }
-    this.checkVersion(ap, t.since, `the ${t.name} probe`, t.until);
-    const n = ap.parts.length;
-    if (t.name === 'BEGIN' || t.name === 'END') {
-      if (n !== 0) this.diag(ap, 'error', 'probeArgs', `${t.name} takes no arguments`);
-      return;
-    }
-    if (n === 0 || ap.parts.every((x) => x === '')) {
-      this.diag(ap, 'error', 'probeArgs', `${ap.provider} needs arguments: ${t.syntax}`);
-      return;
-    }
-    const ok = t.parts.includes(n) || ((t.name === 'uprobe' || t.name === 'uretprobe' || t.name === 'usdt') && n === 1) || ((t.name === 'profile' || t.name === 'interval') && n === 1);
-    if (!ok) this.diag(ap, 'error', 'probeArgs', `wrong number of arguments for ${t.name}: ${t.syntax}`);
-    if ((t.name === 'kprobe' || t.name === 'kretprobe') && n === 2) this.checkVersion(ap, [0, 21], 'kprobe:module:function');
-    if ((t.name === 'profile' || t.name === 'interval') && n === 1) this.checkVersion(ap, [0, 24], `${t.name} with a single argument`);
-    if ((t.name === 'profile' || t.name === 'interval') && n === 2 && !['hz', 's', 'ms', 'us'].includes(ap.parts[0] ?? '') && !/^\$\d+$/.test(ap.parts[0] ?? '')) {
-      this.diag(ap, 'error', 'probeArgs', `${t.name} unit must be hz, s, ms or us`);
-    }
-    if (t.name === 'iter' && count > 1) this.diag(ap, 'error', 'probeArgs', 'an iter probe must be the only attach point of its probe');
   }
 
   private block(b: Block): void {
@@ -236,7 +184,10 @@ class Analyser {
         if (s.target.kind === 'var') {
           if (s.op !== '=') this.useVar(s.target.name, s.target);
           this.assignVar(s.target.name);
-        } else this.mapAccess(s.target, true);
+        } else {
+          this.mapAccess(s.target, true);
+          this.mapWrite(s.target.name, s.op === '=' ? s.value : undefined);
+        }
         return;
       }
       case 'let':
@@ -301,6 +252,14 @@ class Analyser {
     if (def) m.defs.push(span);
   }
 
+  /** A value written to a map: `value` for `=`, none for `+=`, `++` … (an integer). */
+  private mapWrite(name: string, value: Expr | undefined): void {
+    if (this.macroParams.has(name)) return;
+    const agg = value?.kind === 'call' ? FUNCTION_BY_NAME.get(value.name) : undefined;
+    if (value?.kind === 'call' && agg?.aggregate && !this.fns.has(value.name) && !this.macros.has(value.name)) this.mapValues.aggregate(name, agg.name);
+    else this.mapValues.write(name, value ? valueKind(value, () => undefined) : INT_KIND);
+  }
+
   /** A keyed or scalar map access: its key shape must match the map's first use. */
   private mapAccess(e: Extract<Expr, { kind: 'map' }>, def: boolean): void {
     this.mapRef(e.name, e.nameSpan, def);
@@ -354,6 +313,7 @@ class Analyser {
         }
         if ((e.op === '++' || e.op === '--') && e.operand.kind === 'map') {
           this.mapAccess(e.operand, true);
+          this.mapWrite(e.operand.name, undefined);
           return;
         }
         this.expr(e.operand);
@@ -449,9 +409,27 @@ class Analyser {
       this.diag(e, 'error', 'arity', `${f.name}() takes ${want} argument${f.max === 1 && f.min === 1 ? '' : 's'} (${n} given): ${f.signature}`);
     }
     if (f.aggregate && !directMapValue) this.diag(e, 'error', 'aggregate', `${f.name}() must be assigned directly to a map, e.g. @x = ${f.name}(${f.min ? '…' : ''})`);
-    if ((f.name === 'printf' || f.name === 'errorf' || f.name === 'warnf') && e.args[0]?.kind === 'string') {
-      const want = countConversions(e.args[0].value);
-      if (want !== n - 1) this.diag(e, 'error', 'printfArgs', `${f.name}: the format has ${want} conversion${want === 1 ? '' : 's'} but ${n - 1} argument${n - 1 === 1 ? ' is' : 's are'} given`);
+    if (f.unsafe) this.diag(e, 'error', 'unsafeFunction', `${f.name}() is an unsafe function: eBPF Lens runs bpftrace without --unsafe, so every node refuses it`);
+    if (FORMAT_FUNCTIONS.has(f.name) && e.args[0]?.kind === 'string') this.formats.push({ call: e, since: f.since, macroParams: this.macroParams });
+  }
+
+  /**
+   * The format checks: an error where every version refuses the call, a warning where only the
+   * target's format grammar does (0.17–0.23 or 0.24+, see printf.ts).
+   */
+  finish(): void {
+    for (const { call, since, macroParams } of this.formats) {
+      const fmt = call.args[0];
+      if (fmt?.kind !== 'string') continue;
+      const args = call.args.slice(1);
+      const kinds = args.map((a) => valueKind(a, (m) => (macroParams.has(m) ? undefined : this.mapValues.kind(m))));
+      const text = (i: number): string => {
+        const a = args[i];
+        const t = a ? this.src.slice(a.start, a.end).replace(/\s+/g, ' ') : '';
+        return t.length > 40 ? `${t.slice(0, 39)}…` : t;
+      };
+      const v = judgeFormat(call.name, fmt.value, kinds, text, this.target, since);
+      if (v) this.diag(v.arg === undefined ? call : (args[v.arg] ?? call), v.severity, v.code, v.message);
     }
   }
 }
@@ -460,6 +438,7 @@ export function analyze(src: string, opts: AnalysisOptions = {}): Analysis {
   const r = parse(src);
   const a = new Analyser(src, opts.target ?? NEWEST);
   a.run(r.program, r.features);
+  a.finish();
   const diagnostics = [...r.diagnostics, ...a.diagnostics].sort((x, y) => x.start - y.start || (x.severity === 'error' ? -1 : 1));
   return {
     program: r.program,
