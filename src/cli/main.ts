@@ -17,6 +17,7 @@ import { mapText } from '../core/trace/format';
 import { installedGuardFile } from '../core/trace/guard';
 import type { Snapshot } from '../core/snapshot/model';
 import { SnapshotStore } from '../core/snapshot/store';
+import { knownFromStore } from '../core/snapshot/known';
 import { takeSnapshot } from '../core/snapshot/take';
 import { diffJson, diffSnapshots, diffText, objectsBeside, readSnapshotFile } from './snapshot';
 import { Exit, errorKind, exitCodeFor } from './exitCodes';
@@ -222,8 +223,10 @@ async function cmdSnapshot(args: string[], io: CliIO): Promise<number> {
   if (!node) throw new UsageError(`unknown node ${JSON.stringify(values.node)} (known: ${inv.nodes.map((n) => n.name).join(', ') || 'none'})`);
   const client = await NodeClient.open(node, inv.nodes, connectContext(values, inv, timeoutS, io));
   try {
-    const snap = await takeSnapshot((cmd) => client.run(cmd), node, client.info, values.note ? { note: values.note } : {});
     const store = new SnapshotStore(values.out ?? 'ebpf-lens-snapshots');
+    // programs the store already holds (same tag and size, same kernel) are not dumped again
+    const known = await knownFromStore(store, node.name, client.info.kernel);
+    const snap = await takeSnapshot((cmd) => client.run(cmd), node, client.info, { known, ...(values.note ? { note: values.note } : {}) });
     const { entry, saved } = await store.save(snap);
     if (values.json) io.out(JSON.stringify({ path: entry.path, saved, programs: snap.programs.length, transient: snap.transient, contentHash: snap.contentHash }));
     else io.out(saved ? `${entry.path}  (${snap.programs.length} programs${snap.transient ? `, ${snap.transient} bpftrace programs left out` : ''})` : `unchanged since ${entry.path}`);
