@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 npx tsc -p . >/dev/null
 export GIT_COMMIT=$(git rev-parse --short HEAD 2>/dev/null || true)
-ALL=(snapshotDiff language decorations listPrograms fleetRefresh traceLag activation)
+ALL=(snapshotDiff snapshotMany language decorations listPrograms fleetRefresh traceLag activation)
 for b in "${@:-${ALL[@]}}"; do
   node "out/bench/$b.js"
 done

@@ -3,6 +3,7 @@ import { mapLimit } from '../core/concurrency';
 import { errorKind, errorMessage } from '../core/errors';
 import type { NodeConfig } from '../core/inventory';
 import type { Snapshot } from '../core/snapshot/model';
+import { knownFromStore } from '../core/snapshot/known';
 import { SnapshotStore } from '../core/snapshot/store';
 import { takeSnapshot } from '../core/snapshot/take';
 import { NodeClient } from '../ssh/nodeClient';
@@ -32,7 +33,9 @@ async function snapshotOne(
   try {
     client = await NodeClient.open(node, inventory, ctx);
     const c = client;
-    const snap = await takeSnapshot((cmd) => c.run(cmd), node, c.info, note ? { note } : {});
+    // programs the store already holds (same tag and size, same kernel) are not dumped again
+    const known = await knownFromStore(store, node.name, c.info.kernel);
+    const snap = await takeSnapshot((cmd) => c.run(cmd), node, c.info, { known, ...(note ? { note } : {}) });
     const { entry, saved, noteAdded } = await store.save(snap);
     const what = `${snap.programs.length} programs${snap.transient ? `, ${snap.transient} bpftrace programs left out` : ''}`;
     return {

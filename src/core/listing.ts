@@ -45,6 +45,25 @@ export interface RawListing {
   /** pid → command name, for owners bpftool named without one */
   readonly comms?: ReadonlyMap<number, string>;
   readonly warnings?: readonly string[];
+  /** `bpftool net` could not be read: a link's device name cannot be checked against it */
+  readonly netUnavailable?: boolean;
+}
+
+/**
+ * A link to a network device (xdp, tcx, netkit) carries only an ifindex, which bpftool names in
+ * its own network namespace: a program attached in another namespace (another node sharing the
+ * kernel, a container) would be shown on this namespace's device of that number. `bpftool net`
+ * lists what is attached to this namespace's devices (XDP always; tc/tcx on newer bpftool): a link
+ * it does not list is shown by its ifindex, with the namespace caveat.
+ */
+export function checkLinkDevice(l: BpfLink, net: readonly NetAttachment[] | undefined): BpfLink {
+  const ifindex = l.raw['ifindex'];
+  if (typeof ifindex !== 'number' || l.progId === undefined) return l;
+  if (net?.some((n) => n.progId === l.progId && n.ifindex === ifindex)) return l;
+  const attach = typeof l.raw['attach_type'] === 'string' ? ` ${l.raw['attach_type']}` : '';
+  // XDP on this namespace's devices is always in `bpftool net`: not there, it is elsewhere
+  const where = net && l.type === 'xdp' ? 'in another network namespace' : 'another network namespace?';
+  return { ...l, target: `ifindex ${ifindex}${attach} (${where})` };
 }
 
 function underPrefix(path: string, prefix: string): boolean {
@@ -69,7 +88,8 @@ export function mergeListing(raw: RawListing, scope?: NodeScope): NodeListing {
     m.set(p.pid, comm === undefined ? { pid: p.pid } : { pid: p.pid, comm });
     owners.set(id, m);
   };
-  for (const l of raw.links) {
+  const links0 = raw.links.map((l) => checkLinkDevice(l, raw.netUnavailable ? undefined : raw.net));
+  for (const l of links0) {
     add(l.progId, { via: 'link', kind: l.type, linkId: l.id, ...(l.target ? { target: l.target } : {}) });
   }
   for (const n of raw.net) {
@@ -91,7 +111,7 @@ export function mergeListing(raw: RawListing, scope?: NodeScope): NodeListing {
     owners: [...(owners.get(program.id)?.values() ?? [])].sort((a, b) => a.pid - b.pid),
   }));
   let maps = raw.maps;
-  let links = raw.links;
+  let links = links0;
 
   const prefixes = scope?.pinPrefixes ?? [];
   const patterns = (scope?.namePatterns ?? []).map(globToRegExp);
@@ -139,14 +159,14 @@ export type Runner = <T>(cmd: RemoteCommand<T>) => Promise<T>;
  * have no links, some nodes forbid perf).
  */
 export async function listNode(run: Runner, scope?: NodeScope): Promise<NodeListing> {
-  const optional = async <T>(cmd: RemoteCommand<Listed<T>>, warnings: string[]): Promise<readonly T[]> => {
+  const optional = async <T>(cmd: RemoteCommand<Listed<T>>, warnings: string[]): Promise<readonly T[] | undefined> => {
     try {
       const r = await run(cmd);
       warnings.push(...r.warnings);
       return r.items;
     } catch (e) {
       warnings.push(errorMessage(e));
-      return [];
+      return undefined;
     }
   };
   const warnings: string[] = [];
@@ -161,7 +181,7 @@ export async function listNode(run: Runner, scope?: NodeScope): Promise<NodeList
     batch = undefined;
   }
   const has = <K extends keyof Omit<BatchListing, 'failed'>>(k: K): NonNullable<BatchListing[K]> | undefined => (batch && !(k in batch.failed) ? (batch[k] as NonNullable<BatchListing[K]>) : undefined);
-  const fromBatch = <T>(l: Listed<T> | undefined): Promise<readonly T[]> | undefined => {
+  const fromBatch = <T>(l: Listed<T> | undefined): Promise<readonly T[] | undefined> | undefined => {
     if (!l) return undefined;
     warnings.push(...l.warnings);
     return Promise.resolve(l.items);
@@ -175,7 +195,7 @@ export async function listNode(run: Runner, scope?: NodeScope): Promise<NodeList
   ]);
   warnings.unshift(...progs.warnings, ...maps.warnings);
   const unnamed = new Set<number>();
-  for (const p of perf) unnamed.add(p.pid);
+  for (const p of perf ?? []) unnamed.add(p.pid);
   for (const p of progs.items) for (const o of p.pids) if (o.comm === undefined) unnamed.add(o.pid);
   let comms: Map<number, string> | undefined;
   if (unnamed.size > 0) {
@@ -186,7 +206,7 @@ export async function listNode(run: Runner, scope?: NodeScope): Promise<NodeList
     }
   }
   return mergeListing(
-    { programs: progs.items, maps: maps.items, links, net, perf, warnings, ...(comms ? { comms } : {}) },
+    { programs: progs.items, maps: maps.items, links: links ?? [], net: net ?? [], perf: perf ?? [], warnings, ...(comms ? { comms } : {}), ...(net ? {} : { netUnavailable: true }) },
     scope,
   );
 }

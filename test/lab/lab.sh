@@ -7,7 +7,7 @@
 #   lab.sh up                 install packages (idempotent), build assets, start every node
 #   lab.sh down               remove everything 'up' made (also after a failed or partial run)
 #   lab.sh status             nodes, pids, pins
-#   lab.sh deploy NODE WHAT   WHAT = counter_v1 | counter_v2 | xdp: load, attach and pin under
+#   lab.sh deploy NODE WHAT   WHAT = counter_v1 | counter_v2 | moved_getpgid | moved_getsid | xdp: load, attach and pin under
 #                             /sys/fs/bpf/edge/<name> in NODE's own bpffs (like a real deploy)
 #   lab.sh undeploy NODE [NAME]   remove that deployment (all of /sys/fs/bpf/edge without NAME)
 #   lab.sh nodeexec NODE CMD...   run CMD in NODE's mount + network namespaces, as root, no ssh
@@ -15,7 +15,9 @@
 #   lab.sh kill NODE          kill NODE's sshd and every session process (a crashed node)
 #   lab.sh start NODE         start NODE again after 'kill' (a reboot: its pins are gone)
 #   lab.sh fault NODE MODE [TOOL]  replace bpftool (or bpftrace) on NODE only: truncated | malformed |
-#                             empty | crash | slow (real output after SLOW=3 s) | missing
+#                             empty | crash | slow (real output after SLOW=3 s) | missing | count (the
+#                             real tool; each run's argv and batch commands logged on the node in
+#                             /run/ebpf-lens-bpftool-count-NODE.log)
 #   lab.sh unfault NODE [TOOL]
 #   lab.sh slowlogin NODE sleep|cpu N | off   a slow login shell on NODE: its /etc/bash.bashrc (read by
 #                             bash for every SSH session, before any interactive guard) first sleeps
@@ -138,6 +140,13 @@ build_assets() {
     o=$LAB/bin/$src.bpf.o
     if [ ! -s "$o" ] || [ "$HERE/src/$src.bpf.c" -nt "$o" ]; then
       clang -O2 -g -target bpf -D__TARGET_ARCH_x86 -I"$LAB/build" -c "$HERE/src/$src.bpf.c" -o "$o"
+    fi
+  done
+  # one program, two tracepoints: a deployment that moves (moved_getpgid → moved_getsid)
+  for src in getpgid getsid; do
+    o=$LAB/bin/moved_$src.bpf.o
+    if [ ! -s "$o" ] || [ "$HERE/src/moved.bpf.c" -nt "$o" ]; then
+      clang -O2 -g -target bpf -D__TARGET_ARCH_x86 -DTP="sys_enter_$src" -I"$LAB/build" -c "$HERE/src/moved.bpf.c" -o "$o"
     fi
   done
   if [ ! -x "$LAB/bin/lab-load" ] || [ "$HERE/src/lab-load.c" -nt "$LAB/bin/lab-load" ]; then
@@ -449,10 +458,12 @@ cmd_deploy() { # NODE WHAT
   local n=$1 what=$2 obj dir ifname=() r
   case $what in
     counter_v1|counter_v2) obj=$LAB/bin/$what.bpf.o; dir=counter;;
+    moved_getpgid|moved_getsid) obj=$LAB/bin/$what.bpf.o; dir=moved;;
     xdp) obj=$LAB/bin/xdp_count.bpf.o; dir=xdp; ifname=(eth0)
          [ -n "$(netns_of "$n")" ] && [ "$(node_field "$n" 2)" != hidden ] || die "xdp needs a node with its own eth0";;
-    *) die "deploy what? counter_v1 | counter_v2 | xdp";;
+    *) die "deploy what? counter_v1 | counter_v2 | moved_getpgid | moved_getsid | xdp";;
   esac
+  [ -s "$obj" ] || build_assets   # a lab brought up before this object existed
   r=$(root_of "$n")/sys/fs/bpf/edge
   nodeexec "$n" mkdir -p "$r"
   # one XDP program per device: the old one goes first (the others swap blue/green)
@@ -512,8 +523,19 @@ FAKE
                  } > "$f"
                else printf '#!/bin/sh\necho "bpftool: internal error" >&2\nkill -SEGV $$\n' > "$f"; fi;;
     slow)      printf '#!/bin/sh\nsleep %s\nexec %s "$@"\n' "${SLOW:-3}" "$real" > "$f";;
+    count)     # the real tool, each run's argv (and a batch's commands, read from stdin) appended to
+               # /run/ebpf-lens-bpftool-count-NODE.log as the node sees it: what ran on the node
+               { printf '#!/bin/sh\nlog=/run/ebpf-lens-bpftool-count-%s.log\nreal=%s\n' "$n" "$real"
+                 cat <<'FAKE'
+printf 'argv %s\n' "$*" >> "$log"
+case " $* " in
+  *" batch file - "*) tee -a "$log" | "$real" "$@";;
+  *) exec "$real" "$@";;
+esac
+FAKE
+               } > "$f";;
     missing)   : > "$f";;   # not executable: "command -v" does not find it
-    *) die "fault mode: truncated | malformed | empty | crash | slow | missing";;
+    *) die "fault mode: truncated | malformed | empty | crash | slow | missing | count";;
   esac
   [ "$mode" = missing ] && chmod 0644 "$f" || chmod 0755 "$f"
   cmd_unfault "$n" "$tool"

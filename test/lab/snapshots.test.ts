@@ -3,12 +3,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { SnapshotDiff } from '../../src/core/snapshot/diff';
 import { diffSnapshots } from '../../src/core/snapshot/diff';
-import type { Snapshot } from '../../src/core/snapshot/model';
+import type { Snapshot, SnapshotProgram } from '../../src/core/snapshot/model';
 import { SnapshotStore } from '../../src/core/snapshot/store';
 import { takeSnapshot } from '../../src/core/snapshot/take';
 import type { NodeClient } from '../../src/ssh/nodeClient';
 import { TraceRun } from '../../src/ssh/trace';
-import { hunks } from '../../src/cli/snapshot';
+import { diffText, hunks } from '../../src/cli/snapshot';
 import { cli, labSh, nodeConfig, openNode, tempDir, tempXdg, writeConfig } from './labEnv';
 
 const SCOPE = { scope: { pinPrefixes: ['/sys/fs/bpf/edge'] } };
@@ -55,7 +55,8 @@ describe('deployment snapshots and diffs on real nodes', () => {
     const ch = d.programs[0];
     assert.ok(ch);
     const kinds = ch.reasons.map((r) => r.kind).sort();
-    assert.deepEqual(kinds, ['instructions', 'mapDefinition', 'tag']);
+    // bpftool 7.1 names no tracepoint for the pinned perf_event link: the reload may also have moved it
+    assert.deepEqual(kinds, ['attachUnknown', 'instructions', 'mapDefinition', 'tag']);
     assert.deepEqual(
       ch.reasons.find((r) => r.kind === 'mapDefinition'),
       { kind: 'mapDefinition', map: 'write_counts', field: 'valueSize', before: 8, after: 16 },
@@ -67,22 +68,82 @@ describe('deployment snapshots and diffs on real nodes', () => {
     assert.ok(diffSnapshots(await snap(t), await snap(t)).same);
   });
 
-  it('v1 redeployed unchanged: "no change" although every id changed; the store keeps one snapshot', async () => {
-    const s1 = await snap(a);
-    labSh('deploy', 'edge1', 'counter_v1');
-    labSh('deploy', 'edge1', 'xdp');
-    const s2 = await snap(a);
+  it('v1 redeployed unchanged: "no change" on trixie1 (7.5) although every id changed, one snapshot stored; on edge1 (7.1) the reloaded tracepoint program is "attach point unknown" and recorded', async () => {
+    const s1 = { a: await snap(a), t: await snap(t) };
+    for (const n of ['edge1', 'trixie1']) {
+      labSh('deploy', n, 'counter_v1');
+      labSh('deploy', n, 'xdp');
+    }
+    const s2 = { a: await snap(a), t: await snap(t) };
     assert.notDeepEqual(
-      s1.programs.map((p) => p.id),
-      s2.programs.map((p) => p.id),
+      s1.t.programs.map((p) => p.id),
+      s2.t.programs.map((p) => p.id),
       'new ids',
     );
-    const d = diffSnapshots(s1, s2);
+    const d = diffSnapshots(s1.t, s2.t);
     assert.ok(d.same, JSON.stringify(d.programs.map((p) => [p.label, p.reasons])));
-    assert.equal(s1.contentHash, s2.contentHash);
-    assert.equal((await store.save(s1)).saved, true);
-    assert.equal((await store.save(s2)).saved, false);
-    assert.equal((await store.list('edge1')).length, 1);
+    assert.equal(s1.t.contentHash, s2.t.contentHash);
+    assert.equal((await store.save(s1.t)).saved, true);
+    assert.equal((await store.save(s2.t)).saved, false);
+    assert.equal((await store.list('trixie1')).length, 1);
+    // edge1: bpftool net names xdp_count's device; nothing names count_writes's tracepoint
+    const da = diffSnapshots(s1.a, s2.a);
+    assert.deepEqual(byStatus(da), { changed: ['count_writes · tracepoint'], unchanged: ['xdp_count · xdp'] });
+    const [before, after] = [s1.a, s2.a].map((s) => s.programs.find((p) => p.name === 'count_writes')?.id);
+    assert.deepEqual(da.programs[0]?.reasons, [{ kind: 'attachUnknown', bpftool: a.info.bpftool?.version, beforeId: before, afterId: after }]);
+    assert.equal((await store.save(s1.a)).saved, true);
+    assert.equal((await store.save(s2.a)).saved, true, 'the redeploy is recorded');
+  });
+
+  it('a program moved to another tracepoint under the same pins: trixie1 (bpftool 7.5) names both tracepoints; edge1 (7.1) records the redeploy and says its attach point is unknown', async () => {
+    assert.match(a.info.bpftool?.version ?? '', /^7\.1\./);
+    const moved = (s: Snapshot): SnapshotProgram | undefined => s.programs.find((p) => p.name === 'moved');
+    for (const n of ['edge1', 'trixie1']) labSh('deploy', n, 'moved_getpgid');
+    const s1 = { a: await snap(a), t: await snap(t) };
+    assert.equal(moved(s1.t)?.attach.find((x) => x.kind === 'link:perf_event')?.target, 'sys_enter_getpgid', 'bpftool 7.5 names it');
+    assert.equal((await store.save(s1.a)).saved, true);
+    assert.equal((await store.save(s1.t)).saved, true);
+    for (const n of ['edge1', 'trixie1']) labSh('deploy', n, 'moved_getsid');
+    const s2 = { a: await snap(a), t: await snap(t) };
+    for (const [x, y] of [[s1.a, s2.a], [s1.t, s2.t]] as const) {
+      assert.equal(moved(y)?.tag, moved(x)?.tag, 'the same code');
+      assert.equal(moved(y)?.xlatedHash, moved(x)?.xlatedHash, 'the same instructions');
+      assert.deepEqual(moved(y)?.pinned, moved(x)?.pinned, 'pinned under the same path');
+      assert.notEqual(moved(y)?.id, moved(x)?.id, 'reloaded');
+    }
+    const dt = diffSnapshots(s1.t, s2.t);
+    assert.deepEqual(byStatus(dt), { changed: ['moved · tracepoint'], unchanged: ['count_writes · tracepoint', 'xdp_count · xdp'] });
+    assert.deepEqual(dt.programs[0]?.reasons, [{ kind: 'attach', attachKind: 'link:perf_event', before: 'sys_enter_getpgid', after: 'sys_enter_getsid' }]);
+    assert.match(diffText(dt, false), /^ {11}attach point sys_enter_getpgid → sys_enter_getsid$/m);
+    assert.equal((await store.save(s2.t)).saved, true, 'trixie1: the move is recorded');
+    const da = diffSnapshots(s1.a, s2.a);
+    assert.deepEqual(byStatus(da), { changed: ['moved · tracepoint'], unchanged: ['count_writes · tracepoint', 'xdp_count · xdp'] });
+    assert.deepEqual(da.programs[0]?.reasons, [{ kind: 'attachUnknown', bpftool: a.info.bpftool?.version, beforeId: moved(s1.a)?.id, afterId: moved(s2.a)?.id }]);
+    const text = diffText(da, false);
+    assert.match(text, /^ {11}attach point unknown on this node \(bpftool 7\.1\.\d+\): reloaded \(#\d+ → #\d+\), it may have moved$/m);
+    assert.doesNotMatch(text, /no change/);
+    assert.equal((await store.save(s2.a)).saved, true, 'edge1: the redeploy is recorded');
+  });
+
+  it('ebpf-lens snapshot on edge1 (bpftool 7.1) records a moved program, and ebpf-lens diff says its attach point is unknown', async () => {
+    const out = tempDir('ebpf-lens-cli-moved-');
+    const cfg = writeConfig([nodeConfig('edge1', SCOPE)]);
+    const xdg = tempXdg();
+    const snapshot = async (): Promise<{ path: string; saved: boolean }> => {
+      const r = await cli(['snapshot', '--config', cfg, '--node', 'edge1', '--out', out, '--json'], { XDG_CONFIG_HOME: xdg });
+      assert.equal(r.code, 0, r.stderr);
+      return JSON.parse(r.stdout) as { path: string; saved: boolean };
+    };
+    labSh('deploy', 'edge1', 'moved_getpgid');
+    const p1 = await snapshot();
+    labSh('deploy', 'edge1', 'moved_getsid');
+    const p2 = await snapshot();
+    assert.equal(p2.saved, true, 'the redeploy is recorded');
+    assert.notEqual(p2.path, p1.path);
+    const d = await cli(['diff', p1.path, p2.path]);
+    assert.equal(d.code, 1, d.stdout);
+    assert.match(d.stdout, /1 changed, 0 added, 0 removed, 2 unchanged/);
+    assert.match(d.stdout, /^ {2}changed {2}moved · tracepoint #\d+\n {11}attach point unknown on this node \(bpftool 7\.1\.\d+\): reloaded/m);
   });
 
   it('removed and added programs are reported as such', async () => {

@@ -36,6 +36,31 @@ describe('listing merge', () => {
     assert.equal(traced?.attach[0]?.target, 'sys_enter_openat');
   });
 
+  it('an XDP link attached in another network namespace is shown by its ifindex, not by the name bpftool gave it here', () => {
+    // recorded from the machine's own namespace while edge1 and trixie1 had XDP on their eth0:
+    // bpftool 7.5 named ifindex 2 after the machine's ifb0; `bpftool net` here lists no XDP
+    const read = (v: string, f: string): string => fs.readFileSync(fixture('bpftool', v, f), 'utf8');
+    const here = (v: string, unavailable = false): RawListing => ({
+      programs: [],
+      maps: [],
+      links: parseLinkShow(read(v, 'link_show_other_netns.json')).value,
+      net: parseNet(read(v, 'net_other_netns.json')).value,
+      perf: [],
+      ...(unavailable ? { netUnavailable: true } : {}),
+    });
+    const l = mergeListing(here('7.5'));
+    assert.deepEqual(l.links.filter((k) => k.type === 'xdp').map((k) => [k.id, k.target]), [[92, 'ifindex 2 (in another network namespace)'], [94, 'ifindex 2 (in another network namespace)']]);
+    assert.ok(!JSON.stringify(listingJson(l)).includes('ifb0'), 'the wrong name is nowhere');
+    // without `bpftool net` the name cannot be checked: the caveat is a question
+    assert.equal(mergeListing(here('7.5', true)).links.find((k) => k.id === 92)?.target, 'ifindex 2 (another network namespace?)');
+    // bpftool 7.1 prints no device for an XDP link at all: nothing to correct
+    assert.equal(mergeListing(here('7.1')).links.find((k) => k.id === 92)?.target, undefined);
+    // in the node's own namespace (7.5 listing of trixie1): its own program is on its eth0, edge1's is elsewhere
+    const own = mergeListing(raw('7.5'));
+    assert.deepEqual(own.programs.find((p) => p.program.id === 120)?.attach.find((a) => a.via === 'link'), { via: 'link', kind: 'xdp', linkId: 92, target: 'eth0' });
+    assert.equal(own.programs.find((p) => p.program.id === 106)?.attach.find((a) => a.via === 'link')?.target, 'ifindex 2 (in another network namespace)');
+  });
+
   it('a scope by pin prefix keeps only what this node pinned, and the maps those programs use', () => {
     const l = mergeListing(raw('7.1'), { pinPrefixes: ['/sys/fs/bpf/edge'] });
     assert.deepEqual(l.programs.map((p) => p.program.id).sort(), [100, 106]);
@@ -90,6 +115,14 @@ describe('listNode', () => {
     assert.equal(l.programs.length, 8);
     assert.equal(l.warnings.length, 2);
     await assert.rejects(listNode(runner({ ...outputs('7.1'), 'prog show': '[{"id": 1,' })), (e) => ToolError.is(e, 'badOutput'));
+  });
+
+  it('`bpftool net` failing: a link\'s device cannot be checked, and the listing says so', async () => {
+    const l = await listNode(runner(outputs('7.5'), ['net show']));
+    assert.equal(l.links.find((k) => k.id === 92)?.target, 'ifindex 2 (another network namespace?)');
+    assert.ok(l.warnings.some((w) => /Invalid argument/.test(w)));
+    const ok = await listNode(runner(outputs('7.5')));
+    assert.equal(ok.links.find((k) => k.id === 92)?.target, 'eth0');
   });
 
   it('only a failure of bpftool itself falls back from the batch to separate calls; a lost link or a cancel fails at once', async () => {

@@ -3,9 +3,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { postmortemMarkdown } from '../../src/core/postmortem';
+import { diffText } from '../../src/cli/snapshot';
 import { diffSnapshots, fleetMatrix, instructionsForDiff } from '../../src/core/snapshot/diff';
 import type { Snapshot, SnapshotProgram } from '../../src/core/snapshot/model';
-import { contentHash, hashText, parseSnapshot } from '../../src/core/snapshot/model';
+import { attachUnknown, contentHash, hashText, parseSnapshot } from '../../src/core/snapshot/model';
 import { SnapshotStore } from '../../src/core/snapshot/store';
 import { StorageError } from '../../src/core/errors';
 import { Scratch, tmpFiles } from './scratch';
@@ -15,7 +16,7 @@ const prog = (over: Partial<SnapshotProgram> & { name: string }): SnapshotProgra
   type: 'xdp',
   tag: 'aaaa',
   maps: [],
-  attach: [{ kind: 'link:xdp' }],
+  attach: [{ kind: 'link:xdp', target: 'eth0' }],
   pinned: [],
   owners: [],
   metadata: {},
@@ -27,13 +28,13 @@ function withHash(p: SnapshotProgram): SnapshotProgram {
   return { ...p, xlatedHash: hashText(p.xlated ?? '') };
 }
 
-const snap = (node: string, programs: SnapshotProgram[], at = '2026-11-25T10:00:00.000Z'): Snapshot => ({
+const snap = (node: string, programs: SnapshotProgram[], at = '2026-11-25T10:00:00.000Z', bpftoolVersion = '7.1.0'): Snapshot => ({
   version: 1,
   node,
   takenAt: at,
   kernel: '6.18',
   bootId: 'b',
-  bpftoolVersion: '7.1.0',
+  bpftoolVersion,
   contentHash: contentHash(programs),
   programs,
   transient: 0,
@@ -75,11 +76,52 @@ describe('snapshot diff', () => {
     );
   });
 
-  it('content hash ignores ids, load times and owners', () => {
+  it('content hash ignores ids, load times and owners (attach points known)', () => {
     const a = prog({ name: 'p', id: 1, loadedAt: '2026-01-01T00:00:00Z', owners: [{ pid: 1 }] });
     const b = prog({ name: 'p', id: 2, loadedAt: '2026-02-01T00:00:00Z', owners: [] });
     assert.equal(contentHash([a]), contentHash([b]));
     assert.notEqual(contentHash([a]), contentHash([prog({ name: 'p', tag: 'zz' })]));
+  });
+
+  /** the same program moved from one tracepoint to another under the same pins (issue 19, defect 6) */
+  const moved = (id: number, loadedAt: string, target?: string): SnapshotProgram =>
+    prog({ name: 'moved', type: 'tracepoint', id, loadedAt, pinned: ['/sys/fs/bpf/edge/moved/prog_moved'], attach: [target ? { kind: 'link:perf_event', target } : { kind: 'link:perf_event' }] });
+
+  it('content hash: a moved program changes it where bpftool names the tracepoint; where it cannot, a reload (id, load time) does', () => {
+    // bpftool 7.5: the targets are in the hash, ids and load times are not
+    const getpgid = moved(100, '2026-11-25T10:00:00.000Z', 'sys_enter_getpgid');
+    assert.notEqual(contentHash([getpgid]), contentHash([moved(114, '2026-11-25T10:05:00.000Z', 'sys_enter_getsid')]));
+    assert.equal(contentHash([getpgid]), contentHash([moved(114, '2026-11-25T10:05:00.000Z', 'sys_enter_getpgid')]));
+    // bpftool 7.1: no tracepoint for a perf_event link; the same program reloaded is another deployment
+    const before = moved(100, '2026-11-25T10:00:00.000Z');
+    assert.equal(attachUnknown(before), true);
+    assert.notEqual(contentHash([before]), contentHash([moved(114, '2026-11-25T10:05:00.000Z')]), 'new id and load time');
+    assert.notEqual(contentHash([before]), contentHash([moved(100, '2026-11-25T10:05:00.000Z')]), 'new load time');
+    assert.equal(contentHash([before]), contentHash([moved(100, '2026-11-25T10:00:00.000Z')]), 'the same load: the same content');
+    // an XDP link without device on 7.1 is named by `bpftool net`; a perf_event link by `bpftool perf`
+    assert.equal(attachUnknown(prog({ name: 'x', attach: [{ kind: 'link:xdp' }, { kind: 'net:xdp', target: 'eth0 driver' }] })), false);
+    assert.equal(attachUnknown(prog({ name: 'x', attach: [{ kind: 'link:perf_event' }, { kind: 'perf:tracepoint', target: 'sys_enter_getsid' }] })), false);
+    assert.equal(attachUnknown(prog({ name: 'x', attach: [] })), false, 'not attached: nothing unknown');
+  });
+
+  it('diff of a moved program: 7.5 names both tracepoints; 7.1 says the attach point is unknown instead of "no change"', () => {
+    const t = diffSnapshots(snap('trixie1', [moved(100, '2026-11-25T10:00:00.000Z', 'sys_enter_getpgid')], undefined, '7.5.0'), snap('trixie1', [moved(114, '2026-11-25T10:05:00.000Z', 'sys_enter_getsid')], '2026-11-25T11:00:00.000Z', '7.5.0'));
+    assert.deepEqual(t.programs[0]?.reasons, [{ kind: 'attach', attachKind: 'link:perf_event', before: 'sys_enter_getpgid', after: 'sys_enter_getsid' }]);
+    assert.match(diffText(t, false), /^ {2}changed {2}moved · tracepoint #114\n {11}attach point sys_enter_getpgid → sys_enter_getsid$/m);
+    const e = diffSnapshots(snap('edge1', [moved(100, '2026-11-25T10:00:00.000Z')]), snap('edge1', [moved(114, '2026-11-25T10:05:00.000Z')], '2026-11-25T11:00:00.000Z'));
+    assert.equal(e.same, false);
+    assert.deepEqual(e.programs[0]?.reasons, [{ kind: 'attachUnknown', bpftool: '7.1.0', beforeId: 100, afterId: 114 }]);
+    const text = diffText(e, false);
+    assert.match(text, /: 1 changed, 0 added, 0 removed, 0 unchanged$/m);
+    assert.match(text, /^ {11}attach point unknown on this node \(bpftool 7\.1\.0\): reloaded \(#100 → #114\), it may have moved$/m);
+    assert.doesNotMatch(text, /no change/);
+    // not reloaded: nothing to say
+    assert.ok(diffSnapshots(snap('edge1', [moved(100, '2026-11-25T10:00:00.000Z')]), snap('edge1', [moved(100, '2026-11-25T10:00:00.000Z')], '2026-11-25T11:00:00.000Z')).same);
+    // two nodes: ids and load times do not compare, and detail one bpftool lacks is not a change
+    assert.ok(diffSnapshots(snap('edge1', [moved(100, '2026-11-25T10:00:00.000Z')]), snap('trixie1', [moved(114, '2026-11-25T10:05:00.000Z', 'sys_enter_getpgid')], undefined, '7.5.0')).same);
+    // one node whose bpftool was upgraded between the two: the older side cannot say
+    const up = diffSnapshots(snap('edge1', [moved(100, '2026-11-25T10:00:00.000Z')]), snap('edge1', [moved(114, '2026-11-25T10:05:00.000Z', 'sys_enter_getsid')], '2026-11-25T11:00:00.000Z', '7.5.0'));
+    assert.deepEqual(up.programs[0]?.reasons, [{ kind: 'attachUnknown', bpftool: '7.1.0', beforeId: 100, afterId: 114 }]);
   });
 
   it('fleet matrix', () => {

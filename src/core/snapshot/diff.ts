@@ -2,12 +2,14 @@
 // bundle all of its CommonJS build)
 import { diffArrays } from 'diff';
 import type { Snapshot, SnapshotProgram } from './model';
+import { attachUnknown } from './model';
 
 /**
  * What changed between two snapshots (two times of one node, or two nodes). Programs are
  * matched by identity — name, type and attach kinds (ids change on every load; attach detail one
  * bpftool version lacks is not a change) — and, among programs of the same identity, by pinned
- * path, then by load order.
+ * path, then by load order. Two times of one node are compared more closely: a program reloaded
+ * where the node's bpftool cannot name its attach point may have moved, and is reported so.
  */
 
 export type ChangeStatus = 'added' | 'removed' | 'changed' | 'unchanged';
@@ -18,6 +20,8 @@ export type Reason =
   | { readonly kind: 'maps'; readonly added: readonly string[]; readonly removed: readonly string[] }
   | { readonly kind: 'mapDefinition'; readonly map: string; readonly field: string; readonly before: unknown; readonly after: unknown }
   | { readonly kind: 'attach'; readonly attachKind: string; readonly before: string; readonly after: string }
+  /** reloaded (new id or load time) where the node's bpftool does not name the attach point */
+  | { readonly kind: 'attachUnknown'; readonly bpftool: string; readonly beforeId: number; readonly afterId: number }
   | { readonly kind: 'pins'; readonly added: readonly string[]; readonly removed: readonly string[] }
   | { readonly kind: 'metadata'; readonly key: string; readonly before: unknown; readonly after: unknown };
 
@@ -101,7 +105,21 @@ function pair(before: SnapshotProgram[], after: SnapshotProgram[]): [SnapshotPro
   return pairs;
 }
 
-function reasonsFor(a: SnapshotProgram, b: SnapshotProgram, source: XlatedSource, texts: { before: string; after: string }[]): Reason[] {
+/** How two snapshots relate: two times of one node, or two nodes (ids and load times compare only within a node). */
+interface Sides {
+  readonly sameNode: boolean;
+  readonly bpftool: readonly [string, string];
+}
+
+/** A reload of a program whose attach point one side cannot name: it may have moved. */
+function unknownMove(a: SnapshotProgram, b: SnapshotProgram, sides: Sides): Reason | undefined {
+  if (!sides.sameNode || (a.id === b.id && a.loadedAt === b.loadedAt)) return undefined;
+  const [ua, ub] = [attachUnknown(a), attachUnknown(b)];
+  if (!ua && !ub) return undefined;
+  return { kind: 'attachUnknown', bpftool: ub ? sides.bpftool[1] : sides.bpftool[0], beforeId: a.id, afterId: b.id };
+}
+
+function reasonsFor(a: SnapshotProgram, b: SnapshotProgram, source: XlatedSource, texts: { before: string; after: string }[], sides: Sides): Reason[] {
   const r: Reason[] = [];
   if (a.tag !== b.tag) r.push({ kind: 'tag', before: a.tag, after: b.tag });
   // equal hashes: same instructions, no text needed
@@ -135,6 +153,8 @@ function reasonsFor(a: SnapshotProgram, b: SnapshotProgram, source: XlatedSource
     // detail one bpftool version does not print is not a change
     if (ab && aa.target && ab.target && aa.target !== ab.target) r.push({ kind: 'attach', attachKind: aa.kind, before: aa.target, after: ab.target });
   }
+  const moved = unknownMove(a, b, sides);
+  if (moved) r.push(moved);
   const pinsAdded = b.pinned.filter((p) => !a.pinned.includes(p));
   const pinsRemoved = a.pinned.filter((p) => !b.pinned.includes(p));
   if (pinsAdded.length || pinsRemoved.length) r.push({ kind: 'pins', added: pinsAdded, removed: pinsRemoved });
@@ -153,6 +173,8 @@ export function diffSnapshots(a: Snapshot, b: Snapshot, source: XlatedSource = i
   };
   for (const p of a.programs) group(identity(p)).before.push(p);
   for (const p of b.programs) group(identity(p)).after.push(p);
+  // a file written before snapshots named their bpftool has no version
+  const sides: Sides = { sameNode: a.node === b.node, bpftool: [a.bpftoolVersion ?? '', b.bpftoolVersion ?? ''] };
   const programs: ProgramChange[] = [];
   for (const g of groups.values()) {
     for (const [x, y] of pair(g.before, g.after)) {
@@ -162,7 +184,7 @@ export function diffSnapshots(a: Snapshot, b: Snapshot, source: XlatedSource = i
       else if (!y) programs.push({ status: 'removed', label, before: x, reasons: [] });
       else {
         const texts: { before: string; after: string }[] = [];
-        const reasons = reasonsFor(x, y, source, texts);
+        const reasons = reasonsFor(x, y, source, texts, sides);
         programs.push({ status: reasons.length ? 'changed' : 'unchanged', label, before: x, after: y, reasons, ...(texts[0] ? { instructions: texts[0] } : {}) });
       }
     }
@@ -192,6 +214,8 @@ export function reasonText(r: Reason): string {
       return `map ${r.map}: ${r.field} ${String(r.before)} → ${String(r.after)}`;
     case 'attach':
       return `attach point ${r.before} → ${r.after}`;
+    case 'attachUnknown':
+      return `attach point unknown on this node (bpftool ${r.bpftool || 'version unknown'}): reloaded (${r.beforeId === r.afterId ? `#${r.afterId} at another time` : `#${r.beforeId} → #${r.afterId}`}), it may have moved`;
     case 'pins':
       return `pins${r.added.length ? ` +${r.added.join(', +')}` : ''}${r.removed.length ? ` −${r.removed.join(', −')}` : ''}`;
     case 'metadata':

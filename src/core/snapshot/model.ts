@@ -89,7 +89,22 @@ export function hashText(text: string): string {
   return text === '' ? '' : createHash('sha256').update(text).digest('hex');
 }
 
-/** What identifies a deployment's content: everything but ids, load times, owners and sizes that follow from the code. */
+/**
+ * The program is attached somewhere this node's bpftool does not name (bpftool 7.1 prints no
+ * tracepoint for a perf_event link, no device for an XDP link): a reload may have moved it. A link
+ * without detail is named well enough when another view (`bpftool net`, `bpftool perf`) gives the
+ * same program's attach point.
+ */
+export function attachUnknown(p: Pick<SnapshotProgram, 'attach'>): boolean {
+  const named = new Set(p.attach.filter((a) => a.target !== undefined).map((a) => a.kind.split(':')[0]));
+  return p.attach.some((a) => a.target === undefined && !(a.kind.startsWith('link:') && (named.has('net') || named.has('perf'))));
+}
+
+/**
+ * What identifies a deployment's content: everything but ids, load times, owners and sizes that
+ * follow from the code — except where the attach point is unknown on this node: there the load
+ * (id and time) stands for it, so that a redeploy that may have moved the program is recorded.
+ */
 export function contentHash(programs: readonly SnapshotProgram[]): string {
   const content = programs
     .map((p) => ({
@@ -97,7 +112,8 @@ export function contentHash(programs: readonly SnapshotProgram[]): string {
       type: p.type,
       tag: p.tag,
       xlated: p.xlatedHash,
-      attach: p.attach.map((a) => a.kind).sort(),
+      attach: p.attach.map((a) => (a.target === undefined ? a.kind : `${a.kind}=${a.target}`)).sort(),
+      ...(attachUnknown(p) ? { load: `${p.id}@${p.loadedAt ?? ''}` } : {}),
       pinned: [...p.pinned].sort(),
       maps: p.maps.map((m) => ({ name: m.name, type: m.type, k: m.keySize, v: m.valueSize, n: m.maxEntries, f: m.flags, pinned: [...m.pinned].sort() })),
       metadata: p.metadata,

@@ -7,6 +7,7 @@ import { diffSnapshots, fleetMatrix, instructionsForDiff, reasonText } from '../
 import type { Snapshot } from '../../core/snapshot/model';
 import { isTransient } from '../../core/snapshot/model';
 import { SnapshotStore } from '../../core/snapshot/store';
+import { knownFromStore } from '../../core/snapshot/known';
 import { takeSnapshot } from '../../core/snapshot/take';
 import type { DeploymentEntry, TreeRow } from '../../core/tree';
 import type { NodeClient } from '../../ssh/nodeClient';
@@ -60,8 +61,9 @@ export function registerDeployments(
   }
 
   async function snapshotWith(client: NodeClient, listing?: NodeListing, note?: string): Promise<{ snapshot: Snapshot; saved: boolean; path: string }> {
-    const snapshot = await takeSnapshot((cmd) => client.run(cmd), client.node, client.info, { ...(listing ? { listing } : {}), ...(note ? { note } : {}) });
-    const { entry, saved } = await store().save(snapshot);
+    const st = store(); // what it holds (same tag, size and kernel) is not dumped again: a reconnect to an unchanged node dumps nothing
+    const snapshot = await takeSnapshot((cmd) => client.run(cmd), client.node, client.info, { known: await knownFromStore(st, client.node.name, client.info.kernel), ...(listing ? { listing } : {}), ...(note ? { note } : {}) });
+    const { entry, saved } = await st.save(snapshot);
     if (saved) log.info(`${client.node.name}: deployment snapshot ${path.basename(entry.path)} (${snapshot.programs.length} programs)`);
     await reload(client.node.name);
     return { snapshot, saved, path: entry.path };
