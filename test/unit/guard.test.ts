@@ -131,6 +131,9 @@ const runGuard = async (v: Variant, standIn: string, o: RunOptions): Promise<Gua
       started = b[1] - a[1];
     }
     const files = fs.readdirSync(dir).filter((f) => !['bpftrace', 'nap', 'pids', 'init.sh'].includes(f));
+    // the stand-ins print nothing on stderr, and the guard nothing but its own lines there
+    const stray = stderr.split('\n').filter((l) => l !== '' && !l.startsWith('@@EBPF-LENS-GUARD '));
+    assert.deepEqual(stray, [], `${v}: stray lines on stderr`);
     return { stderr, stdout, rc, ms: Date.now() - t0, left, comm, files, ...(started !== undefined ? { started } : {}) };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

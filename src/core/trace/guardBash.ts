@@ -58,10 +58,10 @@ nap() { read -r -t "$1" -u 4 _; }
 kids=; [ -e "/proc/$$/task/$$/children" ] && kids=1
 children() {
   REPLY=
-  if [ -n "$kids" ]; then read -r REPLY <"/proc/$1/task/$1/children" 2>&5; return 0; fi
+  if [ -n "$kids" ]; then read -r REPLY 2>&5 <"/proc/$1/task/$1/children"; return 0; fi
   local f s p=$1 q
   for f in /proc/[0-9]*/stat; do
-    s=; read -r s <"$f" 2>&5 || continue
+    s=; read -r s 2>&5 <"$f" || continue
     set -- \${s##*) }
     if [ "\${2-}" = "$p" ]; then q=\${f#/proc/}; REPLY="$REPLY \${q%/stat}"; fi
   done
@@ -72,7 +72,7 @@ find_bt() {
   local p c k
   children "$1"; k=$REPLY
   for p in $k; do
-    c=; read -r c <"/proc/$p/comm" 2>&5
+    c=; read -r c 2>&5 <"/proc/$p/comm"
     if [ "$c" = bpftrace ]; then btpid=$p; return 0; fi
     if [ "$2" -gt 0 ] && find_bt "$p" $(($2 - 1)); then return 0; fi
   done
@@ -89,7 +89,7 @@ say "started guard=$$ timeout=$child bpftrace=\${btpid:-?} ack=1 variant=bash pu
 running() {
   local c=
   [ -n "$btpid" ] || return 1
-  read -r c <"/proc/$btpid/comm" 2>&5
+  read -r c 2>&5 <"/proc/$btpid/comm"
   [ "$c" = bpftrace ]
 }
 warned=
