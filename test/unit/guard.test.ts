@@ -253,6 +253,37 @@ describe('guard', () => {
     for (const g of [BASH_GUARD, POSIX_GUARD]) assert.match(g, /printf ebpf-lens-guard 2>\/dev\/null >"\/proc\/\$\$\/comm"/);
   });
 
+  it('the installed (root-owned) guard acts only on a trace script of the user who runs it, and no link', () => {
+    const dir = fs.mkdtempSync('/tmp/ebpf-lens-unit-installed-');
+    try {
+      const guard = `${dir}/guard`;
+      fs.writeFileSync(guard, installedGuardFile(), { mode: 0o755 });
+      const me = String(process.getuid?.() ?? 0);
+      const script = `${dir}/ebpf-lens-0123456789`;
+      fs.writeFileSync(script, 'BEGIN { exit(); }\n');
+      fs.symlinkSync(script, `${dir}/ebpf-lens-abcdefghij`);
+      fs.writeFileSync(`${dir}/notes.txt`, 'x');
+      const refused = (file: string, sudoUid: string): string => {
+        try {
+          execFileSync(guard, [file, '5', '10', '1', 'sudo', '/bin/false'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: '/usr/bin:/bin', SUDO_UID: sudoUid } });
+        } catch (e) {
+          const r = e as { status: number; stderr: string };
+          return `${r.status}: ${r.stderr.trim()}`;
+        }
+        return 'ran';
+      };
+      // another user's file (as the user who runs it, any file of another uid)
+      assert.equal(refused(script, String(Number(me) + 1)), `64: the trace script must be a file of the user who runs the guard: ${script}`);
+      assert.equal(refused(`${dir}/ebpf-lens-abcdefghij`, me), `64: the trace script must be a file of the user who runs the guard: ${dir}/ebpf-lens-abcdefghij`);
+      assert.equal(refused(`${dir}/notes.txt`, me), `64: not a trace script of eBPF Lens: ${dir}/notes.txt`);
+      assert.equal(refused(`${dir}/ebpf-lens-/../notes`, me), `64: not a trace script of eBPF Lens: ${dir}/ebpf-lens-/../notes`);
+      // nothing was renamed or removed
+      assert.deepEqual(fs.readdirSync(dir).sort(), ['ebpf-lens-0123456789', 'ebpf-lens-abcdefghij', 'guard', 'notes.txt']);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('guard lines', () => {
     assert.deepEqual(parseGuardLine('@@EBPF-LENS-GUARD started guard=1 timeout=2 bpftrace=3'), { kind: 'started', fields: { guard: '1', timeout: '2', bpftrace: '3' } });
     assert.deepEqual(parseGuardLine('@@EBPF-LENS-GUARD hb'), { kind: 'hb', fields: {} });

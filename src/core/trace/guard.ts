@@ -48,6 +48,15 @@ if [ "\${INSTALLED:-0}" = 1 ]; then
   export PATH
   bt=$(command -v bpftrace) || { echo "bpftrace not found" >&2; exit 127; }
   [ $# -ge 6 ] || { echo "usage: guard SCRIPT MAX HB GRACE MODE BPFTRACE [ARGS]" >&2; exit 64; }
+  # it renames and removes the file it is given, as root: only a trace script (named as
+  # writeScript names it) that belongs to the user who ran it with sudo, and no link
+  case $1 in
+    */ebpf-lens-[!/][!/][!/][!/][!/][!/][!/][!/][!/][!/]) ;;
+    *) echo "not a trace script of eBPF Lens: $1" >&2; exit 64;;
+  esac
+  if [ ! -f "$1" ] || [ -L "$1" ] || [ "$(stat -c %u -- "$1" 2>/dev/null)" != "\${SUDO_UID:-0}" ]; then
+    echo "the trace script must be a file of the user who runs the guard: $1" >&2; exit 64
+  fi
   a=$1 b=$2 c=$3 d=$4
   shift 6
   set -- "$a" "$b" "$c" "$d" root "$bt" "$@"
