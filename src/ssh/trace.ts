@@ -78,7 +78,7 @@ export class TraceRun extends EventEmitter {
     return Math.max(2, Math.ceil(this.options.heartbeatTimeoutSec ?? 10));
   }
 
-  /** from a stop (ours or the guard's) to the guard's last line: its escalation (2 × grace, a kill) and some slack */
+  /** from the client's stop to the guard's last line: its escalation (2 × grace, a kill) and some slack */
   private get stopBudgetMs(): number {
     return (this.graceSec * 2 + 10) * 1000;
   }
@@ -128,7 +128,6 @@ export class TraceRun extends EventEmitter {
     const link = new TraceLink(ch, {
       beatMs: this.options.heartbeatMs ?? 2000,
       heartbeatTimeoutSec: this.heartbeatTimeoutSec,
-      stopBudgetMs: this.stopBudgetMs,
       beating: () => this.state === 'running',
       lost: (ms) => this.linkLost(ch, ms),
     });
@@ -283,8 +282,13 @@ export class TraceRun extends EventEmitter {
     } catch {
       /* closing already */
     }
-    // the guard needs at most 2 × grace (+ kill); after that, close the channel ourselves
-    this.forceClose = setTimeout(() => ch.close(), this.stopBudgetMs);
+    // the guard needs at most 2 × grace (+ kill); after that, close the channel ourselves. A close
+    // that does not come back either (the link died meanwhile) ends the trace as a lost link.
+    this.forceClose = setTimeout(() => {
+      ch.close();
+      this.forceClose = setTimeout(() => this.linkLost(ch, this.link?.silentMs() ?? 0), 3000);
+      this.forceClose.unref?.();
+    }, this.stopBudgetMs);
     this.forceClose.unref?.();
   }
 

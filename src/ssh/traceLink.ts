@@ -9,8 +9,6 @@ export interface TraceLinkOptions {
   readonly beatMs: number;
   /** the guard stops the trace after this long without a heartbeat */
   readonly heartbeatTimeoutSec: number;
-  /** from a stop (the client's or the guard's own) to the guard's last line */
-  readonly stopBudgetMs: number;
   /** may a heartbeat go out now? (never after stop(): a write after end() would tear the channel
    * down and lose what the guard still has to say) */
   readonly beating: () => boolean;
@@ -29,10 +27,7 @@ export class TraceLink {
   private beat: NodeJS.Timeout | undefined;
   private tick: NodeJS.Timeout | undefined;
 
-  constructor(
-    ch: ClientChannel,
-    private readonly o: TraceLinkOptions,
-  ) {
+  constructor(ch: ClientChannel, o: TraceLinkOptions) {
     this.liveness = new Liveness({ heartbeatTimeoutMs: o.heartbeatTimeoutSec * 1000, beatMs: o.beatMs, tickMs: LIVENESS_TICK_MS }, Date.now());
     this.beat = setInterval(() => {
       if (o.beating() && ch.writable) ch.write('hb\n');
@@ -59,13 +54,21 @@ export class TraceLink {
     // a guard that answers heartbeats says so when it starts (an older installed guard does not)
     if ((g.kind === 'started' && g.fields['ack'] === '1') || g.kind === 'hb') this.liveness.enable(now);
     // the guard is ending the trace: between its steps it says nothing, and answers no heartbeat
-    else if (g.kind === 'stopping') this.liveness.allowSilenceUntil(now + this.o.stopBudgetMs);
+    else if (g.kind === 'stopping') this.liveness.disable();
   }
 
-  /** The client stops the trace: no more heartbeats, and the guard's end may be quiet for a while. */
+  /**
+   * The client stops the trace: no more heartbeats, and silence proves nothing any more (the guard
+   * may wait for a bpftrace a sudo user cannot kill); the stop's own bound (TraceRun.stop) ends it.
+   */
   stopping(): void {
     this.stopBeats();
-    this.liveness.allowSilenceUntil(Date.now() + this.o.stopBudgetMs);
+    this.liveness.disable();
+  }
+
+  /** how long nothing has come from the node */
+  silentMs(): number {
+    return this.liveness.silentMs(Date.now());
   }
 
   stopBeats(): void {

@@ -149,6 +149,42 @@ describe('a trace’s link to its guard (TraceRun with a played node)', () => {
     assert.ok(o.results.maps.some((m) => m.name === '@n'), 'the maps it printed are kept');
   });
 
+  it('while a stop runs, silence is not judged: a guard waiting for a bpftrace it cannot kill is not a lost link', async function () {
+    this.timeout(15_000);
+    const ch = new FakeChannel();
+    const t = await start(ch);
+    const a = answer(ch, () => true);
+    await sleep(500);
+    t.stop();
+    ch.guard('stopping reason=stop');
+    ch.guard('escalating signal=TERM');
+    ch.guard('cannot-kill pid=102');
+    // twice the silence that would be a lost link while running
+    await sleep(4500);
+    assert.equal(t.state, 'stopping');
+    ch.exit(0, 'stop');
+    clearInterval(a);
+    const o = await t.finished;
+    assert.equal(o.reason, 'stop');
+    assert.equal(o.error?.kind, 'tool.leftover', JSON.stringify(o.error));
+  });
+
+  it('a stop over a link that died: the channel is given up after the stop budget, and the trace ends as a lost link', async function () {
+    this.timeout(25_000);
+    const ch = new FakeChannel();
+    const t = await start(ch);
+    await sleep(300);
+    t.stop();
+    const t0 = Date.now();
+    // nothing ever comes back: no stopping line, no close (graceSec 1: the budget is 2 × 1 + 10 s, then 3 s for the close)
+    const o = await within(t.finished, 18_000, 'the stop to be given up');
+    const ms = Date.now() - t0;
+    assert.ok(ms >= 15_000 - 100 && ms < 16_500, `given up after ${ms} ms`);
+    assert.ok(ch.closed);
+    assert.equal(o.error?.kind, 'ssh.linkLost');
+    assert.equal(o.reason, 'connection lost');
+  });
+
   it('an older installed guard that does not answer heartbeats is never judged by its silence', async function () {
     this.timeout(15_000);
     const ch = new FakeChannel();

@@ -22,7 +22,7 @@ export interface LivenessOptions {
 
 /**
  * - `off`: not judged (the guard has not said it answers heartbeats: an older installed guard)
- * - `alive`: something came recently enough, or silence is allowed for now
+ * - `alive`: something came recently enough
  * - `resumed`: this check came late (the client was suspended or starved): silence counts from now
  * - `lost`: nothing came for longer than `limitMs`
  */
@@ -32,7 +32,7 @@ export class Liveness {
   private lastHeard: number;
   private lastCheck: number;
   private on = false;
-  private quietUntil = 0;
+  private done = false;
 
   constructor(
     private readonly o: LivenessOptions,
@@ -52,9 +52,9 @@ export class Liveness {
     return Math.max(3 * this.o.tickMs, this.o.tickMs + 2000);
   }
 
-  /** The guard answers heartbeats: from now on silence counts. */
+  /** The guard answers heartbeats: from now on silence counts (once: a disabled link stays so). */
   enable(now: number): void {
-    if (this.on) return;
+    if (this.on || this.done) return;
     this.on = true;
     this.lastHeard = Math.max(this.lastHeard, now);
   }
@@ -68,9 +68,11 @@ export class Liveness {
     this.lastHeard = Math.max(this.lastHeard, now);
   }
 
-  /** Silence is expected until then (the trace is being stopped: the guard's escalation is quiet between its steps). */
-  allowSilenceUntil(t: number): void {
-    this.quietUntil = Math.max(this.quietUntil, t);
+  /** Silence proves nothing from now on (the trace is being stopped: the guard may wait in silence
+   * for as long as its escalation takes, or for a bpftrace a sudo user cannot kill). */
+  disable(): void {
+    this.on = false;
+    this.done = true;
   }
 
   silentMs(now: number): number {
@@ -86,7 +88,6 @@ export class Liveness {
       return this.on ? 'resumed' : 'off';
     }
     if (!this.on) return 'off';
-    if (now < this.quietUntil) return 'alive';
     return now - this.lastHeard > this.limitMs ? 'lost' : 'alive';
   }
 }
