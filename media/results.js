@@ -69,12 +69,14 @@
     const dropped = states.reduce((a, s) => a + (s.dropped || 0), 0);
     const lost = states.reduce((a, s) => a + (s.lost || 0), 0);
     const elapsed = Math.max(0, ...states.map((s) => s.elapsedMs || 0));
+    // one node, and the node stopped its trace or the link was lost: say that, not just "failed"
+    const ended = !running && states.length === 1 && states[0].ended ? states[0].ended : '';
     h.append(
       el('div', { class: 'title' }, el('span', { class: 'name' }, meta.title), el('span', { class: 'where' }, meta.nodes.length === 1 ? 'on ' + meta.nodes[0] : 'on ' + meta.nodes.length + ' nodes')),
       el(
         'div',
         { class: 'counters' },
-        el('span', { class: 'badge state-' + (running ? 'running' : 'done'), 'data-testid': 'state' }, running ? 'running' : states.some((s) => s.state === 'failed') ? (states.every((s) => s.state === 'failed') ? 'failed' : 'done (some nodes failed)') : 'done'),
+        el('span', { class: 'badge state-' + (running ? 'running' : ended ? 'ended' : 'done'), 'data-testid': 'state' }, running ? 'running' : ended || (states.some((s) => s.state === 'failed') ? (states.every((s) => s.state === 'failed') ? 'failed' : 'done (some nodes failed)') : 'done')),
         el('span', {}, 'elapsed ' + (elapsed / 1000).toFixed(1) + ' s'),
         el('span', {}, fmt(events) + ' events'),
         running ? el('span', {}, fmt(Math.round(rate)) + ' /s') : null,
@@ -319,7 +321,7 @@
     } else if (m.type === 'update') {
       for (const u of m.nodes) {
         const s = nodes.get(u.node) || { lines: [], maps: [] };
-        Object.assign(s, { state: u.state, reason: u.reason, error: u.error, events: u.events, rate: u.rate, dropped: u.dropped, lost: u.lost, elapsedMs: u.elapsedMs });
+        Object.assign(s, { state: u.state, reason: u.reason, error: u.error, ended: u.ended, events: u.events, rate: u.rate, dropped: u.dropped, lost: u.lost, elapsedMs: u.elapsedMs });
         if (u.resetLines) s.lines = [];
         if (u.newLines && u.newLines.length) {
           s.lines.push(...u.newLines);

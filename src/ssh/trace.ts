@@ -1,73 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { ClientChannel } from 'ssh2';
-import type { CancellationTokenLike } from '../core/cancel';
-import type { CommandOutput, RemoteCommand } from '../core/command';
 import { janitorSec, loginTimeoutMessage } from '../core/bounds';
 import { CancelledError, ToolError, errorMessage } from '../core/errors';
 import { shJoin } from '../core/quote';
-import type { ScriptDiagnostic } from '../core/trace/diagnostics';
 import { parseStderr } from '../core/trace/diagnostics';
+import type { GuardEvent } from '../core/trace/guard';
 import { guardArgv, splitGuardLine, writeScript } from '../core/trace/guard';
+import { bpftraceStillRunning, judgeEnd } from '../core/trace/outcome';
 import type { TraceRecord } from '../core/trace/output';
 import { OutputParser } from '../core/trace/output';
-import type { ResultsSnapshot, TraceLimits } from '../core/trace/results';
 import { DEFAULT_LIMITS, TraceResults } from '../core/trace/results';
 import type { NodeClient } from './nodeClient';
+import { TraceLink } from './traceLink';
+import type { TraceOptions, TraceOutcome, TraceState } from './traceTypes';
 
-export interface TraceOptions {
-  readonly script: string;
-  /** the trace ends by itself after this (bpftrace under `timeout -s INT`) */
-  readonly maxSec?: number;
-  readonly heartbeatMs?: number;
-  /** the node stops the trace when no heartbeat came for this long */
-  readonly heartbeatTimeoutSec?: number;
-  /** SIGINT → (grace) → SIGTERM → (grace) → SIGKILL */
-  readonly graceSec?: number;
-  readonly limits?: TraceLimits;
-  readonly token?: CancellationTokenLike;
-  readonly bpftraceArgs?: readonly string[];
-}
-
-export type TraceState = 'starting' | 'running' | 'stopping' | 'done' | 'failed';
-
-export interface TraceOutcome {
-  readonly state: 'done' | 'failed';
-  /** bpftrace's exit status (124: ended by its time limit) */
-  readonly exitCode: number | null;
-  /** why it ended: exited, stop, eof, heartbeat, time limit, connection lost */
-  readonly reason: string;
-  readonly error?: { readonly kind: string; readonly message: string };
-  /** a bpftrace that outlived the guard's escalation (a sudo user cannot SIGKILL root) */
-  readonly leftover?: { readonly pid: number; readonly message: string };
-  /** checked on the node after the end that no bpftrace of this trace is left */
-  readonly verified: boolean;
-  readonly diagnostics: readonly ScriptDiagnostic[];
-  readonly results: ResultsSnapshot;
-  readonly stderrTail: string;
-  readonly startedAt: number;
-  readonly endedAt: number;
-  /** how long the probes were attached: from bpftrace's attach record to the guard's line that it
-   * has exited, both as this host saw them (the network delay at both ends cancels; the check
-   * after the end, which endedAt includes, is not in it; bpftrace's detach and exit are, a few
-   * tenths of a second). Absent if it never attached. */
-  readonly attachedMs?: number;
-}
-
-/** exit status − 128 → the crash signal it stands for (the guard's INT, TERM and KILL are not crashes) */
-const CRASH_SIGNALS: Readonly<Record<number, string>> = { 4: 'SIGILL', 6: 'SIGABRT', 7: 'SIGBUS', 8: 'SIGFPE', 11: 'SIGSEGV', 31: 'SIGSYS' };
-
-/** `[ -d /proc/PID ] && cat /proc/PID/comm`: is that pid still a bpftrace? (no root needed) */
-function stillRunning(pid: number): RemoteCommand<boolean> {
-  return {
-    title: 'check the trace ended',
-    // comm only: reading stat of a process that is tearing down its memory can block
-    argv: ['sh', '-c', 'cat "/proc/$1/comm" 2>/dev/null || true', 'ebpf-lens-check', String(pid)],
-    root: false,
-    timeoutMs: 10_000,
-    interpret: (out: CommandOutput) => out.stdout.trim() === 'bpftrace',
-  };
-}
+export type { TraceOptions, TraceOutcome, TraceState } from './traceTypes';
 
 /**
  * One bpftrace run on a node under the guard: streams records, keeps bounded results, stops
@@ -96,8 +44,13 @@ export class TraceRun extends EventEmitter {
   private exitSeenAt: number | undefined;
   private cannotKill: number | undefined;
   private stopReason: string | undefined;
-  private heartbeat: NodeJS.Timeout | undefined;
+  /** the seconds without a heartbeat the guard named when it stopped the trace for that */
+  private guardSilentSec: number | undefined;
   private forceClose: NodeJS.Timeout | undefined;
+  /** heartbeats, and is the link alive? (the guard answers each heartbeat) */
+  private link: TraceLink | undefined;
+  /** set when nothing came from the node for too long: how long */
+  private linkLostMs: number | undefined;
   private scriptPath = '';
   /** set when the session's login shell never started the guard */
   private loginExpired: string | undefined;
@@ -118,6 +71,16 @@ export class TraceRun extends EventEmitter {
 
   get graceSec(): number {
     return this.options.graceSec ?? 3;
+  }
+
+  /** the node stops the trace after this long without a heartbeat */
+  get heartbeatTimeoutSec(): number {
+    return Math.max(2, Math.ceil(this.options.heartbeatTimeoutSec ?? 10));
+  }
+
+  /** from the client's stop to the guard's last line: its escalation (2 × grace, a kill) and some slack */
+  private get stopBudgetMs(): number {
+    return (this.graceSec * 2 + 10) * 1000;
   }
 
   static async start(client: NodeClient, o: TraceOptions): Promise<TraceRun> {
@@ -142,7 +105,7 @@ export class TraceRun extends EventEmitter {
     const argv = guardArgv({
         scriptPath: t.scriptPath,
         maxSec: Math.max(1, Math.ceil(o.maxSec ?? 600)),
-        heartbeatTimeoutSec: Math.max(2, Math.ceil(o.heartbeatTimeoutSec ?? 10)),
+        heartbeatTimeoutSec: t.heartbeatTimeoutSec,
         graceSec: Math.max(1, Math.ceil(t.graceSec)),
         mode,
         bpftrace: info.bpftrace.path,
@@ -162,8 +125,21 @@ export class TraceRun extends EventEmitter {
   private wire(ch: ClientChannel): void {
     ch.setEncoding('utf8');
     ch.stderr.setEncoding('utf8');
-    ch.on('data', (d: string) => this.onRecords(this.parser.push(d)));
-    ch.stderr.on('data', (d: string) => this.onStderr(d));
+    const link = new TraceLink(ch, {
+      beatMs: this.options.heartbeatMs ?? 2000,
+      heartbeatTimeoutSec: this.heartbeatTimeoutSec,
+      beating: () => this.state === 'running',
+      lost: (ms) => this.linkLost(ch, ms),
+    });
+    this.link = link;
+    ch.on('data', (d: string) => {
+      link.heard();
+      this.onRecords(this.parser.push(d));
+    });
+    ch.stderr.on('data', (d: string) => {
+      link.heard();
+      this.onStderr(d);
+    });
     // finish once the channel closed AND both of its streams have delivered everything
     let open = 3;
     const done = (): void => {
@@ -182,15 +158,37 @@ export class TraceRun extends EventEmitter {
       }, 500).unref?.();
     });
     ch.on('error', () => undefined);
-    const every = this.options.heartbeatMs ?? 2000;
-    this.heartbeat = setInterval(() => {
-      // never write after stop(): a write after end() would tear the channel down and lose
-      // what the guard still has to say
-      if (this.state !== 'running' || !ch.writable) return;
-      ch.write('hb\n');
-    }, every);
-    // the stream must not keep a CLI process alive on its own
-    this.heartbeat.unref?.();
+  }
+
+  /**
+   * Nothing came from the node for longer than its heartbeat timeout and a beat, though the guard
+   * answers every heartbeat: the link is gone, and the node has stopped the trace by itself. Say
+   * so now; the connection's keepalives would take ~30 s more to notice.
+   */
+  private linkLost(ch: ClientChannel, silentMs: number): void {
+    if (this.finishing) return;
+    this.linkLostMs = silentMs;
+    try {
+      ch.close();
+    } catch {
+      /* the channel is gone already */
+    }
+    void this.finish();
+  }
+
+  /** What a guard line means for the trace's state (its pids, its end, the link). */
+  private onGuard(g: GuardEvent): void {
+    this.link?.onGuard(g);
+    if (g.kind === 'started') {
+      this.guardPid = Number(g.fields['guard']) || undefined;
+      this.bpftracePid = Number(g.fields['bpftrace']) || undefined;
+    } else if (g.kind === 'bpftrace') this.bpftracePid = Number(g.fields['pid']) || this.bpftracePid;
+    else if (g.kind === 'cannot-kill') this.cannotKill = Number(g.fields['pid']) || undefined;
+    else if (g.kind === 'stopping' && g.fields['silent'] !== undefined) this.guardSilentSec = Number(g.fields['silent']);
+    else if (g.kind === 'exit') {
+      this.guardExit = { rc: Number(g.fields['rc']), reason: g.fields['reason'] ?? '' };
+      this.exitSeenAt ??= Date.now();
+    }
   }
 
   /**
@@ -202,7 +200,7 @@ export class TraceRun extends EventEmitter {
     const timer = setTimeout(() => {
       if (this.guardPid !== undefined || this.finishing) return;
       this.loginExpired = loginTimeoutMessage(this.node, loginMs, 'start the trace');
-      if (this.heartbeat) clearInterval(this.heartbeat);
+      this.link?.stopBeats();
       ch.close();
     }, loginMs);
     timer.unref?.();
@@ -257,16 +255,9 @@ export class TraceRun extends EventEmitter {
       if (g) {
         // bpftrace's piece before the guard's line: the start of its next line
         this.stderrCarry += text;
-        if (g.kind === 'started') {
-          this.guardPid = Number(g.fields['guard']) || undefined;
-          this.bpftracePid = Number(g.fields['bpftrace']) || undefined;
-        } else if (g.kind === 'bpftrace') this.bpftracePid = Number(g.fields['pid']) || this.bpftracePid;
-        else if (g.kind === 'cannot-kill') this.cannotKill = Number(g.fields['pid']) || undefined;
-        else if (g.kind === 'exit') {
-          this.guardExit = { rc: Number(g.fields['rc']), reason: g.fields['reason'] ?? '' };
-          this.exitSeenAt ??= Date.now();
-        }
-        this.emit('guard', g);
+        this.onGuard(g);
+        // a heartbeat's answer is for the link only
+        if (g.kind !== 'hb') this.emit('guard', g);
         continue;
       }
       const l = this.stderrCarry + text;
@@ -282,7 +273,7 @@ export class TraceRun extends EventEmitter {
     this.stopReason = reason;
     this.state = 'stopping';
     this.emit('state', this.state);
-    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.link?.stopping();
     const ch = this.channel;
     if (!ch) return;
     try {
@@ -291,8 +282,13 @@ export class TraceRun extends EventEmitter {
     } catch {
       /* closing already */
     }
-    // the guard needs at most 2 × grace (+ kill); after that, close the channel ourselves
-    this.forceClose = setTimeout(() => ch.close(), (this.graceSec * 2 + 10) * 1000);
+    // the guard needs at most 2 × grace (+ kill); after that, close the channel ourselves. A close
+    // that does not come back either (the link died meanwhile) ends the trace as a lost link.
+    this.forceClose = setTimeout(() => {
+      ch.close();
+      this.forceClose = setTimeout(() => this.linkLost(ch, this.link?.silentMs() ?? 0), 3000);
+      this.forceClose.unref?.();
+    }, this.stopBudgetMs);
     this.forceClose.unref?.();
   }
 
@@ -302,7 +298,7 @@ export class TraceRun extends EventEmitter {
     if (this.finishing) return;
     this.finishing = true;
     this.exitSeenAt ??= Date.now();
-    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.link?.dispose();
     if (this.forceClose) clearTimeout(this.forceClose);
     this.onRecords(this.parser.end());
     if (this.stderrLine || this.stderrCarry) this.onStderr('\n');
@@ -317,7 +313,7 @@ export class TraceRun extends EventEmitter {
     }
     if (!connectionLost && this.bpftracePid && !this.client.closed) {
       try {
-        const alive = await this.client.run(stillRunning(this.bpftracePid));
+        const alive = await this.client.run(bpftraceStillRunning(this.bpftracePid));
         verified = !alive;
         if (alive && !leftover) leftover = { pid: this.bpftracePid, message: `bpftrace pid ${this.bpftracePid} is still running on ${this.node} after the trace ended` };
       } catch (e) {
@@ -325,33 +321,19 @@ export class TraceRun extends EventEmitter {
       }
     }
     const exitCode = this.guardExit ? this.guardExit.rc : null;
-    const reason = this.loginExpired
-      ? 'login shell did not start'
-      : connectionLost
-      ? 'connection lost (the node stops the trace when the heartbeats stop)'
-      : this.guardExit?.reason === 'exited'
-        ? exitCode === 124
-          ? 'time limit'
-          : 'exited'
-        : this.guardExit?.reason === 'overtime'
-          ? 'time limit (bpftrace did not end on SIGINT: ended by the guard)'
-        : (this.stopReason ?? this.guardExit?.reason ?? 'stop');
-    let error: TraceOutcome['error'];
-    const firstError = report.diagnostics.find((d) => d.severity === 'error');
-    if (this.loginExpired) error = { kind: 'ssh.loginTimeout', message: this.loginExpired };
-    else if (report.unavailable) error = { kind: 'tool.probeUnavailable', message: report.unavailable.message };
-    else if (exitCode !== null && exitCode !== 0 && exitCode !== 124 && exitCode !== 130 && this.results.attachedProbes === undefined) {
-      error = firstError
-        ? { kind: 'tool.script', message: `${firstError.line !== undefined ? `line ${firstError.line}${firstError.col !== undefined ? `:${firstError.col}` : ''}: ` : ''}${firstError.message}` }
-        : { kind: 'tool.failed', message: `bpftrace exited with status ${exitCode}${report.other.length ? `: ${report.other.slice(-2).join(' | ')}` : ''}` };
-    } else if (exitCode !== null && CRASH_SIGNALS[exitCode - 128] !== undefined) {
-      // died of a crash signal (not one of the guard's stop signals): what it printed before is kept
-      error = {
-        kind: 'tool.crashed',
-        message: `bpftrace crashed on ${this.node} (${CRASH_SIGNALS[exitCode - 128] ?? ''})${this.results.attachedProbes !== undefined ? ' while tracing; the output before the crash is kept' : ''}`,
-      };
-    } else if (leftover) error = { kind: 'tool.leftover', message: leftover.message };
-    else if (connectionLost && this.client.closed) error = { kind: 'ssh.disconnected', message: `the connection to ${this.node} was lost during the trace; the node's guard stops it` };
+    const { reason, error } = judgeEnd({
+      node: this.node,
+      heartbeatTimeoutSec: this.heartbeatTimeoutSec,
+      ...(this.guardExit ? { guardExit: this.guardExit } : {}),
+      ...(this.guardSilentSec !== undefined ? { guardSilentSec: this.guardSilentSec } : {}),
+      ...(this.stopReason !== undefined ? { stopReason: this.stopReason } : {}),
+      ...(this.loginExpired !== undefined ? { loginExpired: this.loginExpired } : {}),
+      ...(this.linkLostMs !== undefined ? { linkLostMs: this.linkLostMs } : {}),
+      connectionClosed: this.client.closed,
+      attached: this.results.attachedProbes !== undefined,
+      report,
+      ...(leftover ? { leftover } : {}),
+    });
     this.state = error && error.kind !== 'tool.leftover' ? 'failed' : 'done';
     // a last line without a newline is still output
     this.results.flush();

@@ -1,9 +1,7 @@
 import * as assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import { parseStderr } from '../../src/core/trace/diagnostics';
 import { mapText } from '../../src/core/trace/format';
-import { GUARD_SCRIPT, guardArgv, parseGuardLine, splitGuardLine } from '../../src/core/trace/guard';
 import type { TraceRecord } from '../../src/core/trace/output';
 import { OutputParser, parseJsonBig, recordsOf } from '../../src/core/trace/output';
 import { TraceResults } from '../../src/core/trace/results';
@@ -204,68 +202,6 @@ describe('bounded results', () => {
     for (let i = 0; i < 100; i++) res.add({ type: 'printf', text: 'x'.repeat(99) + '\n' }, 0);
     assert.ok(res.keptBytes <= 1000);
     assert.equal(res.snapshot().lines.length, 10);
-  });
-});
-
-describe('guard', () => {
-  it('is valid POSIX sh (dash -n), and its argv is checked', () => {
-    execFileSync('/bin/sh', ['-n', '-c', GUARD_SCRIPT]);
-    assert.throws(() => guardArgv({ scriptPath: '/tmp/x', maxSec: 0, heartbeatTimeoutSec: 10, graceSec: 3, mode: 'root', bpftrace: '/usr/bin/bpftrace', bpftraceArgs: [] }));
-    assert.doesNotMatch(GUARD_SCRIPT, /\\\$\{/, 'no escaped template braces left');
-  });
-  /**
-   * The guard run here as root around a stand-in for bpftrace (a script named so: the guard finds
-   * bpftrace by its name), with a heartbeat every `beatMs`; what the guard said on stderr, and how
-   * it ended. The pgrep afterwards looks for the stand-in still running.
-   */
-  const runGuard = async (standIn: string, o: { maxSec: number; heartbeatTimeoutSec: number; beatMs: number }): Promise<{ stderr: string; rc: number | null; ms: number; left: string }> => {
-    const dir = fs.mkdtempSync('/tmp/ebpf-lens-unit-guard-');
-    try {
-      const bt = `${dir}/bpftrace`;
-      fs.writeFileSync(bt, `#!/bin/sh\n${standIn}\n`, { mode: 0o755 });
-      fs.writeFileSync(`${dir}/script.bt`, 'BEGIN {}\n');
-      const argv = guardArgv({ scriptPath: `${dir}/script.bt`, maxSec: o.maxSec, heartbeatTimeoutSec: o.heartbeatTimeoutSec, graceSec: 1, mode: 'root', bpftrace: bt, bpftraceArgs: [] });
-      const t0 = Date.now();
-      const child = spawn(argv[0] ?? 'sh', argv.slice(1), { stdio: ['pipe', 'ignore', 'pipe'] });
-      let stderr = '';
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.stdin.on('error', () => undefined); // the guard stops reading at its end
-      const beat = setInterval(() => child.stdin.write('hb\n'), o.beatMs);
-      const rc = await new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-      clearInterval(beat);
-      const left = execFileSync('sh', ['-c', `pgrep -f '${dir}/[b]pftrace' || true`], { encoding: 'utf8' }).trim();
-      return { stderr, rc, ms: Date.now() - t0, left };
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  };
-
-  it('a flood of heartbeats never reads as a missing one (the heartbeat file is rewritten for each)', async function () {
-    this.timeout(20_000);
-    // 200 heartbeats a second: the file is often caught between truncation and rewrite
-    const r = await runGuard('sleep 30', { maxSec: 3, heartbeatTimeoutSec: 2, beatMs: 5 });
-    assert.doesNotMatch(r.stderr, /stopping reason=heartbeat/, r.stderr);
-    assert.match(r.stderr, /exit rc=124/, 'ended by its time limit');
-    assert.equal(r.rc, 124);
-  });
-  it('a bpftrace that ignores the time limit\'s SIGINT is ended a grace period later (TERM, then KILL)', async function () {
-    this.timeout(20_000);
-    const r = await runGuard("trap '' INT\nsleep 40", { maxSec: 2, heartbeatTimeoutSec: 10, beatMs: 1000 });
-    assert.match(r.stderr, /stopping reason=overtime/, r.stderr);
-    assert.match(r.stderr, /exit rc=\d+ reason=overtime/, r.stderr);
-    assert.ok(r.ms < 10_000, `ended after ${r.ms} ms`);
-    assert.equal(r.left, '', 'nothing of it left');
-  });
-  it('guard lines', () => {
-    assert.deepEqual(parseGuardLine('@@EBPF-LENS-GUARD started guard=1 timeout=2 bpftrace=3'), { kind: 'started', fields: { guard: '1', timeout: '2', bpftrace: '3' } });
-    // bpftrace wrote "ERROR", the guard its line, then bpftrace the rest (seen in the 50-node load test)
-    assert.deepEqual(splitGuardLine('ERROR@@EBPF-LENS-GUARD started guard=1 timeout=2 bpftrace=3'), {
-      text: 'ERROR',
-      guard: { kind: 'started', fields: { guard: '1', timeout: '2', bpftrace: '3' } },
-    });
-    assert.deepEqual(splitGuardLine('@@EBPF-LENS-GUARD exit rc=0 reason=stop'), { text: '', guard: { kind: 'exit', fields: { rc: '0', reason: 'stop' } } });
-    assert.deepEqual(splitGuardLine('ERROR: no guard here'), { text: 'ERROR: no guard here' });
-    assert.equal(parseGuardLine('ERROR: something'), undefined);
   });
 });
 

@@ -1,148 +1,78 @@
 import type { CommandOutput, RemoteCommand } from '../command';
 import { failure } from '../command';
 import { ToolError } from '../errors';
+import { shQuote } from '../quote';
+import { BASH_GUARD } from './guardBash';
+import { POSIX_GUARD } from './guardPosix';
 
 /**
- * The remote guard: every trace runs under this POSIX sh script, on its own exec channel.
+ * The remote guard: every trace runs under it, on its own exec channel.
  *
  *   sh -c GUARD ebpf-lens-guard SCRIPT MAX HB GRACE MODE BPFTRACE [BPFTRACE ARGS…]
  *
+ * GUARD is a POSIX sh wrapper: where the node has bash it runs the bash guard (guardBash.ts), which
+ * starts no process while the trace runs (only builtins in its loops, one long-lived output pump),
+ * so that a process or file tracer does not see eBPF Lens at work; without bash it goes on as the
+ * POSIX guard (guardPosix.ts), which needs `date`, `cat`, `sleep` and `dd` in its loops. Both keep
+ * one protocol:
  * - SCRIPT was written before (writeScript) to a fresh mktemp file; a janitor removes it after
  *   JANITOR_SEC unless the guard has claimed it (renamed to SCRIPT.run) — so a connection lost
  *   between the two steps leaves no file behind. The guard removes it when it ends.
  * - bpftrace runs under `timeout -s INT MAX`, stdin from /dev/null. (Not `timeout -k`: its
  *   kill-after SIGKILLs its own process group, timeout included, which leaves a dying bpftrace
  *   to init; the guard kills bpftrace itself and lets timeout reap it.)
- * - The guard's stdin is a control stream only: any line is a heartbeat, `stop` stops, EOF (the
- *   channel or the connection closed) stops, and no line for HB seconds (a cut network that
- *   sshd never notices) stops.
+ * - The guard's stdin is a control stream only: any line is a heartbeat, which the guard answers
+ *   (`hb` on stderr: the client's proof that the link is alive), `stop` stops, EOF (the channel or
+ *   the connection closed) stops, and no line for HB seconds (a cut network that sshd never
+ *   notices, or a client that is suspended) stops.
  * - Stopping: SIGINT (END probes run, maps print) → after GRACE SIGTERM → after GRACE, as root,
  *   SIGKILL. Signals go through `timeout`, which passes them on (through sudo for non-root
  *   users: sudo relays INT/TERM; a user cannot SIGKILL a root bpftrace, which is reported).
- * - Guard lines on stderr start with GUARD_MARK: `started …`, `bpftrace pid=N` (when bpftrace
- *   took longer than 5 s to appear), `stopping reason=…` (stop, eof, heartbeat, or overtime: still
- *   running a grace period after the time limit's SIGINT), `cannot-kill pid=N`,
- *   `exit rc=N reason=…`. bpftrace's own output is untouched.
+ * - Its processes carry the name (comm) `ebpf-lens-guard` until they exec something: the
+ *   library's process and file one-liners leave them and their children out (library.ts).
+ * - Guard lines on stderr start with GUARD_MARK: `started guard=PID timeout=PID bpftrace=PID
+ *   ack=1 variant=bash|posix [pump=perl|cat]`, `hb` (a heartbeat heard), `bpftrace pid=N` (when
+ *   bpftrace took longer than 5 s to appear), `stopping reason=…` (stop, eof, heartbeat with
+ *   `silent=S`: the seconds without a heartbeat, or overtime: still running a grace period after
+ *   the time limit's SIGINT), `cannot-kill pid=N`, `exit rc=N reason=…`. bpftrace's own output is
+ *   untouched.
  */
 export const GUARD_MARK = '@@EBPF-LENS-GUARD';
 export const JANITOR_SEC = 12;
 
-export const GUARD_SCRIPT = String.raw`
+const WRAPPER = String.raw`
 set -u
-script=$1 max=$2 hbto=$3 grace=$4 mode=$5 bt=$6
-shift 6
-# the root-owned, installed guard (sudoers) runs the node's own bpftrace, whatever it is told
+# the root-owned, installed guard (sudoers) runs the node's own tools and bpftrace, whatever it is told
 if [ "\${INSTALLED:-0}" = 1 ]; then
-  bt=$(PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin command -v bpftrace) || { echo "bpftrace not found" >&2; exit 127; }
-  mode=root
-fi
-M='@@EBPF-LENS-GUARD'
-say() { printf '%s %s\n' "$M" "$*" >&2; }
-now() { date +%s; }
-trap '' PIPE HUP
-run="$script.run"
-if ! mv "$script" "$run" 2>/dev/null; then say "error script-missing"; exit 70; fi
-ctl=$(mktemp "$(dirname "$script")/ebpf-lens-ctl.XXXXXXXXXX") || { rm -f "$run"; say "error no-temp"; exit 71; }
-now > "$ctl.hb"
-exec 3<&0
-# bpftrace's output reaches us through a pump that forwards what has come at most 50 times a
-# second: a busy trace then travels in a few large SSH packets instead of one per line (each
-# packet costs the client a cipher round), and a quiet one still arrives at once
-out="$ctl.out"
-mkfifo -m 600 "$out" || { rm -f "$run" "$ctl" "$ctl.hb"; say "error no-fifo"; exit 71; }
-( while [ ! -e "$ctl.done" ]; do dd bs=65536 count=1 2>/dev/null; sleep 0.02; done; exec cat ) <"$out" 3<&- &
-pump=$!
-if [ "$mode" = sudo ]; then
-  ( trap - PIPE; exec timeout -s INT "$max" sudo -n -- "$bt" "$@" "$run" ) </dev/null >"$out" 3<&- &
-else
-  ( trap - PIPE; exec timeout -s INT "$max" "$bt" "$@" "$run" ) </dev/null >"$out" 3<&- &
-fi
-child=$!
-( while IFS= read -r line; do
-    case $line in stop) echo stop > "$ctl"; exit 0;; *) now > "$ctl.hb";; esac
-  done
-  echo eof > "$ctl" ) <&3 >/dev/null 2>&1 &
-reader=$!
-exec 3<&-
-btpid=""
-# bpftrace is the child of timeout, or of sudo (and its monitor) below it
-find_bt() {
-  for p in $(pgrep -P "$1" 2>/dev/null); do
-    if [ "$(cat /proc/$p/comm 2>/dev/null)" = bpftrace ]; then echo "$p"; return 0; fi
-    [ "$2" -gt 0 ] && find_bt "$p" $(($2 - 1)) && return 0
-  done
-  return 1
-}
-n=0
-while [ -z "$btpid" ] && [ $n -lt 50 ] && kill -0 "$child" 2>/dev/null; do
-  btpid=$(find_bt "$child" 3)
-  [ -z "$btpid" ] && sleep 0.1
-  n=$((n + 1))
-done
-say "started guard=$$ timeout=$child bpftrace=\${btpid:-?}"
-# is our bpftrace still there? (only /proc/PID/comm: reading stat or status of a process that
-# is tearing down its memory can block until it is gone)
-running() {
-  [ -n "$btpid" ] && [ "$(cat /proc/$btpid/comm 2>/dev/null)" = bpftrace ]
-}
-warned=""
-waitfor() {
-  i=$(($1 * 5))
-  while [ $i -gt 0 ]; do kill -0 "$child" 2>/dev/null || return 0; sleep 0.2; i=$((i - 1)); done
-  return 1
-}
-why=""
-last=$(now)
-start=$last
-while kill -0 "$child" 2>/dev/null; do
-  # a node slow to start bpftrace: keep looking, and say so when it is found
-  if [ -z "$btpid" ]; then btpid=$(find_bt "$child" 3) && say "bpftrace pid=$btpid"; fi
-  c=$(cat "$ctl" 2>/dev/null)
-  if [ -n "$c" ]; then why=$c; break; fi
-  # the reader rewrites the file for each heartbeat (truncate, then date writes): a read in
-  # between sees it empty, which is no news, not a heartbeat from 1970
-  hb=$(cat "$ctl.hb" 2>/dev/null)
-  [ -n "$hb" ] && last=$hb
-  t=$(now)
-  if [ $((t - \${last:-0})) -gt "$hbto" ]; then why=heartbeat; break; fi
-  # the time limit sent SIGINT, and bpftrace is still there after the grace period (stuck in its
-  # END, detaching, or ignoring SIGINT): end it as a stop would, with TERM and KILL to follow
-  if [ $((t - start)) -gt $((max + grace)) ]; then why=overtime; break; fi
-  sleep 0.2
-done
-if [ -n "$why" ]; then
-  say "stopping reason=$why"
-  kill -INT "$child" 2>/dev/null
-  if ! waitfor "$grace"; then
-    say "escalating signal=TERM"
-    kill -TERM "$child" 2>/dev/null
-    if ! waitfor "$grace"; then
-      if [ "$mode" = root ]; then
-        say "escalating signal=KILL"
-        # bpftrace only: its parent (timeout) reaps it, so no zombie is left to init
-        if [ -n "$btpid" ]; then kill -KILL "$btpid" 2>/dev/null; else kill -KILL "$child" 2>/dev/null; fi
-        waitfor 3
-      elif running; then
-        # a user cannot SIGKILL a root bpftrace: say so now, and wait for it
-        say "cannot-kill pid=$btpid"
-        warned=1
-      fi
-    fi
+  PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+  export PATH
+  bt=$(command -v bpftrace) || { echo "bpftrace not found" >&2; exit 127; }
+  [ $# -ge 6 ] || { echo "usage: guard SCRIPT MAX HB GRACE MODE BPFTRACE [ARGS]" >&2; exit 64; }
+  # it renames and removes the file it is given, as root: only a trace script (named as
+  # writeScript names it) that belongs to the user who ran it with sudo, and no link
+  case $1 in
+    */ebpf-lens-[!/][!/][!/][!/][!/][!/][!/][!/][!/][!/]) ;;
+    *) echo "not a trace script of eBPF Lens: $1" >&2; exit 64;;
+  esac
+  if [ ! -f "$1" ] || [ -L "$1" ] || [ "$(stat -c %u -- "$1" 2>/dev/null)" != "\${SUDO_UID:-0}" ]; then
+    echo "the trace script must be a file of the user who runs the guard: $1" >&2; exit 64
   fi
+  a=$1 b=$2 c=$3 d=$4
+  shift 6
+  set -- "$a" "$b" "$c" "$d" root "$bt" "$@"
 fi
-wait "$child"
-rc=$?
-if [ "$mode" = root ] && running; then kill -KILL "$btpid" 2>/dev/null; n=0; while running && [ $n -lt 20 ]; do sleep 0.1; n=$((n + 1)); done; fi
-kill "$reader" 2>/dev/null
-# the pump forwards the rest; a process bpftrace started (system()) may still hold the pipe open
-: > "$ctl.done"
-n=0; while kill -0 "$pump" 2>/dev/null && [ $n -lt 30 ]; do sleep 0.1; n=$((n + 1)); done
-if kill -0 "$pump" 2>/dev/null; then pkill -P "$pump" 2>/dev/null; kill "$pump" 2>/dev/null; fi
-rm -f "$run" "$ctl" "$ctl.hb" "$ctl.done" "$out"
-if [ -z "$warned" ] && running; then say "cannot-kill pid=$btpid"; fi
-say "exit rc=$rc reason=\${why:-exited}"
-exit $rc
+# with bash, the guard that starts no process while the trace runs (no startup file of the
+# user's runs: --norc, --noprofile, no BASH_ENV); without it, the POSIX guard below
+if command -v bash >/dev/null 2>&1; then
+  unset BASH_ENV ENV SHELLOPTS BASHOPTS 2>/dev/null
+  __el_g=__BASH_GUARD__
+  export __el_g
+  exec bash --norc --noprofile -c 'eval "$__el_g"' ebpf-lens-guard "$@"
+fi
 `.replace(/\\\$\{/g, '${');
+
+/** The guard: the wrapper, then the POSIX guard it falls back to. */
+export const GUARD_SCRIPT = WRAPPER.replace('__BASH_GUARD__', () => shQuote(BASH_GUARD.trim())) + POSIX_GUARD.trimStart();
 
 /** Where a team that provisions its nodes installs the guard (root-owned), and the sudoers line for it. */
 export const INSTALLED_GUARD_PATH = '/usr/local/lib/ebpf-lens/guard';

@@ -59,6 +59,20 @@ function predicate(p: Readonly<Record<string, string>>, extra?: string): string 
   return parts.length ? ` /${parts.join(' && ')}/` : '';
 }
 
+/**
+ * eBPF Lens's own processes, left out of the one-liners that list processes and files: the trace's
+ * guard names itself `ebpf-lens-guard` (its comm, see guard.ts), and what it starts is followed
+ * from its fork on (a `cat` it runs has its own name, but the guard's pid as parent). The bash
+ * guard starts nothing while a trace runs; the POSIX one (nodes without bash) needs `date`, `cat`,
+ * `sleep` and `dd` in its loops. Tracepoint fields only: no BTF needed.
+ */
+const GUARD_TREE =
+  '// eBPF Lens\'s trace guard and what it starts are left out\n' +
+  'tracepoint:sched:sched_process_fork /comm == "ebpf-lens-guard" || @ebpf_lens_guard[args->parent_pid]/\n{\n\t@ebpf_lens_guard[args->child_pid] = 1;\n}\n\n' +
+  'tracepoint:sched:sched_process_exit /@ebpf_lens_guard[args->pid]/\n{\n\tdelete(@ebpf_lens_guard[args->pid]);\n}\n\n';
+const NOT_GUARD = 'comm != "ebpf-lens-guard" && !@ebpf_lens_guard[pid]';
+const GUARD_TREE_END = '\nEND\n{\n\tclear(@ebpf_lens_guard);\n}\n';
+
 const COMM_FILTER: SnippetParam = { name: 'comm', kind: 'comm', prompt: 'Only this process name (empty: every process)', optional: true, placeHolder: 'e.g. nginx' };
 const PID_FILTER: SnippetParam = { name: 'pid', kind: 'pid', prompt: 'Only this process id (empty: every process)', optional: true, placeHolder: 'e.g. 1234' };
 const BINARY: SnippetParam = { name: 'binary', kind: 'binary', prompt: 'Binary or library on the node', optional: false, placeHolder: '/usr/sbin/nginx' };
@@ -139,14 +153,14 @@ export const SNIPPETS: readonly Snippet[] = [
     title: 'New processes (execve)',
     detail: 'tracepoint:syscalls:sys_enter_execve — every program started, with its parent',
     params: [],
-    build: () => 'tracepoint:syscalls:sys_enter_execve\n{\n\tprintf("%-8d %-8d %-16s %s\\n", pid, curtask->real_parent->tgid, comm, str(args->filename));\n}\n',
+    build: () => `${GUARD_TREE}tracepoint:syscalls:sys_enter_execve /${NOT_GUARD}/\n{\n\tprintf("%-8d %-8d %-16s %s\\n", pid, curtask->real_parent->tgid, comm, str(args->filename));\n}\n${GUARD_TREE_END}`,
   },
   {
     id: 'opensnoop',
     title: 'Files opened (openat)',
     detail: 'tracepoint:syscalls:sys_enter_openat — every file opened, by whom',
     params: [COMM_FILTER, PID_FILTER],
-    build: (p) => `tracepoint:syscalls:sys_enter_openat${predicate(p)}\n{\n\tprintf("%-8d %-16s %s\\n", pid, comm, str(args->filename));\n}\n`,
+    build: (p) => `${GUARD_TREE}tracepoint:syscalls:sys_enter_openat${predicate(p, NOT_GUARD)}\n{\n\tprintf("%-8d %-16s %s\\n", pid, comm, str(args->filename));\n}\n${GUARD_TREE_END}`,
   },
 ];
 

@@ -8,6 +8,7 @@ import { writeFileAtomic } from '../../core/files';
 import type { TraceEntry } from '../../core/tree';
 import { SNIPPETS, buildSnippet, checkParam } from '../../core/trace/library';
 import { compareMaps, compareMarkdown } from '../../core/trace/merge';
+import { endLabel } from '../../core/trace/outcome';
 import type { ResultsSnapshot } from '../../core/trace/results';
 import type { SavedRun } from '../../core/trace/savedRun';
 import { runMaps, runMarkdown } from '../../core/trace/savedRun';
@@ -233,8 +234,12 @@ export function registerTracing(context: vscode.ExtensionContext, log: vscode.Lo
       refreshUi();
       changed.fire(s.id);
       const failed = [...s.parts.values()].filter((p) => p.error && p.error.kind !== 'cancelled');
-      if (failed.length === s.nodes.length && s.nodes.length === 1 && failed[0]) {
-        void vscode.window.showErrorMessage(`Trace on ${failed[0].node}: ${failed[0].error?.message ?? ''}`, 'Show Log').then((p) => p && log.show());
+      const one = failed.length === s.nodes.length && s.nodes.length === 1 ? failed[0] : undefined;
+      if (one && endLabel(one.error)) {
+        // the node stopped it, or the link was lost: what came until then is kept
+        void vscode.window.showWarningMessage(`Trace on ${one.node} ${endLabel(one.error) ?? ''}: ${one.error?.message ?? ''}`, 'Show Log').then((p) => p && log.show());
+      } else if (one) {
+        void vscode.window.showErrorMessage(`Trace on ${one.node}: ${one.error?.message ?? ''}`, 'Show Log').then((p) => p && log.show());
       } else if (failed.length) {
         void vscode.window.showWarningMessage(`Trace: ${failed.length} of ${s.nodes.length} nodes failed (${failed.map((f) => f.node).join(', ')}); the others ran.`);
       }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { MapDelta } from '../../core/trace/merge';
 import { mergeResults } from '../../core/trace/merge';
+import { endLabel } from '../../core/trace/outcome';
 import type { MapSnapshot } from '../../core/trace/output';
 import type { OutputLine } from '../../core/trace/results';
 import type { NodePart, TraceSession } from './session';
@@ -197,6 +198,8 @@ export class ResultsPanel {
       state: s.stateOf(p),
       reason: p.outcome?.reason ?? p.frozen?.reason,
       error: p.error,
+      // an end the node or the link decided: "stopped by the node", "connection lost"
+      ended: endLabel(p.error),
       elapsedMs: (p.outcome?.endedAt ?? p.frozen?.endedAt ?? (s.running ? now : (s.endedAt ?? now))) - p.startedAt,
     };
     let newLines: readonly OutputLine[] = [];
