@@ -152,7 +152,9 @@
     const body = el('tbody');
     for (const e of rows.slice(0, 2000)) {
       const v = e.value;
-      body.append(el('tr', {}, m.keyed ? el('td', { class: 'key' }, e.key === null ? '' : e.key) : null, stats ? el('td', { class: 'num' }, fmt(v.count)) : null, stats ? el('td', { class: 'num' }, fmt(v.average)) : null, el('td', { class: 'num' }, stats ? fmt(v.total) : typeof v === 'number' ? fmt(v) : valueText(v))));
+      // a library one-liner's key reads as names (xdp_edge (1636) · XDP_ABORTED · inc0); the raw key is its tooltip
+      const keyCell = e.label ? el('td', { class: 'key', title: String(e.key) }, e.label) : el('td', { class: 'key' }, e.key === null ? '' : e.key);
+      body.append(el('tr', {}, m.keyed ? keyCell : null, stats ? el('td', { class: 'num' }, fmt(v.count)) : null, stats ? el('td', { class: 'num' }, fmt(v.average)) : null, el('td', { class: 'num' }, stats ? fmt(v.total) : typeof v === 'number' ? fmt(v) : valueText(v))));
     }
     table.append(body);
     wrap.append(table);

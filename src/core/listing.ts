@@ -34,6 +34,13 @@ export interface NodeListing {
   readonly links: readonly BpfLink[];
   /** entries bpftool printed that could not be read, and optional views that failed */
   readonly warnings: readonly string[];
+  /** network devices of the node's own namespace that carry a program (`bpftool net`), by ifindex */
+  readonly devices?: readonly { readonly ifindex: number; readonly name: string }[];
+}
+
+/** the node's devices by ifindex, as far as its listing knows them */
+export function deviceNames(l: NodeListing): Map<number, string> {
+  return new Map((l.devices ?? []).map((d) => [d.ifindex, d.name]));
 }
 
 export interface RawListing {
@@ -131,7 +138,8 @@ export function mergeListing(raw: RawListing, scope?: NodeScope): NodeListing {
     maps = maps.filter((m) => scopedMaps.has(m.id) || usedMaps.has(m.id));
     links = links.filter((l) => pinnedIn(l.pinned) || (l.progId !== undefined && progIds.has(l.progId)));
   }
-  return { programs, maps, links, warnings: raw.warnings ?? [] };
+  const devices = [...new Map(raw.net.flatMap((n) => (n.ifindex !== undefined && n.devname ? [[n.ifindex, n.devname] as const] : []))).entries()].map(([ifindex, name]) => ({ ifindex, name }));
+  return { programs, maps, links, warnings: raw.warnings ?? [], ...(devices.length > 0 ? { devices } : {}) };
 }
 
 /** `ps` for the command names of owning pids (no root needed). */

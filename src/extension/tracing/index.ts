@@ -21,6 +21,7 @@ import { ResultsPanel } from './resultsPanel';
 import { RunStore } from './runStore';
 import type { SessionSource } from './session';
 import { TraceSession } from './session';
+import { deviceNames } from '../../core/listing';
 
 /** What `ebpfLens.getTrace` answers: plain data. */
 export interface TraceInfo {
@@ -160,6 +161,10 @@ export function registerTracing(context: vscode.ExtensionContext, log: vscode.Lo
 
   // ------------------------------------------------------------------ panel actions
   const actions: PanelActions = {
+    nodeFacts: (node) => {
+      const l = nodes.fleet.listing(node);
+      return l ? { programs: new Map(l.programs.map((p) => [p.program.id, p.program.name])), interfaces: deviceNames(l) } : undefined;
+    },
     stop: (s) => s.stop('stop'),
     rerun: (s) =>
       void startSession({ script: s.script, nodes: [...s.nodes], title: s.title, maxSec: s.maxSec || maxSec(), ...(s.source ? { source: s.source, runScript: s.runScript } : {}) }).then(undefined, (e: unknown) =>

@@ -5,6 +5,8 @@ import { mergeResults } from '../../core/trace/merge';
 import { endLabel } from '../../core/trace/outcome';
 import type { MapSnapshot } from '../../core/trace/output';
 import type { OutputLine } from '../../core/trace/results';
+import type { NodeFacts } from '../../core/trace/labels';
+import { keyLabeller } from '../../core/trace/labels';
 import type { NodePart, TraceSession } from './session';
 
 /** What the webview reported it shows (tests read it; it proves the page rendered). */
@@ -24,6 +26,8 @@ export interface PanelActions {
   rerun(session: TraceSession): void;
   copyMarkdown(session: TraceSession | undefined, compare?: { markdown: string }): Promise<void>;
   saveJson(session: TraceSession): Promise<void>;
+  /** what the node's listing says (program and device names), for the one-liners' key labels */
+  nodeFacts?(node: string): NodeFacts | undefined;
 }
 
 const UPDATE_MS = 250;
@@ -45,6 +49,7 @@ export class ResultsPanel {
   private lastSummary: ViewSummary | undefined;
   private readonly summaryWaiters: ((s: ViewSummary) => void)[] = [];
   private readonly disposables: vscode.Disposable[] = [];
+  private labeller: ReturnType<typeof keyLabeller> | null | undefined;
   private compareData: { labels: [string, string]; deltas: readonly MapDelta[]; a: string; b: string; markdown: string } | undefined;
 
   static forSession(extensionUri: vscode.Uri, session: TraceSession, actions: PanelActions, reveal = true): ResultsPanel {
@@ -239,7 +244,18 @@ export class ResultsPanel {
       c.at = now;
     }
     this.cursors.set(p.node, c);
-    return { ...base, events, dropped, lost, rate: c.rate, newLines, ...(maps ? { maps } : {}), resetLines };
+    return { ...base, events, dropped, lost, rate: c.rate, newLines, ...(maps ? { maps: this.labelled(p.node, maps) } : {}), resetLines };
+  }
+
+  /** the maps with a `label` on each key a library one-liner fixes the meaning of */
+  private labelled(node: string, maps: readonly MapSnapshot[]): readonly unknown[] {
+    const s = this.session;
+    this.labeller ??= (s && keyLabeller(s.script)) || null;
+    const label = this.labeller;
+    const facts = label ? this.actions.nodeFacts?.(node) : undefined;
+    if (!label) return maps;
+    const known = facts ?? { programs: new Map(), interfaces: new Map() };
+    return maps.map((m) => ({ ...m, entries: m.entries.map((e) => (e.key === null ? e : { ...e, label: label(m.name, e.key, known) })) }));
   }
 
   private update(): void {
