@@ -62,14 +62,20 @@ describe('list --all over a fleet of 20 nodes', () => {
     // has failed, and says why below
     const notLoggedIn = (): string[] => [...logged].filter(([n, c]) => (sshdLog(n).match(/Accepted /g) ?? []).length <= c).map(([n]) => n);
     await waitFor(() => exited || notLoggedIn().length === 0, CLI_TIMEOUT_MS, 'the CLI to log in on the five', 100, () => ({ exited, notLoggedIn: notLoggedIn() }));
-    const idle = (): string[] => {
-      const busy = listingOn([...cut, ...killed]);
-      return [...cut, ...killed].filter((n) => !busy.includes(n));
+    // each of the five is cut (or killed) as soon as a bpftool of the CLI runs on it: their logins
+    // are spread over many seconds on a loaded machine (20 slow logins at once on 2 cores: 13 s
+    // between the first and the last measured), longer than one slow call, so waiting for all
+    // five at one moment was a race
+    const left = new Set([...cut, ...killed]);
+    const cutNow = (): boolean => {
+      for (const n of listingOn([...left])) {
+        labSh(cut.includes(n) ? 'cut' : 'kill', n);
+        left.delete(n);
+      }
+      return left.size === 0;
     };
-    await waitFor(() => exited || idle().length === 0, connectedWithin(CLI_TIMEOUT_MS), 'a bpftool of the CLI running on each of the five', 250, () => ({ exited, noBpftoolYet: idle() }));
-    if (exited) assert.fail(`the CLI ended before the five were cut: ${(await run).stderr}`);
-    for (const n of cut) labSh('cut', n);
-    for (const n of killed) labSh('kill', n);
+    await waitFor(() => exited || cutNow(), connectedWithin(CLI_TIMEOUT_MS), 'a bpftool of the CLI running on each of the five, each cut then', 250, () => ({ exited, notCutYet: [...left] }));
+    if (exited && left.size > 0) assert.fail(`the CLI ended before the five were cut (${[...left].join(', ')} not yet): ${(await run).stderr}`);
     const r = await run;
     assert.equal(r.code, 5, `${r.stderr}\n${JSON.stringify((JSON.parse(r.stdout || '{"nodes":[]}') as Out).nodes.map((n) => [n.node, n.ok, n.error?.kind]))}`);
     const out = JSON.parse(r.stdout) as Out;

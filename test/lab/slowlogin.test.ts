@@ -25,7 +25,11 @@ describe('a slow login shell (lab.sh slowlogin) at default bounds', function () 
       const l = c.login;
       assert.equal(l?.clock, 'node', JSON.stringify(l));
       assert.ok(l.cpuMs !== undefined && l.cpuMs >= 1900, `2 s of CPU measured: ${JSON.stringify(l)}`);
-      assert.ok(l.ms >= l.cpuMs - 50, `no less time than CPU: ${JSON.stringify(l)}`);
+      // the 2 s burn runs in the login shell itself, serially: the login took at least that long.
+      // (Not "time ≥ CPU": the CPU includes the shell's waited-for children, and the machine's own
+      // rc files run pipelines — pyenv init — whose processes run at once on two cores: measured
+      // 2.66 s of CPU in 2.60 s.)
+      assert.ok(l.ms >= 1900, `at least the 2 s burn in the shell itself: ${JSON.stringify(l)}`);
       await fleet.refresh(NODE);
       const row = buildTree(fleet.views(), { groupByTag: false, filter: '' }).find((r) => r.node === NODE);
       assert.match(row?.description ?? '', /slow login \d+\.\d s/);
