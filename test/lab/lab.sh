@@ -574,14 +574,24 @@ CPU
     *) die "slowlogin NODE sleep|cpu N | off";;
   esac
 }
+PYENV_SHIMS=${PYENV_ROOT:-/root/.pyenv}/shims
 cmd_slowlogin() { # NODE sleep|cpu N | off
   local n=$1 mode=${2:-} secs=${3:-} r f=$LAB/nodes/$1/slowlogin
   r=$(root_of "$n")
   sshd_pid "$n" >/dev/null || die "node $n is not running"
   # whatever was there before: back to the node's own file
   nodeexec "$n" sh -c 'while umount "$1/etc/bash.bashrc" 2>/dev/null; do :; done; true' sh "$r"
-  rm -f "$f" "$f.bashrc"
+  [ -n "$r" ] || nodeexec "$n" sh -c 'while umount "$1" 2>/dev/null; do :; done; true' sh "$PYENV_SHIMS"
+  rm -rf "$f" "$f.bashrc" "$f.shims"
   [ "$mode" = off ] && return 0
+  # The bookworm nodes share this machine's /root. Its ~/.bashrc may run `pyenv init`, which
+  # rehashes ~/.pyenv/shims under a lock and waits up to 60 s for it: 50 slow logins at once would
+  # queue on one lock across nodes, which real nodes (each its own home) never do. Each slow node
+  # gets its own copy of that directory; the rc files' cost is kept.
+  if [ -z "$r" ] && [ -d "$PYENV_SHIMS" ]; then
+    cp -a "$PYENV_SHIMS" "$f.shims"
+    nodeexec "$n" mount --bind "$f.shims" "$PYENV_SHIMS"
+  fi
   case $secs in ''|*[!0-9.]*|*.*.*) die "slowlogin $mode N: N is a number of seconds";; esac
   { printf '# ebpf-lens lab: slow login on %s (%s %s), then the node'"'"'s own file\n' "$n" "$mode" "$secs"
     slowlogin_prelude "$mode" "$secs"

@@ -1,9 +1,11 @@
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Fleet } from '../../src/ssh/fleet';
 import { TraceRun } from '../../src/ssh/trace';
 import { figure } from './figures';
 import { DEFAULT_COMMAND_MS, DEFAULT_CONNECT_MS } from './bounds';
-import { context, inventory, labSh, nodeConfig, nothingLeft, onNode, progIds, sleep, slowLogin, slowLoginOff } from './labEnv';
+import { context, inventory, lab, labSh, nodeConfig, nothingLeft, progIds, sleep, slowLogin, slowLoginOff } from './labEnv';
 
 /**
  * Load: 50 lab nodes connected, 10 traces running at once across them, every node refreshed
@@ -14,20 +16,38 @@ import { context, inventory, labSh, nodeConfig, nothingLeft, onNode, progIds, sl
 const SECONDS = Number(process.env['LOAD_SECONDS'] ?? 300);
 const NODES = 50;
 const TRACES = 10;
+/** the script's interval: it prints a tick once a second */
+const TICK_MS = 1000;
 const SCRIPT = 'tracepoint:syscalls:sys_enter_nanosleep { @sleeps[comm] = count(); }\ninterval:s:1 { printf("tick %d\\n", elapsed / 1000000000); print(@sleeps, 3); }';
 
 /**
- * Open SSH channels of a node: the processes its sshd sessions started (each exec channel is a
+ * Open SSH channels per node: the processes its sshd sessions started (each exec channel is a
  * command under the node's sshd: the worker shell, a trace's guard), found in the node's own mount
- * namespace
+ * namespace. One pass over this machine's /proc, in this process: a child process per node (as
+ * this was) blocked the test's event loop for seconds under load, and with it the heartbeats its
+ * traces send — the nodes then rightly stopped them.
  */
-function sessions(node: string): number {
-  const out = onNode(node, [
-    'sh',
-    '-c',
-    'me=$(readlink /proc/self/ns/mnt); n=0; for p in $(pgrep -x sshd); do [ "$(readlink /proc/$p/ns/mnt 2>/dev/null)" = "$me" ] || continue; for c in $(pgrep -P "$p"); do [ "$(cat /proc/$c/comm 2>/dev/null)" = sshd ] || n=$((n + 1)); done; done; echo $n',
-  ]);
-  return Number(out.trim());
+function sessionsOf(nodes: readonly string[]): number[] {
+  const ns = new Map(nodes.map((n) => [fs.readFileSync(path.join(lab().labDir, 'nodes', n, 'mntns'), 'utf8').trim(), n]));
+  const procs = new Map<number, { ppid: number; comm: string; node: string | undefined }>();
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const st = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+      const comm = st.slice(st.indexOf('(') + 1, st.lastIndexOf(')'));
+      const ppid = Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[1]);
+      procs.set(Number(d), { ppid, comm, node: ns.get(fs.readlinkSync(`/proc/${d}/ns/mnt`)) });
+    } catch {
+      /* ended meanwhile */
+    }
+  }
+  const count = new Map<string, number>(nodes.map((n) => [n, 0]));
+  for (const p of procs.values()) {
+    const parent = procs.get(p.ppid);
+    if (p.comm === 'sshd' || !parent || parent.comm !== 'sshd' || !parent.node) continue;
+    count.set(parent.node, (count.get(parent.node) ?? 0) + 1);
+  }
+  return nodes.map((n) => count.get(n) ?? 0);
 }
 
 const heapMb = (): number => {
@@ -55,13 +75,14 @@ describe(`load: ${NODES} nodes, ${TRACES} traces at once, refreshed every 2 s fo
     fleet.setInventory(inventory(names.map((n) => nodeConfig(n))));
     const traces = new Map<string, TraceRun>();
     const said = new Map<string, string>();
+    const attachedAt = new Map<string, number>();
     let refreshes = 0;
     let stops = 0;
     let maxSessions = 0;
     try {
       await Promise.all(names.map((n) => fleet.connect(n)));
       const before = progIds('edge1');
-      const baseline = names.slice(0, 12).map(sessions);
+      const baseline = sessionsOf(names.slice(0, 12));
       const start = async (node: string): Promise<void> => {
         const c = fleet.client(node);
         assert.ok(c, `${node} connected`);
@@ -69,11 +90,16 @@ describe(`load: ${NODES} nodes, ${TRACES} traces at once, refreshed every 2 s fo
         t.on('stderr', (line: string) => said.set(node, `${said.get(node) ?? ''}${line}`));
         await t.attached;
         traces.set(node, t);
+        attachedAt.set(node, Date.now());
       };
       const stop = async (node: string): Promise<void> => {
         const t = traces.get(node);
         if (!t) return;
         traces.delete(node);
+        // the script prints once a second from its attach: a trace stopped sooner (one started in
+        // the last rotation, just before the run's end) has had nothing to print yet
+        const ran = Date.now() - (attachedAt.get(node) ?? 0);
+        if (ran < 2 * TICK_MS) await sleep(2 * TICK_MS - ran);
         t.stop();
         const o = await t.finished;
         assert.equal(o.state, 'done', `${node}: ${JSON.stringify(o.error)}`);
@@ -103,7 +129,7 @@ describe(`load: ${NODES} nodes, ${TRACES} traces at once, refreshed every 2 s fo
           while (traces.has(names[rotate] ?? '')) rotate--;
           await start(names[rotate] ?? 'edge1');
           rotate = rotate > 0 ? rotate - 1 : names.length - 1;
-          maxSessions = Math.max(maxSessions, ...names.slice(0, 12).map(sessions));
+          maxSessions = Math.max(maxSessions, ...sessionsOf(names.slice(0, 12)));
         }
         await sleep(Math.max(0, 2000 - (Date.now() - r0)));
       }
@@ -113,7 +139,7 @@ describe(`load: ${NODES} nodes, ${TRACES} traces at once, refreshed every 2 s fo
       await Promise.all([...traces.keys()].map(stop));
       for (const t of ended) await nothingLeft(t.node, t.bpftracePid, before, 20_000);
       await sleep(1000);
-      const after = names.slice(0, 12).map(sessions);
+      const after = sessionsOf(names.slice(0, 12));
       assert.deepEqual(after, baseline, 'the same number of SSH sessions on each node as before the traces');
       figure('load: nodes connected / traces at once', `${NODES} / ${TRACES}`);
       figure('load: refreshes of the whole fleet, stops verified', `${refreshes}, ${stops}`);

@@ -68,6 +68,9 @@ export function xlatedBatch(ids: readonly number[]): RemoteCommand<XlatedBatch> 
     argv: ['bpftool', 'batch', 'file', '-'],
     root: true,
     stdin: `version\nversion\n${ids.map((id) => `prog dump xlated id ${Math.trunc(id)}\nversion\n`).join('')}`,
+    // its own bound, from its size: a dump took ~70 ms on an idle node and ~120 ms on a busy one;
+    // 250 ms each on top of a plain command's 20 s leaves room for a loaded node
+    timeoutMs: 20_000 + 250 * ids.length,
     interpret: (out) => parseXlatedBatch(ids, out),
   };
 }

@@ -113,12 +113,14 @@ while kill -0 "$child" 2>&5; do
   elif [ $? -gt 128 ]; then
     # the time limit came in the middle of a line: keep its start
     part=$part$l
+    # silence is judged only when nothing waited on the control stream: a loop held up (its own
+    # output blocked by a slow reader) must not take heartbeats still queued for missing ones
+    if [ $((SECONDS - last)) -gt "$hbto" ]; then why=heartbeat; break; fi
   else
     if [ "$part$l" = stop ]; then why=stop; else why=eof; fi
     break
   fi
   t=$SECONDS
-  if [ $((t - last)) -gt "$hbto" ]; then why=heartbeat; break; fi
   # the time limit sent SIGINT, and bpftrace is still there after the grace period (stuck in its
   # END, detaching, or ignoring SIGINT): end it as a stop would, with TERM and KILL to follow
   if [ $((t - start)) -gt $((max + grace)) ]; then why=overtime; break; fi
