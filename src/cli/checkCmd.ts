@@ -10,10 +10,10 @@ import { NodeClient } from '../ssh/nodeClient';
 import type { CheckLine } from './check';
 import { checkLineText, checkText, nodeCheckLines } from './check';
 import type { CliIO } from './common';
-import { UsageError, connectContext, loadInventory, positiveSeconds } from './common';
+import { UsageError, positiveSeconds } from './common';
 import { Exit, exitCodeFor } from './exitCodes';
 import { CONNECT_OPTIONS } from './list';
-import { fleetExit, selectNodes } from './select';
+import { fleetExit, openSelection } from './select';
 
 interface ScriptFile {
   readonly file: string;
@@ -75,10 +75,7 @@ export async function cmdCheck(args: string[], io: CliIO): Promise<number> {
   const codes: number[] = [];
   if (values.node || values.tag) {
     const timeoutS = positiveSeconds(values.timeout, '--timeout');
-    const inv = loadInventory(values.config);
-    for (const w of inv.warnings) io.err(`warning: ${w}`);
-    const sel = selectNodes(inv, values, false);
-    const ctx = connectContext(values, inv, timeoutS, io);
+    const { inv, sel, ctx } = openSelection(values, timeoutS, io, false);
     const results = await mapLimit(sel.nodes, 4, (n) => onNode(n, inv.nodes, ctx, files));
     for (const r of results) {
       onNodes.push(...r.lines);

@@ -6,10 +6,10 @@ import type { NodeConfig } from '../core/inventory';
 import { listNode, listingJson } from '../core/listing';
 import { NodeClient } from '../ssh/nodeClient';
 import type { CliIO, InvalidNode } from './common';
-import { UsageError, connectContext, loadInventory, positiveSeconds, slowLoginNote, where } from './common';
+import { UsageError, positiveSeconds, slowLoginNote, where } from './common';
 import { Exit, exitCodeFor } from './exitCodes';
 import { formatListing, nodeHeader } from './format';
-import { fleetExit, selectNodes } from './select';
+import { fleetExit, openSelection } from './select';
 import { USAGE } from './usage';
 
 interface Row {
@@ -91,15 +91,12 @@ export async function cmdList(args: string[], io: CliIO): Promise<number> {
   const timeoutS = positiveSeconds(values.timeout, '--timeout');
   const concurrency = Number(values.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError('--concurrency must be a positive integer');
-  const inv = loadInventory(values.config);
-  for (const w of inv.warnings) io.err(`warning: ${w}`);
-  const sel = selectNodes(inv, values);
+  const { inv, sel, ctx } = openSelection(values, timeoutS, io);
 
   const cancel = new CancellationSource();
   const onSigint = (): void => cancel.cancel();
   process.once('SIGINT', onSigint);
   io.onOutputClosed?.(() => cancel.cancel());
-  const ctx = connectContext(values, inv, timeoutS, io);
   // human output in node order, each node as soon as it and all nodes before it are done
   let printed = 0;
   const done: (Row | undefined)[] = sel.nodes.map(() => undefined);

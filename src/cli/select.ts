@@ -1,6 +1,6 @@
 import type { NodeConfig } from '../core/inventory';
-import type { Inventory, InvalidNode } from './common';
-import { UsageError } from './common';
+import type { CliIO, ConnectOptions, Inventory, InvalidNode } from './common';
+import { UsageError, connectContext, loadInventory } from './common';
 
 export interface NodeChoice {
   /** --node, repeatable, each NAME[,NAME...] */
@@ -62,4 +62,15 @@ export function fleetExit(codes: readonly number[], ok: number, some: number): n
   if (failed.length === 0) return ok;
   if (codes.length === 1 || (failed.length === codes.length && new Set(failed).size === 1)) return failed[0] ?? some;
   return some;
+}
+
+/**
+ * What every command that works on nodes does first: the inventory (its warnings said), the nodes
+ * chosen, and how to connect to them.
+ */
+export function openSelection(values: NodeChoice & ConnectOptions & { readonly config?: string | undefined }, timeoutS: number, io: CliIO, allowAll = true) {
+  const inv = loadInventory(values.config);
+  for (const w of inv.warnings) io.err(`warning: ${w}`);
+  const sel = selectNodes(inv, values, allowAll);
+  return { inv, sel, ctx: connectContext(values, inv, timeoutS, io) };
 }

@@ -8,10 +8,10 @@ import { SnapshotStore } from '../core/snapshot/store';
 import { takeSnapshot } from '../core/snapshot/take';
 import { NodeClient } from '../ssh/nodeClient';
 import type { CliIO } from './common';
-import { UsageError, connectContext, loadInventory, positiveSeconds } from './common';
+import { UsageError, positiveSeconds } from './common';
 import { Exit, exitCodeFor } from './exitCodes';
 import { CONNECT_OPTIONS } from './list';
-import { fleetExit, selectNodes } from './select';
+import { fleetExit, openSelection } from './select';
 import { diffJson, diffSnapshots, diffText, objectsBeside, readSnapshotFile } from './snapshot';
 
 interface Taken {
@@ -65,10 +65,7 @@ export async function cmdSnapshot(args: string[], io: CliIO): Promise<number> {
     strict: true,
   });
   const timeoutS = positiveSeconds(values.timeout, '--timeout');
-  const inv = loadInventory(values.config);
-  for (const w of inv.warnings) io.err(`warning: ${w}`);
-  const sel = selectNodes(inv, values, false);
-  const ctx = connectContext(values, inv, timeoutS, io);
+  const { inv, sel, ctx } = openSelection(values, timeoutS, io, false);
   const store = new SnapshotStore(values.out ?? 'ebpf-lens-snapshots');
   const several = sel.nodes.length + sel.invalid.length > 1;
   const taken = await mapLimit(sel.nodes, 4, (node) => snapshotOne(node, inv.nodes, ctx, store, values.note));

@@ -10,10 +10,10 @@ import { NodeClient } from '../ssh/nodeClient';
 import type { TraceOutcome } from '../ssh/trace';
 import { TraceRun } from '../ssh/trace';
 import type { CliIO } from './common';
-import { UsageError, connectContext, loadInventory, positiveSeconds, slowLoginNote } from './common';
+import { UsageError, positiveSeconds, slowLoginNote } from './common';
 import { Exit, exitCodeFor } from './exitCodes';
 import { CONNECT_OPTIONS } from './list';
-import { fleetExit, selectNodes } from './select';
+import { fleetExit, openSelection } from './select';
 import { USAGE } from './usage';
 
 /** a trace's longest run from the command line (the extension's setting allows the same) */
@@ -115,11 +115,8 @@ export async function cmdTrace(args: string[], io: CliIO): Promise<number> {
   if (positionals.length !== 1) throw new UsageError('give one script file (or - for standard input)');
   const timeoutS = positiveSeconds(values.timeout, '--timeout');
   const maxSec = durationOf(values.duration);
-  const inv = loadInventory(values.config);
-  for (const w of inv.warnings) io.err(`warning: ${w}`);
-  const sel = selectNodes(inv, values, false);
+  const { inv, sel, ctx } = openSelection(values, timeoutS, io, false);
   const script = readScript(positionals[0] ?? '');
-  const ctx = connectContext(values, inv, timeoutS, io);
   const several = sel.nodes.length + sel.invalid.length > 1;
   const parts = values.json ? keyParts(script) : new Map();
   const runs: Run[] = sel.nodes.map((node) => ({ node }));
