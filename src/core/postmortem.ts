@@ -1,4 +1,5 @@
 import type { Snapshot } from './snapshot/model';
+import { codeHash } from './snapshot/model';
 import type { XlatedSource } from './snapshot/diff';
 import { diffSnapshots, inlineXlated, reasonText } from './snapshot/diff';
 import { mapText } from './trace/format';
@@ -36,10 +37,14 @@ const t = (ms: number | string): string => new Date(ms).toISOString().replace('T
 export function postmortemMarkdown(i: PostmortemInput): string {
   type Event = { at: number; md: string };
   const events: Event[] = [];
+  // a program whose attach point is unknown carries its load in the content hash; a rollback is
+  // about the code, so it compares the code hash
+  const code = i.snapshots.map((s) => codeHash(s.programs));
   i.snapshots.forEach((s, k) => {
     const prev = i.snapshots[k - 1];
-    // the same content as a deployment before the previous one: a rollback (or a redeploy of it)
-    const earlier = k >= 2 ? i.snapshots.slice(0, k - 1).reverse().find((x) => x.contentHash === s.contentHash && x.contentHash !== prev?.contentHash) : undefined;
+    // the same code as a deployment before the previous one: a rollback (or a redeploy of it)
+    const back = k >= 2 ? code.slice(0, k - 1).lastIndexOf(code[k]!) : -1;
+    const earlier = back >= 0 && code[k] !== code[k - 1] ? i.snapshots[back] : undefined;
     const kind = earlier ? `**Rollback** to the deployment of ${t(Date.parse(earlier.takenAt))}` : '**Deployment**';
     const head = `${kind} — ${s.programs.length} program${s.programs.length === 1 ? '' : 's'} (content \`${s.contentHash.slice(0, 12)}\`)${s.note ? ` — ${s.note}` : ''}`;
     if (!prev) {

@@ -275,6 +275,23 @@ describe('postmortem', () => {
     assert.match(md, /- `@aborts`: 42 in 60\.0 s \(0\.7\/s\)/, 'without attachedMs: the run as this host saw it');
   });
 
+  it('a rollback is named by its code, even when a program’s attach point is unknown (a new load each time)', () => {
+    // a uprobe through a perf link on bpftool 7.1: no target, so its load is part of the content hash
+    const probe = (id: number, loadedAt: string) => prog({ name: 'on_packet', type: 'kprobe', id, loadedAt, attach: [{ kind: 'link:perf_event' }] });
+    const xdp = (tag: string) => prog({ name: 'xdp_edge', tag, xlated: `   0: (b7) r0 = ${tag === 'aaaa' ? 2 : 1}\n   1: (95) exit\n` });
+    const v1 = snap('edge1', [xdp('aaaa'), probe(10, '2026-11-25T10:00:00Z')], '2026-11-25T10:00:00.000Z');
+    const v2 = snap('edge1', [xdp('bbbb'), probe(20, '2026-11-25T11:00:00Z')], '2026-11-25T11:00:00.000Z');
+    const v3 = snap('edge1', [xdp('aaaa'), probe(30, '2026-11-25T12:00:00Z')], '2026-11-25T12:00:00.000Z');
+    assert.notEqual(v1.contentHash, v3.contentHash, 'the content hash records the new load');
+    const md = postmortemMarkdown({ node: 'edge1', from: new Date('2026-11-25T09:00:00Z'), to: new Date('2026-11-25T13:00:00Z'), snapshots: [v1, v2, v3], traces: [], notes: '' });
+    assert.match(md, /### 2026-11-25 12:00:00Z\n\n\*\*Rollback\*\* to the deployment of 2026-11-25 10:00:00Z/);
+    assert.doesNotMatch(md.slice(0, md.indexOf('12:00:00Z')), /Rollback/, 'v2 is a deployment, not a rollback');
+    // a redeploy of the same code straight after itself is no rollback
+    const again = snap('edge1', [xdp('aaaa'), probe(40, '2026-11-25T12:30:00Z')], '2026-11-25T12:30:00.000Z');
+    const md2 = postmortemMarkdown({ node: 'edge1', from: new Date('2026-11-25T09:00:00Z'), to: new Date('2026-11-25T13:00:00Z'), snapshots: [v1, v2, v3, again], traces: [], notes: '' });
+    assert.equal(md2.match(/Rollback/g)?.length, 1);
+  });
+
   it('a trace’s rates are over the time its probes were attached (attachedMs), not until the end was checked', () => {
     const md = postmortemMarkdown({
       node: 'edge1',

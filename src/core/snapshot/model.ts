@@ -106,6 +106,19 @@ export function attachUnknown(p: Pick<SnapshotProgram, 'attach'>): boolean {
  * (id and time) stands for it, so that a redeploy that may have moved the program is recorded.
  */
 export function contentHash(programs: readonly SnapshotProgram[]): string {
+  return hashPrograms(programs, true);
+}
+
+/**
+ * What the deployed code is, wherever and whenever it was loaded: the content hash without the
+ * load identity. Two snapshots with the same code hash ran the same deployment (a rollback is
+ * one whose code matches an earlier deployment's, even where the attach point is unknown).
+ */
+export function codeHash(programs: readonly SnapshotProgram[]): string {
+  return hashPrograms(programs, false);
+}
+
+function hashPrograms(programs: readonly SnapshotProgram[], withLoad: boolean): string {
   const content = programs
     .map((p) => ({
       name: p.name,
@@ -113,7 +126,7 @@ export function contentHash(programs: readonly SnapshotProgram[]): string {
       tag: p.tag,
       xlated: p.xlatedHash,
       attach: p.attach.map((a) => (a.target === undefined ? a.kind : `${a.kind}=${a.target}`)).sort(),
-      ...(attachUnknown(p) ? { load: `${p.id}@${p.loadedAt ?? ''}` } : {}),
+      ...(withLoad && attachUnknown(p) ? { load: `${p.id}@${p.loadedAt ?? ''}` } : {}),
       pinned: [...p.pinned].sort(),
       maps: p.maps.map((m) => ({ name: m.name, type: m.type, k: m.keySize, v: m.valueSize, n: m.maxEntries, f: m.flags, pinned: [...m.pinned].sort() })),
       metadata: p.metadata,
