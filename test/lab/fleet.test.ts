@@ -57,6 +57,7 @@ describe('list --all over a fleet of 20 nodes', () => {
     const logged = new Map([...cut, ...killed].map((n) => [n, (sshdLog(n).match(/Accepted /g) ?? []).length]));
     // the CLI's own bounds (--timeout default: per connection and per command); all 20 at once
     let exited = false;
+    const t0 = Date.now();
     const run = cli(['list', '--config', cfg, '--all', '--json', '--concurrency', '20'], { XDG_CONFIG_HOME: tempXdg() });
     void run.then(() => (exited = true));
     // wait until the CLI is logged in on all five and a (slow) bpftool of its runs on each, then cut
@@ -70,9 +71,12 @@ describe('list --all over a fleet of 20 nodes', () => {
     // between the first and the last measured), longer than one slow call, so waiting for all
     // five at one moment was a race
     const left = new Set([...cut, ...killed]);
+    const cutAt: Record<string, number> = {};
     const cutNow = (): boolean => {
       for (const n of listingOn([...left])) {
+        cutAt[n] = Date.now() - t0;
         labSh(cut.includes(n) ? 'cut' : 'kill', n);
+        cutAt[`${n} done`] = Date.now() - t0;
         left.delete(n);
       }
       return left.size === 0;
@@ -84,7 +88,8 @@ describe('list --all over a fleet of 20 nodes', () => {
     const out = JSON.parse(r.stdout) as Out;
     assert.equal(out.nodes.length, 20);
     const failed = out.nodes.filter((n) => !n.ok).map((n) => n.node).sort();
-    assert.deepEqual(failed, [...cut, ...killed].sort());
+    const shown = (n: string): string => JSON.stringify(out.nodes.find((x) => x.node === n));
+    assert.deepEqual(failed, [...cut, ...killed].sort(), `cut at: ${JSON.stringify(cutAt)}; the five as listed: ${[...cut, ...killed].map(shown).join('\n')}`);
     for (const n of out.nodes.filter((x) => !x.ok)) {
       // a cut link: the connection times out; a killed node: the connection drops, or the
       // command running at that moment is reported killed by the signal that ended it

@@ -1,5 +1,4 @@
 import * as assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { checkCommand } from '../../src/core/bpftrace/check';
@@ -14,18 +13,37 @@ import { cli, lab, nodeConfig, openNode, tempDir, tempXdg, writeConfig } from '.
  * listings for completion, and the CLI's `check --node`.
  */
 
-/** Every BPF program id seen while `during` runs (bpftool polled as fast as it answers). */
-async function programsLoadedDuring<T>(during: () => Promise<T>): Promise<{ result: T; seen: Map<number, string> }> {
-  const show = (): Promise<{ id: number; name?: string; type: string }[]> =>
-    new Promise((resolve) => execFile('bpftool', ['-j', 'prog', 'show'], { maxBuffer: 64 << 20 }, (_e, out) => resolve(out ? (JSON.parse(out) as { id: number; type: string }[]) : [])));
-  // the nodes share this machine's kernel: the host's bpftool sees what any node loads
-  const before = new Set((await show()).map((p) => p.id));
+/**
+ * Every BPF program a process of NODE held while `during` ran. Programs are kernel-global and the
+ * lab's nodes share one kernel (and this machine's bpftool 7.1 prints no owners), so a program
+ * counts only when a process in NODE's own mount namespace has it open: found in its fd table
+ * (`prog_id:` in /proc/PID/fdinfo), polled as fast as the scan goes. Another node's trace or the
+ * machine's own jobs loading programs meanwhile are not the check's.
+ */
+async function programsLoadedDuring<T>(node: string, during: () => Promise<T>): Promise<{ result: T; seen: Map<number, string> }> {
+  const ns = fs.readFileSync(path.join(lab().labDir, 'nodes', node, 'mntns'), 'utf8').trim();
+  const held = async (): Promise<Map<number, string>> => {
+    const found = new Map<number, string>();
+    for (const pid of await fs.promises.readdir('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      try {
+        if ((await fs.promises.readlink(`/proc/${pid}/ns/mnt`)) !== ns) continue;
+        const comm = (await fs.promises.readFile(`/proc/${pid}/comm`, 'utf8')).trim();
+        for (const fd of await fs.promises.readdir(`/proc/${pid}/fdinfo`)) {
+          const m = /^prog_id:\s*(\d+)/m.exec(await fs.promises.readFile(`/proc/${pid}/fdinfo/${fd}`, 'utf8').catch(() => ''));
+          if (m) found.set(Number(m[1]), `${comm}[${pid}] prog ${m[1]}`);
+        }
+      } catch {
+        /* ended meanwhile */
+      }
+    }
+    return found;
+  };
+  const before = new Set((await held()).keys());
   const seen = new Map<number, string>();
   let done = false;
   const poll = (async () => {
-    while (!done) {
-      for (const p of await show()) if (!before.has(p.id)) seen.set(p.id, `${p.type}:${p.name ?? ''}`);
-    }
+    while (!done) for (const [id, what] of await held()) if (!before.has(id)) seen.set(id, what);
   })();
   try {
     const result = await during();
@@ -50,7 +68,7 @@ describe('bpftrace language on real nodes', () => {
   it('the poller sees a real trace’s programs (so "nothing loaded" below means something)', async () => {
     const c = await openNode('edge1');
     try {
-      const { seen } = await programsLoadedDuring(async () => {
+      const { seen } = await programsLoadedDuring('edge1', async () => {
         const t = await TraceRun.start(c, { script: 'interval:ms:100 { @n = count(); } interval:ms:900 { exit(); }' });
         await t.finished;
       });
@@ -71,7 +89,7 @@ describe('bpftrace language on real nodes', () => {
         try {
           const v = c.info.bpftrace?.version ?? '';
           assert.ok(v.startsWith(version), `bpftrace ${v}`);
-          const { result, seen } = await programsLoadedDuring(() => c.run(checkCommand(v, VALID)));
+          const { result, seen } = await programsLoadedDuring(node, () => c.run(checkCommand(v, VALID)));
           assert.equal(result.ok, true, JSON.stringify(result.diagnostics) + result.output);
           assert.deepEqual([...seen.values()], [], 'programs were loaded during a compile-only check');
         } finally {
@@ -82,7 +100,7 @@ describe('bpftrace language on real nodes', () => {
       it('an invalid probe is reported on its line; nothing is loaded', async () => {
         const c = await openNode(node, { user });
         try {
-          const { result, seen } = await programsLoadedDuring(() => c.run(checkCommand(c.info.bpftrace?.version ?? '', BAD_PROBE)));
+          const { result, seen } = await programsLoadedDuring(node, () => c.run(checkCommand(c.info.bpftrace?.version ?? '', BAD_PROBE)));
           assert.equal(result.ok, false);
           const err = result.diagnostics.find((d) => d.severity === 'error');
           assert.ok(err, result.output);
@@ -158,7 +176,7 @@ describe('bpftrace language on real nodes', () => {
         try {
           const v = c.info.bpftrace?.version ?? '';
           const failed: string[] = [];
-          const { seen } = await programsLoadedDuring(async () => {
+          const { seen } = await programsLoadedDuring(node, async () => {
             for (const s of SNIPPETS) {
               const r = await c.run(checkCommand(v, buildSnippet(s.id, params[s.id] ?? {})));
               if (!r.ok) failed.push(`${s.id}: ${r.diagnostics.map((d) => `${d.line ?? ''} ${d.message}`).join('; ')}`);
