@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CLI_TIMEOUT_MS, connectedWithin } from './bounds';
-import { cli, lab, labSh, labShWith, nodeConfig, slowLogin, slowLoginOff, tempXdg, waitFor, writeConfig } from './labEnv';
+import { cli, lab, labSh, labShAsync, labShWith, nodeConfig, slowLogin, slowLoginOff, tempXdg, waitFor, writeConfig } from './labEnv';
 
 interface Out {
   nodes: { node: string; ok: boolean; programs?: unknown[]; error?: { kind: string; message: string } }[];
@@ -72,17 +72,27 @@ describe('list --all over a fleet of 20 nodes', () => {
     // five at one moment was a race
     const left = new Set([...cut, ...killed]);
     const cutAt: Record<string, number> = {};
+    const cuts: Promise<void>[] = [];
+    const cutFailed: string[] = [];
     const cutNow = (): boolean => {
+      // each cut starts at once, without waiting for the one before (a kill takes a while): the
+      // node is still in its slow call when its cut lands
       for (const n of listingOn([...left])) {
         cutAt[n] = Date.now() - t0;
-        labSh(cut.includes(n) ? 'cut' : 'kill', n);
-        cutAt[`${n} done`] = Date.now() - t0;
+        cuts.push(
+          labShAsync(cut.includes(n) ? 'cut' : 'kill', n).then(
+            () => void (cutAt[`${n} done`] = Date.now() - t0),
+            (e: unknown) => void cutFailed.push(String(e)),
+          ),
+        );
         left.delete(n);
       }
       return left.size === 0;
     };
     await waitFor(() => exited || cutNow(), connectedWithin(CLI_TIMEOUT_MS), 'a bpftool of the CLI running on each of the five, each cut then', 250, () => ({ exited, notCutYet: [...left] }));
     if (exited && left.size > 0) assert.fail(`the CLI ended before the five were cut (${[...left].join(', ')} not yet): ${(await run).stderr}`);
+    await Promise.all(cuts);
+    assert.deepEqual(cutFailed, [], 'lab.sh cut / kill failed');
     const r = await run;
     assert.equal(r.code, 5, `${r.stderr}\n${JSON.stringify((JSON.parse(r.stdout || '{"nodes":[]}') as Out).nodes.map((n) => [n.node, n.ok, n.error?.kind]))}`);
     const out = JSON.parse(r.stdout) as Out;

@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -62,6 +62,13 @@ export function labNode(name: string): LabNode {
 /** Run lab.sh (deploy, cut, kill, fault …). */
 export function labSh(...args: string[]): string {
   return execFileSync('bash', [LAB_SH, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** lab.sh without waiting for it: resolves with its output, rejects with its error output */
+export function labShAsync(...args: string[]): Promise<string> {
+  return new Promise((resolve, reject) =>
+    execFile('bash', [LAB_SH, ...args], { encoding: 'utf8' }, (e, out, err) => (e ? reject(new Error(`lab.sh ${args.join(' ')}: ${err || e.message}`)) : resolve(out))),
+  );
 }
 
 /** lab.sh with settings of its own in the environment (SLOW=… for `fault NODE slow`) */
