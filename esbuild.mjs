@@ -12,13 +12,15 @@ const minify = process.argv.includes('--minify') || process.env.NODE_ENV === 'pr
  * bench/traceLag.ts). This shim hands Node a KeyObject made once per key instead (~3–9 µs).
  * The build fails if ssh2's code no longer has the line it replaces.
  */
-const SSH2_CRYPTO_IMPORT = /const \{\s*createCipheriv, createDecipheriv, createHmac, randomFillSync, timingSafeEqual\s*\} = require\('crypto'\);/;
+const SSH2_CRYPTO_IMPORT =
+  /const \{\s*createCipheriv, createDecipheriv, createHmac, randomFillSync, timingSafeEqual\s*\} = require\('crypto'\);/;
 const ssh2KeyObjects = {
   name: 'ssh2-key-objects',
   setup(build) {
     build.onLoad({ filter: /[\\/]ssh2[\\/]lib[\\/]protocol[\\/]crypto\.js$/ }, async (args) => {
       const src = await readFile(args.path, 'utf8');
-      if (!SSH2_CRYPTO_IMPORT.test(src)) throw new Error(`${args.path}: the crypto import the key-object shim replaces is gone (ssh2 changed): update esbuild.mjs`);
+      if (!SSH2_CRYPTO_IMPORT.test(src))
+        throw new Error(`${args.path}: the crypto import the key-object shim replaces is gone (ssh2 changed): update esbuild.mjs`);
       const shim = [
         "const nodeCrypto = require('crypto');",
         'const { randomFillSync, timingSafeEqual } = nodeCrypto;',
@@ -37,7 +39,9 @@ const ssh2KeyObjects = {
 const languageClientChunk = {
   name: 'language-client-chunk',
   setup(build) {
-    build.onResolve({ filter: /^\.\/client$/ }, (args) => (/[\\/]extension[\\/]language[\\/]index\.ts$/.test(args.importer) ? { path: './languageClient.js', external: true } : undefined));
+    build.onResolve({ filter: /^\.\/client$/ }, (args) =>
+      /[\\/]extension[\\/]language[\\/]index\.ts$/.test(args.importer) ? { path: './languageClient.js', external: true } : undefined,
+    );
   },
 };
 
@@ -58,8 +62,21 @@ const common = {
 
 const builds = [
   // banner and footer mark when VS Code started and finished evaluating the bundle (activation = load + activate())
-  { ...common, plugins: [...common.plugins, languageClientChunk], entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: [...common.external, 'vscode'], banner: { js: 'var __ebpfLensLoadStart = typeof performance === "object" ? performance.now() : undefined, __ebpfLensLoadEnd;' }, footer: { js: '__ebpfLensLoadEnd = typeof performance === "object" ? performance.now() : undefined;' } },
-  { ...common, entryPoints: ['src/extension/language/client.ts'], outfile: 'dist/languageClient.js', external: [...common.external, 'vscode'] },
+  {
+    ...common,
+    plugins: [...common.plugins, languageClientChunk],
+    entryPoints: ['src/extension/extension.ts'],
+    outfile: 'dist/extension.js',
+    external: [...common.external, 'vscode'],
+    banner: { js: 'var __ebpfLensLoadStart = typeof performance === "object" ? performance.now() : undefined, __ebpfLensLoadEnd;' },
+    footer: { js: '__ebpfLensLoadEnd = typeof performance === "object" ? performance.now() : undefined;' },
+  },
+  {
+    ...common,
+    entryPoints: ['src/extension/language/client.ts'],
+    outfile: 'dist/languageClient.js',
+    external: [...common.external, 'vscode'],
+  },
   { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   // the language server: its own process; `vscode` is not external here, so an import of it fails the build
   { ...common, entryPoints: ['src/server/server.ts'], outfile: 'dist/server.js' },

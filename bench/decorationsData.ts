@@ -20,8 +20,13 @@ export function source(): string {
 /** the annotations of that file: every function counted, rates over five decades */
 export function annotations(text: string): FileAnnotations {
   const fns = findFunctions(text, 'c');
-  const plan = planCounts(fns, fns.map((f) => f.name), 'c', { multi: false, maxProbes: 100_000 });
-  const calls = new Map(fns.map((f, i) => [f.name, Math.round(10 ** ((i * 7919) % 50 / 10))]));
+  const plan = planCounts(
+    fns,
+    fns.map((f) => f.name),
+    'c',
+    { multi: false, maxProbes: 100_000 },
+  );
+  const calls = new Map(fns.map((f, i) => [f.name, Math.round(10 ** (((i * 7919) % 50) / 10))]));
   const r: CountResult = { calls, windowNs: 10e9, t0Ns: 0, t1Ns: 10e9, latency: new Map() };
   const starts = [0];
   for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
@@ -35,6 +40,12 @@ export function annotations(text: string): FileAnnotations {
     }
     return lo;
   };
-  return { kind: 'uprobe', node: 'bench', windowSec: 10, at: Date.now(), binary: '/opt/bench', items: countAnnotations(plan, r, (f) => lineAt(f.nameStart), 10) };
+  return {
+    kind: 'uprobe',
+    node: 'bench',
+    windowSec: 10,
+    at: Date.now(),
+    binary: '/opt/bench',
+    items: countAnnotations(plan, r, (f) => lineAt(f.nameStart), 10),
+  };
 }
-

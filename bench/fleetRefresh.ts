@@ -75,7 +75,9 @@ async function directRefresh(nodes: readonly LabNode[], runs: number): Promise<{
   };
   const round = async (): Promise<number> => {
     const t0 = now();
-    await Promise.all(shells.map((s) => ask(s, `bpftool -j -f batch file - > /dev/null 2>&1 <<'EOT'\n${BATCH}EOT\necho __done\n`, '__done\n')));
+    await Promise.all(
+      shells.map((s) => ask(s, `bpftool -j -f batch file - > /dev/null 2>&1 <<'EOT'\n${BATCH}EOT\necho __done\n`, '__done\n')),
+    );
     return now() - t0;
   };
   try {

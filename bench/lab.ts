@@ -10,7 +10,11 @@ export const LAB_SH = path.join(repoRoot, 'test', 'lab', 'lab.sh');
 export async function withLab<T>(fn: () => Promise<T>, o: { fleet?: number } = {}): Promise<T> {
   const labDir = process.env['LAB_DIR'] ?? '/run/ebpf-lens-lab';
   const own = !fs.existsSync(path.join(labDir, 'lab.json'));
-  if (own) execFileSync('bash', [LAB_SH, 'up'], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ...(o.fleet ? { FLEET: String(o.fleet) } : {}) } });
+  if (own)
+    execFileSync('bash', [LAB_SH, 'up'], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, ...(o.fleet ? { FLEET: String(o.fleet) } : {}) },
+    });
   // a lab that is up but smaller than asked grows for the run, and shrinks back after
   const had = own ? 0 : edgeCount(labDir);
   const grow = o.fleet !== undefined && !own && had < o.fleet;

@@ -32,11 +32,28 @@ async function main(): Promise<void> {
     const n = labNode(NODE);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ebl-bench-'));
     const cp = path.join(dir, 'cm');
-    const sshBase = ['-i', lab().clientKey, '-o', `UserKnownHostsFile=${lab().knownHosts}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', '-o', 'LogLevel=ERROR', '-p', String(n.port)];
+    const sshBase = [
+      '-i',
+      lab().clientKey,
+      '-o',
+      `UserKnownHostsFile=${lab().knownHosts}`,
+      '-o',
+      'StrictHostKeyChecking=yes',
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'LogLevel=ERROR',
+      '-p',
+      String(n.port),
+    ];
     const target = `root@${n.host}`;
     try {
       // the floor: bpftool's own time on the node (median of RUNS, in one process)
-      const times = onNodeSh(NODE, 'for i in $(seq 1 "$1"); do s=$(date +%s%N); bpftool -j prog show > /dev/null; e=$(date +%s%N); echo $((e - s)); done', String(RUNS))
+      const times = onNodeSh(
+        NODE,
+        'for i in $(seq 1 "$1"); do s=$(date +%s%N); bpftool -j prog show > /dev/null; e=$(date +%s%N); echo $((e - s)); done',
+        String(RUNS),
+      )
         .trim()
         .split('\n')
         .map((x) => Number(x) / 1e6);
@@ -61,12 +78,28 @@ async function main(): Promise<void> {
       c.close();
       // OpenSSH with a ControlMaster socket (connection already up)
       await run('ssh', [...sshBase, '-o', 'ControlMaster=yes', '-o', `ControlPath=${cp}`, '-o', 'ControlPersist=120', '-N', '-f', target]);
-      const master = await timeRuns(Math.min(RUNS, 20), () => run('ssh', [...sshBase, '-o', `ControlPath=${cp}`, target, 'bpftool', '-j', 'prog', 'show']));
+      const master = await timeRuns(Math.min(RUNS, 20), () =>
+        run('ssh', [...sshBase, '-o', `ControlPath=${cp}`, target, 'bpftool', '-j', 'prog', 'show']),
+      );
       await run('ssh', [...sshBase, '-o', `ControlPath=${cp}`, '-O', 'exit', target]).catch(() => undefined);
       const w = median(worker);
       const m = median(master);
       const floor = bpftoolMs + rtt;
-      report({ bench: 'list-programs-warm', medianMs: w, baselineMs: m, ratio: w / m, goal: '≤ 0.1 × ssh ControlMaster', pass: w / m <= 0.1, node: NODE, programs, floorMs: Number(floor.toFixed(2)), bpftoolMs: Number(bpftoolMs.toFixed(2)), roundTripMs: Number(rtt.toFixed(2)), freshExecMs: Number(median(fresh).toFixed(2)), vsFloor: Number((w / floor).toFixed(2)) });
+      report({
+        bench: 'list-programs-warm',
+        medianMs: w,
+        baselineMs: m,
+        ratio: w / m,
+        goal: '≤ 0.1 × ssh ControlMaster',
+        pass: w / m <= 0.1,
+        node: NODE,
+        programs,
+        floorMs: Number(floor.toFixed(2)),
+        bpftoolMs: Number(bpftoolMs.toFixed(2)),
+        roundTripMs: Number(rtt.toFixed(2)),
+        freshExecMs: Number(median(fresh).toFixed(2)),
+        vsFloor: Number((w / floor).toFixed(2)),
+      });
       // cold: a new connection each time
       const cold = await timeRuns(10, async () => {
         const x = await openNode(NODE);
@@ -74,7 +107,15 @@ async function main(): Promise<void> {
         x.close();
       });
       const plain = await timeRuns(10, () => run('ssh', [...sshBase, target, 'bpftool', '-j', 'prog', 'show']));
-      report({ bench: 'list-programs-cold', medianMs: median(cold), baselineMs: median(plain), ratio: median(cold) / median(plain), goal: '≤ 1.0 × plain ssh', pass: median(cold) / median(plain) <= 1.0, node: NODE });
+      report({
+        bench: 'list-programs-cold',
+        medianMs: median(cold),
+        baselineMs: median(plain),
+        ratio: median(cold) / median(plain),
+        goal: '≤ 1.0 × plain ssh',
+        pass: median(cold) / median(plain) <= 1.0,
+        node: NODE,
+      });
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -14,7 +14,9 @@ function program(i: number, changed: boolean): SnapshotProgram {
   const lines: string[] = [`int prog_${i}(struct xdp_md * ctx):`];
   for (let k = 0; k < 4000; k++) {
     if (k % 7 === 0) lines.push(`; u32 v${k} = bpf_map_lookup_elem(&map_${i % 13}, &key);`);
-    lines.push(`${String(k).padStart(5)}: (${(k * 37) % 255 < 16 ? '0' : ''}${((k * 37) % 255).toString(16)}) r${k % 10} = r${(k + 3) % 10} + ${k % 97}`);
+    lines.push(
+      `${String(k).padStart(5)}: (${(k * 37) % 255 < 16 ? '0' : ''}${((k * 37) % 255).toString(16)}) r${k % 10} = r${(k + 3) % 10} + ${k % 97}`,
+    );
   }
   if (changed) {
     lines.splice(1200, 0, ' 1200: (25) if r1 > 0x2 goto pc+34');
@@ -37,7 +39,17 @@ function program(i: number, changed: boolean): SnapshotProgram {
 
 function snapshot(changedEvery: number, at: string): Snapshot {
   const programs = Array.from({ length: 500 }, (_, i) => program(i, changedEvery > 0 && i % changedEvery === 0));
-  return { version: 1, node: 'bench', takenAt: at, kernel: '6.18', bootId: 'b', bpftoolVersion: '7.1.0', contentHash: contentHash(programs), programs, transient: 0 };
+  return {
+    version: 1,
+    node: 'bench',
+    takenAt: at,
+    kernel: '6.18',
+    bootId: 'b',
+    bpftoolVersion: '7.1.0',
+    contentHash: contentHash(programs),
+    programs,
+    transient: 0,
+  };
 }
 
 async function main(): Promise<void> {
@@ -58,7 +70,16 @@ async function main(): Promise<void> {
   if (changed !== 50) throw new Error(`expected 50 changed programs, got ${changed}`);
   const m = median(runs);
   const base = median(baseline);
-  report({ bench: 'snapshot-diff-500', medianMs: m, baselineMs: base, ratio: m / base, goal: '< 200 ms', pass: m < 200, filesMb: Number(sizeMb.toFixed(1)), changed });
+  report({
+    bench: 'snapshot-diff-500',
+    medianMs: m,
+    baselineMs: base,
+    ratio: m / base,
+    goal: '< 200 ms',
+    pass: m < 200,
+    filesMb: Number(sizeMb.toFixed(1)),
+    changed,
+  });
   fs.rmSync(store.root, { recursive: true, force: true });
 }
 

@@ -67,7 +67,9 @@ function buildObject(): string {
     const src = path.join(dir, 'many.bpf.c');
     fs.writeFileSync(src, source(PROGRAMS));
     const obj = path.join(lab().labBin, `bench-many-${PROGRAMS}.bpf.o`);
-    execFileSync('clang', ['-O2', '-g', '-target', 'bpf', '-I/usr/include/x86_64-linux-gnu', '-c', src, '-o', obj], { stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync('clang', ['-O2', '-g', '-target', 'bpf', '-I/usr/include/x86_64-linux-gnu', '-c', src, '-o', obj], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     return obj;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -85,12 +87,16 @@ function loadPrograms(obj: string): number[] {
 
 /** (a): one bpftool batch of the dumps, on the node, by the node's clock (ms). */
 function nodeBatchMs(ids: readonly number[]): number {
-  const script = 'f=$(mktemp); for i in "$@"; do echo "prog dump xlated id $i"; done > "$f"; s=$(date +%s%N); bpftool batch file "$f" > /dev/null; r=$?; e=$(date +%s%N); rm -f "$f"; [ $r = 0 ] || exit $r; echo $((e - s))';
+  const script =
+    'f=$(mktemp); for i in "$@"; do echo "prog dump xlated id $i"; done > "$f"; s=$(date +%s%N); bpftool batch file "$f" > /dev/null; r=$?; e=$(date +%s%N); rm -f "$f"; [ $r = 0 ] || exit $r; echo $((e - s))';
   return Number(onNodeSh(NODE, script, ...ids.map(String)).trim()) / 1e6;
 }
 
 /** (b) and (c): a whole snapshot into `store`, as `ebpf-lens snapshot` takes it. */
-async function snapshotMs(c: NodeClient, store: SnapshotStore): Promise<{ ms: number; dumped: number; runs: number; saved: boolean; programs: number }> {
+async function snapshotMs(
+  c: NodeClient,
+  store: SnapshotStore,
+): Promise<{ ms: number; dumped: number; runs: number; saved: boolean; programs: number }> {
   let d = { dumped: -1, reused: -1, runs: -1 };
   const t0 = now();
   const known = await knownFromStore(store, c.node.name, c.info.kernel);
@@ -127,12 +133,25 @@ async function main(): Promise<void> {
         roots.push(root);
         store = new SnapshotStore(root);
         last = await snapshotMs(c, store);
-        if (last.programs !== PROGRAMS || last.dumped !== PROGRAMS) throw new Error(`snapshot (b): ${last.programs} programs, ${last.dumped} dumped; expected ${PROGRAMS}`);
+        if (last.programs !== PROGRAMS || last.dumped !== PROGRAMS)
+          throw new Error(`snapshot (b): ${last.programs} programs, ${last.dumped} dumped; expected ${PROGRAMS}`);
         b.push(last.ms);
       }
       const ma = median(a);
       const mb = median(b);
-      report({ bench: 'snapshot-many', medianMs: mb, baselineMs: ma, ratio: mb / ma, goal: '≤ 1.2 × one node-side bpftool batch of the same dumps', pass: mb / ma <= 1.2, node: NODE, programs: PROGRAMS, bpftoolRuns: last?.runs, runsA: a.map((x) => Math.round(x)), runsB: b.map((x) => Math.round(x)) });
+      report({
+        bench: 'snapshot-many',
+        medianMs: mb,
+        baselineMs: ma,
+        ratio: mb / ma,
+        goal: '≤ 1.2 × one node-side bpftool batch of the same dumps',
+        pass: mb / ma <= 1.2,
+        node: NODE,
+        programs: PROGRAMS,
+        bpftoolRuns: last?.runs,
+        runsA: a.map((x) => Math.round(x)),
+        runsB: b.map((x) => Math.round(x)),
+      });
       // (c): the same node, unchanged, into the store of the last (b); bpftool counted on the node
       onNodeSh(NODE, 'rm -f "$1"', COUNT_LOG);
       execFileSync('bash', [LAB_SH, 'fault', NODE, 'count'], { stdio: ['ignore', 'ignore', 'inherit'] });
@@ -145,8 +164,23 @@ async function main(): Promise<void> {
         execFileSync('bash', [LAB_SH, 'unfault', NODE], { stdio: ['ignore', 'ignore', 'inherit'] });
       }
       // the wrapper saw the listing's batch (it did count), and no dump
-      if (counted.listings < 1) throw new Error(`the count wrapper on ${NODE} logged no listing: it did not count (${JSON.stringify(counted)})`);
-      report({ bench: 'snapshot-many-again', metric: 'time', medianMs: again.ms, baselineMs: mb, ratio: again.ms / mb, goal: '0 xlated dumps run on the node', pass: counted.dumps === 0, node: NODE, programs: PROGRAMS, dumpsOnNode: counted.dumps, bpftoolRunsOnNode: counted.runs, dumpedByClient: again.dumped, saved: again.saved });
+      if (counted.listings < 1)
+        throw new Error(`the count wrapper on ${NODE} logged no listing: it did not count (${JSON.stringify(counted)})`);
+      report({
+        bench: 'snapshot-many-again',
+        metric: 'time',
+        medianMs: again.ms,
+        baselineMs: mb,
+        ratio: again.ms / mb,
+        goal: '0 xlated dumps run on the node',
+        pass: counted.dumps === 0,
+        node: NODE,
+        programs: PROGRAMS,
+        dumpsOnNode: counted.dumps,
+        bpftoolRunsOnNode: counted.runs,
+        dumpedByClient: again.dumped,
+        saved: again.saved,
+      });
     } finally {
       c.close();
       onNodeSh(NODE, 'rm -rf "$1" "$2"', PIN_DIR, COUNT_LOG);

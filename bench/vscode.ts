@@ -8,10 +8,22 @@ import { killAll, startCodeServer, toolchain } from '../test/e2e/harness/codeSer
 import { runSuite } from '../test/e2e/harness/runSuite';
 import { repoRoot } from '../test/unit/paths';
 
-export async function inVsCode(name: string, o: { env: Record<string, string>; userSettings: Record<string, unknown>; files?: Record<string, string>; timeoutMs?: number; minified?: boolean }): Promise<string> {
+export async function inVsCode(
+  name: string,
+  o: {
+    env: Record<string, string>;
+    userSettings: Record<string, unknown>;
+    files?: Record<string, string>;
+    timeoutMs?: number;
+    minified?: boolean;
+  },
+): Promise<string> {
   execFileSync('bash', [path.join(repoRoot, 'test', 'e2e', 'install.sh')], { stdio: 'ignore' });
   // the bundle as it ships (minified) or as npm run build makes it
-  execFileSync(process.execPath, [path.join(repoRoot, 'esbuild.mjs'), ...(o.minified ? ['--minify'] : [])], { cwd: repoRoot, stdio: 'ignore' });
+  execFileSync(process.execPath, [path.join(repoRoot, 'esbuild.mjs'), ...(o.minified ? ['--minify'] : [])], {
+    cwd: repoRoot,
+    stdio: 'ignore',
+  });
   const work = `/tmp/ebpf-lens-bench-${name}`;
   fs.rmSync(work, { recursive: true, force: true });
   const folder = path.join(work, 'ws');

@@ -31,12 +31,20 @@ async function main(): Promise<void> {
 
   const exts = path.join(work, 'extensions');
   const vsix = path.join(work, 'ebpf-lens.vsix');
-  execFileSync(path.join(repoRoot, 'node_modules', '.bin', 'vsce'), ['package', '--no-dependencies', '--no-rewrite-relative-links', '-o', vsix], {
-    cwd: repoRoot,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  execFileSync(
+    path.join(repoRoot, 'node_modules', '.bin', 'vsce'),
+    ['package', '--no-dependencies', '--no-rewrite-relative-links', '-o', vsix],
+    {
+      cwd: repoRoot,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
   const install = (x: string): void => {
-    execFileSync(t.node24, [t.codeServerEntry, '--user-data-dir', path.join(work, 'install'), '--extensions-dir', exts, '--install-extension', x, '--force'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync(
+      t.node24,
+      [t.codeServerEntry, '--user-data-dir', path.join(work, 'install'), '--extensions-dir', exts, '--install-extension', x, '--force'],
+      { stdio: ['ignore', 'ignore', 'inherit'] },
+    );
   };
   install(vsix);
   if (incident) install(packageWalkthrough(path.join(work, 'ebpf-lens-incident.vsix')));
@@ -52,7 +60,17 @@ async function main(): Promise<void> {
     userSettings: {
       'ebpfLens.nodes': incident
         ? [incidentNodeConfig('edge1')]
-        : [{ name: 'edge1', host: n.host, port: n.port, user: 'root', identityFile: lab().clientKey, tags: ['demo'], scope: { pinPrefixes: ['/sys/fs/bpf/edge'] } }],
+        : [
+            {
+              name: 'edge1',
+              host: n.host,
+              port: n.port,
+              user: 'root',
+              identityFile: lab().clientKey,
+              tags: ['demo'],
+              scope: { pinPrefixes: ['/sys/fs/bpf/edge'] },
+            },
+          ],
       'workbench.startupEditor': 'none',
       'ebpfLens.knownHostsFiles': [],
       'workbench.colorTheme': 'Default Dark Modern',

@@ -49,14 +49,26 @@ export function writeIncidentWorkspace(ws: string, labName: string): void {
 /** The incident node in eBPF Lens's settings: the lab node, scoped to the incident's pins. */
 export function incidentNodeConfig(labName: string): Record<string, unknown> {
   const n = labNode(labName);
-  return { name: INCIDENT_NODE, host: n.host, port: n.port, user: 'root', identityFile: lab().clientKey, tags: ['incident'], scope: { pinPrefixes: ['/sys/fs/bpf/incident'] } };
+  return {
+    name: INCIDENT_NODE,
+    host: n.host,
+    port: n.port,
+    user: 'root',
+    identityFile: lab().clientKey,
+    tags: ['incident'],
+    scope: { pinPrefixes: ['/sys/fs/bpf/incident'] },
+  };
 }
 
 /** Package the demo-only walkthrough extension (demo/walkthrough) into `out`. */
 export function packageWalkthrough(out: string): string {
-  execFileSync(path.join(repoRoot, 'node_modules', '.bin', 'vsce'), ['package', '--no-dependencies', '--skip-license', '--allow-missing-repository', '-o', out], {
-    cwd: path.join(repoRoot, 'demo', 'walkthrough'),
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  execFileSync(
+    path.join(repoRoot, 'node_modules', '.bin', 'vsce'),
+    ['package', '--no-dependencies', '--skip-license', '--allow-missing-repository', '-o', out],
+    {
+      cwd: path.join(repoRoot, 'demo', 'walkthrough'),
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
   return out;
 }

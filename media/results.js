@@ -35,14 +35,26 @@
   function valueText(v) {
     if (v === null || v === undefined) return 'null';
     if (Array.isArray(v)) return '(' + v.map(valueText).join(', ') + ')';
-    if (typeof v === 'object') return '{ ' + Object.entries(v).map(([k, x]) => '.' + k + ' = ' + valueText(x)).join(', ') + ' }';
+    if (typeof v === 'object')
+      return (
+        '{ ' +
+        Object.entries(v)
+          .map(([k, x]) => '.' + k + ' = ' + valueText(x))
+          .join(', ') +
+        ' }'
+      );
     return String(v);
   }
   function suffix(n) {
     if (n === undefined) return '...';
     const x = Number(n);
     if (!Number.isFinite(x)) return String(n);
-    for (const [d, s] of [[1 << 30, 'G'], [1 << 20, 'M'], [1 << 10, 'K']]) if (x !== 0 && x % d === 0) return x / d + s;
+    for (const [d, s] of [
+      [1 << 30, 'G'],
+      [1 << 20, 'M'],
+      [1 << 10, 'K'],
+    ])
+      if (x !== 0 && x % d === 0) return x / d + s;
     return String(x);
   }
   function bucketLabel(b) {
@@ -51,7 +63,8 @@
     if (b.min === b.max) return '[' + suffix(b.min) + ']';
     return '[' + suffix(b.min) + ', ' + suffix(typeof b.max === 'number' ? b.max + 1 : b.max) + ')';
   }
-  const numeric = (v) => (typeof v === 'number' ? v : typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : isStats(v) ? v.total : NaN);
+  const numeric = (v) =>
+    typeof v === 'number' ? v : typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : isStats(v) ? v.total : NaN;
 
   // ------------------------------------------------------------------ rendering
   function current() {
@@ -72,16 +85,40 @@
     // one node, and the node stopped its trace or the link was lost: say that, not just "failed"
     const ended = !running && states.length === 1 && states[0].ended ? states[0].ended : '';
     h.append(
-      el('div', { class: 'title' }, el('span', { class: 'name' }, meta.title), el('span', { class: 'where' }, meta.nodes.length === 1 ? 'on ' + meta.nodes[0] : 'on ' + meta.nodes.length + ' nodes')),
+      el(
+        'div',
+        { class: 'title' },
+        el('span', { class: 'name' }, meta.title),
+        el('span', { class: 'where' }, meta.nodes.length === 1 ? 'on ' + meta.nodes[0] : 'on ' + meta.nodes.length + ' nodes'),
+      ),
       el(
         'div',
         { class: 'counters' },
-        el('span', { class: 'badge state-' + (running ? 'running' : ended ? 'ended' : 'done'), 'data-testid': 'state' }, running ? 'running' : ended || (states.some((s) => s.state === 'failed') ? (states.every((s) => s.state === 'failed') ? 'failed' : 'done (some nodes failed)') : 'done')),
+        el(
+          'span',
+          { class: 'badge state-' + (running ? 'running' : ended ? 'ended' : 'done'), 'data-testid': 'state' },
+          running
+            ? 'running'
+            : ended ||
+                (states.some((s) => s.state === 'failed')
+                  ? states.every((s) => s.state === 'failed')
+                    ? 'failed'
+                    : 'done (some nodes failed)'
+                  : 'done'),
+        ),
         el('span', {}, 'elapsed ' + (elapsed / 1000).toFixed(1) + ' s'),
         el('span', {}, fmt(events) + ' events'),
         running ? el('span', {}, fmt(Math.round(rate)) + ' /s') : null,
-        dropped ? el('span', { class: 'warn', title: 'over the output limits (rate, lines, bytes): counted, not shown' }, fmt(dropped) + ' dropped') : null,
-        lost ? el('span', { class: 'warn', title: 'bpftrace’s own buffers overflowed on the node' }, fmt(lost) + ' lost by bpftrace') : null,
+        dropped
+          ? el(
+              'span',
+              { class: 'warn', title: 'over the output limits (rate, lines, bytes): counted, not shown' },
+              fmt(dropped) + ' dropped',
+            )
+          : null,
+        lost
+          ? el('span', { class: 'warn', title: 'bpftrace’s own buffers overflowed on the node' }, fmt(lost) + ' lost by bpftrace')
+          : null,
         running && meta.maxSec ? el('span', { class: 'dim' }, 'ends by itself after ' + meta.maxSec + ' s') : null,
       ),
       el(
@@ -108,7 +145,20 @@
       const s = nodes.get(name);
       const label = name === 'merged' ? 'Merged (' + [...nodes.values()].filter((x) => x.maps && x.maps.length).length + ' nodes)' : name;
       const cls = 'tab' + (tab === name ? ' active' : '') + (s && s.state === 'failed' ? ' failed' : '');
-      t.append(el('button', { class: cls, 'data-tab': name, onclick: () => { tab = name; renderAll(); } }, label));
+      t.append(
+        el(
+          'button',
+          {
+            class: cls,
+            'data-tab': name,
+            onclick: () => {
+              tab = name;
+              renderAll();
+            },
+          },
+          label,
+        ),
+      );
     }
   }
 
@@ -145,20 +195,54 @@
       return sort.dir * ((isNaN(x) ? -Infinity : x) - (isNaN(y) ? -Infinity : y));
     });
     const head = (col, label) =>
-      el('th', { class: 'sortable' + (sort.col === col ? ' sorted' : ''), onclick: () => { sortBy.set(m.name, { col, dir: sort.col === col ? -sort.dir : col === 'key' ? 1 : -1 }); renderMaps(); } }, label + (sort.col === col ? (sort.dir > 0 ? ' ▲' : ' ▼') : ''));
+      el(
+        'th',
+        {
+          class: 'sortable' + (sort.col === col ? ' sorted' : ''),
+          onclick: () => {
+            sortBy.set(m.name, { col, dir: sort.col === col ? -sort.dir : col === 'key' ? 1 : -1 });
+            renderMaps();
+          },
+        },
+        label + (sort.col === col ? (sort.dir > 0 ? ' ▲' : ' ▼') : ''),
+      );
     const stats = isStats(first);
     const table = el('table', { class: 'kv' });
-    table.append(el('thead', {}, el('tr', {}, m.keyed ? head('key', 'key') : null, stats ? el('th', {}, 'count') : null, stats ? el('th', {}, 'average') : null, head('value', stats ? 'total' : 'value'))));
+    table.append(
+      el(
+        'thead',
+        {},
+        el(
+          'tr',
+          {},
+          m.keyed ? head('key', 'key') : null,
+          stats ? el('th', {}, 'count') : null,
+          stats ? el('th', {}, 'average') : null,
+          head('value', stats ? 'total' : 'value'),
+        ),
+      ),
+    );
     const body = el('tbody');
     for (const e of rows.slice(0, 2000)) {
       const v = e.value;
       // a library one-liner's key reads as names (xdp_edge (1636) · XDP_ABORTED · inc0); the raw key is its tooltip
-      const keyCell = e.label ? el('td', { class: 'key', title: String(e.key) }, e.label) : el('td', { class: 'key' }, e.key === null ? '' : e.key);
-      body.append(el('tr', {}, m.keyed ? keyCell : null, stats ? el('td', { class: 'num' }, fmt(v.count)) : null, stats ? el('td', { class: 'num' }, fmt(v.average)) : null, el('td', { class: 'num' }, stats ? fmt(v.total) : typeof v === 'number' ? fmt(v) : valueText(v))));
+      const keyCell = e.label
+        ? el('td', { class: 'key', title: String(e.key) }, e.label)
+        : el('td', { class: 'key' }, e.key === null ? '' : e.key);
+      body.append(
+        el(
+          'tr',
+          {},
+          m.keyed ? keyCell : null,
+          stats ? el('td', { class: 'num' }, fmt(v.count)) : null,
+          stats ? el('td', { class: 'num' }, fmt(v.average)) : null,
+          el('td', { class: 'num' }, stats ? fmt(v.total) : typeof v === 'number' ? fmt(v) : valueText(v)),
+        ),
+      );
     }
     table.append(body);
     wrap.append(table);
-    if (rows.length > 2000) wrap.append(el('div', { class: 'dim' }, (rows.length - 2000) + ' more rows (Save as JSON has them all)'));
+    if (rows.length > 2000) wrap.append(el('div', { class: 'dim' }, rows.length - 2000 + ' more rows (Save as JSON has them all)'));
     return wrap;
   }
 
@@ -167,7 +251,15 @@
     const t = el('table', { class: 'hist' });
     for (const b of buckets) {
       const w = Math.round((b.count / max) * 1000) / 10;
-      t.append(el('tr', {}, el('td', { class: 'bucket' }, bucketLabel(b)), el('td', { class: 'num' }, fmt(b.count)), el('td', { class: 'barcell' }, el('div', { class: 'bar', style: 'width:' + w + '%' }))));
+      t.append(
+        el(
+          'tr',
+          {},
+          el('td', { class: 'bucket' }, bucketLabel(b)),
+          el('td', { class: 'num' }, fmt(b.count)),
+          el('td', { class: 'barcell' }, el('div', { class: 'bar', style: 'width:' + w + '%' })),
+        ),
+      );
     }
     return t;
   }
@@ -177,7 +269,13 @@
     box.replaceChildren();
     const c = current();
     if (!c.maps || c.maps.length === 0) {
-      box.append(el('div', { class: 'dim' }, tab === 'merged' ? 'No maps yet.' : 'No maps yet: bpftrace prints maps when the script calls print() and when the trace ends.'));
+      box.append(
+        el(
+          'div',
+          { class: 'dim' },
+          tab === 'merged' ? 'No maps yet.' : 'No maps yet: bpftrace prints maps when the script calls print() and when the trace ends.',
+        ),
+      );
       return;
     }
     for (const m of c.maps) box.append(mapTable(m));
@@ -194,7 +292,9 @@
     const spacer = $('#lines-spacer');
     const win = $('#lines-window');
     const lines = visibleLines();
-    $('#lines-count').textContent = filterRe ? fmt(lines.length) + ' of ' + fmt((current().lines || []).length) + ' lines' : fmt(lines.length) + ' lines';
+    $('#lines-count').textContent = filterRe
+      ? fmt(lines.length) + ' of ' + fmt((current().lines || []).length) + ' lines'
+      : fmt(lines.length) + ' lines';
     spacer.style.height = lines.length * ROW + 'px';
     if (follow && box.scrollTop + box.clientHeight < box.scrollHeight - 1) {
       programmatic = true;
@@ -203,7 +303,11 @@
     const first = Math.max(0, Math.floor(box.scrollTop / ROW) - 5);
     const last = Math.min(lines.length, first + Math.ceil((box.clientHeight || 400) / ROW) + 10);
     win.style.top = first * ROW + 'px';
-    win.replaceChildren(...lines.slice(first, last).map((l) => el('div', { class: 'line' }, el('span', { class: 't' }, (l.t / 1000).toFixed(3)), l.text.replace(/\n$/, ''))));
+    win.replaceChildren(
+      ...lines
+        .slice(first, last)
+        .map((l) => el('div', { class: 'line' }, el('span', { class: 't' }, (l.t / 1000).toFixed(3)), l.text.replace(/\n$/, ''))),
+    );
   }
   let follow = true;
   let programmatic = false;
@@ -217,25 +321,60 @@
     h.replaceChildren(
       el('div', { class: 'title' }, el('span', { class: 'name' }, 'Compare runs')),
       el('div', { class: 'counters' }, el('span', { class: 'badge a' }, 'A'), compare.a, el('span', { class: 'badge b' }, 'B'), compare.b),
-      el('div', { class: 'actions' }, el('button', { id: 'copy', onclick: () => vscode.postMessage({ type: 'copyMarkdown' }) }, 'Copy as Markdown')),
+      el(
+        'div',
+        { class: 'actions' },
+        el('button', { id: 'copy', onclick: () => vscode.postMessage({ type: 'copyMarkdown' }) }, 'Copy as Markdown'),
+      ),
     );
     for (const d of compare.deltas) {
       const wrap = el('section', { class: 'map', 'data-map': d.name });
       wrap.append(el('h3', {}, d.name, d.only ? el('span', { class: 'note' }, ' — only in ' + (d.only === 'before' ? 'A' : 'B')) : null));
       if (d.kind === 'hist') {
         for (const h2 of d.hists) {
-          wrap.append(el('div', { class: 'hist-key' }, (h2.key !== null ? '[' + h2.key + '] ' : '') + 'total ' + fmt(h2.totalBefore) + ' → ' + fmt(h2.totalAfter) + ' · p50 ' + (h2.p50[0] || '–') + ' → ' + (h2.p50[1] || '–') + ' · p99 ' + (h2.p99[0] || '–') + ' → ' + (h2.p99[1] || '–')));
+          wrap.append(
+            el(
+              'div',
+              { class: 'hist-key' },
+              (h2.key !== null ? '[' + h2.key + '] ' : '') +
+                'total ' +
+                fmt(h2.totalBefore) +
+                ' → ' +
+                fmt(h2.totalAfter) +
+                ' · p50 ' +
+                (h2.p50[0] || '–') +
+                ' → ' +
+                (h2.p50[1] || '–') +
+                ' · p99 ' +
+                (h2.p99[0] || '–') +
+                ' → ' +
+                (h2.p99[1] || '–'),
+            ),
+          );
           const max = Math.max(1, ...h2.buckets.flatMap((b) => [b.before, b.after]));
           const t = el('table', { class: 'hist compare' });
-          t.append(el('thead', {}, el('tr', {}, el('th', {}, 'bucket'), el('th', {}, 'A'), el('th', {}, 'B'), el('th', {}, 'Δ'), el('th', {}, ''))));
+          t.append(
+            el(
+              'thead',
+              {},
+              el('tr', {}, el('th', {}, 'bucket'), el('th', {}, 'A'), el('th', {}, 'B'), el('th', {}, 'Δ'), el('th', {}, '')),
+            ),
+          );
           for (const b of h2.buckets) {
             t.append(
-              el('tr', {},
+              el(
+                'tr',
+                {},
                 el('td', { class: 'bucket' }, b.label),
                 el('td', { class: 'num' }, fmt(b.before)),
                 el('td', { class: 'num' }, fmt(b.after)),
                 el('td', { class: 'num ' + (b.delta > 0 ? 'up' : b.delta < 0 ? 'down' : '') }, (b.delta > 0 ? '+' : '') + fmt(b.delta)),
-                el('td', { class: 'barcell' }, el('div', { class: 'bar a', style: 'width:' + Math.round((b.before / max) * 1000) / 10 + '%' }), el('div', { class: 'bar b', style: 'width:' + Math.round((b.after / max) * 1000) / 10 + '%' })),
+                el(
+                  'td',
+                  { class: 'barcell' },
+                  el('div', { class: 'bar a', style: 'width:' + Math.round((b.before / max) * 1000) / 10 + '%' }),
+                  el('div', { class: 'bar b', style: 'width:' + Math.round((b.after / max) * 1000) / 10 + '%' }),
+                ),
               ),
             );
           }
@@ -243,17 +382,25 @@
         }
       } else {
         const t = el('table', { class: 'kv compare' });
-        t.append(el('thead', {}, el('tr', {}, el('th', {}, 'key'), el('th', {}, 'A'), el('th', {}, 'B'), el('th', {}, 'Δ'), el('th', {}, '%'))));
+        t.append(
+          el('thead', {}, el('tr', {}, el('th', {}, 'key'), el('th', {}, 'A'), el('th', {}, 'B'), el('th', {}, 'Δ'), el('th', {}, '%'))),
+        );
         const tb = el('tbody');
         t.append(tb);
         for (const k of d.keys.slice(0, 2000)) {
           tb.append(
-            el('tr', {},
+            el(
+              'tr',
+              {},
               el('td', { class: 'key' }, k.key === null ? '' : k.key),
               el('td', { class: 'num' }, k.before === undefined || k.before === null ? '–' : fmt(k.before)),
               el('td', { class: 'num' }, k.after === undefined || k.after === null ? '–' : fmt(k.after)),
               el('td', { class: 'num ' + (k.delta > 0 ? 'up' : k.delta < 0 ? 'down' : '') }, (k.delta > 0 ? '+' : '') + fmt(k.delta)),
-              el('td', { class: 'num' }, k.change === undefined || k.change === null ? '' : (k.change >= 0 ? '+' : '') + (k.change * 100).toFixed(1) + ' %'),
+              el(
+                'td',
+                { class: 'num' },
+                k.change === undefined || k.change === null ? '' : (k.change >= 0 ? '+' : '') + (k.change * 100).toFixed(1) + ' %',
+              ),
             ),
           );
         }
@@ -323,7 +470,17 @@
     } else if (m.type === 'update') {
       for (const u of m.nodes) {
         const s = nodes.get(u.node) || { lines: [], maps: [] };
-        Object.assign(s, { state: u.state, reason: u.reason, error: u.error, ended: u.ended, events: u.events, rate: u.rate, dropped: u.dropped, lost: u.lost, elapsedMs: u.elapsedMs });
+        Object.assign(s, {
+          state: u.state,
+          reason: u.reason,
+          error: u.error,
+          ended: u.ended,
+          events: u.events,
+          rate: u.rate,
+          dropped: u.dropped,
+          lost: u.lost,
+          elapsedMs: u.elapsedMs,
+        });
         if (u.resetLines) s.lines = [];
         if (u.newLines && u.newLines.length) {
           s.lines.push(...u.newLines);

@@ -16,6 +16,7 @@ say "build: type-check + compile, bundle, lint"
 npx tsc -p . || exit 1
 node esbuild.mjs || exit 1
 npx eslint . || exit 1
+npx prettier --check . >/dev/null || { echo "prettier: files not formatted (npm run format):"; npx prettier --list-different .; exit 1; }
 
 case " $TIERS " in
   *" lab "*|*" e2e "*)

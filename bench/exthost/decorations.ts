@@ -34,8 +34,14 @@ export async function run(): Promise<void> {
     runs.push(performance.now() - t0);
     await new Promise((r) => setTimeout(r, 20));
     const t1 = performance.now();
-    ed.setDecorations(bg, lines.map((l) => new vscode.Range(l, 0, l, 0)));
-    ed.setDecorations(txt, lines.map((l) => ({ range: new vscode.Range(l, 1e6, l, 1e6), renderOptions: { after: { contentText: `${i} /s` } } })));
+    ed.setDecorations(
+      bg,
+      lines.map((l) => new vscode.Range(l, 0, l, 0)),
+    );
+    ed.setDecorations(
+      txt,
+      lines.map((l) => ({ range: new vscode.Range(l, 1e6, l, 1e6), renderOptions: { after: { contentText: `${i} /s` } } })),
+    );
     idle.push(performance.now() - t1);
     ed.setDecorations(bg, []);
     ed.setDecorations(txt, []);

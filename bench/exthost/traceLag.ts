@@ -51,7 +51,9 @@ export async function run(): Promise<void> {
   const e0 = eventsAt();
   let writes = 0;
   const gen = new Promise<void>((resolve, reject) => {
-    const p = spawn('bash', [LAB_SH, 'nodeexec', NODES[0] ?? 'edge1', `${LAB_BIN}/writegen`, String(RATE), String(SECONDS)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const p = spawn('bash', [LAB_SH, 'nodeexec', NODES[0] ?? 'edge1', `${LAB_BIN}/writegen`, String(RATE), String(SECONDS)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     p.stdout.on('data', (d: Buffer) => (out += d.toString()));
     p.on('error', reject);

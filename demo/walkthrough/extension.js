@@ -7,7 +7,9 @@ const WALKTHROUGH = 'ebpf-lens-demo.ebpf-lens-incident#incident';
 
 function activate(context) {
   context.subscriptions.push(
-    vscode.commands.registerCommand('ebpfLensIncident.openWalkthrough', () => vscode.commands.executeCommand('workbench.action.openWalkthrough', WALKTHROUGH, false)),
+    vscode.commands.registerCommand('ebpfLensIncident.openWalkthrough', () =>
+      vscode.commands.executeCommand('workbench.action.openWalkthrough', WALKTHROUGH, false),
+    ),
     vscode.commands.registerCommand('ebpfLensIncident.openNode', async () => {
       await vscode.commands.executeCommand('ebpfLens.setActiveNode', 'edge-incident');
       return vscode.commands.executeCommand('ebpfLens.revealNode', 'edge-incident');

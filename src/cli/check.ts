@@ -24,7 +24,16 @@ export function checkText(file: string, text: string, target: Version | undefine
   return a.diagnostics.map((d) => {
     const s = idx.position(d.start);
     const e = idx.position(Math.max(d.start, d.end));
-    return { file, line: s.line + 1, col: s.character + 1, endLine: e.line + 1, endCol: e.character + 1, severity: d.severity, code: d.code, message: d.message };
+    return {
+      file,
+      line: s.line + 1,
+      col: s.character + 1,
+      endLine: e.line + 1,
+      endCol: e.character + 1,
+      severity: d.severity,
+      code: d.code,
+      message: d.message,
+    };
   });
 }
 

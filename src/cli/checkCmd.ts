@@ -32,12 +32,18 @@ function readScripts(positionals: readonly string[]): ScriptFile[] {
 }
 
 /** The node's bpftrace compiles each file (compile only: nothing attaches). */
-async function onNode(node: NodeConfig, inventory: readonly NodeConfig[], ctx: Parameters<typeof NodeClient.open>[2], files: readonly ScriptFile[]) {
+async function onNode(
+  node: NodeConfig,
+  inventory: readonly NodeConfig[],
+  ctx: Parameters<typeof NodeClient.open>[2],
+  files: readonly ScriptFile[],
+) {
   let client: NodeClient | undefined;
   try {
     client = await NodeClient.open(node, inventory, ctx);
     const v = client.info.bpftrace?.version;
-    if (!client.info.bpftrace || !v) throw new ToolError('missing', `bpftrace is not installed on ${node.name} (or did not say its version)`);
+    if (!client.info.bpftrace || !v)
+      throw new ToolError('missing', `bpftrace is not installed on ${node.name} (or did not say its version)`);
     const lines: CheckLine[] = [];
     for (const f of files) {
       const r = await client.run(checkCommand(v, f.text));
@@ -45,7 +51,13 @@ async function onNode(node: NodeConfig, inventory: readonly NodeConfig[], ctx: P
     }
     return { node: node.name, version: parseVersion(v), lines, code: Exit.ok };
   } catch (e) {
-    return { node: node.name, version: undefined, lines: [], code: exitCodeFor(e), error: `${node.name}: ${errorKind(e)}: ${errorMessage(e)}` };
+    return {
+      node: node.name,
+      version: undefined,
+      lines: [],
+      code: exitCodeFor(e),
+      error: `${node.name}: ${errorKind(e)}: ${errorMessage(e)}`,
+    };
   } finally {
     client?.close();
   }
@@ -87,7 +99,10 @@ export async function cmdCheck(args: string[], io: CliIO): Promise<number> {
       codes.push(Exit.usage);
     }
     // the oldest node's version is the target unless one was given
-    const versions = results.map((r) => r.version).filter((v): v is Version => v !== undefined).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    const versions = results
+      .map((r) => r.version)
+      .filter((v): v is Version => v !== undefined)
+      .sort((a, b) => a[0] - b[0] || a[1] - b[1]);
     target ??= versions[0];
   }
   const found = [...files.flatMap((f) => checkText(f.file, f.text, target)), ...onNodes];
@@ -95,7 +110,10 @@ export async function cmdCheck(args: string[], io: CliIO): Promise<number> {
   const errors = found.filter((l) => l.severity === 'error').length;
   await io.flush?.();
   if (io.outputClosed?.()) return Exit.outputClosed;
-  if (!values.json && found.length > 0) io.err(`${errors} error${errors === 1 ? '' : 's'}, ${found.length - errors} other finding${found.length - errors === 1 ? '' : 's'} in ${files.length} file${files.length === 1 ? '' : 's'}`);
+  if (!values.json && found.length > 0)
+    io.err(
+      `${errors} error${errors === 1 ? '' : 's'}, ${found.length - errors} other finding${found.length - errors === 1 ? '' : 's'} in ${files.length} file${files.length === 1 ? '' : 's'}`,
+    );
   const nodes = fleetExit(codes, Exit.ok, Exit.someNodesFailed);
   if (nodes !== Exit.ok) return nodes;
   return errors > 0 ? Exit.findings : Exit.ok;

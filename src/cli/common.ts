@@ -75,8 +75,12 @@ export function missingKnownHosts(values: ConnectOptions, inv: { knownHostsFiles
 }
 
 export function connectContext(values: ConnectOptions, inv: { knownHostsFiles?: string[] }, timeoutS: number, io: CliIO): ConnectContext {
-  for (const f of missingKnownHosts(values, inv)) io.err(`warning: the known_hosts file ${f} does not exist: no host key is trusted from it`);
-  const trust = new TrustStore(values['known-hosts'] ?? inv.knownHostsFiles ?? TrustStore.defaultUserFiles(), TrustStore.defaultStoreFile(io.env));
+  for (const f of missingKnownHosts(values, inv))
+    io.err(`warning: the known_hosts file ${f} does not exist: no host key is trusted from it`);
+  const trust = new TrustStore(
+    values['known-hosts'] ?? inv.knownHostsFiles ?? TrustStore.defaultUserFiles(),
+    TrustStore.defaultStoreFile(io.env),
+  );
   return {
     trust,
     agent: io.env['SSH_AUTH_SOCK'] || undefined,
@@ -84,13 +88,15 @@ export function connectContext(values: ConnectOptions, inv: { knownHostsFiles?: 
     commandTimeoutMs: timeoutS * 1000,
     onUnknownHostKey: async (p) => (values['accept-new'] && p.otherTypes.length === 0 && !p.certAuthorityOnly ? 'always' : 'reject'),
     askPassphrase: ({ file, attempt, signal }) => askHidden(`${attempt > 1 ? 'Wrong passphrase. ' : ''}Passphrase for ${file}: `, signal),
-    askPassword: ({ user, host, port, attempt, signal }) => askHidden(`${attempt > 1 ? 'Permission denied, please try again.\n' : ''}${user}@${host}:${port}'s password: `, signal),
+    askPassword: ({ user, host, port, attempt, signal }) =>
+      askHidden(`${attempt > 1 ? 'Permission denied, please try again.\n' : ''}${user}@${host}:${port}'s password: `, signal),
   };
 }
 
 export function positiveSeconds(value: string | undefined, option: string): number {
   const n = Number(value);
-  if (value === undefined || value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new UsageError(`${option} must be a positive number of seconds`);
+  if (value === undefined || value.trim() === '' || !Number.isFinite(n) || n <= 0)
+    throw new UsageError(`${option} must be a positive number of seconds`);
   return n;
 }
 

@@ -28,12 +28,23 @@ const CONNECT_OPTIONS = {
 
 export { CONNECT_OPTIONS };
 
-function failedRow(node: { name: string; host?: string; port?: number }, whereText: string, kind: string, message: string, code: number): Row {
+function failedRow(
+  node: { name: string; host?: string; port?: number },
+  whereText: string,
+  kind: string,
+  message: string,
+  code: number,
+): Row {
   return {
     ok: false,
     code,
     text: `${node.name}${whereText ? `  ${whereText}` : ''}  ERROR (${kind}): ${message}\n`,
-    json: { node: node.name, ...(node.host !== undefined ? { host: node.host, port: node.port } : {}), ok: false, error: { kind, message } },
+    json: {
+      node: node.name,
+      ...(node.host !== undefined ? { host: node.host, port: node.port } : {}),
+      ok: false,
+      error: { kind, message },
+    },
   };
 }
 
@@ -41,7 +52,12 @@ export function invalidRow(n: InvalidNode): Row {
   return failedRow({ name: n.name }, '', 'config', n.message, Exit.usage);
 }
 
-async function listOne(node: NodeConfig, inventory: readonly NodeConfig[], ctx: Parameters<typeof NodeClient.open>[2], cancel: CancellationSource): Promise<Row> {
+async function listOne(
+  node: NodeConfig,
+  inventory: readonly NodeConfig[],
+  ctx: Parameters<typeof NodeClient.open>[2],
+  cancel: CancellationSource,
+): Promise<Row> {
   let client: NodeClient | undefined;
   try {
     client = await NodeClient.open(node, inventory, ctx, cancel.token);
@@ -120,5 +136,9 @@ export async function cmdList(args: string[], io: CliIO): Promise<number> {
   const all = [...rows, ...invalid];
   if (values.json) io.out(JSON.stringify({ nodes: all.map((r) => r.json) }, null, 2));
   if (cancel.token.isCancellationRequested && all.some((r) => !r.ok)) return Exit.cancelled;
-  return fleetExit(all.map((r) => r.code), Exit.ok, Exit.someNodesFailed);
+  return fleetExit(
+    all.map((r) => r.code),
+    Exit.ok,
+    Exit.someNodesFailed,
+  );
 }

@@ -21,10 +21,14 @@ export async function askHidden(question: string, signal?: AbortSignal): Promise
     input.resume();
     return await new Promise<string | undefined>((resolve) => {
       // the connection ended while asking (the node hung up, a timeout): nobody wants the answer
-      signal?.addEventListener('abort', () => {
-        output.write('\n');
-        resolve(undefined);
-      }, { once: true });
+      signal?.addEventListener(
+        'abort',
+        () => {
+          output.write('\n');
+          resolve(undefined);
+        },
+        { once: true },
+      );
       let answer = '';
       input.on('data', (d: Buffer) => {
         for (const ch of d.toString('utf8')) {

@@ -18,7 +18,10 @@ export interface Selection {
 }
 
 const words = (list: readonly string[] | undefined): string[] =>
-  (list ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
+  (list ?? [])
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
 
 /**
  * The nodes a command works on: `--node a,b --node c`, `--tag edge`, or `--all`. An unknown
@@ -68,7 +71,12 @@ export function fleetExit(codes: readonly number[], ok: number, some: number): n
  * What every command that works on nodes does first: the inventory (its warnings said), the nodes
  * chosen, and how to connect to them.
  */
-export function openSelection(values: NodeChoice & ConnectOptions & { readonly config?: string | undefined }, timeoutS: number, io: CliIO, allowAll = true) {
+export function openSelection(
+  values: NodeChoice & ConnectOptions & { readonly config?: string | undefined },
+  timeoutS: number,
+  io: CliIO,
+  allowAll = true,
+) {
   const inv = loadInventory(values.config);
   for (const w of inv.warnings) io.err(`warning: ${w}`);
   const sel = selectNodes(inv, values, allowAll);

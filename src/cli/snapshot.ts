@@ -11,13 +11,18 @@ export function diffText(d: SnapshotDiff, withInstructions: boolean): string {
   const s = d.summary;
   const out = [
     `${d.before.node} ${d.before.takenAt} → ${d.after.node} ${d.after.takenAt}: ` +
-      (d.same ? `no change (${s.unchanged} program${s.unchanged === 1 ? '' : 's'} the same)` : `${s.changed} changed, ${s.added} added, ${s.removed} removed, ${s.unchanged} unchanged`),
+      (d.same
+        ? `no change (${s.unchanged} program${s.unchanged === 1 ? '' : 's'} the same)`
+        : `${s.changed} changed, ${s.added} added, ${s.removed} removed, ${s.unchanged} unchanged`),
   ];
   for (const p of d.programs) {
     if (p.status === 'unchanged') continue;
-    out.push(`  ${p.status.padEnd(8)} ${p.label}${p.after ? ` #${p.after.id}` : ''}${p.before && p.status === 'removed' ? ` #${p.before.id}` : ''}`);
+    out.push(
+      `  ${p.status.padEnd(8)} ${p.label}${p.after ? ` #${p.after.id}` : ''}${p.before && p.status === 'removed' ? ` #${p.before.id}` : ''}`,
+    );
     for (const r of p.reasons) out.push(`           ${reasonText(r)}`);
-    if (withInstructions && p.status === 'changed' && p.reasons.some((r) => r.kind === 'instructions')) out.push(...hunks(p).map((l) => `           ${l}`));
+    if (withInstructions && p.status === 'changed' && p.reasons.some((r) => r.kind === 'instructions'))
+      out.push(...hunks(p).map((l) => `           ${l}`));
   }
   return out.join('\n');
 }

@@ -41,11 +41,25 @@ async function snapshotOne(
     return {
       node: node.name,
       code: Exit.ok,
-      json: { node: node.name, path: entry.path, saved, noteAdded, programs: snap.programs.length, transient: snap.transient, contentHash: snap.contentHash },
+      json: {
+        node: node.name,
+        path: entry.path,
+        saved,
+        noteAdded,
+        programs: snap.programs.length,
+        transient: snap.transient,
+        contentHash: snap.contentHash,
+      },
       text: saved ? `${entry.path}  (${what})` : `unchanged since ${entry.path}${noteAdded ? ' (note added)' : ''}`,
     };
   } catch (e) {
-    return { node: node.name, kind: errorKind(e), code: exitCodeFor(e), json: { node: node.name, error: { kind: errorKind(e), message: errorMessage(e) } }, text: errorMessage(e) };
+    return {
+      node: node.name,
+      kind: errorKind(e),
+      code: exitCodeFor(e),
+      json: { node: node.name, error: { kind: errorKind(e), message: errorMessage(e) } },
+      text: errorMessage(e),
+    };
   } finally {
     client?.close();
   }
@@ -71,7 +85,13 @@ export async function cmdSnapshot(args: string[], io: CliIO): Promise<number> {
   const taken = await mapLimit(sel.nodes, 4, (node) => snapshotOne(node, inv.nodes, ctx, store, values.note));
   const all: Taken[] = [
     ...taken,
-    ...sel.invalid.map((n) => ({ node: n.name, kind: 'config', code: Exit.usage, json: { node: n.name, error: { kind: 'config', message: n.message } }, text: n.message })),
+    ...sel.invalid.map((n) => ({
+      node: n.name,
+      kind: 'config',
+      code: Exit.usage,
+      json: { node: n.name, error: { kind: 'config', message: n.message } },
+      text: n.message,
+    })),
   ];
   for (const t of all) {
     if (values.json) io.out(JSON.stringify(t.json));
@@ -79,7 +99,11 @@ export async function cmdSnapshot(args: string[], io: CliIO): Promise<number> {
     else io.err(several ? `${t.node}  ERROR (${t.kind ?? 'error'}): ${t.text}` : `ebpf-lens: ${t.text}`);
   }
   if (io.outputClosed?.()) return Exit.outputClosed;
-  return fleetExit(all.map((t) => t.code), Exit.ok, Exit.someNodesFailed);
+  return fleetExit(
+    all.map((t) => t.code),
+    Exit.ok,
+    Exit.someNodesFailed,
+  );
 }
 
 export function cmdDiff(args: string[], io: CliIO): number {

@@ -69,7 +69,8 @@ function report(run: Run, io: CliIO, json: boolean, prefix: string): number {
   const name = run.node.name;
   if (run.failure !== undefined || !run.outcome) {
     const e = run.failure;
-    if (json) io.out(JSON.stringify({ type: 'summary', node: name, state: 'failed', error: { kind: errorKind(e), message: errorMessage(e) } }));
+    if (json)
+      io.out(JSON.stringify({ type: 'summary', node: name, state: 'failed', error: { kind: errorKind(e), message: errorMessage(e) } }));
     else io.err(`ebpf-lens: ${prefix ? `${name}: ` : ''}${errorMessage(e)}`);
     return exitCodeFor(e);
   }
@@ -80,8 +81,10 @@ function report(run: Run, io: CliIO, json: boolean, prefix: string): number {
   }
   const say = (s: string): void => io.err(`${prefix}${s}`);
   const drops = o.results.droppedByRate + o.results.droppedOldest;
-  if (drops > 0 || o.results.lostByBpftrace > 0) say(`dropped ${drops} event(s) over the output limits; bpftrace lost ${o.results.lostByBpftrace}`);
-  for (const d of o.diagnostics) say(`${d.severity}${d.line !== undefined ? ` line ${d.line}${d.col !== undefined ? `:${d.col}` : ''}` : ''}: ${d.message}`);
+  if (drops > 0 || o.results.lostByBpftrace > 0)
+    say(`dropped ${drops} event(s) over the output limits; bpftrace lost ${o.results.lostByBpftrace}`);
+  for (const d of o.diagnostics)
+    say(`${d.severity}${d.line !== undefined ? ` line ${d.line}${d.col !== undefined ? `:${d.col}` : ''}` : ''}: ${d.message}`);
   if (o.error && o.error.kind !== 'tool.script') say(`ebpf-lens: ${o.error.message}`);
   if (o.leftover) say(`ebpf-lens: WARNING: ${o.leftover.message}`);
   return outcomeCode(o);
@@ -90,7 +93,8 @@ function report(run: Run, io: CliIO, json: boolean, prefix: string): number {
 function durationOf(value: string | undefined): number {
   if (value === undefined) return DEFAULT_DURATION_S;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > MAX_DURATION_S) throw new UsageError(`--duration must be a whole number of seconds from 1 to ${MAX_DURATION_S}`);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_DURATION_S)
+    throw new UsageError(`--duration must be a whole number of seconds from 1 to ${MAX_DURATION_S}`);
   return n;
 }
 
@@ -136,7 +140,9 @@ export async function cmdTrace(args: string[], io: CliIO): Promise<number> {
   process.on('SIGTERM', onSigint);
   io.onOutputClosed?.(() => stopAll('interrupt'));
   try {
-    await Promise.all(runs.map((run) => traceOne(run, { inv: inv.nodes, ctx, cancel, script, maxSec, json: values.json, parts, several, io })));
+    await Promise.all(
+      runs.map((run) => traceOne(run, { inv: inv.nodes, ctx, cancel, script, maxSec, json: values.json, parts, several, io })),
+    );
   } finally {
     process.removeListener('SIGINT', onSigint);
     process.removeListener('SIGTERM', onSigint);
@@ -174,7 +180,12 @@ async function traceOne(run: Run, o: TraceOne): Promise<void> {
     run.trace = await TraceRun.start(run.client, { script: o.script, maxSec: o.maxSec, token: o.cancel.token });
     run.trace.on('record', (r: TraceRecord) => {
       if (io.outputClosed?.()) return;
-      if (o.json) io.out(JSON.stringify(r.type === 'map' ? { type: 'map', node: node.name, map: mapWithKeyArrays(r.map, o.parts) } : { ...r, node: node.name }));
+      if (o.json)
+        io.out(
+          JSON.stringify(
+            r.type === 'map' ? { type: 'map', node: node.name, map: mapWithKeyArrays(r.map, o.parts) } : { ...r, node: node.name },
+          ),
+        );
       else if (r.type === 'printf' || r.type === 'time' || r.type === 'text') lines.text(r.text);
       else if (r.type === 'value') lines.text(`${JSON.stringify(r.value)}\n`);
       // maps print when bpftrace prints them (print(), and once at the end of the run)

@@ -56,7 +56,11 @@ export function failure(title: string, out: CommandOutput, extra?: string): Tool
   if (out.code === 127 && /not found/i.test(out.stderr)) {
     return new ToolError('missing', `${title}: the command is not installed on the node (${why})`, { code: out.code });
   }
-  if (/Operation not permitted|Permission denied|EPERM|must be run as root|need root|a password is required|a terminal is required|not allowed to execute|not in the sudoers/i.test(why)) {
+  if (
+    /Operation not permitted|Permission denied|EPERM|must be run as root|need root|a password is required|a terminal is required|not allowed to execute|not in the sudoers/i.test(
+      why,
+    )
+  ) {
     return new ToolError('needsRoot', `${title} needs root or sudo on this node: ${why}`, { code: out.code });
   }
   return new ToolError('failed', `${title} ${how}${why ? `: ${why}` : ''}`, {

@@ -104,7 +104,16 @@ export class StorageError extends Error {
   static from(e: unknown, what: string): StorageError {
     if (e instanceof StorageError) return new StorageError(e.reason, `${what}: ${e.message}`, e.path);
     const code = typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : '';
-    const reason: StorageErrorReason = code === 'ENOSPC' || code === 'EDQUOT' ? 'full' : code === 'EACCES' || code === 'EPERM' ? 'denied' : code === 'EROFS' ? 'readOnly' : code === 'ENOTDIR' ? 'notDirectory' : 'failed';
+    const reason: StorageErrorReason =
+      code === 'ENOSPC' || code === 'EDQUOT'
+        ? 'full'
+        : code === 'EACCES' || code === 'EPERM'
+          ? 'denied'
+          : code === 'EROFS'
+            ? 'readOnly'
+            : code === 'ENOTDIR'
+              ? 'notDirectory'
+              : 'failed';
     return new StorageError(reason, `${what}: ${reason === 'failed' || reason === 'notDirectory' ? errorMessage(e) : STORAGE_WHY[reason]}`);
   }
 }

@@ -106,7 +106,8 @@ export function makeDir(dir: string, mode = 0o777): string | undefined {
       const code = codeOf(e);
       // made by someone else meanwhile: fine if it is a folder
       if (code === 'EEXIST' && isDir(d)) continue;
-      if (code === 'EEXIST') throw new StorageError('notDirectory', `cannot create ${target}: ${d} is in the way and is not a folder`, target);
+      if (code === 'EEXIST')
+        throw new StorageError('notDirectory', `cannot create ${target}: ${d} is in the way and is not a folder`, target);
       if (code === 'ENOENT' && isDir(path.dirname(d))) {
         throw new StorageError('cannotCreate', `cannot create ${target}: ${path.dirname(d)} is not a directory you can create in`, target);
       }

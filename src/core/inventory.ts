@@ -91,7 +91,9 @@ export function parseNode(o: unknown, source: NodeSource): { node?: NodeConfig; 
   else if (sudoRaw === false) sudo = 'never';
   else if (sudoRaw === 'auto' || sudoRaw === 'always' || sudoRaw === 'never') sudo = sudoRaw;
   else if (sudoRaw !== undefined) problems.push('"sudo" must be "auto", "always" or "never"');
-  const tags = stringList(o['tags'], '"tags"', problems).map((t) => t.trim()).filter((t) => t !== '');
+  const tags = stringList(o['tags'], '"tags"', problems)
+    .map((t) => t.trim())
+    .filter((t) => t !== '');
   let scope: NodeScope | undefined;
   if (o['scope'] !== undefined) {
     if (!isObj(o['scope'])) problems.push('"scope" must be an object with "pinPrefixes" and/or "namePatterns"');

@@ -100,9 +100,7 @@ export function mergeListing(raw: RawListing, scope?: NodeScope): NodeListing {
     add(l.progId, { via: 'link', kind: l.type, linkId: l.id, ...(l.target ? { target: l.target } : {}) });
   }
   for (const n of raw.net) {
-    const target = [n.devname ?? (n.ifindex !== undefined ? `ifindex ${n.ifindex}` : undefined), n.mode]
-      .filter(Boolean)
-      .join(' ');
+    const target = [n.devname ?? (n.ifindex !== undefined ? `ifindex ${n.ifindex}` : undefined), n.mode].filter(Boolean).join(' ');
     add(n.progId, { via: 'net', kind: n.kind, ...(target ? { target } : {}) });
   }
   for (const p of raw.perf) {
@@ -138,7 +136,9 @@ export function mergeListing(raw: RawListing, scope?: NodeScope): NodeListing {
     maps = maps.filter((m) => scopedMaps.has(m.id) || usedMaps.has(m.id));
     links = links.filter((l) => pinnedIn(l.pinned) || (l.progId !== undefined && progIds.has(l.progId)));
   }
-  const devices = [...new Map(raw.net.flatMap((n) => (n.ifindex !== undefined && n.devname ? [[n.ifindex, n.devname] as const] : []))).entries()].map(([ifindex, name]) => ({ ifindex, name }));
+  const devices = [
+    ...new Map(raw.net.flatMap((n) => (n.ifindex !== undefined && n.devname ? [[n.ifindex, n.devname] as const] : []))).entries(),
+  ].map(([ifindex, name]) => ({ ifindex, name }));
   return { programs, maps, links, warnings: raw.warnings ?? [], ...(devices.length > 0 ? { devices } : {}) };
 }
 
@@ -188,7 +188,8 @@ export async function listNode(run: Runner, scope?: NodeScope): Promise<NodeList
     if (!ToolError.is(e)) throw e;
     batch = undefined;
   }
-  const has = <K extends keyof Omit<BatchListing, 'failed'>>(k: K): NonNullable<BatchListing[K]> | undefined => (batch && !(k in batch.failed) ? (batch[k] as NonNullable<BatchListing[K]>) : undefined);
+  const has = <K extends keyof Omit<BatchListing, 'failed'>>(k: K): NonNullable<BatchListing[K]> | undefined =>
+    batch && !(k in batch.failed) ? (batch[k] as NonNullable<BatchListing[K]>) : undefined;
   const fromBatch = <T>(l: Listed<T> | undefined): Promise<readonly T[] | undefined> | undefined => {
     if (!l) return undefined;
     warnings.push(...l.warnings);
@@ -214,7 +215,16 @@ export async function listNode(run: Runner, scope?: NodeScope): Promise<NodeList
     }
   }
   return mergeListing(
-    { programs: progs.items, maps: maps.items, links: links ?? [], net: net ?? [], perf: perf ?? [], warnings, ...(comms ? { comms } : {}), ...(net ? {} : { netUnavailable: true }) },
+    {
+      programs: progs.items,
+      maps: maps.items,
+      links: links ?? [],
+      net: net ?? [],
+      perf: perf ?? [],
+      warnings,
+      ...(comms ? { comms } : {}),
+      ...(net ? {} : { netUnavailable: true }),
+    },
     scope,
   );
 }

@@ -12,7 +12,12 @@ export interface PostmortemTrace {
   readonly startedAt: number;
   readonly state: string;
   readonly results: ResultsSnapshot;
-  readonly outcome?: { readonly endedAt: number; readonly reason: string; readonly error?: { readonly message: string }; readonly attachedMs?: number };
+  readonly outcome?: {
+    readonly endedAt: number;
+    readonly reason: string;
+    readonly error?: { readonly message: string };
+    readonly attachedMs?: number;
+  };
 }
 
 export interface PostmortemInput {
@@ -28,7 +33,11 @@ export interface PostmortemInput {
   readonly xlated?: XlatedSource;
 }
 
-const t = (ms: number | string): string => new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+const t = (ms: number | string): string =>
+  new Date(ms)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, 'Z');
 
 /**
  * A Markdown timeline for a node and a time range: deployments and what changed between them,
@@ -48,18 +57,29 @@ export function postmortemMarkdown(i: PostmortemInput): string {
     const kind = earlier ? `**Rollback** to the deployment of ${t(Date.parse(earlier.takenAt))}` : '**Deployment**';
     const head = `${kind} — ${s.programs.length} program${s.programs.length === 1 ? '' : 's'} (content \`${s.contentHash.slice(0, 12)}\`)${s.note ? ` — ${s.note}` : ''}`;
     if (!prev) {
-      events.push({ at: Date.parse(s.takenAt), md: `${head}: ${s.programs.map((p) => `\`${p.name}\` (${p.type}, tag \`${p.tag.slice(0, 16)}\`)`).join(', ') || 'nothing'}` });
+      events.push({
+        at: Date.parse(s.takenAt),
+        md: `${head}: ${s.programs.map((p) => `\`${p.name}\` (${p.type}, tag \`${p.tag.slice(0, 16)}\`)`).join(', ') || 'nothing'}`,
+      });
       return;
     }
     const d = diffSnapshots(prev, s, i.xlated ?? inlineXlated);
     const lines = d.programs
       .filter((p) => p.status !== 'unchanged')
       .map((p) => `  - ${p.status} \`${p.label}\`${p.reasons.length ? `: ${p.reasons.map(reasonText).join('; ')}` : ''}`);
-    events.push({ at: Date.parse(s.takenAt), md: `${head}, ${d.summary.changed} changed, ${d.summary.added} added, ${d.summary.removed} removed\n${lines.join('\n')}` });
+    events.push({
+      at: Date.parse(s.takenAt),
+      md: `${head}, ${d.summary.changed} changed, ${d.summary.added} added, ${d.summary.removed} removed\n${lines.join('\n')}`,
+    });
   });
   for (const tr of i.traces) {
     const r = tr.results;
-    const maps = r.maps.map((m) => mapText(m).trimEnd()).join('\n').split('\n').slice(0, 20).join('\n');
+    const maps = r.maps
+      .map((m) => mapText(m).trimEnd())
+      .join('\n')
+      .split('\n')
+      .slice(0, 20)
+      .join('\n');
     const end = tr.outcome ? `, ended ${t(tr.outcome.endedAt)} (${tr.outcome.reason})` : ` (${tr.state})`;
     const numbers = `${r.events} events${r.droppedByRate + r.droppedOldest ? `, ${r.droppedByRate + r.droppedOldest} dropped` : ''}${r.lostByBpftrace ? `, ${r.lostByBpftrace} lost by bpftrace` : ''}`;
     // the key numbers: each counting map's total, and per second over the time the probes were in

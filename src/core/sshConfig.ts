@@ -36,7 +36,7 @@ function expandTilde(p: string, home: string): string {
 /** Expand a path that may hold * ? [..] in any segment, sorted like glob(3). */
 function expandGlob(pattern: string, listDir: (p: string) => string[]): string[] {
   const parts = pattern.split('/');
-  let bases = [parts[0] === '' ? '/' : parts[0] ?? ''];
+  let bases = [parts[0] === '' ? '/' : (parts[0] ?? '')];
   for (const part of parts.slice(1)) {
     if (part === '') continue;
     const next: string[] = [];
@@ -87,7 +87,8 @@ export function inlineIncludes(
       const abs = path.isAbsolute(spec) ? spec : path.join(baseDir, spec);
       for (const file of expandGlob(abs, listDir)) {
         if (budget.files-- <= 0) {
-          if (budget.files === -1) errors.push({ message: `Include: more than ${MAX_INCLUDED_FILES} files included, the rest are skipped: ${line.trim()}` });
+          if (budget.files === -1)
+            errors.push({ message: `Include: more than ${MAX_INCLUDED_FILES} files included, the rest are skipped: ${line.trim()}` });
           continue;
         }
         try {
@@ -136,7 +137,10 @@ export function nodesFromSshConfig(opts: SshConfigOptions = {}): Parsed<NodeConf
   } catch (e) {
     // ssh-config throws on what ssh itself refuses (an unclosed quote, `Match user` without a
     // value): ssh would not use such a config either
-    return { value: [], errors: [...errors, { message: `${file}: not a valid ssh config: ${e instanceof Error ? e.message : String(e)}` }] };
+    return {
+      value: [],
+      errors: [...errors, { message: `${file}: not a valid ssh config: ${e instanceof Error ? e.message : String(e)}` }],
+    };
   }
   const aliases: string[] = [];
   for (const line of config) {

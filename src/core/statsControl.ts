@@ -73,7 +73,8 @@ export interface StatsState {
 }
 
 export function statsControl(action: StatsAction): RemoteCommand<StatsState> {
-  const title = action === 'acquire' ? 'enable BPF run-time stats' : action === 'release' ? 'restore BPF run-time stats' : 'check BPF run-time stats';
+  const title =
+    action === 'acquire' ? 'enable BPF run-time stats' : action === 'release' ? 'restore BPF run-time stats' : 'check BPF run-time stats';
   return {
     title,
     argv: ['sh', '-c', SCRIPT, 'ebpf-lens-stats', action],

@@ -137,7 +137,9 @@ function mdTable(rows: readonly (readonly [string, string | undefined])[]): stri
 
 function stateIcon(v: NodeView): { icon: string; color?: string } {
   if (v.error && (v.state === 'failed' || v.state === 'waiting' || v.state === 'idle')) {
-    return v.state === 'waiting' ? { icon: 'debug-disconnect', color: 'list.warningForeground' } : { icon: 'error', color: 'list.errorForeground' };
+    return v.state === 'waiting'
+      ? { icon: 'debug-disconnect', color: 'list.warningForeground' }
+      : { icon: 'error', color: 'list.errorForeground' };
   }
   switch (v.state) {
     case 'connected':
@@ -203,9 +205,18 @@ function nodeTooltip(v: NodeView): string {
     ['bpftrace', i ? (i.bpftrace ? `${i.bpftrace.version} (${i.bpftrace.path})` : 'not installed') : undefined],
     [
       'login',
-      v.login && v.login.ms > SLOW_LOGIN_MS ? `${loginText(v.login)}: its startup files (/etc/bash.bashrc, ~/.bashrc) run for every SSH session eBPF Lens opens` : undefined,
+      v.login && v.login.ms > SLOW_LOGIN_MS
+        ? `${loginText(v.login)}: its startup files (/etc/bash.bashrc, ~/.bashrc) run for every SSH session eBPF Lens opens`
+        : undefined,
     ],
-    ['privileges', i ? (i.uid === 0 ? 'root' : `${i.user} (uid ${i.uid}), sudo -n: ${i.sudo.bpftool ? 'bpftool' : 'no bpftool'}, ${i.sudo.bpftrace ? 'bpftrace' : 'no bpftrace'}`) : undefined],
+    [
+      'privileges',
+      i
+        ? i.uid === 0
+          ? 'root'
+          : `${i.user} (uid ${i.uid}), sudo -n: ${i.sudo.bpftool ? 'bpftool' : 'no bpftool'}, ${i.sudo.bpftrace ? 'bpftrace' : 'no bpftrace'}`
+        : undefined,
+    ],
     ['tags', c.tags.join(', ') || undefined],
     ['scope', c.scope ? [...(c.scope.pinPrefixes ?? []), ...(c.scope.namePatterns ?? [])].join(', ') : undefined],
     ['stats', v.statsOn ? 'on (kernel.bpf_stats_enabled)' : undefined],
@@ -251,7 +262,14 @@ function programRow(base: string, node: string, lp: ListedProgram, stats: Progra
   const desc = [stats ? statsText(stats) : undefined, `#${p.id}`, p.tag].filter(Boolean).join(' · ');
   const children: TreeRow[] = [
     ...lp.attach.map((a, i) =>
-      detail(id, node, `attach${i}`, a.target ? `${a.kind} ${a.target}` : a.kind, a.via === 'link' ? `link #${a.linkId ?? '?'}` : a.via === 'perf' ? `perf event, pid ${a.pid ?? '?'}` : 'bpftool net', 'plug'),
+      detail(
+        id,
+        node,
+        `attach${i}`,
+        a.target ? `${a.kind} ${a.target}` : a.kind,
+        a.via === 'link' ? `link #${a.linkId ?? '?'}` : a.via === 'perf' ? `perf event, pid ${a.pid ?? '?'}` : 'bpftool net',
+        'plug',
+      ),
     ),
     ...p.pinned.map((pin, i) => detail(id, node, `pin${i}`, pin, 'pinned', 'pin')),
     ...lp.owners.map((o) => detail(id, node, `pid${o.pid}`, o.comm ?? `pid ${o.pid}`, `pid ${o.pid}`, 'person')),
@@ -264,7 +282,12 @@ function programRow(base: string, node: string, lp: ListedProgram, stats: Progra
       ['tag', p.tag],
       ['loaded', p.loadedAt !== undefined ? new Date(p.loadedAt * 1000).toISOString() : undefined],
       ['uid', p.uid !== undefined ? String(p.uid) : undefined],
-      ['size', p.bytesXlated !== undefined ? `${p.bytesXlated} B xlated, ${p.bytesJited ?? '?'} B jited${p.jited === false ? ' (not jited)' : ''}` : undefined],
+      [
+        'size',
+        p.bytesXlated !== undefined
+          ? `${p.bytesXlated} B xlated, ${p.bytesJited ?? '?'} B jited${p.jited === false ? ' (not jited)' : ''}`
+          : undefined,
+      ],
       ['memlock', p.bytesMemlock !== undefined ? `${p.bytesMemlock} B` : undefined],
       ['maps', lp.mapNames.map((n, i) => `${n} #${p.mapIds[i] ?? '?'}`).join(', ') || undefined],
       ['btf id', p.btfId !== undefined ? String(p.btfId) : undefined],
@@ -273,7 +296,12 @@ function programRow(base: string, node: string, lp: ListedProgram, stats: Progra
       ['pinned', p.pinned.join(', ') || undefined],
       ['owners', lp.owners.map((o) => `${o.comm ?? '?'} (${o.pid})`).join(', ') || undefined],
       ['runs', p.runCnt !== undefined ? `${p.runCnt} runs, ${duration(p.runTimeNs ?? 0)} total` : undefined],
-      ['rate', stats ? `${compact(stats.eventsPerSec)}/s, ${stats.avgNs !== undefined ? duration(stats.avgNs) : '–'} avg, ${stats.cpuPercent.toFixed(2)}% CPU (over ${stats.windowSec.toFixed(1)} s)` : undefined],
+      [
+        'rate',
+        stats
+          ? `${compact(stats.eventsPerSec)}/s, ${stats.avgNs !== undefined ? duration(stats.avgNs) : '–'} avg, ${stats.cpuPercent.toFixed(2)}% CPU (over ${stats.windowSec.toFixed(1)} s)`
+          : undefined,
+      ],
       ...Object.entries(p.metadata).map(([k, val]) => [`metadata ${k}`, JSON.stringify(val)] as const),
     ]),
   ].join('\n');
@@ -480,8 +508,22 @@ function nodeChildren(base: string, v: NodeView, filter: string, nodeMatched: bo
   const links = l.links.filter((k) => matches(f, k.type, k.target, k.id, k.progId));
   rows.push(
     folder(`${base}/programs`, name, 'Programs', progs.length, 'symbol-event', typeRows, true),
-    folder(`${base}/maps`, name, 'Maps', maps.length, 'symbol-array', maps.sort((a, b) => a.id - b.id).map((m) => mapRow(`${base}/maps`, name, m))),
-    folder(`${base}/links`, name, 'Links', links.length, 'link', links.sort((a, b) => a.id - b.id).map((k) => linkRow(`${base}/links`, name, k))),
+    folder(
+      `${base}/maps`,
+      name,
+      'Maps',
+      maps.length,
+      'symbol-array',
+      maps.sort((a, b) => a.id - b.id).map((m) => mapRow(`${base}/maps`, name, m)),
+    ),
+    folder(
+      `${base}/links`,
+      name,
+      'Links',
+      links.length,
+      'link',
+      links.sort((a, b) => a.id - b.id).map((k) => linkRow(`${base}/links`, name, k)),
+    ),
   );
   for (const [i, w] of l.warnings.entries()) rows.push({ ...detail(base, name, `warning${i}`, w, 'warning', 'warning'), kind: 'detail' });
   if (v.deployments) rows.push(deploymentsFolder(base, name, v.deployments));
@@ -499,7 +541,12 @@ function nodeRow(idPrefix: string, v: NodeView, filter: string): TreeRow | undef
   }
   const { icon, color } = stateIcon(v);
   // a node that is not connected expands to connect (its children are then listed)
-  const collapsible = v.state === 'connected' || children.length > 0 || v.state === 'idle' || v.state === 'closed' ? (filter ? 'expanded' : 'collapsed') : 'none';
+  const collapsible =
+    v.state === 'connected' || children.length > 0 || v.state === 'idle' || v.state === 'closed'
+      ? filter
+        ? 'expanded'
+        : 'collapsed'
+      : 'none';
   return {
     id: base,
     kind: 'node',

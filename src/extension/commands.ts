@@ -18,9 +18,10 @@ export function registerCommands(context: vscode.ExtensionContext, log: vscode.L
         try {
           return await (handler as (...a: unknown[]) => unknown)(...args);
         } catch (e) {
-          if (CancelledError.is(e) || (e instanceof vscode.CancellationError)) return undefined;
+          if (CancelledError.is(e) || e instanceof vscode.CancellationError) return undefined;
           log.error(`${id}: ${errorMessage(e)}`);
-          if (e instanceof Error && !(SshError.is(e) || ToolError.is(e) || InputError.is(e) || StorageError.is(e))) log.debug(e.stack ?? '');
+          if (e instanceof Error && !(SshError.is(e) || ToolError.is(e) || InputError.is(e) || StorageError.is(e)))
+            log.debug(e.stack ?? '');
           void vscode.window.showErrorMessage(errorMessage(e), 'Show Log').then((pick) => {
             if (pick) log.show(true);
           });

@@ -14,9 +14,17 @@ export class Consent {
     return this.mode === vscode.ExtensionMode.Test;
   }
 
-  async confirmTrace(o: { readonly nodes: readonly string[]; readonly script: string; readonly durationSec: number; readonly title?: string | undefined }): Promise<boolean> {
+  async confirmTrace(o: {
+    readonly nodes: readonly string[];
+    readonly script: string;
+    readonly durationSec: number;
+    readonly title?: string | undefined;
+  }): Promise<boolean> {
     if (this.trusted) return true;
-    const where = o.nodes.length === 1 ? o.nodes[0] ?? '' : `${o.nodes.length} nodes (${o.nodes.slice(0, 6).join(', ')}${o.nodes.length > 6 ? ', …' : ''})`;
+    const where =
+      o.nodes.length === 1
+        ? (o.nodes[0] ?? '')
+        : `${o.nodes.length} nodes (${o.nodes.slice(0, 6).join(', ')}${o.nodes.length > 6 ? ', …' : ''})`;
     const lines = o.script.split('\n');
     const shown = lines.slice(0, 14).join('\n') + (lines.length > 14 ? `\n… (${lines.length - 14} more lines)` : '');
     const pick = await vscode.window.showWarningMessage(

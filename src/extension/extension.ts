@@ -50,22 +50,46 @@ export function activate(context: vscode.ExtensionContext): EbpfLensApi | EbpfLe
     const deployments = registerDeployments(context, log, nodes.api, tracing.api);
     const language = registerLanguage(context, log, nodes.api);
     const annotations = registerAnnotations(context, log, nodes.api, tracing.api);
-    nodes.api.tree.setDecorator((v) => ({ ...v, deployments: deployments.entries(v.config.name), traces: tracing.api.tracesOn(v.config.name) }));
-    registerCommands(context, log, { ...nodes.commands, ...tracing.commands, ...deployments.commands, ...language.commands, ...annotations.commands, 'ebpfLens.showLog': () => log.show(true) });
+    nodes.api.tree.setDecorator((v) => ({
+      ...v,
+      deployments: deployments.entries(v.config.name),
+      traces: tracing.api.tracesOn(v.config.name),
+    }));
+    registerCommands(context, log, {
+      ...nodes.commands,
+      ...tracing.commands,
+      ...deployments.commands,
+      ...language.commands,
+      ...annotations.commands,
+      'ebpfLens.showLog': () => log.show(true),
+    });
     const loadStart = typeof __ebpfLensLoadStart === 'number' ? __ebpfLensLoadStart : undefined;
     const loadEnd = typeof __ebpfLensLoadEnd === 'number' ? __ebpfLensLoadEnd : undefined;
     const activation = {
       ...(loadStart !== undefined && loadEnd !== undefined ? { loadMs: loadEnd - loadStart, waitMs: t0 - loadEnd } : {}),
       activateMs: performance.now() - t0,
     };
-    log.info(`activated in ${activation.activateMs.toFixed(1)} ms${activation.loadMs !== undefined ? ` (bundle loaded in ${activation.loadMs.toFixed(1)} ms)` : ''}`);
+    log.info(
+      `activated in ${activation.activateMs.toFixed(1)} ms${activation.loadMs !== undefined ? ` (bundle loaded in ${activation.loadMs.toFixed(1)} ms)` : ''}`,
+    );
     const facts = publicApi(nodes.api.fleet);
     // another extension must not reach a connection, a session or anything that runs on a node
     if (context.extensionMode !== vscode.ExtensionMode.Test) return facts;
-    return { log, activation, nodes: nodes.api, tracing: tracing.api, deployments: deployments.api, language: language.api, annotations: annotations.api, public: facts };
+    return {
+      log,
+      activation,
+      nodes: nodes.api,
+      tracing: tracing.api,
+      deployments: deployments.api,
+      language: language.api,
+      annotations: annotations.api,
+      public: facts,
+    };
   } catch (e) {
     log.error(`activation failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-    void vscode.window.showErrorMessage(`eBPF Lens failed to start: ${e instanceof Error ? e.message : String(e)}`, 'Show Log').then((p) => p && log.show());
+    void vscode.window
+      .showErrorMessage(`eBPF Lens failed to start: ${e instanceof Error ? e.message : String(e)}`, 'Show Log')
+      .then((p) => p && log.show());
     throw e;
   }
 }

@@ -9,12 +9,30 @@ import type {
   SignatureHelp,
   TextEdit,
 } from 'vscode-languageserver';
-import { CompletionItemKind, CompletionItemTag, DiagnosticSeverity, FoldingRangeKind, InsertTextFormat, MarkupKind, SymbolKind } from 'vscode-languageserver';
+import {
+  CompletionItemKind,
+  CompletionItemTag,
+  DiagnosticSeverity,
+  FoldingRangeKind,
+  InsertTextFormat,
+  MarkupKind,
+  SymbolKind,
+} from 'vscode-languageserver';
 import type { Analysis } from '../core/bpftrace/analysis';
 import { analyze } from '../core/bpftrace/analysis';
 import type { AttachPoint, Span } from '../core/bpftrace/ast';
 import type { FunctionInfo, ProbeType, Version } from '../core/bpftrace/catalog';
-import { BUILTINS, CONFIG_KEYS, FUNCTIONS, FUNCTION_BY_NAME, NEWEST, PROBE_TYPES, probeType, versionAtLeast, versionText } from '../core/bpftrace/catalog';
+import {
+  BUILTINS,
+  CONFIG_KEYS,
+  FUNCTIONS,
+  FUNCTION_BY_NAME,
+  NEWEST,
+  PROBE_TYPES,
+  probeType,
+  versionAtLeast,
+  versionText,
+} from '../core/bpftrace/catalog';
 import type { Token } from '../core/bpftrace/lexer';
 import { Lexer, LineIndex } from '../core/bpftrace/lexer';
 import { cursorContext, memberBefore, wordBefore } from './context';
@@ -28,7 +46,12 @@ import { cursorContext, memberBefore, wordBefore } from './context';
 
 export interface NodeProbes {
   /** `bpftrace -l PATTERN` (`-lv` when verbose) on the active node; undefined when no node is active */
-  list(pattern: string, verbose?: boolean): Promise<{ readonly node: string; readonly lines: readonly string[]; readonly truncated: boolean } | { readonly error: string } | undefined>;
+  list(
+    pattern: string,
+    verbose?: boolean,
+  ): Promise<
+    { readonly node: string; readonly lines: readonly string[]; readonly truncated: boolean } | { readonly error: string } | undefined
+  >;
 }
 
 export interface Target {
@@ -83,7 +106,8 @@ export class Doc {
       const mid = (lo + hi) >> 1;
       const t = toks[mid] as Token;
       if (offset < t.start) hi = mid - 1;
-      else if (offset > t.end || (offset === t.end && !(toks[mid + 1] === undefined || (toks[mid + 1] as Token).start > offset))) lo = mid + 1;
+      else if (offset > t.end || (offset === t.end && !(toks[mid + 1] === undefined || (toks[mid + 1] as Token).start > offset)))
+        lo = mid + 1;
       else return t;
     }
     return undefined;
@@ -99,7 +123,12 @@ export class Doc {
 export function diagnostics(doc: Doc): Diagnostic[] {
   return doc.analysis.diagnostics.map((d) => ({
     range: doc.range(d),
-    severity: d.severity === 'error' ? DiagnosticSeverity.Error : d.severity === 'warning' ? DiagnosticSeverity.Warning : DiagnosticSeverity.Information,
+    severity:
+      d.severity === 'error'
+        ? DiagnosticSeverity.Error
+        : d.severity === 'warning'
+          ? DiagnosticSeverity.Warning
+          : DiagnosticSeverity.Information,
     code: d.code,
     source: 'bpftrace',
     message: d.message,
@@ -110,22 +139,60 @@ export function diagnostics(doc: Doc): Diagnostic[] {
 
 const KEYWORDS = ['if', 'else', 'while', 'for', 'unroll', 'return', 'break', 'continue', 'let'];
 const TOP_KEYWORDS: { label: string; since: Version; snippet: string; doc: string }[] = [
-  { label: 'config', since: [0, 20], snippet: 'config = {\n\t${1:max_strlen} = ${2:64}\n}\n', doc: 'A config block: options that would otherwise be BPFTRACE_* environment variables.' },
+  {
+    label: 'config',
+    since: [0, 20],
+    snippet: 'config = {\n\t${1:max_strlen} = ${2:64}\n}\n',
+    doc: 'A config block: options that would otherwise be BPFTRACE_* environment variables.',
+  },
   { label: 'macro', since: [0, 24], snippet: 'macro ${1:name}(${2:\\$x})\n{\n\t$0\n}\n', doc: 'A macro: expanded where it is called.' },
-  { label: 'fn', since: [0, 21], snippet: 'fn ${1:name}(${2:\\$x}: ${3:int64}): ${4:int64}\n{\n\t$0\n}\n', doc: 'A subprogram (function).' },
+  {
+    label: 'fn',
+    since: [0, 21],
+    snippet: 'fn ${1:name}(${2:\\$x}: ${3:int64}): ${4:int64}\n{\n\t$0\n}\n',
+    doc: 'A subprogram (function).',
+  },
   { label: 'import', since: [0, 24], snippet: 'import "${1:file.bt}";\n', doc: 'Import another script or library.' },
 ];
 const PROFILE_UNITS = ['hz', 's', 'ms', 'us'];
-const SOFTWARE_EVENTS = ['cpu-clock', 'task-clock', 'page-faults', 'context-switches', 'cpu-migrations', 'minor-faults', 'major-faults', 'alignment-faults', 'emulation-faults', 'dummy', 'bpf-output'];
-const HARDWARE_EVENTS = ['cpu-cycles', 'instructions', 'cache-references', 'cache-misses', 'branch-instructions', 'branch-misses', 'bus-cycles', 'frontend-stalls', 'backend-stalls', 'ref-cycles'];
+const SOFTWARE_EVENTS = [
+  'cpu-clock',
+  'task-clock',
+  'page-faults',
+  'context-switches',
+  'cpu-migrations',
+  'minor-faults',
+  'major-faults',
+  'alignment-faults',
+  'emulation-faults',
+  'dummy',
+  'bpf-output',
+];
+const HARDWARE_EVENTS = [
+  'cpu-cycles',
+  'instructions',
+  'cache-references',
+  'cache-misses',
+  'branch-instructions',
+  'branch-misses',
+  'bus-cycles',
+  'frontend-stalls',
+  'backend-stalls',
+  'ref-cycles',
+];
 const MAX_ITEMS = 2000;
 
 function sinceNote(since: Version, target: Target, until?: Version): { note: string; later: boolean; removed: boolean } {
   const removed = !!until && versionAtLeast(target.version, until);
   const later = !versionAtLeast(target.version, since);
-  const where = target.fromNode && target.node ? `${target.node} runs ${versionText(target.version)}` : `target ${versionText(target.version)}`;
+  const where =
+    target.fromNode && target.node ? `${target.node} runs ${versionText(target.version)}` : `target ${versionText(target.version)}`;
   return {
-    note: removed ? ` — removed in ${versionText(until ?? since)} (${where})` : later ? ` — needs bpftrace ${versionText(since)} (${where})` : '',
+    note: removed
+      ? ` — removed in ${versionText(until ?? since)} (${where})`
+      : later
+        ? ` — needs bpftrace ${versionText(since)} (${where})`
+        : '',
     later,
     removed,
   };
@@ -144,7 +211,14 @@ function functionDoc(f: FunctionInfo, target: Target): string {
 }
 
 function probeTypeDoc(t: ProbeType, target: Target): string {
-  const lines = ['```bpftrace', t.syntax, '```', t.doc, '', `since bpftrace ${versionText(t.since)}${t.aliases.length ? ` · alias${t.aliases.length > 1 ? 'es' : ''}: ${t.aliases.map((a) => `\`${a}\``).join(', ')}` : ''}`];
+  const lines = [
+    '```bpftrace',
+    t.syntax,
+    '```',
+    t.doc,
+    '',
+    `since bpftrace ${versionText(t.since)}${t.aliases.length ? ` · alias${t.aliases.length > 1 ? 'es' : ''}: ${t.aliases.map((a) => `\`${a}\``).join(', ')}` : ''}`,
+  ];
   const n = sinceNote(t.since, target, t.until);
   if (n.note) lines.push('', `⚠️${n.note}`);
   return lines.join('\n');
@@ -201,7 +275,13 @@ function segments(text: string): string[] {
 
 const RETRIGGER = { title: 'more', command: 'editor.action.triggerSuggest' };
 
-async function attachCompletions(doc: Doc, word: string, wordStart: number, offset: number, probes: NodeProbes | undefined): Promise<CompletionList> {
+async function attachCompletions(
+  doc: Doc,
+  word: string,
+  wordStart: number,
+  offset: number,
+  probes: NodeProbes | undefined,
+): Promise<CompletionList> {
   const target = doc.target;
   const colon = word.indexOf(':');
   if (colon < 0) {
@@ -249,7 +329,12 @@ async function attachCompletions(doc: Doc, word: string, wordStart: number, offs
   if (!t) return { isIncomplete: false, items: [] };
   const fixed = (values: readonly string[], kind: CompletionItemKind, more: boolean): CompletionList => ({
     isIncomplete: false,
-    items: values.map((v) => ({ label: v, kind, textEdit: { range, newText: more ? `${v}:` : v }, ...(more ? { command: RETRIGGER } : {}) })),
+    items: values.map((v) => ({
+      label: v,
+      kind,
+      textEdit: { range, newText: more ? `${v}:` : v },
+      ...(more ? { command: RETRIGGER } : {}),
+    })),
   });
   if ((t.name === 'profile' || t.name === 'interval') && typed.length === 1) return fixed(PROFILE_UNITS, CompletionItemKind.Unit, true);
   if (t.name === 'software' && typed.length === 1) return fixed(SOFTWARE_EVENTS, CompletionItemKind.EnumMember, false);
@@ -286,7 +371,9 @@ async function attachCompletions(doc: Doc, word: string, wordStart: number, offs
   let incomplete = listed.truncated;
   if (entries.length > MAX_ITEMS) {
     const l = last.toLowerCase();
-    entries = entries.filter(([k]) => k.toLowerCase().includes(l)).sort(([a], [b]) => Number(!a.toLowerCase().startsWith(l)) - Number(!b.toLowerCase().startsWith(l)) || a.localeCompare(b));
+    entries = entries
+      .filter(([k]) => k.toLowerCase().includes(l))
+      .sort(([a], [b]) => Number(!a.toLowerCase().startsWith(l)) - Number(!b.toLowerCase().startsWith(l)) || a.localeCompare(b));
     if (entries.length > MAX_ITEMS) entries = entries.slice(0, MAX_ITEMS);
     incomplete = true;
   }
@@ -318,9 +405,16 @@ export function parseFields(lines: readonly string[]): { name: string; type: str
 async function fieldCompletions(doc: Doc, offset: number, start: number, probes: NodeProbes | undefined): Promise<CompletionList> {
   const item = doc.itemAt(offset);
   if (!item || item.kind !== 'probe' || !probes) return { isIncomplete: false, items: [] };
-  const ap = item.attachPoints.find((a) => ['tracepoint', 'rawtracepoint', 'fentry', 'fexit', 'kfunc', 'kretfunc'].includes(probeType(a.provider)?.name ?? ''));
+  const ap = item.attachPoints.find((a) =>
+    ['tracepoint', 'rawtracepoint', 'fentry', 'fexit', 'kfunc', 'kretfunc'].includes(probeType(a.provider)?.name ?? ''),
+  );
   if (!ap) return { isIncomplete: false, items: [] };
-  const listAs = probeType(ap.provider)?.name === 'fexit' || probeType(ap.provider)?.name === 'kretfunc' ? (versionAtLeast(doc.target.version, [0, 20]) ? 'fexit' : 'kretfunc') : listProvider(ap.provider, doc.target);
+  const listAs =
+    probeType(ap.provider)?.name === 'fexit' || probeType(ap.provider)?.name === 'kretfunc'
+      ? versionAtLeast(doc.target.version, [0, 20])
+        ? 'fexit'
+        : 'kretfunc'
+      : listProvider(ap.provider, doc.target);
   if (!listAs) return { isIncomplete: false, items: [] };
   const listed = await probes.list(`${listAs}:${ap.parts.join(':')}`, true);
   if (!listed || 'error' in listed) return { isIncomplete: false, items: [] };
@@ -376,7 +470,13 @@ function expressionCompletions(doc: Doc, offset: number): CompletionList {
     for (const [name, toks] of varsIn(doc, scope)) {
       const others = toks.filter((t) => !(t.start <= offset && offset <= t.end));
       if (others.length === 0 || /^\$\d+$/.test(name)) continue;
-      items.push({ label: name, kind: CompletionItemKind.Variable, detail: `variable · line ${doc.lines.position(others[0]!.start).line + 1}`, textEdit: { range, newText: name }, filterText: name });
+      items.push({
+        label: name,
+        kind: CompletionItemKind.Variable,
+        detail: `variable · line ${doc.lines.position(others[0]!.start).line + 1}`,
+        textEdit: { range, newText: name },
+        filterText: name,
+      });
     }
     return { isIncomplete: false, items };
   }
@@ -393,7 +493,14 @@ function expressionCompletions(doc: Doc, offset: number): CompletionList {
       sortText: `${n.later ? '8' : '2'}${b.name}`,
     });
   }
-  for (let i = 0; i < 6; i++) items.push({ label: `arg${i}`, kind: CompletionItemKind.Constant, detail: `uint64 · argument ${i} (kprobe, uprobe, usdt)`, textEdit: { range, newText: `arg${i}` }, sortText: `3arg${i}` });
+  for (let i = 0; i < 6; i++)
+    items.push({
+      label: `arg${i}`,
+      kind: CompletionItemKind.Constant,
+      detail: `uint64 · argument ${i} (kprobe, uprobe, usdt)`,
+      textEdit: { range, newText: `arg${i}` },
+      sortText: `3arg${i}`,
+    });
   for (const f of FUNCTIONS) {
     const n = sinceNote(f.since, target, f.until);
     if (n.removed) continue;
@@ -411,7 +518,14 @@ function expressionCompletions(doc: Doc, offset: number): CompletionList {
   }
   for (const item of doc.analysis.program.items) {
     if (item.kind === 'macro' || item.kind === 'fn') {
-      items.push({ label: item.name, kind: CompletionItemKind.Function, detail: item.kind === 'macro' ? 'macro' : 'function', textEdit: { range, newText: `${item.name}($1)` }, insertTextFormat: InsertTextFormat.Snippet, sortText: `0${item.name}` });
+      items.push({
+        label: item.name,
+        kind: CompletionItemKind.Function,
+        detail: item.kind === 'macro' ? 'macro' : 'function',
+        textEdit: { range, newText: `${item.name}($1)` },
+        insertTextFormat: InsertTextFormat.Snippet,
+        sortText: `0${item.name}`,
+      });
     }
   }
   return { isIncomplete: false, items };
@@ -424,7 +538,13 @@ function configCompletions(doc: Doc, offset: number): CompletionList {
     isIncomplete: false,
     items: CONFIG_KEYS.map((k) => {
       const n = sinceNote(k.since, doc.target);
-      return { label: k.name, kind: CompletionItemKind.Property, detail: `${k.values}${n.note}`, textEdit: { range, newText: `${k.name} = ` }, sortText: `${n.later ? '9' : '1'}${k.name}` };
+      return {
+        label: k.name,
+        kind: CompletionItemKind.Property,
+        detail: `${k.values}${n.note}`,
+        textEdit: { range, newText: `${k.name} = ` },
+        sortText: `${n.later ? '9' : '1'}${k.name}`,
+      };
     }),
   };
 }
@@ -465,7 +585,16 @@ function attachPointAt(doc: Doc, offset: number): AttachPoint | undefined {
 export function listPattern(ap: AttachPoint, target: Target): string | undefined {
   const t = probeType(ap.provider);
   if (!t) return undefined;
-  const prov = t.name === 'kretprobe' ? 'kretprobe' : t.name === 'uretprobe' ? 'uretprobe' : t.name === 'fexit' || t.name === 'kretfunc' ? (versionAtLeast(target.version, [0, 20]) ? 'fexit' : 'kretfunc') : listProvider(ap.provider, target);
+  const prov =
+    t.name === 'kretprobe'
+      ? 'kretprobe'
+      : t.name === 'uretprobe'
+        ? 'uretprobe'
+        : t.name === 'fexit' || t.name === 'kretfunc'
+          ? versionAtLeast(target.version, [0, 20])
+            ? 'fexit'
+            : 'kretfunc'
+          : listProvider(ap.provider, target);
   return prov ? `${prov}:${ap.parts.join(':')}` : undefined;
 }
 
@@ -480,7 +609,14 @@ export async function hover(doc: Doc, offset: number, probes?: NodeProbes): Prom
       const r = pattern ? await probes.list(pattern) : undefined;
       if (r && !('error' in r)) {
         const n = r.lines.filter((l) => l.trim() !== '').length;
-        value += `\n\n---\n**${n}${r.truncated ? '+' : ''} attach point${n === 1 ? '' : 's'}** match \`${ap.text}\` on ${r.node}${n > 0 ? `: ${r.lines.slice(0, 5).map((l) => `\`${l}\``).join(', ')}${n > 5 ? ', …' : ''}` : ''}`;
+        value += `\n\n---\n**${n}${r.truncated ? '+' : ''} attach point${n === 1 ? '' : 's'}** match \`${ap.text}\` on ${r.node}${
+          n > 0
+            ? `: ${r.lines
+                .slice(0, 5)
+                .map((l) => `\`${l}\``)
+                .join(', ')}${n > 5 ? ', …' : ''}`
+            : ''
+        }`;
       } else if (r && 'error' in r) value += `\n\n---\nCould not list matches on the node: ${r.error}`;
     }
     return { contents: { kind: MarkupKind.Markdown, value }, range: doc.range(ap) };
@@ -494,13 +630,17 @@ export async function hover(doc: Doc, offset: number, probes?: NodeProbes): Prom
     if (!m) return null;
     const first = m.defs[0] ?? m.refs[0];
     const line = first ? doc.lines.position(first.start).line + 1 : 0;
-    return md(`map \`${m.name}\`: ${m.defs.length} assignment${m.defs.length === 1 ? '' : 's'}, ${m.refs.length} use${m.refs.length === 1 ? '' : 's'}${first ? ` · first on line ${line}` : ''}`);
+    return md(
+      `map \`${m.name}\`: ${m.defs.length} assignment${m.defs.length === 1 ? '' : 's'}, ${m.refs.length} use${m.refs.length === 1 ? '' : 's'}${first ? ` · first on line ${line}` : ''}`,
+    );
   }
   if (t.kind === 'var') {
     const item = doc.itemAt(offset);
     const toks = varsIn(doc, item ?? { start: 0, end: doc.text.length }).get(t.text) ?? [];
     const first = toks[0];
-    return md(`variable \`${t.text}\`${first ? ` · first on line ${doc.lines.position(first.start).line + 1}` : ''} · ${toks.length} use${toks.length === 1 ? '' : 's'} in this ${item?.kind === 'probe' ? 'probe' : (item?.kind ?? 'script')}`);
+    return md(
+      `variable \`${t.text}\`${first ? ` · first on line ${doc.lines.position(first.start).line + 1}` : ''} · ${toks.length} use${toks.length === 1 ? '' : 's'} in this ${item?.kind === 'probe' ? 'probe' : (item?.kind ?? 'script')}`,
+    );
   }
   if (t.kind !== 'ident') return null;
   const f = FUNCTION_BY_NAME.get(t.text);
@@ -508,13 +648,28 @@ export async function hover(doc: Doc, offset: number, probes?: NodeProbes): Prom
   const b = BUILTINS.find((x) => x.name === t.text);
   if (b) {
     const n = sinceNote(b.since, doc.target, b.until);
-    return md(['```bpftrace', `${b.name}: ${b.type}`, '```', b.doc, '', `since bpftrace ${versionText(b.since)}`, ...(n.note ? ['', `⚠️${n.note}`] : [])].join('\n'));
+    return md(
+      [
+        '```bpftrace',
+        `${b.name}: ${b.type}`,
+        '```',
+        b.doc,
+        '',
+        `since bpftrace ${versionText(b.since)}`,
+        ...(n.note ? ['', `⚠️${n.note}`] : []),
+      ].join('\n'),
+    );
   }
-  if (/^arg\d+$/.test(t.text)) return md(`\`${t.text}\`: argument ${t.text.slice(3)} of the traced function (kprobe, uprobe, usdt) as uint64`);
+  if (/^arg\d+$/.test(t.text))
+    return md(`\`${t.text}\`: argument ${t.text.slice(3)} of the traced function (kprobe, uprobe, usdt) as uint64`);
   const macro = doc.analysis.symbols.macros.get(t.text);
-  if (macro) return md(`macro \`${t.text}\` (${macro.params} parameter${macro.params === 1 ? '' : 's'}) · defined on line ${doc.lines.position(macro.def.start).line + 1}`);
+  if (macro)
+    return md(
+      `macro \`${t.text}\` (${macro.params} parameter${macro.params === 1 ? '' : 's'}) · defined on line ${doc.lines.position(macro.def.start).line + 1}`,
+    );
   const key = CONFIG_KEYS.find((k) => k.name === t.text.toLowerCase().replace(/^bpftrace_/, ''));
-  if (key && cursorContext(doc.text, offset).kind === 'config') return md(`config \`${key.name}\`: ${key.values} · since bpftrace ${versionText(key.since)}`);
+  if (key && cursorContext(doc.text, offset).kind === 'config')
+    return md(`config \`${key.name}\`: ${key.values} · since bpftrace ${versionText(key.since)}`);
   return null;
 }
 
@@ -584,7 +739,13 @@ export function documentSymbols(doc: Doc): DocumentSymbol[] {
         out.push({ name: item.name, detail: 'macro', kind: SymbolKind.Function, range, selectionRange: doc.range(item.nameSpan) });
         break;
       case 'fn':
-        out.push({ name: item.name, detail: `fn (${item.params.map((p) => `${p.name}: ${p.type}`).join(', ')}): ${item.returnType}`, kind: SymbolKind.Function, range, selectionRange: doc.range(item.nameSpan) });
+        out.push({
+          name: item.name,
+          detail: `fn (${item.params.map((p) => `${p.name}: ${p.type}`).join(', ')}): ${item.returnType}`,
+          kind: SymbolKind.Function,
+          range,
+          selectionRange: doc.range(item.nameSpan),
+        });
         break;
       case 'config':
         out.push({
@@ -592,7 +753,13 @@ export function documentSymbols(doc: Doc): DocumentSymbol[] {
           kind: SymbolKind.Namespace,
           range,
           selectionRange: range,
-          children: item.entries.map((e) => ({ name: e.key, detail: e.value, kind: SymbolKind.Property, range: doc.range(e), selectionRange: doc.range(e) })),
+          children: item.entries.map((e) => ({
+            name: e.key,
+            detail: e.value,
+            kind: SymbolKind.Property,
+            range: doc.range(e),
+            selectionRange: doc.range(e),
+          })),
         });
         break;
       case 'mapDecl':
@@ -607,7 +774,13 @@ export function documentSymbols(doc: Doc): DocumentSymbol[] {
   for (const m of doc.analysis.symbols.maps.values()) {
     const at = m.defs[0] ?? m.refs[0];
     if (!at || declared.has(m.name)) continue;
-    out.push({ name: m.name, detail: `map · ${m.refs.length} use${m.refs.length === 1 ? '' : 's'}`, kind: SymbolKind.Variable, range: doc.range(at), selectionRange: doc.range(at) });
+    out.push({
+      name: m.name,
+      detail: `map · ${m.refs.length} use${m.refs.length === 1 ? '' : 's'}`,
+      kind: SymbolKind.Variable,
+      range: doc.range(at),
+      selectionRange: doc.range(at),
+    });
   }
   return out.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
 }
@@ -696,7 +869,14 @@ export function symbolAt(doc: Doc, offset: number): SymbolAt | undefined {
   }
   if (t.kind === 'ident') {
     const m = doc.analysis.symbols.macros.get(t.text);
-    if (m) return { name: t.text, kind: 'macro', defs: [m.def], refs: m.refs.map((r) => ({ start: r.start, end: r.start + t.text.length })), at: t };
+    if (m)
+      return {
+        name: t.text,
+        kind: 'macro',
+        defs: [m.def],
+        refs: m.refs.map((r) => ({ start: r.start, end: r.start + t.text.length })),
+        at: t,
+      };
   }
   return undefined;
 }
@@ -704,7 +884,12 @@ export function symbolAt(doc: Doc, offset: number): SymbolAt | undefined {
 export function renameEdits(doc: Doc, offset: number, newName: string): TextEdit[] | string {
   const s = symbolAt(doc, offset);
   if (!s) return 'only maps, variables and macros can be renamed';
-  const ok = s.kind === 'map' ? /^@[A-Za-z_]\w*$/.test(newName) : s.kind === 'var' ? /^\$[A-Za-z_]\w*$/.test(newName) : /^[A-Za-z_]\w*$/.test(newName);
+  const ok =
+    s.kind === 'map'
+      ? /^@[A-Za-z_]\w*$/.test(newName)
+      : s.kind === 'var'
+        ? /^\$[A-Za-z_]\w*$/.test(newName)
+        : /^[A-Za-z_]\w*$/.test(newName);
   if (!ok) return `"${newName}" is not a valid ${s.kind} name (${s.kind === 'map' ? '@name' : s.kind === 'var' ? '$name' : 'name'})`;
   const seen = new Set<number>();
   const edits: TextEdit[] = [];

@@ -1,12 +1,30 @@
 import type { Connection, TextDocumentChangeEvent } from 'vscode-languageserver/node';
-import { ErrorCodes, ProposedFeatures, ResponseError, TextDocumentSyncKind, TextDocuments, createConnection } from 'vscode-languageserver/node';
+import {
+  ErrorCodes,
+  ProposedFeatures,
+  ResponseError,
+  TextDocumentSyncKind,
+  TextDocuments,
+  createConnection,
+} from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { NEWEST, parseVersion, versionAtLeast } from '../core/bpftrace/catalog';
 import { formatScript } from '../core/bpftrace/format';
 import type { ListProbesParams, ListProbesResult, NodeFormatParams, NodeFormatResult, TargetParams } from '../core/bpftrace/protocol';
 import { ListProbesRequest, NodeFormatRequest, TargetNotification } from '../core/bpftrace/protocol';
 import type { NodeProbes, Target } from './features';
-import { DEFAULT_TARGET, Doc, completion, diagnostics, documentSymbols, foldingRanges, hover, renameEdits, signatureHelp, symbolAt } from './features';
+import {
+  DEFAULT_TARGET,
+  Doc,
+  completion,
+  diagnostics,
+  documentSymbols,
+  foldingRanges,
+  hover,
+  renameEdits,
+  signatureHelp,
+  symbolAt,
+} from './features';
 
 /**
  * The bpftrace language server: runs in its own process (IPC), needs no root and no kernel.
@@ -71,7 +89,10 @@ async function guardAsync<T>(what: string, f: () => Promise<T>, fallback: T): Pr
 const probes: NodeProbes = {
   async list(pattern, verbose) {
     if (!target.node) return undefined;
-    const r = await connection.sendRequest<ListProbesResult>(ListProbesRequest.method, { pattern, ...(verbose ? { verbose } : {}) } satisfies ListProbesParams);
+    const r = await connection.sendRequest<ListProbesResult>(ListProbesRequest.method, {
+      pattern,
+      ...(verbose ? { verbose } : {}),
+    } satisfies ListProbesParams);
     return r;
   },
 };
@@ -107,77 +128,123 @@ documents.onDidClose((e) => {
 });
 
 connection.onCompletion((p) =>
-  guardAsync('completion', async () => {
-    const doc = docOf(p.textDocument.uri);
-    return doc ? completion(doc, doc.offset(p.position), probes) : null;
-  }, null),
+  guardAsync(
+    'completion',
+    async () => {
+      const doc = docOf(p.textDocument.uri);
+      return doc ? completion(doc, doc.offset(p.position), probes) : null;
+    },
+    null,
+  ),
 );
 connection.onHover((p) =>
-  guardAsync('hover', async () => {
-    const doc = docOf(p.textDocument.uri);
-    return doc ? hover(doc, doc.offset(p.position), probes) : null;
-  }, null),
+  guardAsync(
+    'hover',
+    async () => {
+      const doc = docOf(p.textDocument.uri);
+      return doc ? hover(doc, doc.offset(p.position), probes) : null;
+    },
+    null,
+  ),
 );
 connection.onSignatureHelp((p) =>
-  guard('signatureHelp', () => {
-    const doc = docOf(p.textDocument.uri);
-    return doc ? signatureHelp(doc, doc.offset(p.position)) : null;
-  }, null),
+  guard(
+    'signatureHelp',
+    () => {
+      const doc = docOf(p.textDocument.uri);
+      return doc ? signatureHelp(doc, doc.offset(p.position)) : null;
+    },
+    null,
+  ),
 );
-connection.onDocumentSymbol((p) => guard('symbols', () => {
-  const doc = docOf(p.textDocument.uri);
-  return doc ? documentSymbols(doc) : null;
-}, null));
-connection.onFoldingRanges((p) => guard('folding', () => {
-  const doc = docOf(p.textDocument.uri);
-  return doc ? foldingRanges(doc) : null;
-}, null));
+connection.onDocumentSymbol((p) =>
+  guard(
+    'symbols',
+    () => {
+      const doc = docOf(p.textDocument.uri);
+      return doc ? documentSymbols(doc) : null;
+    },
+    null,
+  ),
+);
+connection.onFoldingRanges((p) =>
+  guard(
+    'folding',
+    () => {
+      const doc = docOf(p.textDocument.uri);
+      return doc ? foldingRanges(doc) : null;
+    },
+    null,
+  ),
+);
 connection.onDefinition((p) =>
-  guard('definition', () => {
-    const doc = docOf(p.textDocument.uri);
-    const s = doc ? symbolAt(doc, doc.offset(p.position)) : undefined;
-    return doc && s ? s.defs.map((d) => ({ uri: p.textDocument.uri, range: doc.range(d) })) : null;
-  }, null),
+  guard(
+    'definition',
+    () => {
+      const doc = docOf(p.textDocument.uri);
+      const s = doc ? symbolAt(doc, doc.offset(p.position)) : undefined;
+      return doc && s ? s.defs.map((d) => ({ uri: p.textDocument.uri, range: doc.range(d) })) : null;
+    },
+    null,
+  ),
 );
 connection.onReferences((p) =>
-  guard('references', () => {
-    const doc = docOf(p.textDocument.uri);
-    const s = doc ? symbolAt(doc, doc.offset(p.position)) : undefined;
-    if (!doc || !s) return null;
-    const defs = new Set(s.defs.map((d) => d.start));
-    return s.refs.filter((r) => p.context.includeDeclaration || !defs.has(r.start)).map((r) => ({ uri: p.textDocument.uri, range: doc.range({ start: r.start, end: r.start + s.name.length }) }));
-  }, null),
+  guard(
+    'references',
+    () => {
+      const doc = docOf(p.textDocument.uri);
+      const s = doc ? symbolAt(doc, doc.offset(p.position)) : undefined;
+      if (!doc || !s) return null;
+      const defs = new Set(s.defs.map((d) => d.start));
+      return s.refs
+        .filter((r) => p.context.includeDeclaration || !defs.has(r.start))
+        .map((r) => ({ uri: p.textDocument.uri, range: doc.range({ start: r.start, end: r.start + s.name.length }) }));
+    },
+    null,
+  ),
 );
 connection.onPrepareRename((p) =>
-  guard('prepareRename', () => {
-    const doc = docOf(p.textDocument.uri);
-    const s = doc ? symbolAt(doc, doc.offset(p.position)) : undefined;
-    return doc && s ? { range: doc.range(s.at), placeholder: s.name } : null;
-  }, null),
+  guard(
+    'prepareRename',
+    () => {
+      const doc = docOf(p.textDocument.uri);
+      const s = doc ? symbolAt(doc, doc.offset(p.position)) : undefined;
+      return doc && s ? { range: doc.range(s.at), placeholder: s.name } : null;
+    },
+    null,
+  ),
 );
 connection.onRenameRequest((p) =>
-  guard('rename', () => {
-    const doc = docOf(p.textDocument.uri);
-    if (!doc) return null;
-    const edits = renameEdits(doc, doc.offset(p.position), p.newName);
-    if (typeof edits === 'string') return new ResponseError(ErrorCodes.InvalidParams, edits);
-    return { changes: { [p.textDocument.uri]: edits } };
-  }, null),
+  guard(
+    'rename',
+    () => {
+      const doc = docOf(p.textDocument.uri);
+      if (!doc) return null;
+      const edits = renameEdits(doc, doc.offset(p.position), p.newName);
+      if (typeof edits === 'string') return new ResponseError(ErrorCodes.InvalidParams, edits);
+      return { changes: { [p.textDocument.uri]: edits } };
+    },
+    null,
+  ),
 );
 connection.onDocumentFormatting((p) =>
-  guardAsync('format', async () => {
-    const doc = docOf(p.textDocument.uri);
-    if (!doc) return null;
-    let text: string | undefined;
-    if (target.fromNode && target.node && versionAtLeast(target.version, [0, 25])) {
-      const r = await connection.sendRequest<NodeFormatResult>(NodeFormatRequest.method, { text: doc.text } satisfies NodeFormatParams);
-      if ('text' in r) text = r.text;
-      else if ('error' in r) connection.console.warn(`bpftrace --fmt on ${target.node}: ${r.error}; using the built-in formatter`);
-    }
-    text ??= formatScript(doc.text, { tabSize: p.options.tabSize, insertSpaces: p.options.insertSpaces });
-    if (text === doc.text) return [];
-    return [{ range: { start: { line: 0, character: 0 }, end: doc.lines.position(doc.text.length) }, newText: text }];
-  }, null),
+  guardAsync(
+    'format',
+    async () => {
+      const doc = docOf(p.textDocument.uri);
+      if (!doc) return null;
+      let text: string | undefined;
+      if (target.fromNode && target.node && versionAtLeast(target.version, [0, 25])) {
+        const r = await connection.sendRequest<NodeFormatResult>(NodeFormatRequest.method, { text: doc.text } satisfies NodeFormatParams);
+        if ('text' in r) text = r.text;
+        else if ('error' in r) connection.console.warn(`bpftrace --fmt on ${target.node}: ${r.error}; using the built-in formatter`);
+      }
+      text ??= formatScript(doc.text, { tabSize: p.options.tabSize, insertSpaces: p.options.insertSpaces });
+      if (text === doc.text) return [];
+      return [{ range: { start: { line: 0, character: 0 }, end: doc.lines.position(doc.text.length) }, newText: text }];
+    },
+    null,
+  ),
 );
 
 documents.listen(connection);

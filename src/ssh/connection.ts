@@ -71,7 +71,13 @@ export interface ConnectOptions {
    * so a prompt can say "wrong" and ask again in place; a prompt that does not use it is asked
    * again (attempt 2, 3) after a wrong one. `signal`: as for askPassword.
    */
-  readonly askPassphrase?: (p: { nodeName: string; file: string; attempt: number; check: (passphrase: string) => boolean; signal: AbortSignal }) => Promise<string | undefined>;
+  readonly askPassphrase?: (p: {
+    nodeName: string;
+    file: string;
+    attempt: number;
+    check: (passphrase: string) => boolean;
+    signal: AbortSignal;
+  }) => Promise<string | undefined>;
   readonly trust: TrustStore;
   /** asked for a key that is not known; without it unknown keys are refused */
   readonly onUnknownHostKey?: (p: HostKeyPrompt) => Promise<HostKeyDecision>;
@@ -226,10 +232,7 @@ export class SshConnection extends EventEmitter {
       };
       const arm = (): void => {
         if (timer) clearTimeout(timer);
-        timer = setTimeout(
-          () => fail(new SshError('timeout', `${target(o)}: no SSH handshake within ${timeoutMs / 1000} s`)),
-          timeoutMs,
-        );
+        timer = setTimeout(() => fail(new SshError('timeout', `${target(o)}: no SSH handshake within ${timeoutMs / 1000} s`)), timeoutMs);
       };
       /** prompts stop the clock: a person reading a fingerprint is not a slow server */
       const prompt = async <T>(ask: () => Promise<T>): Promise<T> => {
@@ -327,11 +330,18 @@ export class SshConnection extends EventEmitter {
       const username = o.username;
       const candidates: Candidate[] = [];
       if (o.agent) {
-        candidates.push({ kinds: ['publickey'], make: async () => { tried.push('ssh-agent'); return { type: 'agent', username, agent: o.agent ?? '' }; } });
+        candidates.push({
+          kinds: ['publickey'],
+          make: async () => {
+            tried.push('ssh-agent');
+            return { type: 'agent', username, agent: o.agent ?? '' };
+          },
+        });
       }
-      const files = o.identityFiles.length > 0
-        ? o.identityFiles.map(expandHome)
-        : DEFAULT_KEYS.map((k) => path.join(os.homedir(), '.ssh', k)).filter((f) => fs.existsSync(f));
+      const files =
+        o.identityFiles.length > 0
+          ? o.identityFiles.map(expandHome)
+          : DEFAULT_KEYS.map((k) => path.join(os.homedir(), '.ssh', k)).filter((f) => fs.existsSync(f));
       for (const file of files) {
         candidates.push({
           kinds: ['publickey'],
@@ -363,7 +373,8 @@ export class SshConnection extends EventEmitter {
           s.next(m);
         });
       };
-      const takesPassword = (l: AuthenticationType[] | null | undefined): boolean => !l || l.includes('password') || l.includes('keyboard-interactive');
+      const takesPassword = (l: AuthenticationType[] | null | undefined): boolean =>
+        !l || l.includes('password') || l.includes('keyboard-interactive');
       /** Log in with a password, as the server prefers it: 'ok', 'wrong', or 'over' (it takes no more). */
       const tryPassword = async (pw: string): Promise<'ok' | 'wrong' | 'over'> => {
         const l = step?.left;
@@ -376,7 +387,8 @@ export class SshConnection extends EventEmitter {
             : {
                 type: 'keyboard-interactive',
                 username,
-                prompt: (_n: string, _i: string, _l: string, prompts: unknown[], finish: (answers: string[]) => void) => finish(prompts.map(() => pw)),
+                prompt: (_n: string, _i: string, _l: string, prompts: unknown[], finish: (answers: string[]) => void) =>
+                  finish(prompts.map(() => pw)),
               },
         );
         return r === 'ok' ? 'ok' : r === 'failed' && takesPassword(step?.left) ? 'wrong' : 'over';
@@ -416,7 +428,18 @@ export class SshConnection extends EventEmitter {
               };
               let pw: string | undefined;
               try {
-                pw = await prompt(() => o.askPassword?.({ nodeName: o.nodeName, user: username, host: o.host, port: o.port, attempt, check, signal: ended.signal }) ?? Promise.resolve(undefined));
+                pw = await prompt(
+                  () =>
+                    o.askPassword?.({
+                      nodeName: o.nodeName,
+                      user: username,
+                      host: o.host,
+                      port: o.port,
+                      attempt,
+                      check,
+                      signal: ended.signal,
+                    }) ?? Promise.resolve(undefined),
+                );
               } finally {
                 promptsEnd.signal.removeEventListener('abort', stop);
               }
@@ -483,7 +506,10 @@ export class SshConnection extends EventEmitter {
         if (settled) {
           log(`${o.nodeName}: connection error: ${e.message}`);
           this.markClosed(
-            new SshError(e.level === 'client-timeout' ? 'timeout' : 'disconnected', `the connection to ${o.nodeName} was lost: ${e.message}`),
+            new SshError(
+              e.level === 'client-timeout' ? 'timeout' : 'disconnected',
+              `the connection to ${o.nodeName} was lost: ${e.message}`,
+            ),
           );
           return;
         }
@@ -505,10 +531,14 @@ export class SshConnection extends EventEmitter {
         } else if (typeof e.code === 'number' && tried.length > 0) {
           // the node sent DISCONNECT while we were logging in: sshd's MaxAuthTries ("Too many authentication failures")
           fail(
-            new SshError('authFailed', `authentication failed for ${target(o)}: the node ended the tries (${e.message}; tried: ${tried.join(', ')})${unusableText(unusable)}`, {
-              tried: [...tried],
-              unusable: [...unusable],
-            }),
+            new SshError(
+              'authFailed',
+              `authentication failed for ${target(o)}: the node ended the tries (${e.message}; tried: ${tried.join(', ')})${unusableText(unusable)}`,
+              {
+                tried: [...tried],
+                unusable: [...unusable],
+              },
+            ),
           );
         } else if (e.level === 'client-timeout') fail(new SshError('timeout', `${target(o)}: ${e.message}`));
         else if (typeof e.code === 'number') fail(new SshError('disconnected', `${target(o)} hung up: ${e.message}`, { code: e.code }));
@@ -716,7 +746,10 @@ export class SshConnection extends EventEmitter {
   }
 
   /** Run one command line on the worker. Commands that never started because the worker was restarted are retried once. */
-  async run(line: string, opts: { title: string; timeoutMs: number; stdin?: string; token?: CancellationTokenLike }): Promise<CommandOutput> {
+  async run(
+    line: string,
+    opts: { title: string; timeoutMs: number; stdin?: string; token?: CancellationTokenLike },
+  ): Promise<CommandOutput> {
     for (let attempt = 0; ; attempt++) {
       const w = await this.getWorker();
       try {

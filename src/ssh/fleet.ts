@@ -238,7 +238,10 @@ export class Fleet extends EventEmitter {
       e.refreshedAt = at;
       e.error = undefined;
       if (e.statsOn) {
-        const cur = sample(at, listing.programs.map((p) => p.program));
+        const cur = sample(
+          at,
+          listing.programs.map((p) => p.program),
+        );
         if (!e.statsPrev) e.statsPrev = cur;
         else if (at - e.statsPrev.at >= MIN_STATS_WINDOW_MS) {
           e.stats = rates(e.statsPrev, cur);

@@ -45,7 +45,12 @@ export class NodeClient {
     private readonly ctx: ConnectContext,
   ) {}
 
-  static async open(node: NodeConfig, inventory: readonly NodeConfig[], ctx: ConnectContext, token?: CancellationTokenLike): Promise<NodeClient> {
+  static async open(
+    node: NodeConfig,
+    inventory: readonly NodeConfig[],
+    ctx: ConnectContext,
+    token?: CancellationTokenLike,
+  ): Promise<NodeClient> {
     const chain = resolveJumps(node, inventory);
     if (typeof chain === 'string') throw new SshError('config', `${node.name}: ${chain}`);
     const localUser = ctx.localUser ?? os.userInfo().username;
@@ -53,14 +58,20 @@ export class NodeClient {
     try {
       let via: SshConnection | undefined;
       for (const hop of chain) {
-        via = await SshConnection.connect(connectOptions(hopAsNode(hop, node), localUser, ctx, via, token, await ctx.passwordFor?.(hopName(hop))));
+        via = await SshConnection.connect(
+          connectOptions(hopAsNode(hop, node), localUser, ctx, via, token, await ctx.passwordFor?.(hopName(hop))),
+        );
         hops.push(via);
       }
       const conn = await SshConnection.connect(connectOptions(node, localUser, ctx, via, token, await ctx.passwordFor?.(node.name)));
       let info: NodeInfo;
       try {
         const probe = probeCommand();
-        const out = await conn.run(shJoin(probe.argv), { title: probe.title, timeoutMs: probe.timeoutMs ?? 15_000, ...(token ? { token } : {}) });
+        const out = await conn.run(shJoin(probe.argv), {
+          title: probe.title,
+          timeoutMs: probe.timeoutMs ?? 15_000,
+          ...(token ? { token } : {}),
+        });
         info = probe.interpret(out);
       } catch (e) {
         conn.close();
@@ -68,7 +79,8 @@ export class NodeClient {
       }
       const client = new NodeClient(node, conn, hops, info, ctx);
       const login = client.login;
-      if (login && login.ms > SLOW_LOGIN_MS) ctx.log?.(`${node.name}: ${loginText(login)} (its startup files run for every SSH session eBPF Lens opens)`);
+      if (login && login.ms > SLOW_LOGIN_MS)
+        ctx.log?.(`${node.name}: ${loginText(login)} (its startup files run for every SSH session eBPF Lens opens)`);
       // a jump that goes away takes the node with it
       for (const h of hops) h.once('close', () => conn.close());
       conn.once('close', () => {
@@ -149,7 +161,7 @@ function hopAsNode(h: NodeConfig | Hop, target: NodeConfig): NodeConfig {
     sudo: 'auto',
     tags: [],
     source: target.source,
-    ...(h.user ?? target.user ? { user: h.user ?? target.user } : {}),
+    ...((h.user ?? target.user) ? { user: h.user ?? target.user } : {}),
   };
 }
 

@@ -103,14 +103,14 @@ export class TraceRun extends EventEmitter {
     t.scriptPath = await client.run(writeScript(o.script, janitorSec(loginMs)), o.token);
     if (o.token?.isCancellationRequested) throw new CancelledError();
     const argv = guardArgv({
-        scriptPath: t.scriptPath,
-        maxSec: Math.max(1, Math.ceil(o.maxSec ?? 600)),
-        heartbeatTimeoutSec: t.heartbeatTimeoutSec,
-        graceSec: Math.max(1, Math.ceil(t.graceSec)),
-        mode,
-        bpftrace: info.bpftrace.path,
-        bpftraceArgs: ['-f', 'json', '-B', 'none', ...(o.bpftraceArgs ?? [])],
-      });
+      scriptPath: t.scriptPath,
+      maxSec: Math.max(1, Math.ceil(o.maxSec ?? 600)),
+      heartbeatTimeoutSec: t.heartbeatTimeoutSec,
+      graceSec: Math.max(1, Math.ceil(t.graceSec)),
+      mode,
+      bpftrace: info.bpftrace.path,
+      bpftraceArgs: ['-f', 'json', '-B', 'none', ...(o.bpftraceArgs ?? [])],
+    });
     // sh -c GUARD ebpf-lens-guard ARGS… — or, installed: sudo -n -- /usr/local/lib/ebpf-lens/guard ARGS…
     const line = shJoin(rootGuard ? ['sudo', '-n', '--', rootGuard, ...argv.slice(4)] : argv);
     t.channel = await client.connection.exec(line, o.token);
@@ -309,13 +309,20 @@ export class TraceRun extends EventEmitter {
     let leftover: TraceOutcome['leftover'];
     const connectionLost = !this.guardExit;
     if (this.cannotKill) {
-      leftover = { pid: this.cannotKill, message: `could not stop bpftrace pid ${this.cannotKill} on ${this.node} (needs root: a sudo user cannot SIGKILL it)` };
+      leftover = {
+        pid: this.cannotKill,
+        message: `could not stop bpftrace pid ${this.cannotKill} on ${this.node} (needs root: a sudo user cannot SIGKILL it)`,
+      };
     }
     if (!connectionLost && this.bpftracePid && !this.client.closed) {
       try {
         const alive = await this.client.run(bpftraceStillRunning(this.bpftracePid));
         verified = !alive;
-        if (alive && !leftover) leftover = { pid: this.bpftracePid, message: `bpftrace pid ${this.bpftracePid} is still running on ${this.node} after the trace ended` };
+        if (alive && !leftover)
+          leftover = {
+            pid: this.bpftracePid,
+            message: `bpftrace pid ${this.bpftracePid} is still running on ${this.node} after the trace ended`,
+          };
       } catch (e) {
         this.emit('stderr', `could not verify the end of the trace: ${errorMessage(e)}`);
       }
@@ -347,7 +354,9 @@ export class TraceRun extends EventEmitter {
       stderrTail: this.stderr.split('\n').slice(-20).join('\n'),
       startedAt: this.startedAt,
       endedAt: Date.now(),
-      ...(this.results.attachedAt !== undefined ? { attachedMs: Math.max(0, this.exitSeenAt - this.startedAt - this.results.attachedAt) } : {}),
+      ...(this.results.attachedAt !== undefined
+        ? { attachedMs: Math.max(0, this.exitSeenAt - this.startedAt - this.results.attachedAt) }
+        : {}),
       ...(error ? { error } : {}),
       ...(leftover ? { leftover } : {}),
     };
@@ -355,4 +364,3 @@ export class TraceRun extends EventEmitter {
     this.resolveFinished(outcome);
   }
 }
-

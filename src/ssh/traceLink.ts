@@ -28,7 +28,10 @@ export class TraceLink {
   private tick: NodeJS.Timeout | undefined;
 
   constructor(ch: ClientChannel, o: TraceLinkOptions) {
-    this.liveness = new Liveness({ heartbeatTimeoutMs: o.heartbeatTimeoutSec * 1000, beatMs: o.beatMs, tickMs: LIVENESS_TICK_MS }, Date.now());
+    this.liveness = new Liveness(
+      { heartbeatTimeoutMs: o.heartbeatTimeoutSec * 1000, beatMs: o.beatMs, tickMs: LIVENESS_TICK_MS },
+      Date.now(),
+    );
     this.beat = setInterval(() => {
       if (o.beating() && ch.writable) ch.write('hb\n');
     }, o.beatMs);

@@ -80,7 +80,9 @@ export function parseLoginLine(line: string): { ms: number; cpuMs: number } | un
  * and fits a pipe buffer (dash writes a here-document of up to 4 KiB into a pipe without a process).
  */
 export function hereDocOk(text: string, delim: string): boolean {
-  return text.length > 0 && Buffer.byteLength(text) <= 4096 && text.endsWith('\n') && !/[\0\r]/.test(text) && !text.split('\n').includes(delim);
+  return (
+    text.length > 0 && Buffer.byteLength(text) <= 4096 && text.endsWith('\n') && !/[\0\r]/.test(text) && !text.split('\n').includes(delim)
+  );
 }
 
 export class ShellWorker {
@@ -302,7 +304,9 @@ export class ShellWorker {
     if (head) this.settle(head, reason);
     // the shell runs one command at a time: the ones behind the head never started (and are
     // retried on a new worker), unless the shell itself never started
-    const again = SshError.is(reason, 'loginTimeout') ? reason : new SshError('disconnected', `${reason.message} (the command had not started)`, { notStarted: true });
+    const again = SshError.is(reason, 'loginTimeout')
+      ? reason
+      : new SshError('disconnected', `${reason.message} (the command had not started)`, { notStarted: true });
     for (const p of rest) this.settle(p, again);
     this.opts.onDead?.(this);
   }

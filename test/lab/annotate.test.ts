@@ -78,12 +78,18 @@ describe('call-frequency annotations on real nodes (uprobes)', function () {
             const truth = (b[f] - a[f]) / secs;
             const got = items.find((i) => i.key === f)?.rate ?? -1;
             assert.ok(truth > 10, `${f} runs (${truth}/s)`);
-            assert.ok(Math.abs(got - truth) / truth < 0.1, `${f}: annotated ${got.toFixed(1)}/s, the program counted ${truth.toFixed(1)}/s`);
+            assert.ok(
+              Math.abs(got - truth) / truth < 0.1,
+              `${f}: annotated ${got.toFixed(1)}/s, the program counted ${truth.toFixed(1)}/s`,
+            );
           }
           const hot = items.find((i) => i.key === 'hot');
           const cold = items.find((i) => i.key === 'cold');
           // hot, step_parse and step_reply run once a loop, cold every 10th: 10/31 and 1/31
-          assert.ok(Math.abs((hot?.share ?? 0) - 10 / 31) < 0.02 && Math.abs((cold?.share ?? 0) - 1 / 31) < 0.01, `shares ${hot?.share} ${cold?.share}`);
+          assert.ok(
+            Math.abs((hot?.share ?? 0) - 10 / 31) < 0.02 && Math.abs((cold?.share ?? 0) - 1 / 31) < 0.01,
+            `shares ${hot?.share} ${cold?.share}`,
+          );
           for (const s of ['step_parse', 'step_reply']) {
             const x = items.find((i) => i.key === s)?.count ?? -1;
             assert.ok(Math.abs(x - (hot?.count ?? 0)) <= Math.max(3, (hot?.count ?? 0) * 0.01), `${s} ${x} as often as hot ${hot?.count}`);
@@ -119,7 +125,8 @@ describe('call-frequency annotations on real nodes (uprobes)', function () {
 
   describe('a bpftrace script’s own probes, counted (probe hits)', () => {
     const scripts: Record<string, string> = {
-      'its own BEGIN and END': 'BEGIN { printf("go\\n"); @t0 = nsecs; }\ninterval:ms:100 { @ticks = count(); }\nEND { printf("bye\\n"); @w = nsecs - @t0; }\n',
+      'its own BEGIN and END':
+        'BEGIN { printf("go\\n"); @t0 = nsecs; }\ninterval:ms:100 { @ticks = count(); }\nEND { printf("bye\\n"); @w = nsecs - @t0; }\n',
       'no BEGIN or END': 'interval:ms:100 { @ticks = count(); }\n',
     };
     for (const node of ['edge1', 'trixie1'])
@@ -149,9 +156,19 @@ describe('call-frequency annotations on real nodes (uprobes)', function () {
             assert.ok(tick / secs <= 10.5 && tick / secs > 5, `${tick} in ${secs} s`);
             // the script's own BEGIN → END on the node's clock: the same window
             const w = o.results.maps.find((m) => m.name === '@w')?.entries[0]?.value;
-            if (user.startsWith('BEGIN')) assert.ok(Math.abs(secs - Number(w) / 1e9) < 0.01, `window ${secs} s, the script's own ${Number(w) / 1e9} s`);
-            assert.deepEqual(o.results.maps.map((m) => m.name).filter((n) => n.includes('ebpf_lens')), [], 'the script’s results do not show the counting');
-            if (user.startsWith('BEGIN')) assert.deepEqual(o.results.lines.map((l) => l.text), ['go\n', 'bye\n'], 'the script prints what it printed before');
+            if (user.startsWith('BEGIN'))
+              assert.ok(Math.abs(secs - Number(w) / 1e9) < 0.01, `window ${secs} s, the script's own ${Number(w) / 1e9} s`);
+            assert.deepEqual(
+              o.results.maps.map((m) => m.name).filter((n) => n.includes('ebpf_lens')),
+              [],
+              'the script’s results do not show the counting',
+            );
+            if (user.startsWith('BEGIN'))
+              assert.deepEqual(
+                o.results.lines.map((l) => l.text),
+                ['go\n', 'bye\n'],
+                'the script prints what it printed before',
+              );
             await nothingLeft(node, t.bpftracePid, before);
           } finally {
             c.close();
@@ -174,7 +191,10 @@ describe('call-frequency annotations on real nodes (uprobes)', function () {
       const calls = r.calls.get('hot') ?? 0;
       assert.ok(Math.abs(lat.count - calls) <= Math.max(5, calls * 0.02), `timed ${lat.count}, counted ${calls}`);
       assert.ok(lat.avgNs > 0 && lat.avgNs < 1e6, `avg ${lat.avgNs} ns`);
-      assert.equal(lat.hist.reduce((a, b) => a + b.count, 0), lat.count);
+      assert.equal(
+        lat.hist.reduce((a, b) => a + b.count, 0),
+        lat.count,
+      );
     } finally {
       c.close();
       labSh('app', 'edge1', 'stop');

@@ -16,25 +16,43 @@ function scriptFile(text: string): string {
 
 const TICKS = 'interval:ms:200 { printf("tick %d\\n", @n); @n++; @by[comm, 7] = count(); }\ninterval:s:2 { exit(); }\n';
 
-describe('the CLI on several nodes (--node a,b / --tag) and its words for a user\'s stumbles', function () {
+describe("the CLI on several nodes (--node a,b / --tag) and its words for a user's stumbles", function () {
   this.timeout(4 * attachedWithin(CLI_TIMEOUT_MS, 10) + 60_000);
   const cfg = (): string =>
-    writeConfig([nodeConfig('edge1', { tags: ['lab', 'bookworm'] }), nodeConfig('trixie1', { tags: ['lab', 'trixie'] }), { name: 'broken', host: '10.200.0.11', user: '-oProxyCommand=x' }]);
+    writeConfig([
+      nodeConfig('edge1', { tags: ['lab', 'bookworm'] }),
+      nodeConfig('trixie1', { tags: ['lab', 'trixie'] }),
+      { name: 'broken', host: '10.200.0.11', user: '-oProxyCommand=x' },
+    ]);
 
   it('trace --node edge1,trixie1: both run, each line names its node; --json records carry node and key arrays', async () => {
     const c = cfg();
     const r = await cli(['trace', '--config', c, '--node', 'edge1,trixie1', scriptFile(TICKS)], { XDG_CONFIG_HOME: tempXdg() });
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.split('\n').filter(Boolean);
-    for (const n of ['edge1', 'trixie1']) assert.ok(lines.some((l) => l.startsWith(`${n}: tick `)), `${n}'s ticks in:\n${r.stdout}`);
-    assert.deepEqual(lines.filter((l) => !/^(edge1|trixie1): /.test(l)), [], 'every line names its node');
+    for (const n of ['edge1', 'trixie1'])
+      assert.ok(
+        lines.some((l) => l.startsWith(`${n}: tick `)),
+        `${n}'s ticks in:\n${r.stdout}`,
+      );
+    assert.deepEqual(
+      lines.filter((l) => !/^(edge1|trixie1): /.test(l)),
+      [],
+      'every line names its node',
+    );
     const j = await cli(['trace', '--config', c, '--tag', 'trixie', '--json', scriptFile(TICKS)], { XDG_CONFIG_HOME: tempXdg() });
     assert.equal(j.code, 0, j.stderr);
-    const recs = j.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string; node: string; map?: { name: string; entries: { key: unknown }[] } });
+    const recs = j.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { type: string; node: string; map?: { name: string; entries: { key: unknown }[] } });
     assert.ok(recs.every((x) => x.node === 'trixie1'));
     const by = recs.find((x) => x.type === 'map' && x.map?.name === '@by');
     assert.ok(by, j.stdout);
-    assert.ok(by.map?.entries.every((e) => Array.isArray(e.key) && e.key[1] === 7), JSON.stringify(by));
+    assert.ok(
+      by.map?.entries.every((e) => Array.isArray(e.key) && e.key[1] === 7),
+      JSON.stringify(by),
+    );
   });
 
   it('check and snapshot take node lists and tags', async () => {
@@ -46,8 +64,17 @@ describe('the CLI on several nodes (--node a,b / --tag) and its words for a user
     const out = tempDir('ebpf-lens-cli-snaps-');
     const s = await cli(['snapshot', '--config', c, '--tag', 'lab', '--out', out, '--json'], { XDG_CONFIG_HOME: tempXdg() });
     assert.equal(s.code, 0, s.stderr);
-    const rows = s.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { node: string; saved: boolean });
-    assert.deepEqual(rows.map((x) => [x.node, x.saved]), [['edge1', true], ['trixie1', true]]);
+    const rows = s.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { node: string; saved: boolean });
+    assert.deepEqual(
+      rows.map((x) => [x.node, x.saved]),
+      [
+        ['edge1', true],
+        ['trixie1', true],
+      ],
+    );
   });
 
   it('list --all: an entry with a bad user is a failed row and exit 5, the others listed', async () => {
@@ -70,10 +97,23 @@ describe('the CLI on several nodes (--node a,b / --tag) and its words for a user
     it(`trace${json ? ' --json' : ''} | head -2: the trace stops as Ctrl-C would, the CLI exits quietly (141), nothing left on the node`, async () => {
       const before = progIds('edge1');
       const c = cfg();
-      const child = spawn(process.execPath, [path.join(repoRoot, 'dist', 'cli.js'), 'trace', '--config', c, '--node', 'edge1', ...(json ? ['--json'] : []), scriptFile('interval:ms:50 { printf("line %d\\n", @n); @n++; }\n')], {
-        env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: os.homedir(), XDG_CONFIG_HOME: tempXdg() },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const child = spawn(
+        process.execPath,
+        [
+          path.join(repoRoot, 'dist', 'cli.js'),
+          'trace',
+          '--config',
+          c,
+          '--node',
+          'edge1',
+          ...(json ? ['--json'] : []),
+          scriptFile('interval:ms:50 { printf("line %d\\n", @n); @n++; }\n'),
+        ],
+        {
+          env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: os.homedir(), XDG_CONFIG_HOME: tempXdg() },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       let stderr = '';
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
       let seen = '';

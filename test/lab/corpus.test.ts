@@ -23,14 +23,23 @@ function compile(flavour: string, name: string, text: string): { ok: boolean; er
   let ok = true;
   try {
     // the script on stdin, the object to /dev/null: nothing is written on the node
-    out = execFileSync('bash', [LAB_SH, 'nodeexec', node, ...(root ? ['chroot', root] : []), 'bpftrace', '--emit-elf', '/dev/null', '-'], { input: text, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+    out = execFileSync('bash', [LAB_SH, 'nodeexec', node, ...(root ? ['chroot', root] : []), 'bpftrace', '--emit-elf', '/dev/null', '-'], {
+      input: text,
+      encoding: 'utf8',
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
   } catch (e) {
     ok = false;
     out = String((e as { stdout?: string }).stdout ?? '') + String((e as { stderr?: string }).stderr ?? '');
   }
   // bpftrace 0.17 aborts ("FATAL: …") on some probe types it does not know
-  if (/FATAL: (.*)/.test(out) && !/:\d+(?:-\d+)?(?::\d+(?:-\d+)?)?: ERROR:/.test(out)) out += `\n${name}:1-9999: ERROR: ${/FATAL: (.*)/.exec(out)?.[1] ?? ''}`;
-  const errors = [...out.matchAll(/:(\d+)(?:-(\d+))?(?::\d+(?:-\d+)?)?: ERROR: (.*)/g)].map((m) => ({ l1: Number(m[1]), l2: Number(m[2] ?? m[1]), message: m[3] ?? '' }));
+  if (/FATAL: (.*)/.test(out) && !/:\d+(?:-\d+)?(?::\d+(?:-\d+)?)?: ERROR:/.test(out))
+    out += `\n${name}:1-9999: ERROR: ${/FATAL: (.*)/.exec(out)?.[1] ?? ''}`;
+  const errors = [...out.matchAll(/:(\d+)(?:-(\d+))?(?::\d+(?:-\d+)?)?: ERROR: (.*)/g)].map((m) => ({
+    l1: Number(m[1]),
+    l2: Number(m[2] ?? m[1]),
+    message: m[3] ?? '',
+  }));
   return { ok: ok && errors.length === 0, errors };
 }
 
@@ -66,7 +75,11 @@ describe('the script corpus against real bpftrace (0.17 and 0.23, compile only)'
         assert.ok(first, `${f}: failed without a located error`);
         // bpftrace names a line or a range of lines (a whole probe header); ours must be in it —
         // except where our convention differs on purpose (an unterminated comment: its opening)
-        if (!s.error?.note) assert.ok(first.l1 <= line && line <= first.l2, `${f}: bpftrace says line ${first.l1}-${first.l2} (${first.message}), we say ${line}`);
+        if (!s.error?.note)
+          assert.ok(
+            first.l1 <= line && line <= first.l2,
+            `${f}: bpftrace says line ${first.l1}-${first.l2} (${first.message}), we say ${line}`,
+          );
       }
     });
   }

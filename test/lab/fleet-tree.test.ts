@@ -36,14 +36,30 @@ describe('Nodes: fleet and tree on real nodes', () => {
       await fleet.connect(node);
       const r = await cli(['list', '--config', writeConfig([nodeConfig(node)]), '--node', node, '--json'], { XDG_CONFIG_HOME: tempXdg() });
       assert.equal(r.code, 0, r.stderr);
-      const cliNode = (JSON.parse(r.stdout) as { nodes: { programs: { id: number; name: string }[]; maps: { id: number }[]; links: { id: number }[] }[] }).nodes[0];
+      const cliNode = (
+        JSON.parse(r.stdout) as { nodes: { programs: { id: number; name: string }[]; maps: { id: number }[]; links: { id: number }[] }[] }
+      ).nodes[0];
       assert.ok(cliNode);
       const rows = all(buildTree(fleet.views(), { groupByTag: false, filter: '' }));
-      const ids = (kind: string): number[] => rows.filter((x) => x.kind === kind).map((x) => x.ref?.id ?? -1).sort((a, b) => a - b);
-      assert.deepEqual(ids('program'), cliNode.programs.map((p) => p.id).sort((a, b) => a - b));
-      assert.deepEqual(ids('map'), cliNode.maps.map((m) => m.id).sort((a, b) => a - b));
-      assert.deepEqual(ids('link'), cliNode.links.map((l) => l.id).sort((a, b) => a - b));
-      for (const p of cliNode.programs) assert.equal(rows.find((x) => x.ref?.type === 'program' && x.ref.id === p.id)?.label, p.name || '(no name)');
+      const ids = (kind: string): number[] =>
+        rows
+          .filter((x) => x.kind === kind)
+          .map((x) => x.ref?.id ?? -1)
+          .sort((a, b) => a - b);
+      assert.deepEqual(
+        ids('program'),
+        cliNode.programs.map((p) => p.id).sort((a, b) => a - b),
+      );
+      assert.deepEqual(
+        ids('map'),
+        cliNode.maps.map((m) => m.id).sort((a, b) => a - b),
+      );
+      assert.deepEqual(
+        ids('link'),
+        cliNode.links.map((l) => l.id).sort((a, b) => a - b),
+      );
+      for (const p of cliNode.programs)
+        assert.equal(rows.find((x) => x.ref?.type === 'program' && x.ref.id === p.id)?.label, p.name || '(no name)');
     });
   }
 

@@ -9,7 +9,9 @@ interface Out {
 }
 
 describe('list --all over a fleet of 20 nodes', () => {
-  const fleet = lab().nodes.filter((n) => /^edge\d+$/.test(n.name)).map((n) => n.name);
+  const fleet = lab()
+    .nodes.filter((n) => /^edge\d+$/.test(n.name))
+    .map((n) => n.name);
   const cut = ['edge16', 'edge17', 'edge18'];
   const killed = ['edge19', 'edge20'];
   // every node's login shell is slow (half a second of CPU in its startup files, on top of the
@@ -40,7 +42,8 @@ describe('list --all over a fleet of 20 nodes', () => {
         // the slow fault's wrapper still in its sleep (`/bin/sh …/bpftool -j …`), not the real
         // bpftool it then execs: that one answers within milliseconds, and a cut then comes after
         // the listing's output is on its way (seen in a fresh-check: two "cut" nodes listed)
-        if (node && /^\/bin\/sh \S*\/bpftool -j /.test(fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').join(' '))) found.add(node);
+        if (node && /^\/bin\/sh \S*\/bpftool -j /.test(fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').join(' ')))
+          found.add(node);
       } catch {
         /* ended meanwhile */
       }
@@ -65,7 +68,13 @@ describe('list --all over a fleet of 20 nodes', () => {
     // worker's login shell and the node probe are done (connectedWithin); a CLI that ended first
     // has failed, and says why below
     const notLoggedIn = (): string[] => [...logged].filter(([n, c]) => (sshdLog(n).match(/Accepted /g) ?? []).length <= c).map(([n]) => n);
-    await waitFor(() => exited || notLoggedIn().length === 0, CLI_TIMEOUT_MS, 'the CLI to log in on the five', 100, () => ({ exited, notLoggedIn: notLoggedIn() }));
+    await waitFor(
+      () => exited || notLoggedIn().length === 0,
+      CLI_TIMEOUT_MS,
+      'the CLI to log in on the five',
+      100,
+      () => ({ exited, notLoggedIn: notLoggedIn() }),
+    );
     // each of the five is cut (or killed) as soon as a bpftool of the CLI runs on it: their logins
     // are spread over many seconds on a loaded machine (20 slow logins at once on 2 cores: 13 s
     // between the first and the last measured), longer than one slow call, so waiting for all
@@ -89,21 +98,42 @@ describe('list --all over a fleet of 20 nodes', () => {
       }
       return left.size === 0;
     };
-    await waitFor(() => exited || cutNow(), connectedWithin(CLI_TIMEOUT_MS), 'a bpftool of the CLI running on each of the five, each cut then', 250, () => ({ exited, notCutYet: [...left] }));
-    if (exited && left.size > 0) assert.fail(`the CLI ended before the five were cut (${[...left].join(', ')} not yet): ${(await run).stderr}`);
+    await waitFor(
+      () => exited || cutNow(),
+      connectedWithin(CLI_TIMEOUT_MS),
+      'a bpftool of the CLI running on each of the five, each cut then',
+      250,
+      () => ({ exited, notCutYet: [...left] }),
+    );
+    if (exited && left.size > 0)
+      assert.fail(`the CLI ended before the five were cut (${[...left].join(', ')} not yet): ${(await run).stderr}`);
     await Promise.all(cuts);
     assert.deepEqual(cutFailed, [], 'lab.sh cut / kill failed');
     const r = await run;
-    assert.equal(r.code, 5, `${r.stderr}\n${JSON.stringify((JSON.parse(r.stdout || '{"nodes":[]}') as Out).nodes.map((n) => [n.node, n.ok, n.error?.kind]))}`);
+    assert.equal(
+      r.code,
+      5,
+      `${r.stderr}\n${JSON.stringify((JSON.parse(r.stdout || '{"nodes":[]}') as Out).nodes.map((n) => [n.node, n.ok, n.error?.kind]))}`,
+    );
     const out = JSON.parse(r.stdout) as Out;
     assert.equal(out.nodes.length, 20);
-    const failed = out.nodes.filter((n) => !n.ok).map((n) => n.node).sort();
+    const failed = out.nodes
+      .filter((n) => !n.ok)
+      .map((n) => n.node)
+      .sort();
     const shown = (n: string): string => JSON.stringify(out.nodes.find((x) => x.node === n));
-    assert.deepEqual(failed, [...cut, ...killed].sort(), `cut at: ${JSON.stringify(cutAt)}; the five as listed: ${[...cut, ...killed].map(shown).join('\n')}`);
+    assert.deepEqual(
+      failed,
+      [...cut, ...killed].sort(),
+      `cut at: ${JSON.stringify(cutAt)}; the five as listed: ${[...cut, ...killed].map(shown).join('\n')}`,
+    );
     for (const n of out.nodes.filter((x) => !x.ok)) {
       // a cut link: the connection times out; a killed node: the connection drops, or the
       // command running at that moment is reported killed by the signal that ended it
-      const ok = /^ssh\./.test(n.error?.kind ?? '') || n.error?.kind === 'tool.timeout' || (n.error?.kind === 'tool.failed' && /killed by signal/.test(n.error.message));
+      const ok =
+        /^ssh\./.test(n.error?.kind ?? '') ||
+        n.error?.kind === 'tool.timeout' ||
+        (n.error?.kind === 'tool.failed' && /killed by signal/.test(n.error.message));
       assert.ok(ok, `${n.node}: ${n.error?.kind} ${n.error?.message}`);
     }
     for (const n of out.nodes.filter((x) => x.ok)) assert.ok(Array.isArray(n.programs), n.node);

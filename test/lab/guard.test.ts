@@ -55,7 +55,8 @@ async function forksByParent(ms: number): Promise<Map<number, number>> {
   let poke: NodeJS.Timeout | undefined;
   child.stdout.on('data', (d: Buffer) => {
     out += d.toString();
-    if (/attached_probes/.test(out) && !poke && !/counting/.test(out)) poke = setInterval(() => /counting/.test(out) || execFileSync('true'), 100);
+    if (/attached_probes/.test(out) && !poke && !/counting/.test(out))
+      poke = setInterval(() => /counting/.test(out) || execFileSync('true'), 100);
     if (/counting/.test(out) && poke) clearInterval(poke);
   });
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
@@ -132,7 +133,11 @@ describe('the guard on real nodes (#19)', () => {
       assert.equal(labNode('edge1').clientAlive, false);
       const before = progIds('edge1');
       let pid = 0;
-      const run = cli(['trace', '--config', writeConfig([nodeConfig('edge1')]), '--node', 'edge1', '--duration', '40', scriptFile(SLEEPER)], { XDG_CONFIG_HOME: tempXdg() }, (p) => (pid = p));
+      const run = cli(
+        ['trace', '--config', writeConfig([nodeConfig('edge1')]), '--node', 'edge1', '--duration', '40', scriptFile(SLEEPER)],
+        { XDG_CONFIG_HOME: tempXdg() },
+        (p) => (pid = p),
+      );
       await waitFor(() => [...progIds('edge1')].some((id) => !before.has(id)), 20_000, 'the trace to attach');
       await sleep(1000);
       process.kill(pid, 'SIGSTOP');
@@ -168,7 +173,10 @@ describe('the guard on real nodes (#19)', () => {
         const ms = Date.now() - cut;
         assert.ok(o, `the trace did not end within ${HB_TIMEOUT_S + 6} s of the cut (state ${t.state})`);
         assert.equal(o.error?.kind, 'ssh.linkLost', JSON.stringify(o.error));
-        assert.match(o.error?.message ?? '', /^the connection to edge1 was lost \(nothing came from it for \d+ s\); the node stops the trace by itself within 10 s$/);
+        assert.match(
+          o.error?.message ?? '',
+          /^the connection to edge1 was lost \(nothing came from it for \d+ s\); the node stops the trace by itself within 10 s$/,
+        );
         assert.ok(ms >= HB_TIMEOUT_S * 1000 - 2000, `noticed after ${ms} ms: not before the node’s own timeout (less a beat)`);
         await nothingLeft('edge1', pid, before);
       } finally {
@@ -179,7 +187,10 @@ describe('the guard on real nodes (#19)', () => {
     it('the CLI: exit 3 and "the connection to edge1 was lost" within 10 + 6 s of the cut', async function () {
       this.timeout(90_000);
       const before = progIds('edge1');
-      const run = cli(['trace', '--config', writeConfig([nodeConfig('edge1')]), '--node', 'edge1', '--duration', '60', scriptFile(SLEEPER)], { XDG_CONFIG_HOME: tempXdg() });
+      const run = cli(
+        ['trace', '--config', writeConfig([nodeConfig('edge1')]), '--node', 'edge1', '--duration', '60', scriptFile(SLEEPER)],
+        { XDG_CONFIG_HOME: tempXdg() },
+      );
       await waitFor(() => [...progIds('edge1')].some((id) => !before.has(id)), 20_000, 'the trace to attach');
       await sleep(1000);
       labSh('cut', 'edge1');
@@ -188,7 +199,10 @@ describe('the guard on real nodes (#19)', () => {
         const r = await Promise.race([run, sleep((HB_TIMEOUT_S + 6) * 1000).then(() => undefined)]);
         assert.ok(r, `the CLI did not end within ${HB_TIMEOUT_S + 6} s of the cut`);
         assert.equal(r.code, 3, r.stderr);
-        assert.match(r.stderr, /ebpf-lens: the connection to edge1 was lost \(nothing came from it for \d+ s\); the node stops the trace by itself within 10 s/);
+        assert.match(
+          r.stderr,
+          /ebpf-lens: the connection to edge1 was lost \(nothing came from it for \d+ s\); the node stops the trace by itself within 10 s/,
+        );
         assert.ok(Date.now() - cut >= HB_TIMEOUT_S * 1000 - 2000);
         await nothingLeft('edge1', undefined, before);
       } finally {
@@ -198,4 +212,3 @@ describe('the guard on real nodes (#19)', () => {
     });
   });
 });
-

@@ -83,7 +83,11 @@ describe('host keys are always verified', () => {
 
   it('@revoked: a revoked key is refused even if also listed as trusted', async () => {
     const kh = tmpFile(`${e1.host} ${e1.hostKey}\n@revoked * ${e1.hostKey}\n`);
-    const r = await refused(['edge1'], () => cli(['list', '--config', writeConfig([nodeConfig('edge1')], [kh]), '--node', 'edge1', '--accept-new'], { XDG_CONFIG_HOME: tempXdg() }));
+    const r = await refused(['edge1'], () =>
+      cli(['list', '--config', writeConfig([nodeConfig('edge1')], [kh]), '--node', 'edge1', '--accept-new'], {
+        XDG_CONFIG_HOME: tempXdg(),
+      }),
+    );
     assert.equal(r.code, 3);
     assert.match(r.stderr, /REVOKED host key/);
   });
@@ -155,15 +159,22 @@ describe('host keys are always verified', () => {
     const j = labNode('jump1');
     const good = fs.readFileSync(lab().knownHosts, 'utf8');
     const kh = tmpFile(good.replace(`${j.host} ${j.hostKey}`, `${j.host} ${e2.hostKey}`));
-    await refused(['jump1', 'hidden1'], () => assert.rejects(openNode('hidden1', {}, context({ knownHosts: [kh] }), [nodeConfig('jump1')]), (e) => SshError.is(e, 'hostKeyMismatch')));
+    await refused(['jump1', 'hidden1'], () =>
+      assert.rejects(openNode('hidden1', {}, context({ knownHosts: [kh] }), [nodeConfig('jump1')]), (e) =>
+        SshError.is(e, 'hostKeyMismatch'),
+      ),
+    );
   });
 });
 
 describe('authentication', () => {
   it('a key the node does not accept: a clear authentication error (exit 3)', async () => {
-    const r = await cli(['list', '--config', writeConfig([nodeConfig('edge1', { identityFile: lab().wrongKey })]), '--node', 'edge1', '--json'], {
-      XDG_CONFIG_HOME: tempXdg(),
-    });
+    const r = await cli(
+      ['list', '--config', writeConfig([nodeConfig('edge1', { identityFile: lab().wrongKey })]), '--node', 'edge1', '--json'],
+      {
+        XDG_CONFIG_HOME: tempXdg(),
+      },
+    );
     assert.equal(r.code, 3);
     const err = (JSON.parse(r.stdout) as { nodes: { error: { kind: string; message: string } }[] }).nodes[0]?.error;
     assert.equal(err?.kind, 'ssh.authFailed');
@@ -186,11 +197,14 @@ describe('authentication', () => {
     c.close();
     assert.deepEqual(asked, [`${who} #1`]);
     asked.length = 0;
-    await assert.rejects(openNode('edge3', { user: lab().sudoUser, identityFile: [] }, ctx('wrong-password')), (e) => SshError.is(e, 'authFailed') && /password/.test(e.message));
+    await assert.rejects(
+      openNode('edge3', { user: lab().sudoUser, identityFile: [] }, ctx('wrong-password')),
+      (e) => SshError.is(e, 'authFailed') && /password/.test(e.message),
+    );
     assert.deepEqual(asked, [`${who} #1`, `${who} #2`, `${who} #3`]);
   });
 
-  it("password: a prompt that checks in place gets false for a wrong one and true for the right one, on the same connection, and is not asked again", async () => {
+  it('password: a prompt that checks in place gets false for a wrong one and true for the right one, on the same connection, and is not asked again', async () => {
     const password = fs.readFileSync(lab().passwordFile, 'utf8').trim();
     const seen: string[] = [];
     const c = await openNode(
@@ -255,7 +269,8 @@ describe('authentication', () => {
           },
         }),
       ),
-      (e) => SshError.is(e, 'authFailed') && /the node ended the tries \(Too many authentication failures; tried: password\)/.test(e.message),
+      (e) =>
+        SshError.is(e, 'authFailed') && /the node ended the tries \(Too many authentication failures; tried: password\)/.test(e.message),
     );
     assert.equal(aborted, true, 'the prompt was told it is no longer wanted');
     assert.ok(checks >= 2 && checks < 20, `sshd ends the tries (${checks} checks)`);
@@ -373,9 +388,12 @@ describe('authentication', () => {
 
   it('ProxyJump through the jump node reaches a node nothing else can reach', async () => {
     const hidden = labNode('hidden1');
-    const direct = await cli(['list', '--config', writeConfig([{ ...nodeConfig('hidden1'), proxyJump: undefined }]), '--node', 'hidden1', '--timeout', '3'], {
-      XDG_CONFIG_HOME: tempXdg(),
-    });
+    const direct = await cli(
+      ['list', '--config', writeConfig([{ ...nodeConfig('hidden1'), proxyJump: undefined }]), '--node', 'hidden1', '--timeout', '3'],
+      {
+        XDG_CONFIG_HOME: tempXdg(),
+      },
+    );
     assert.equal(direct.code, 3, 'hidden1 is not reachable without the jump');
     const r = await cli(['list', '--config', writeConfig([nodeConfig('jump1'), nodeConfig('hidden1')]), '--node', 'hidden1', '--json'], {
       XDG_CONFIG_HOME: tempXdg(),

@@ -105,7 +105,10 @@ describe('hostile strings reach the node as literal data, or are rejected', () =
     for (const a of [`$(touch ${CANARY})`, '-rf', `edge1;touch ${CANARY}`]) {
       const r = await cli(['list', '--config', cfg, '--node', a], { XDG_CONFIG_HOME: tempXdg() });
       assert.equal(r.code, 2);
-      assert.match(r.stderr, /unknown node .*known: edge1|--node was given "-rf", which starts with "-" like an option; .* write --node=-rf/);
+      assert.match(
+        r.stderr,
+        /unknown node .*known: edge1|--node was given "-rf", which starts with "-" like an option; .* write --node=-rf/,
+      );
     }
   });
 });
@@ -113,8 +116,13 @@ describe('hostile strings reach the node as literal data, or are rejected', () =
 /** a script's structure: its items, each probe's number of attach points, its filter, its statements */
 function shape(script: string): string[] {
   const { program, diagnostics } = parse(script);
-  assert.deepEqual(diagnostics.filter((d) => d.severity === 'error').map((d) => d.message), []);
-  return program.items.map((i) => (i.kind === 'probe' ? `probe ${i.attachPoints.length} ${i.predicate ? 'filter' : ''} ${i.body.statements.length}` : i.kind));
+  assert.deepEqual(
+    diagnostics.filter((d) => d.severity === 'error').map((d) => d.message),
+    [],
+  );
+  return program.items.map((i) =>
+    i.kind === 'probe' ? `probe ${i.attachPoints.length} ${i.predicate ? 'filter' : ''} ${i.body.statements.length}` : i.kind,
+  );
 }
 
 describe('generated hostile strings (≥ 500) through every place a user string reaches a node', function () {
@@ -124,7 +132,11 @@ describe('generated hostile strings (≥ 500) through every place a user string 
   const literal = (): void => void tally.literal++;
   const rejected = (e: unknown, what: string): void => {
     // a clear, typed refusal, never a crash or a stack trace
-    assert.ok((e instanceof InputError || e instanceof ToolError || e instanceof Error) && /not allowed|not a |must be|NUL|cannot|required|invalid|is not|start with/i.test(e.message), `${what}: ${e instanceof Error ? e.message : String(e)}`);
+    assert.ok(
+      (e instanceof InputError || e instanceof ToolError || e instanceof Error) &&
+        /not allowed|not a |must be|NUL|cannot|required|invalid|is not|start with/i.test(e.message),
+      `${what}: ${e instanceof Error ? e.message : String(e)}`,
+    );
     tally.rejected++;
   };
   after(() => {
@@ -167,7 +179,12 @@ describe('generated hostile strings (≥ 500) through every place a user string 
           rejected(e, 'script text');
           continue;
         }
-        const back: RemoteCommand<string> = { title: 'cat', argv: ['sh', '-c', 'cat "$1"; rm -f "$1"', 'x', p], root: false, interpret: (o) => o.stdout };
+        const back: RemoteCommand<string> = {
+          title: 'cat',
+          argv: ['sh', '-c', 'cat "$1"; rm -f "$1"', 'x', p],
+          root: false,
+          interpret: (o) => o.stdout,
+        };
         assert.equal(await c.run(back), a);
         literal();
       }
@@ -190,13 +207,21 @@ describe('generated hostile strings (≥ 500) through every place a user string 
           continue;
         }
         // bpftrace gets the pattern as one argument: it lists what matches, or says it is not a probe
-        await c.run(cmd).catch((e: unknown) => assert.match(e instanceof Error ? e.message : String(e), /bpftrace -l .*exited with status|ERROR|No probes/s));
+        await c
+          .run(cmd)
+          .catch((e: unknown) =>
+            assert.match(e instanceof Error ? e.message : String(e), /bpftrace -l .*exited with status|ERROR|No probes/s),
+          );
         literal();
       }
       for (const a of GEN) {
         for (const s of SNIPPETS) {
           for (const p of s.params) {
-            const base = Object.fromEntries(s.params.filter((q) => !q.optional).map((q) => [q.name, q.kind === 'binary' ? '/usr/bin/true' : q.kind === 'pid' ? '1' : q.kind === 'ms' ? '10' : 'x']));
+            const base = Object.fromEntries(
+              s.params
+                .filter((q) => !q.optional)
+                .map((q) => [q.name, q.kind === 'binary' ? '/usr/bin/true' : q.kind === 'pid' ? '1' : q.kind === 'ms' ? '10' : 'x']),
+            );
             let script: string;
             try {
               script = buildSnippet(s.id, { ...base, [p.name]: a });
@@ -206,8 +231,15 @@ describe('generated hostile strings (≥ 500) through every place a user string 
             }
             // accepted: the value is data in the script (a string literal, or a checked name in an
             // attach point); the script has exactly the shape it has with a harmless value
-            const harmless = a.trim() === '' && p.optional ? base : { ...base, [p.name]: p.kind === 'pid' ? '1' : p.kind === 'ms' ? '10' : p.kind === 'binary' ? '/usr/bin/true' : 'x' };
-            assert.deepEqual(shape(script), shape(buildSnippet(s.id, harmless)), `${s.id}.${p.name} = ${JSON.stringify(a.slice(0, 60))} changed the script`);
+            const harmless =
+              a.trim() === '' && p.optional
+                ? base
+                : { ...base, [p.name]: p.kind === 'pid' ? '1' : p.kind === 'ms' ? '10' : p.kind === 'binary' ? '/usr/bin/true' : 'x' };
+            assert.deepEqual(
+              shape(script),
+              shape(buildSnippet(s.id, harmless)),
+              `${s.id}.${p.name} = ${JSON.stringify(a.slice(0, 60))} changed the script`,
+            );
             literal();
           }
         }
@@ -251,7 +283,10 @@ describe('generated hostile strings (≥ 500) through every place a user string 
     figure('hostile user names accepted (sent to SSH as data)', users.length);
     for (const a of users.filter((_u, i) => i % Math.max(1, Math.floor(users.length / 30)) === 0).slice(0, 30)) {
       const inv = inventory([{ ...base, user: a }]);
-      await assert.rejects(NodeClient.open(inv[0] as (typeof inv)[number], inv, context()), (e: unknown) => e instanceof Error && /authentication|denied|not allowed|user/i.test(e.message));
+      await assert.rejects(
+        NodeClient.open(inv[0] as (typeof inv)[number], inv, context()),
+        (e: unknown) => e instanceof Error && /authentication|denied|not allowed|user/i.test(e.message),
+      );
       tally.literal++;
     }
     assert.equal(canaryExists('edge1'), false);
@@ -270,4 +305,3 @@ describe('generated hostile strings (≥ 500) through every place a user string 
     assert.equal(canaryExists('edge1'), false);
   });
 });
-

@@ -67,7 +67,9 @@ export function labSh(...args: string[]): string {
 /** lab.sh without waiting for it: resolves with its output, rejects with its error output */
 export function labShAsync(...args: string[]): Promise<string> {
   return new Promise((resolve, reject) =>
-    execFile('bash', [LAB_SH, ...args], { encoding: 'utf8' }, (e, out, err) => (e ? reject(new Error(`lab.sh ${args.join(' ')}: ${err || e.message}`)) : resolve(out))),
+    execFile('bash', [LAB_SH, ...args], { encoding: 'utf8' }, (e, out, err) =>
+      e ? reject(new Error(`lab.sh ${args.join(' ')}: ${err || e.message}`)) : resolve(out),
+    ),
   );
 }
 
@@ -138,7 +140,12 @@ export function context(over: Partial<ConnectContext> & { knownHosts?: string[];
   };
 }
 
-export async function openNode(name: string, over: Record<string, unknown> = {}, ctx: ConnectContext = context(), extra: Record<string, unknown>[] = []): Promise<NodeClient> {
+export async function openNode(
+  name: string,
+  over: Record<string, unknown> = {},
+  ctx: ConnectContext = context(),
+  extra: Record<string, unknown>[] = [],
+): Promise<NodeClient> {
   const inv = inventory([nodeConfig(name, over), ...extra]);
   return NodeClient.open(inv[0] as NodeConfig, inv, ctx);
 }
@@ -199,11 +206,18 @@ export async function nothingLeft(node: string, pid: number | undefined, before:
   // programs are kernel-global: only new programs of the kinds a trace loads count (bpftrace's own
   // feature probes are socket filters, and so is what another job on the machine may load)
   const ours = (): { id: number; type: string; name?: string }[] =>
-    (bpftoolOn(node, 'prog', 'show') as { id: number; type: string; name?: string }[]).filter((p) => !before.has(p.id) && TRACE_PROG_TYPES.has(p.type));
+    (bpftoolOn(node, 'prog', 'show') as { id: number; type: string; name?: string }[]).filter(
+      (p) => !before.has(p.id) && TRACE_PROG_TYPES.has(p.type),
+    );
   await waitFor(() => ours().length === 0, 5000, 'the trace programs to be unloaded', 100, ours);
-  await waitFor(() => tempFiles(node).length === 0, within, `no script file in ${node}'s temp dir`, 100, () => tempFiles(node));
+  await waitFor(
+    () => tempFiles(node).length === 0,
+    within,
+    `no script file in ${node}'s temp dir`,
+    100,
+    () => tempFiles(node),
+  );
 }
-
 
 /**
  * Every edge node of `names` gets a slow login shell (lab.sh slowlogin): `cpu 0.5` keeps a CPU

@@ -124,7 +124,10 @@ describe('bpftrace language on real nodes', () => {
       const fns = await c.run(listProbesCommand(`uprobe:${bin}:*`));
       assert.ok(fns.lines.includes(`uprobe:${bin}:hot`), fns.lines.slice(0, 10).join(' '));
       const fields = await c.run(listProbesCommand('tracepoint:sched:sched_switch', true));
-      assert.ok(fields.lines.some((l) => /^\s+pid_t prev_pid/.test(l)), fields.lines.join('\n'));
+      assert.ok(
+        fields.lines.some((l) => /^\s+pid_t prev_pid/.test(l)),
+        fields.lines.join('\n'),
+      );
       // a pattern with shell syntax reaches bpftrace as it is (which rejects it) and runs nothing
       const marker = `/tmp/ebpf-lens-pwned-${process.pid}`;
       await assert.rejects(c.run(listProbesCommand(`tracepoint:$(touch ${marker}):*`)), /syntax error/);
@@ -154,7 +157,10 @@ describe('bpftrace language on real nodes', () => {
     const cfg = writeConfig([nodeConfig('trixie1')]);
     const r = await cli(['check', '--config', cfg, '--node', 'trixie1', '--json', file], { XDG_CONFIG_HOME: tempXdg() });
     assert.equal(r.code, 1, r.stderr);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { line: number; code: string; severity: string; message: string });
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { line: number; code: string; severity: string; message: string });
     const fromNode = lines.find((l) => l.code === 'node:trixie1');
     assert.ok(fromNode, r.stdout);
     assert.equal(fromNode.line, 3);

@@ -21,7 +21,10 @@ interface JsonNode {
 
 const PIN = '/sys/fs/bpf/edge/counter/prog_count_writes';
 
-async function listJson(nodes: string[], over: Record<string, unknown> = {}): Promise<{ code: number | null; nodes: JsonNode[]; stderr: string }> {
+async function listJson(
+  nodes: string[],
+  over: Record<string, unknown> = {},
+): Promise<{ code: number | null; nodes: JsonNode[]; stderr: string }> {
   const cfg = writeConfig(nodes.map((n) => nodeConfig(n, over)));
   const r = await cli(['list', '--config', cfg, '--node', nodes.join(','), '--json'], { XDG_CONFIG_HOME: tempXdg() });
   return { code: r.code, nodes: (JSON.parse(r.stdout || '{"nodes":[]}') as { nodes: JsonNode[] }).nodes, stderr: r.stderr };
@@ -71,7 +74,10 @@ describe('ebpf-lens list against real nodes', () => {
     assert.notEqual(onA[0]?.id, onT[0]?.id, 'edge1 and trixie1 each have their own deployment');
     // the same kernel lists both programs everywhere, but only the owner's bpffs pins them
     const aId = onA[0]?.id;
-    assert.ok(b.programs.some((p) => p.id === aId), 'edge2 sees the program (one kernel)');
+    assert.ok(
+      b.programs.some((p) => p.id === aId),
+      'edge2 sees the program (one kernel)',
+    );
     assert.deepEqual(b.programs.find((p) => p.id === aId)?.pinned, []);
     assert.deepEqual(t.programs.find((p) => p.id === aId)?.pinned, []);
     assert.ok(!b.programs.some((p) => p.pinned.length > 0), 'edge2 deployed nothing');

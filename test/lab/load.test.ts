@@ -18,7 +18,8 @@ const NODES = 50;
 const TRACES = 10;
 /** the script's interval: it prints a tick once a second */
 const TICK_MS = 1000;
-const SCRIPT = 'tracepoint:syscalls:sys_enter_nanosleep { @sleeps[comm] = count(); }\ninterval:s:1 { printf("tick %d\\n", elapsed / 1000000000); print(@sleeps, 3); }';
+const SCRIPT =
+  'tracepoint:syscalls:sys_enter_nanosleep { @sleeps[comm] = count(); }\ninterval:s:1 { printf("tick %d\\n", elapsed / 1000000000); print(@sleeps, 3); }';
 
 /**
  * Open SSH channels per node: the processes its sshd sessions started (each exec channel is a
@@ -71,7 +72,11 @@ describe(`load: ${NODES} nodes, ${TRACES} traces at once, refreshed every 2 s fo
 
   it('no leaked channels, stable memory, and every stop leaves nothing behind', async () => {
     // the product's default bounds (the extension's settings), not the lab's
-    const fleet = new Fleet({ ctx: context({ connectTimeoutMs: DEFAULT_CONNECT_MS, commandTimeoutMs: DEFAULT_COMMAND_MS }), concurrency: 16, recoverStatsOnConnect: false });
+    const fleet = new Fleet({
+      ctx: context({ connectTimeoutMs: DEFAULT_CONNECT_MS, commandTimeoutMs: DEFAULT_COMMAND_MS }),
+      concurrency: 16,
+      recoverStatsOnConnect: false,
+    });
     fleet.setInventory(inventory(names.map((n) => nodeConfig(n))));
     const traces = new Map<string, TraceRun>();
     const said = new Map<string, string>();
@@ -103,8 +108,14 @@ describe(`load: ${NODES} nodes, ${TRACES} traces at once, refreshed every 2 s fo
         t.stop();
         const o = await t.finished;
         assert.equal(o.state, 'done', `${node}: ${JSON.stringify(o.error)}`);
-        assert.ok(o.verified, `${node}: the end was checked on the node (leftover: ${JSON.stringify(o.leftover)}; stderr: ${said.get(node) ?? ''})`);
-        assert.ok(o.results.lines.some((l) => l.text.startsWith('tick')), `${node}: the trace printed`);
+        assert.ok(
+          o.verified,
+          `${node}: the end was checked on the node (leftover: ${JSON.stringify(o.leftover)}; stderr: ${said.get(node) ?? ''})`,
+        );
+        assert.ok(
+          o.results.lines.some((l) => l.text.startsWith('tick')),
+          `${node}: the trace printed`,
+        );
         stops++;
       };
       // traces spread over the fleet

@@ -16,7 +16,24 @@ import { TraceRun } from '../../src/ssh/trace';
 import { TrustStore } from '../../src/ssh/trustStore';
 import { figure } from './figures';
 import { LAB_COMMAND_MS, LAB_CONNECT_MS, connectedWithin } from './bounds';
-import { alive, cli, context, inventory, labNode, labSh, nodeConfig, nothingLeft, openNode, progIds, runningOn, sleep, tempDir, tempXdg, waitFor, writeConfig } from './labEnv';
+import {
+  alive,
+  cli,
+  context,
+  inventory,
+  labNode,
+  labSh,
+  nodeConfig,
+  nothingLeft,
+  openNode,
+  progIds,
+  runningOn,
+  sleep,
+  tempDir,
+  tempXdg,
+  waitFor,
+  writeConfig,
+} from './labEnv';
 
 const SLEEPER = 'tracepoint:syscalls:sys_enter_nanosleep { @n = count(); }';
 let lost = 0;
@@ -38,7 +55,12 @@ function variant(s: Snapshot, i: number): Snapshot {
     const xlated = `${p.xlated ?? ''}\n; variant ${i} ${'x'.repeat(3000)}`;
     return { ...p, xlated, xlatedHash: hashText(xlated) };
   });
-  return { ...s, takenAt: new Date(Date.parse(s.takenAt) + i * 1000).toISOString(), contentHash: hashText(`${s.contentHash}/${i}`), programs };
+  return {
+    ...s,
+    takenAt: new Date(Date.parse(s.takenAt) + i * 1000).toISOString(),
+    contentHash: hashText(`${s.contentHash}/${i}`),
+    programs,
+  };
 }
 
 const tmpLeft = (dir: string): string[] => {
@@ -63,7 +85,11 @@ describe('faults during work: eBPF Lens recovers, says what happened, loses noth
       labSh('deploy', 'edge1', 'counter_v1');
       const c = await openNode('edge1', { scope: { pinPrefixes: ['/sys/fs/bpf/edge'] } });
       try {
-        base = await takeSnapshot((cmd) => c.run(cmd), inventory([nodeConfig('edge1', { scope: { pinPrefixes: ['/sys/fs/bpf/edge'] } })])[0] as never, c.info);
+        base = await takeSnapshot(
+          (cmd) => c.run(cmd),
+          inventory([nodeConfig('edge1', { scope: { pinPrefixes: ['/sys/fs/bpf/edge'] } })])[0] as never,
+          c.info,
+        );
       } finally {
         c.close();
       }
@@ -114,7 +140,25 @@ describe('faults during work: eBPF Lens recovers, says what happened, loses noth
           title: `run ${i}`,
           script: SLEEPER,
           startedAt: 1_700_000_000_000 + i,
-          nodes: [{ node: 'edge1', state: 'done', startedAt: 1_700_000_000_000 + i, results: { attachedProbes: 1, lines: [{ t: 0, text: `${'y'.repeat(4000)}\n` }], maps: [], values: [], events: 1, droppedByRate: 0, droppedOldest: 0, lostByBpftrace: 0, helperErrors: 0, diagnostics: [] } }],
+          nodes: [
+            {
+              node: 'edge1',
+              state: 'done',
+              startedAt: 1_700_000_000_000 + i,
+              results: {
+                attachedProbes: 1,
+                lines: [{ t: 0, text: `${'y'.repeat(4000)}\n` }],
+                maps: [],
+                values: [],
+                events: 1,
+                droppedByRate: 0,
+                droppedOldest: 0,
+                lostByBpftrace: 0,
+                helperErrors: 0,
+                diagnostics: [],
+              },
+            },
+          ],
         });
         let error: unknown;
         let i = 0;
@@ -128,7 +172,10 @@ describe('faults during work: eBPF Lens recovers, says what happened, loses noth
         assert.ok(StorageError.is(error, 'full'), String(error));
         assert.match((error as Error).message, /could not save the run "run \d+" in .*: no space left on the device/);
         const failed = run(i - 1);
-        assert.deepEqual(store.pending.map((r) => r.id), [failed.id]);
+        assert.deepEqual(
+          store.pending.map((r) => r.id),
+          [failed.id],
+        );
         const list = await store.list();
         assert.equal(list.length, i, 'every run is listed, the pending one too');
         const again = await store.find(failed.id);
@@ -184,7 +231,12 @@ describe('faults during work: eBPF Lens recovers, says what happened, loses noth
     const slowCtx = (): ReturnType<typeof context> => {
       const kh = path.join(tempDir('ebpf-lens-slow-'), 'known_hosts');
       fs.writeFileSync(kh, `[127.0.0.1]:${port} ${labNode('edge2').hostKey}\n`);
-      return { ...context(), trust: new TrustStore([kh], path.join(tempXdg(), 'known_hosts')), connectTimeoutMs: 20_000, commandTimeoutMs: 20_000 };
+      return {
+        ...context(),
+        trust: new TrustStore([kh], path.join(tempXdg(), 'known_hosts')),
+        connectTimeoutMs: 20_000,
+        commandTimeoutMs: 20_000,
+      };
     };
 
     it('lists (slowly, without spurious timeouts), runs a trace and stops it: nothing left', async () => {
@@ -267,7 +319,13 @@ describe('faults during work: eBPF Lens recovers, says what happened, loses noth
         await sleep(800);
         labSh('start', NODE);
         // backoff ≤ 1 s, then a connection within its bounds
-        await waitFor(() => fleet.view(NODE)?.state === 'connected', 1000 + connectedWithin(LAB_CONNECT_MS), 'the node to be reconnected', 100, () => fleet.view(NODE)?.state);
+        await waitFor(
+          () => fleet.view(NODE)?.state === 'connected',
+          1000 + connectedWithin(LAB_CONNECT_MS),
+          'the node to be reconnected',
+          100,
+          () => fleet.view(NODE)?.state,
+        );
         const l = await fleet.refresh(NODE);
         assert.ok(Array.isArray(l.programs));
         assert.equal(alive(NODE, t.bpftracePid), false, 'no bpftrace of the trace is left');
@@ -285,7 +343,9 @@ describe('faults during work: eBPF Lens recovers, says what happened, loses noth
       const first = await takeSnapshot((cmd) => c1.run(cmd), inventory([cfg])[0] as never, c1.info);
       await store.save(first);
       c1.close();
-      execFileSync('bash', [path.join(__dirname, '..', '..', '..', 'test', 'lab', 'lab.sh'), 'fault', NODE, 'slow'], { env: { ...process.env, SLOW: '4' } });
+      execFileSync('bash', [path.join(__dirname, '..', '..', '..', 'test', 'lab', 'lab.sh'), 'fault', NODE, 'slow'], {
+        env: { ...process.env, SLOW: '4' },
+      });
       const c2 = await openNode(NODE, { scope: { pinPrefixes: ['/sys/fs/bpf/edge'] } });
       const p = takeSnapshot((cmd) => c2.run(cmd), inventory([cfg])[0] as never, c2.info).then(
         (s) => store.save(s),
@@ -315,7 +375,7 @@ describe('faults during work: eBPF Lens recovers, says what happened, loses noth
         );
         // kill it while the (slow) bpftool of the listing runs, not at a guessed moment: a kill
         // before the listing reached the node let it reconnect and list (CI under load)
-        await waitFor(() => runningOn(NODE, '[b]pftool').length > 0, LAB_COMMAND_MS, 'the listing\'s bpftool running on the node');
+        await waitFor(() => runningOn(NODE, '[b]pftool').length > 0, LAB_COMMAND_MS, "the listing's bpftool running on the node");
         labSh('kill', NODE);
         const e = await p;
         assert.ok(e instanceof Error, 'the listing failed');
@@ -323,7 +383,13 @@ describe('faults during work: eBPF Lens recovers, says what happened, loses noth
         await sleep(500);
         labSh('start', NODE);
         // backoff ≤ 1 s, then a connection within its bounds
-        await waitFor(() => fleet.view(NODE)?.state === 'connected', 1000 + connectedWithin(LAB_CONNECT_MS), 'the node to be reconnected', 100, () => fleet.view(NODE)?.state);
+        await waitFor(
+          () => fleet.view(NODE)?.state === 'connected',
+          1000 + connectedWithin(LAB_CONNECT_MS),
+          'the node to be reconnected',
+          100,
+          () => fleet.view(NODE)?.state,
+        );
         const l = await fleet.refresh(NODE);
         assert.ok(Array.isArray(l.programs));
         assert.equal(fleet.view(NODE)?.error, undefined);
@@ -333,4 +399,3 @@ describe('faults during work: eBPF Lens recovers, says what happened, loses noth
     });
   });
 });
-

@@ -5,7 +5,21 @@ import { buildTree } from '../../src/core/tree';
 import { Fleet } from '../../src/ssh/fleet';
 import { TraceRun } from '../../src/ssh/trace';
 import { LAB_CONNECT_MS, attachedWithin } from './bounds';
-import { cli, context, inventory, labSh, nodeConfig, nothingLeft, openNode, progIds, slowLogin, slowLoginOff, tempXdg, waitFor, writeConfig } from './labEnv';
+import {
+  cli,
+  context,
+  inventory,
+  labSh,
+  nodeConfig,
+  nothingLeft,
+  openNode,
+  progIds,
+  slowLogin,
+  slowLoginOff,
+  tempXdg,
+  waitFor,
+  writeConfig,
+} from './labEnv';
 
 /**
  * A node whose login shell is slow (heavy rc files: conda, nvm, pyenv, banners; a loaded CPU):
@@ -37,7 +51,13 @@ describe('a slow login shell (lab.sh slowlogin) at default bounds', function () 
       // a trace's own session pays the startup files too, and still starts
       const before = progIds(NODE);
       const t = await TraceRun.start(c, { script: 'tracepoint:syscalls:sys_enter_getpid { @n = count(); }', maxSec: 60 });
-      const attached = await waitFor(() => t.attached.then((n) => n ?? -1), attachedWithin(LAB_CONNECT_MS, 60), 'the trace to attach', 100, () => t.state);
+      const attached = await waitFor(
+        () => t.attached.then((n) => n ?? -1),
+        attachedWithin(LAB_CONNECT_MS, 60),
+        'the trace to attach',
+        100,
+        () => t.state,
+      );
       assert.ok(attached > 0, `attached: ${attached}`);
       t.stop();
       const o = await t.finished;

@@ -90,7 +90,9 @@ describe('deployment snapshots and diffs on real nodes', () => {
     const da = diffSnapshots(s1.a, s2.a);
     assert.deepEqual(byStatus(da), { changed: ['count_writes · tracepoint'], unchanged: ['xdp_count · xdp'] });
     const [before, after] = [s1.a, s2.a].map((s) => s.programs.find((p) => p.name === 'count_writes')?.id);
-    assert.deepEqual(da.programs[0]?.reasons, [{ kind: 'attachUnknown', bpftool: a.info.bpftool?.version, beforeId: before, afterId: after }]);
+    assert.deepEqual(da.programs[0]?.reasons, [
+      { kind: 'attachUnknown', bpftool: a.info.bpftool?.version, beforeId: before, afterId: after },
+    ]);
     assert.equal((await store.save(s1.a)).saved, true);
     assert.equal((await store.save(s2.a)).saved, true, 'the redeploy is recorded');
   });
@@ -105,7 +107,10 @@ describe('deployment snapshots and diffs on real nodes', () => {
     assert.equal((await store.save(s1.t)).saved, true);
     for (const n of ['edge1', 'trixie1']) labSh('deploy', n, 'moved_getsid');
     const s2 = { a: await snap(a), t: await snap(t) };
-    for (const [x, y] of [[s1.a, s2.a], [s1.t, s2.t]] as const) {
+    for (const [x, y] of [
+      [s1.a, s2.a],
+      [s1.t, s2.t],
+    ] as const) {
       assert.equal(moved(y)?.tag, moved(x)?.tag, 'the same code');
       assert.equal(moved(y)?.xlatedHash, moved(x)?.xlatedHash, 'the same instructions');
       assert.deepEqual(moved(y)?.pinned, moved(x)?.pinned, 'pinned under the same path');
@@ -113,12 +118,16 @@ describe('deployment snapshots and diffs on real nodes', () => {
     }
     const dt = diffSnapshots(s1.t, s2.t);
     assert.deepEqual(byStatus(dt), { changed: ['moved · tracepoint'], unchanged: ['count_writes · tracepoint', 'xdp_count · xdp'] });
-    assert.deepEqual(dt.programs[0]?.reasons, [{ kind: 'attach', attachKind: 'link:perf_event', before: 'sys_enter_getpgid', after: 'sys_enter_getsid' }]);
+    assert.deepEqual(dt.programs[0]?.reasons, [
+      { kind: 'attach', attachKind: 'link:perf_event', before: 'sys_enter_getpgid', after: 'sys_enter_getsid' },
+    ]);
     assert.match(diffText(dt, false), /^ {11}attach point sys_enter_getpgid → sys_enter_getsid$/m);
     assert.equal((await store.save(s2.t)).saved, true, 'trixie1: the move is recorded');
     const da = diffSnapshots(s1.a, s2.a);
     assert.deepEqual(byStatus(da), { changed: ['moved · tracepoint'], unchanged: ['count_writes · tracepoint', 'xdp_count · xdp'] });
-    assert.deepEqual(da.programs[0]?.reasons, [{ kind: 'attachUnknown', bpftool: a.info.bpftool?.version, beforeId: moved(s1.a)?.id, afterId: moved(s2.a)?.id }]);
+    assert.deepEqual(da.programs[0]?.reasons, [
+      { kind: 'attachUnknown', bpftool: a.info.bpftool?.version, beforeId: moved(s1.a)?.id, afterId: moved(s2.a)?.id },
+    ]);
     const text = diffText(da, false);
     assert.match(text, /^ {11}attach point unknown on this node \(bpftool 7\.1\.\d+\): reloaded \(#\d+ → #\d+\), it may have moved$/m);
     assert.doesNotMatch(text, /no change/);
@@ -143,7 +152,10 @@ describe('deployment snapshots and diffs on real nodes', () => {
     const d = await cli(['diff', p1.path, p2.path]);
     assert.equal(d.code, 1, d.stdout);
     assert.match(d.stdout, /1 changed, 0 added, 0 removed, 2 unchanged/);
-    assert.match(d.stdout, /^ {2}changed {2}moved · tracepoint #\d+\n {11}attach point unknown on this node \(bpftool 7\.1\.\d+\): reloaded/m);
+    assert.match(
+      d.stdout,
+      /^ {2}changed {2}moved · tracepoint #\d+\n {11}attach point unknown on this node \(bpftool 7\.1\.\d+\): reloaded/m,
+    );
   });
 
   it('removed and added programs are reported as such', async () => {
@@ -177,7 +189,10 @@ describe('deployment snapshots and diffs on real nodes', () => {
         await tr.finished;
         assert.ok(s.transient >= 1, `${node}: ${s.transient} transient`);
         assert.ok(!s.programs.some((p) => p.owners.some((o) => o.comm === 'bpftrace')), node);
-        assert.ok(s.programs.some((p) => p.name === 'count_writes'), 'the deployments are there');
+        assert.ok(
+          s.programs.some((p) => p.name === 'count_writes'),
+          'the deployments are there',
+        );
       } finally {
         c.close();
       }

@@ -8,7 +8,23 @@ import { JANITOR_SEC, writeScript } from '../../src/core/trace/guard';
 import type { NodeClient } from '../../src/ssh/nodeClient';
 import type { TraceOutcome } from '../../src/ssh/trace';
 import { TraceRun } from '../../src/ssh/trace';
-import { alive, cli, labNode, labSh, nodeConfig, nothingLeft, onNode, openNode, progIds, sleep, tempDir, tempFiles, tempXdg, waitFor, writeConfig } from './labEnv';
+import {
+  alive,
+  cli,
+  labNode,
+  labSh,
+  nodeConfig,
+  nothingLeft,
+  onNode,
+  openNode,
+  progIds,
+  sleep,
+  tempDir,
+  tempFiles,
+  tempXdg,
+  waitFor,
+  writeConfig,
+} from './labEnv';
 
 const SLEEPER = 'tracepoint:syscalls:sys_enter_nanosleep { @n = count(); }';
 
@@ -20,7 +36,11 @@ describe('trace runner: guarded bpftrace on real nodes', () => {
       'interval:s:3 { exit(); }',
     ].join('\n');
     const writer = (node: string): void => {
-      onNode(node, ['sh', '-c', `ln -sf "$(command -v dd)" /tmp/ebpflens-wr && /tmp/ebpflens-wr if=/dev/zero of=/dev/null bs=1 count=${N} status=none; rm -f /tmp/ebpflens-wr`]);
+      onNode(node, [
+        'sh',
+        '-c',
+        `ln -sf "$(command -v dd)" /tmp/ebpflens-wr && /tmp/ebpflens-wr if=/dev/zero of=/dev/null bs=1 count=${N} status=none; rm -f /tmp/ebpflens-wr`,
+      ]);
     };
     for (const [node, user] of [
       ['edge1', 'root'],
@@ -44,7 +64,16 @@ describe('trace runner: guarded bpftrace on real nodes', () => {
           // the same script, run by hand on the node
           const file = `/tmp/direct-${Date.now()}.bt`;
           onNode(node, ['sh', '-c', `cat > ${file} <<'EOF'\n${script}\nEOF`]);
-          const direct = spawn('bash', [path.join(__dirname, '..', '..', '..', 'test', 'lab', 'lab.sh'), 'nodeexec', node, ...(labNode(node).root ? ['chroot', labNode(node).root] : []), 'bpftrace', '-f', 'json', file]);
+          const direct = spawn('bash', [
+            path.join(__dirname, '..', '..', '..', 'test', 'lab', 'lab.sh'),
+            'nodeexec',
+            node,
+            ...(labNode(node).root ? ['chroot', labNode(node).root] : []),
+            'bpftrace',
+            '-f',
+            'json',
+            file,
+          ]);
           let out = '';
           direct.stdout.on('data', (d: Buffer) => (out += d.toString()));
           await waitFor(() => out.includes('attached_probes'), 15_000, 'direct bpftrace to attach');
@@ -80,15 +109,24 @@ describe('trace runner: guarded bpftrace on real nodes', () => {
         const t = await TraceRun.start(c, { script: `${SLEEPER}\nEND { printf("end ran\\n"); }` });
         await t.attached;
         assert.ok(alive(node, t.bpftracePid), 'running while it runs');
-        assert.ok([...progIds(node)].some((id) => !before.has(id)), 'its programs are loaded');
+        assert.ok(
+          [...progIds(node)].some((id) => !before.has(id)),
+          'its programs are loaded',
+        );
         await sleep(500);
         t.stop();
         const o = await t.finished;
         assert.equal(o.state, 'done');
         assert.equal(o.reason, 'stop');
         assert.ok(o.verified);
-        assert.ok(o.results.lines.some((l) => l.text === 'end ran\n'), 'END probe ran (SIGINT, not KILL)');
-        assert.ok(o.results.maps.some((m) => m.name === '@n'), 'maps printed at the end');
+        assert.ok(
+          o.results.lines.some((l) => l.text === 'end ran\n'),
+          'END probe ran (SIGINT, not KILL)',
+        );
+        assert.ok(
+          o.results.maps.some((m) => m.name === '@n'),
+          'maps printed at the end',
+        );
         await nothingLeft(node, t.bpftracePid, before, 3000);
       });
     }
@@ -114,7 +152,9 @@ describe('trace runner: guarded bpftrace on real nodes', () => {
     ] as const) {
       it(`the client process is killed with SIGKILL (${node}, ${user})`, async () => {
         const before = progIds(node);
-        const child = spawn(process.execPath, [path.join(__dirname, 'helpers', 'traceHolder.js'), node, user], { stdio: ['ignore', 'pipe', 'pipe'] });
+        const child = spawn(process.execPath, [path.join(__dirname, 'helpers', 'traceHolder.js'), node, user], {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
         let out = '';
         child.stdout.on('data', (d: Buffer) => (out += d.toString()));
         child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -133,10 +173,15 @@ describe('trace runner: guarded bpftrace on real nodes', () => {
         c = await openNode('edge1', { user });
         const t = await TraceRun.start(c, { script: SLEEPER }); // the default: 10 s without heartbeat
         const said: string[] = [];
-        t.on('guard', (g: { kind: string; fields: Record<string, string> }) => said.push(`${Date.now() - t.startedAt} ms ${g.kind} ${JSON.stringify(g.fields)}`));
+        t.on('guard', (g: { kind: string; fields: Record<string, string> }) =>
+          said.push(`${Date.now() - t.startedAt} ms ${g.kind} ${JSON.stringify(g.fields)}`),
+        );
         await t.attached;
         const pid = t.bpftracePid;
-        assert.ok(pid && alive('edge1', pid), `the guard named bpftrace's pid (${pid}); attached at ${t.results.attachedAt} ms; guard: ${said.join(' | ')}`);
+        assert.ok(
+          pid && alive('edge1', pid),
+          `the guard named bpftrace's pid (${pid}); attached at ${t.results.attachedAt} ms; guard: ${said.join(' | ')}`,
+        );
         labSh('cut', 'edge1');
         try {
           await nothingLeft('edge1', pid, before);
@@ -222,7 +267,9 @@ describe('trace runner: guarded bpftrace on real nodes', () => {
       for (const node of ['edge1', 'trixie1']) {
         const c = await openNode(node);
         try {
-          const t = await TraceRun.start(c, { script: 'BEGIN { printf("ok\\n"); }\n\ntracepoint:syscalls:sys_enter_write {\n  @a = count(;\n}\n' });
+          const t = await TraceRun.start(c, {
+            script: 'BEGIN { printf("ok\\n"); }\n\ntracepoint:syscalls:sys_enter_write {\n  @a = count(;\n}\n',
+          });
           const o = await t.finished;
           assert.equal(o.state, 'failed');
           assert.equal(o.error?.kind, 'tool.script');
@@ -278,7 +325,10 @@ describe('trace runner: guarded bpftrace on real nodes', () => {
       it(`attachedMs (${how}): the probes' time as the node's kernel clock has it (BEGIN to END), not the check after the end`, async () => {
         const c = await openNode('edge3');
         try {
-          const t = await TraceRun.start(c, { script: 'BEGIN { @t0 = nsecs; }\ninterval:ms:100 { @n = count(); }\nEND { @w = nsecs - @t0; }\n', maxSec: how === 'time limit' ? 3 : 30 });
+          const t = await TraceRun.start(c, {
+            script: 'BEGIN { @t0 = nsecs; }\ninterval:ms:100 { @n = count(); }\nEND { @w = nsecs - @t0; }\n',
+            maxSec: how === 'time limit' ? 3 : 30,
+          });
           if (how === 'stop') {
             await t.attached;
             await sleep(2000);
@@ -291,7 +341,10 @@ describe('trace runner: guarded bpftrace on real nodes', () => {
           // from the attach record to the guard's exit line: BEGIN → END, plus bpftrace's detach and
           // exit and the guard's own end (a few tenths of a second); the network delay cancels
           const seen = o.endedAt - o.startedAt - (o.results.attachedAt ?? 0);
-          assert.ok(o.attachedMs !== undefined && o.attachedMs > w - 150 && o.attachedMs < w + 1000, `attachedMs ${o.attachedMs}, BEGIN → END on the node ${w.toFixed(0)} ms`);
+          assert.ok(
+            o.attachedMs !== undefined && o.attachedMs > w - 150 && o.attachedMs < w + 1000,
+            `attachedMs ${o.attachedMs}, BEGIN → END on the node ${w.toFixed(0)} ms`,
+          );
           assert.ok(seen >= o.attachedMs, `endedAt also counts the check after the end (${seen} ms)`);
           process.stdout.write(`        attachedMs ${o.attachedMs} ms, BEGIN → END ${w.toFixed(0)} ms, until endedAt ${seen} ms\n`);
         } finally {
@@ -303,7 +356,20 @@ describe('trace runner: guarded bpftrace on real nodes', () => {
   it('a script printing as fast as it can for 30 s: memory stays bounded and drops are counted', async function () {
     this.timeout(90_000);
     const c = await openNode('edge3');
-    const load = spawn('bash', [path.join(__dirname, '..', '..', '..', 'test', 'lab', 'lab.sh'), 'nodeexec', 'edge3', 'dd', 'if=/dev/zero', 'of=/dev/null', 'bs=1', 'count=50000000'], { stdio: 'ignore' });
+    const load = spawn(
+      'bash',
+      [
+        path.join(__dirname, '..', '..', '..', 'test', 'lab', 'lab.sh'),
+        'nodeexec',
+        'edge3',
+        'dd',
+        'if=/dev/zero',
+        'of=/dev/null',
+        'bs=1',
+        'count=50000000',
+      ],
+      { stdio: 'ignore' },
+    );
     try {
       const limits = { maxEventsPerSec: 20_000, maxLines: 5000, maxBytes: 1 << 20 };
       const t = await TraceRun.start(c, {
@@ -345,7 +411,19 @@ describe('trace runner: guarded bpftrace on real nodes', () => {
       return f;
     };
     it('streams printf output and prints the maps when the duration ends', async () => {
-      const r = await cli(['trace', '--config', writeConfig([nodeConfig('edge2')]), '--node', 'edge2', '--duration', '2', file('BEGIN { printf("hello\\n"); }\n' + SLEEPER)], { XDG_CONFIG_HOME: tempXdg() });
+      const r = await cli(
+        [
+          'trace',
+          '--config',
+          writeConfig([nodeConfig('edge2')]),
+          '--node',
+          'edge2',
+          '--duration',
+          '2',
+          file('BEGIN { printf("hello\\n"); }\n' + SLEEPER),
+        ],
+        { XDG_CONFIG_HOME: tempXdg() },
+      );
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /^hello\n/);
       assert.match(r.stdout, /@n: \d+/);
@@ -354,7 +432,11 @@ describe('trace runner: guarded bpftrace on real nodes', () => {
     it('Ctrl-C stops it: END runs, maps print, exit 0, nothing left', async () => {
       const before = progIds('edge2');
       let pid = 0;
-      const run = cli(['trace', '--config', writeConfig([nodeConfig('edge2')]), '--node', 'edge2', file(`${SLEEPER}\nEND { printf("bye\\n"); }`)], { XDG_CONFIG_HOME: tempXdg() }, (p) => (pid = p));
+      const run = cli(
+        ['trace', '--config', writeConfig([nodeConfig('edge2')]), '--node', 'edge2', file(`${SLEEPER}\nEND { printf("bye\\n"); }`)],
+        { XDG_CONFIG_HOME: tempXdg() },
+        (p) => (pid = p),
+      );
       await waitFor(() => [...progIds('edge2')].some((id) => !before.has(id)), 15_000, 'the trace to attach');
       await sleep(500);
       process.kill(pid, 'SIGINT');
@@ -365,7 +447,10 @@ describe('trace runner: guarded bpftrace on real nodes', () => {
       await nothingLeft('edge2', undefined, before, 5000);
     });
     it('a script error: exit 4 and the line', async () => {
-      const r = await cli(['trace', '--config', writeConfig([nodeConfig('edge2')]), '--node', 'edge2', file('BEGIN {\n  @x = count(;\n}\n')], { XDG_CONFIG_HOME: tempXdg() });
+      const r = await cli(
+        ['trace', '--config', writeConfig([nodeConfig('edge2')]), '--node', 'edge2', file('BEGIN {\n  @x = count(;\n}\n')],
+        { XDG_CONFIG_HOME: tempXdg() },
+      );
       assert.equal(r.code, 4);
       assert.match(r.stderr, /error line 2:\d+: syntax error/);
     });

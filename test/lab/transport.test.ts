@@ -67,7 +67,10 @@ describe('ssh transport on real nodes', () => {
         });
       });
       const outs = await Promise.all(runs);
-      assert.deepEqual(outs, Array.from({ length: 15 }, () => 'done\n'));
+      assert.deepEqual(
+        outs,
+        Array.from({ length: 15 }, () => 'done\n'),
+      );
       assert.ok(Date.now() - t0 >= 1100, 'the last five waited for a free session');
     } finally {
       c.close();
@@ -117,13 +120,22 @@ describe('ssh transport on real nodes', () => {
       const added = watchdogs().filter((p) => !before.includes(p));
       assert.equal(added.length, 1, 'one watchdog for this connection');
       mine = added[0];
-      assert.match(onNode('edge3', ['cat', `/proc/${mine}/cmdline`]).split('\0').join(' ').trim(), /^bash --norc --noprofile -c eval "\$__el_wd" ebpf-lens-watchdog \d+$/);
+      assert.match(
+        onNode('edge3', ['cat', `/proc/${mine}/cmdline`])
+          .split('\0')
+          .join(' ')
+          .trim(),
+        /^bash --norc --noprofile -c eval "\$__el_wd" ebpf-lens-watchdog \d+$/,
+      );
       // the command runs directly under the worker shell (no `timeout` in between)
       const parent = await c.run(sh('ps -o comm= -p "$PPID"'));
       assert.equal(parent.trim(), 'sh', 'the command is a child of the worker shell itself');
       // idle: it sleeps in read(2) and uses no CPU
       const cpu = (): number => {
-        const f = onNode('edge3', ['cat', `/proc/${mine}/stat`]).split(') ')[1]?.split(' ') ?? [];
+        const f =
+          onNode('edge3', ['cat', `/proc/${mine}/stat`])
+            .split(') ')[1]
+            ?.split(' ') ?? [];
         return Number(f[11]) + Number(f[12]);
       };
       const t0 = cpu();
@@ -187,7 +199,11 @@ describe('ssh transport on real nodes', () => {
   });
 
   it('an authentication failure is not retried (it needs a person)', async () => {
-    const session = new NodeSession('edge4', () => openNode('edge4', { identityFile: '/nonexistent' }), { initialMs: 50, maxMs: 100, jitter: 0 });
+    const session = new NodeSession('edge4', () => openNode('edge4', { identityFile: '/nonexistent' }), {
+      initialMs: 50,
+      maxMs: 100,
+      jitter: 0,
+    });
     await assert.rejects(session.connect(), (e) => SshError.is(e, 'authFailed'));
     assert.equal(session.state, 'failed');
     session.disconnect();

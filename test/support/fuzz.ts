@@ -2,7 +2,11 @@
  * Deterministic random and mutated bpftrace scripts for fuzzing (a fixed-seed LCG: a failure
  * names its case number and reproduces).
  */
-export function* fuzzScripts(seeds: readonly string[], count: number, seed0 = 12345): Generator<{ i: number; text: string; rnd: (n: number) => number }> {
+export function* fuzzScripts(
+  seeds: readonly string[],
+  count: number,
+  seed0 = 12345,
+): Generator<{ i: number; text: string; rnd: (n: number) => number }> {
   let seed = seed0;
   const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), n <= 0 ? 0 : seed % n);
   const alphabet = '{}()[];,./*+-=!<>@$"\\:#\n\t abcxyz0123456789_%&|^~?\'`';

@@ -198,36 +198,147 @@ function slots(root: { v: Json }, cap = 4000): Slot[] {
 }
 
 /** Characters that break parsers: NUL, controls, quotes, backslashes, line separators, BOM, lone surrogates, astral. */
-export const NASTY_CHARS = ['\u0000', '\u0001', '\u001f', '\u007f', '\t', '\r', '\n', '"', "'", '\\', '\u2028', '\u2029', '\ufeff', '\ufffd', '\uffff', '\ud800', '\udfff', '\u00e9', '\u0130', '\u212a', '日', '✓', '\ud83d\ude00', ' ', '%', '$', '{', '}', '[', ']', ',', ':', '#', '*', '?', '!', '|', '='];
+export const NASTY_CHARS = [
+  '\u0000',
+  '\u0001',
+  '\u001f',
+  '\u007f',
+  '\t',
+  '\r',
+  '\n',
+  '"',
+  "'",
+  '\\',
+  '\u2028',
+  '\u2029',
+  '\ufeff',
+  '\ufffd',
+  '\uffff',
+  '\ud800',
+  '\udfff',
+  '\u00e9',
+  '\u0130',
+  '\u212a',
+  '日',
+  '✓',
+  '\ud83d\ude00',
+  ' ',
+  '%',
+  '$',
+  '{',
+  '}',
+  '[',
+  ']',
+  ',',
+  ':',
+  '#',
+  '*',
+  '?',
+  '!',
+  '|',
+  '=',
+];
 
 function nastyString(rng: Rng): string {
   const kind = rng.int(6);
   if (kind === 0) return '';
   if (kind === 1) return rng.pick(NASTY_CHARS).repeat(rng.count(64));
   if (kind === 2) return 'x'.repeat(rng.chance(0.1) ? 65_537 : rng.pick([63, 64, 255, 256, 4096]));
-  return Array.from({ length: rng.count(24) }, () => (rng.chance(0.5) ? rng.pick(NASTY_CHARS) : String.fromCharCode(97 + rng.int(26)))).join('');
+  return Array.from({ length: rng.count(24) }, () =>
+    rng.chance(0.5) ? rng.pick(NASTY_CHARS) : String.fromCharCode(97 + rng.int(26)),
+  ).join('');
 }
 
 /** Values a field should never be trusted to hold. */
 function hostileValue(rng: Rng): Json {
   const simple: Json[] = [
-    null, true, false, 0, -1, 1, 1.5, -2.5e-7, 4294967295, 4294967296, 2 ** 53, 2 ** 53 + 2, 1e21, 1e300, -1e300,
-    '', '0', '12', '-7', '1.5', '1e3', '0x1f', ' 12', '12 ', 'NaN', 'Infinity', '-Infinity', 'true', 'null', 'undefined', '[object Object]',
-    [], [null], [1, 'x', null], [[[]]], new Obj([]),
+    null,
+    true,
+    false,
+    0,
+    -1,
+    1,
+    1.5,
+    -2.5e-7,
+    4294967295,
+    4294967296,
+    2 ** 53,
+    2 ** 53 + 2,
+    1e21,
+    1e300,
+    -1e300,
+    '',
+    '0',
+    '12',
+    '-7',
+    '1.5',
+    '1e3',
+    '0x1f',
+    ' 12',
+    '12 ',
+    'NaN',
+    'Infinity',
+    '-Infinity',
+    'true',
+    'null',
+    'undefined',
+    '[object Object]',
+    [],
+    [null],
+    [1, 'x', null],
+    [[[]]],
+    new Obj([]),
     new Obj([['toString', 1]]),
-    new Obj([['valueOf', null], ['toString', 'x']]),
+    new Obj([
+      ['valueOf', null],
+      ['toString', 'x'],
+    ]),
     [new Obj([['toString', 1]])],
-    new Obj([['__proto__', new Obj([['id', 1], ['count', 1]])]]),
-    new Obj([['constructor', 1], ['hasOwnProperty', 'x']]),
-    new Raw('18446744073709551615'), new Raw('-9223372036854775809'), new Raw('123456789012345678901234567890'),
-    new Raw('1e309'), new Raw('-1e309'), new Raw('-0'), new Raw('1E-400'), new Raw('0.0000000000000000000000001'),
-    new Raw('"\\ud800"'), new Raw('"\\u0000\\u001f"'), new Raw('"\\uffffffc3\\uffffffa9"'),
+    new Obj([
+      [
+        '__proto__',
+        new Obj([
+          ['id', 1],
+          ['count', 1],
+        ]),
+      ],
+    ]),
+    new Obj([
+      ['constructor', 1],
+      ['hasOwnProperty', 'x'],
+    ]),
+    new Raw('18446744073709551615'),
+    new Raw('-9223372036854775809'),
+    new Raw('123456789012345678901234567890'),
+    new Raw('1e309'),
+    new Raw('-1e309'),
+    new Raw('-0'),
+    new Raw('1E-400'),
+    new Raw('0.0000000000000000000000001'),
+    new Raw('"\\ud800"'),
+    new Raw('"\\u0000\\u001f"'),
+    new Raw('"\\uffffffc3\\uffffffa9"'),
   ];
   return rng.chance(0.25) ? nastyString(rng) : clone(rng.pick(simple));
 }
 
 /** Keys every JSON mutation may add or rename to, whatever the seed. */
-export const NASTY_KEYS = ['__proto__', 'constructor', 'toString', 'valueOf', 'hasOwnProperty', '', ' ', 'error', 'type', 'data', 'id', 'count', '\u0000', 'é'];
+export const NASTY_KEYS = [
+  '__proto__',
+  'constructor',
+  'toString',
+  'valueOf',
+  'hasOwnProperty',
+  '',
+  ' ',
+  'error',
+  'type',
+  'data',
+  'id',
+  'count',
+  '\u0000',
+  'é',
+];
 
 /** Every key of a parsed document (seeds' own keys make the best renames and additions). */
 export function keysOf(text: string): string[] {
@@ -298,7 +409,20 @@ export function mutateJson(doc: Json, n: number, rng: Rng, o: JsonMutateOptions,
         ops.push(`numstr@${s.path}`);
         break;
       case 5:
-        s.set(rng.pick([new Raw('18446744073709551615'), new Raw('9223372036854775807'), new Raw('-9223372036854775808'), -1, -2147483648, 2147483648, 0, 1.0000001, new Raw('1e309'), new Raw('-0')]));
+        s.set(
+          rng.pick([
+            new Raw('18446744073709551615'),
+            new Raw('9223372036854775807'),
+            new Raw('-9223372036854775808'),
+            -1,
+            -2147483648,
+            2147483648,
+            0,
+            1.0000001,
+            new Raw('1e309'),
+            new Raw('-0'),
+          ]),
+        );
         ops.push(`bigint@${s.path}`);
         break;
       case 6:
@@ -430,7 +554,11 @@ function bareTruncation(seed: Seed, rng: ReturnType<typeof caseRng>, ops: string
 }
 
 /** A JSON document case: a seed, 1–n structure mutations, sometimes byte mutations on top; every tenth case a bare truncation. */
-export function jsonCase(seeds: readonly Seed[], i: number, o: JsonMutateOptions & { readonly runSeed: number; readonly spaced?: boolean }): Mutated {
+export function jsonCase(
+  seeds: readonly Seed[],
+  i: number,
+  o: JsonMutateOptions & { readonly runSeed: number; readonly spaced?: boolean },
+): Mutated {
   const rng = caseRng(o.runSeed, i);
   const seed = rng.pick(seeds);
   const ops: string[] = [];
@@ -447,7 +575,13 @@ export function jsonCase(seeds: readonly Seed[], i: number, o: JsonMutateOptions
     text = doc === undefined ? seed.text : jsonText(mutateJson(doc, rng.count(4), rng, o, ops), o.spaced);
     if (doc === undefined || rng.chance(0.25)) {
       const n = rng.count(3);
-      for (let k = 0; k < n; k++) text = mutateText(text, rng, ops, seeds.map((s) => s.text));
+      for (let k = 0; k < n; k++)
+        text = mutateText(
+          text,
+          rng,
+          ops,
+          seeds.map((s) => s.text),
+        );
     }
   }
   return { i, seed: seed.name, ops, text, rng };

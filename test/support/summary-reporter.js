@@ -68,7 +68,9 @@ class SummaryReporter extends Mocha.reporters.Spec {
         runner.failures += 1;
         console.log(`HOLLOW RUN (counted as failed): ${why.join('; ')}`);
       } else {
-        console.log(`tier check: ${filtered ? 'filtered run' : `${files.length} test files`}, ${registered} tests registered, ${executed} executed`);
+        console.log(
+          `tier check: ${filtered ? 'filtered run' : `${files.length} test files`}, ${registered} tests registered, ${executed} executed`,
+        );
       }
     });
   }

@@ -8,7 +8,15 @@ import { helperCalls } from '../../src/core/annotate/helpers';
 import { countAnnotations, countScript, planCounts, readCounts } from '../../src/core/annotate/measure';
 import { HEAT_BUCKETS, heatBucket, hoverMarkdown, lineText, reanchor, withShares } from '../../src/core/annotate/model';
 import { HITS_MAP, WINDOW_MAP, instrumentProbes, probeHits, probeWindowSec } from '../../src/core/annotate/probeHits';
-import { attachPlan, demanglePath, matchFunctions, nmSymbols, symbolPath, uprobeSymbols, wildcardMatch } from '../../src/core/annotate/symbols';
+import {
+  attachPlan,
+  demanglePath,
+  matchFunctions,
+  nmSymbols,
+  symbolPath,
+  uprobeSymbols,
+  wildcardMatch,
+} from '../../src/core/annotate/symbols';
 import { parse } from '../../src/core/bpftrace/parser';
 import type { NodeListing } from '../../src/core/listing';
 import type { MapSnapshot } from '../../src/core/trace/output';
@@ -17,7 +25,15 @@ import { TraceResults } from '../../src/core/trace/results';
 import { repoRoot } from './paths';
 
 const fixture = (name: string): string => fs.readFileSync(path.join(repoRoot, 'test', 'fixtures', 'xlated', name), 'utf8');
-const fn = (name: string, qualified = name, section?: string): SourceFunction => ({ name, qualified, nameStart: 0, nameEnd: name.length, start: 0, end: name.length, ...(section ? { section } : {}) });
+const fn = (name: string, qualified = name, section?: string): SourceFunction => ({
+  name,
+  qualified,
+  nameStart: 0,
+  nameEnd: name.length,
+  start: 0,
+  end: name.length,
+  ...(section ? { section } : {}),
+});
 const mapsOf = (ndjson: string): MapSnapshot[] => {
   const r = new TraceResults();
   const p = new OutputParser();
@@ -27,9 +43,18 @@ const mapsOf = (ndjson: string): MapSnapshot[] => {
 
 describe('annotations: symbols of a binary', () => {
   it('reads a bpftrace -l uprobe listing (and nm output)', () => {
-    const lines = ['uprobe:/opt/app/bin/app:main', 'uprobe:/opt/app/bin/app:hot', 'uprobe:/opt/app/bin/app:_ZN4edge4Pool3putEi', '', 'uprobe:/real/path/app:cold'];
+    const lines = [
+      'uprobe:/opt/app/bin/app:main',
+      'uprobe:/opt/app/bin/app:hot',
+      'uprobe:/opt/app/bin/app:_ZN4edge4Pool3putEi',
+      '',
+      'uprobe:/real/path/app:cold',
+    ];
     assert.deepEqual(uprobeSymbols(lines, '/opt/app/bin/app'), ['main', 'hot', '_ZN4edge4Pool3putEi', 'cold']);
-    assert.deepEqual(nmSymbols('0000000000001139 T hot\n0000000000001150 t cold\n                 U printf@GLIBC_2.2.5\n0000000000004010 D data\n'), ['hot', 'cold']);
+    assert.deepEqual(
+      nmSymbols('0000000000001139 T hot\n0000000000001150 t cold\n                 U printf@GLIBC_2.2.5\n0000000000004010 D data\n'),
+      ['hot', 'cold'],
+    );
   });
 
   it('demangles enough to match: C++ nested names, ctors, dtors, operators, std, Rust legacy hashes, Go paths', () => {
@@ -42,7 +67,10 @@ describe('annotations: symbols of a binary', () => {
     assert.deepEqual(demanglePath('_ZeqRKN4edge4PoolES2_'), ['operator==']);
     assert.deepEqual(demanglePath('_ZNSt6vector4sizeEv'), ['std', 'vector', 'size']);
     assert.deepEqual(demanglePath('_ZN7edgeapp3hot17h0123456789abcdefE'), ['edgeapp', 'hot']);
-    assert.deepEqual(demanglePath('_ZN52_$LT$edgeapp..Server$u20$as$u20$edgeapp..Handler$GT$6handle17h0123456789abcdefE'), ['<edgeapp::Server as edgeapp::Handler>', 'handle']);
+    assert.deepEqual(demanglePath('_ZN52_$LT$edgeapp..Server$u20$as$u20$edgeapp..Handler$GT$6handle17h0123456789abcdefE'), [
+      '<edgeapp::Server as edgeapp::Handler>',
+      'handle',
+    ]);
     assert.equal(demanglePath('hot'), undefined);
     assert.deepEqual(symbolPath('main.(*Server).Serve'), ['main', '(*Server)', 'Serve']);
     assert.deepEqual(symbolPath('github.com/acme/edge/pkg.hot'), ['pkg', 'hot']);
@@ -52,19 +80,55 @@ describe('annotations: symbols of a binary', () => {
 
   it('matches each language: exact C names before clones, C++ owners, Rust impls, Go receivers', () => {
     const c = matchFunctions([fn('hot'), fn('cold'), fn('gone')], ['hot', 'hot.cold', 'cold.isra.0', 'main'], 'c');
-    assert.deepEqual(c.map((m) => [m.fn.name, m.symbols]), [['hot', ['hot']], ['cold', ['cold.isra.0']], ['gone', []]]);
-    const cpp = matchFunctions([fn('put', 'edge::Pool::put'), fn('put', 'other::Queue::put'), fn('twice')], ['_ZN4edge4Pool3putEi', '_ZN4edge4Pool3putEd', '_ZN5other5Queue3putEv', '_Z5twiceIiET_S0_', '_Z5twiceIdET_S0_'], 'cpp');
-    assert.deepEqual(cpp.map((m) => m.symbols), [['_ZN4edge4Pool3putEd', '_ZN4edge4Pool3putEi'], ['_ZN5other5Queue3putEv'], ['_Z5twiceIdET_S0_', '_Z5twiceIiET_S0_']]);
-    const rust = matchFunctions([fn('handle', 'Server::handle'), fn('hot')], ['_ZN52_$LT$edgeapp..Server$u20$as$u20$edgeapp..Handler$GT$6handle17h0123456789abcdefE', '_ZN7edgeapp3hot17h0123456789abcdefE', '_ZN7edgeapp6Client6handle17h0123456789abcdefE'], 'rust');
-    assert.deepEqual(rust.map((m) => m.symbols.length), [1, 1]);
+    assert.deepEqual(
+      c.map((m) => [m.fn.name, m.symbols]),
+      [
+        ['hot', ['hot']],
+        ['cold', ['cold.isra.0']],
+        ['gone', []],
+      ],
+    );
+    const cpp = matchFunctions(
+      [fn('put', 'edge::Pool::put'), fn('put', 'other::Queue::put'), fn('twice')],
+      ['_ZN4edge4Pool3putEi', '_ZN4edge4Pool3putEd', '_ZN5other5Queue3putEv', '_Z5twiceIiET_S0_', '_Z5twiceIdET_S0_'],
+      'cpp',
+    );
+    assert.deepEqual(
+      cpp.map((m) => m.symbols),
+      [['_ZN4edge4Pool3putEd', '_ZN4edge4Pool3putEi'], ['_ZN5other5Queue3putEv'], ['_Z5twiceIdET_S0_', '_Z5twiceIiET_S0_']],
+    );
+    const rust = matchFunctions(
+      [fn('handle', 'Server::handle'), fn('hot')],
+      [
+        '_ZN52_$LT$edgeapp..Server$u20$as$u20$edgeapp..Handler$GT$6handle17h0123456789abcdefE',
+        '_ZN7edgeapp3hot17h0123456789abcdefE',
+        '_ZN7edgeapp6Client6handle17h0123456789abcdefE',
+      ],
+      'rust',
+    );
+    assert.deepEqual(
+      rust.map((m) => m.symbols.length),
+      [1, 1],
+    );
     assert.match(rust[0]?.symbols[0] ?? '', /Server/);
-    const go = matchFunctions([fn('Serve', '(*Server).Serve'), fn('Name', 'Server.Name'), fn('hot')], ['main.(*Server).Serve', 'main.(*Client).Serve', 'main.Server.Name', 'main.hot', 'main.(*Server).hot'], 'go');
-    assert.deepEqual(go.map((m) => m.symbols), [['main.(*Server).Serve'], ['main.Server.Name'], ['main.hot']]);
+    const go = matchFunctions(
+      [fn('Serve', '(*Server).Serve'), fn('Name', 'Server.Name'), fn('hot')],
+      ['main.(*Server).Serve', 'main.(*Client).Serve', 'main.Server.Name', 'main.hot', 'main.(*Server).hot'],
+      'go',
+    );
+    assert.deepEqual(
+      go.map((m) => m.symbols),
+      [['main.(*Server).Serve'], ['main.Server.Name'], ['main.hot']],
+    );
   });
 
   it('attach points: exact names without multi-attach; safe prefix patterns with it, never catching another symbol', () => {
     const all = ['handle_get', 'handle_put', 'handle_del', 'hot', 'hotter', 'cold', 'main', '_start', 'main.(*S).x'];
-    assert.deepEqual(attachPlan(['handle_get', 'handle_put', 'hot'], all, false), { exact: ['handle_get', 'handle_put', 'hot'], patterns: [], skipped: [] });
+    assert.deepEqual(attachPlan(['handle_get', 'handle_put', 'hot'], all, false), {
+      exact: ['handle_get', 'handle_put', 'hot'],
+      patterns: [],
+      skipped: [],
+    });
     const multi = attachPlan(['handle_get', 'handle_put', 'handle_del', 'hot', 'cold'], all, true);
     assert.deepEqual(multi.patterns, ['ha*']);
     assert.deepEqual(multi.exact, ['cold', 'hot']);
@@ -78,7 +142,10 @@ describe('annotations: symbols of a binary', () => {
   it('plans within the probe limit, in the caller’s order, and says what it left out', () => {
     const fns = ['a1', 'a2', 'b1', 'c1', 'zz'].map((n) => fn(n));
     const p = planCounts(fns, ['a1', 'a2', 'b1', 'c1', 'main'], 'c', { multi: false, maxProbes: 3 });
-    assert.deepEqual(p.measured.map((m) => m.fn.name), ['a1', 'a2', 'b1']);
+    assert.deepEqual(
+      p.measured.map((m) => m.fn.name),
+      ['a1', 'a2', 'b1'],
+    );
     assert.match(p.notes.join('; '), /1 function is not in the binary/);
     assert.match(p.notes.join('; '), /1 function not measured: more than 3 probes/);
     // with multi-attach a1, a2 share one pattern: all four fit
@@ -95,7 +162,10 @@ describe('annotations: the count script and its results', () => {
     const s = countScript({ binary: '/run/lab/bin/edgeapp', plan, windowSec: 10 });
     assert.equal(parse(s).diagnostics.filter((d) => d.severity === 'error').length, 0, s);
     // a call counts only within the window on the kernel clock: exactly 10 s, however late the ticks
-    assert.match(s, /uprobe:\/run\/lab\/bin\/edgeapp:cold,\nuprobe:\/run\/lab\/bin\/edgeapp:hot\n\/@lens_on && nsecs - @lens_t0 < 10000000000\//);
+    assert.match(
+      s,
+      /uprobe:\/run\/lab\/bin\/edgeapp:cold,\nuprobe:\/run\/lab\/bin\/edgeapp:hot\n\/@lens_on && nsecs - @lens_t0 < 10000000000\//,
+    );
     assert.match(s, /if \(@lens_on && nsecs - @lens_t0 >= 10000000000\) \{\n\t\t@lens_on = 0;\n\t\t@lens_t1 = @lens_t0 \+ 10000000000;/);
     // the timer is the last probe (attached after the uprobes)
     assert.ok(s.lastIndexOf('interval:ms:100') > s.lastIndexOf('uprobe:'));
@@ -106,7 +176,10 @@ describe('annotations: the count script and its results', () => {
     assert.match(lat, /uprobe:\/bin\/app:hot\n\/@lens_on && pid == 42 && nsecs - @lens_t0 < 5000000000\/\n\{\n\t@lens_ts0/);
     assert.throws(() => countScript({ binary: '/bin/app; rm -rf /', plan, windowSec: 5 }), /binary/);
     assert.throws(() => countScript({ binary: 'relative/app', plan, windowSec: 5 }), /binary/);
-    assert.throws(() => countScript({ binary: '/bin/app', plan: { exact: ['x{ system("id") }'], patterns: [], skipped: [] }, windowSec: 5 }), /not a symbol/);
+    assert.throws(
+      () => countScript({ binary: '/bin/app', plan: { exact: ['x{ system("id") }'], patterns: [], skipped: [] }, windowSec: 5 }),
+      /not a symbol/,
+    );
     assert.throws(() => countScript({ binary: '/bin/app', plan, windowSec: 0 }), /window/);
     assert.throws(() => countScript({ binary: '/bin/app', plan: { exact: [], patterns: [], skipped: [] }, windowSec: 1 }), /no function/);
   });
@@ -125,9 +198,13 @@ describe('annotations: the count script and its results', () => {
     assert.equal(r.calls.get('hot'), 2667);
     assert.equal(r.calls.get('cold'), 267);
     assert.equal(r.windowNs, 2046566369269 - 2043566380873);
-    const out23 = '{"type": "map", "data": {"@lens_calls": {"uprobe:/usr/local/bin/edgeapp:hot": 1759}}}\n{"type": "map", "data": {"@lens_fcalls": {"cold": 176, "hot": 1759, "other": 5}}}\n{"type": "map", "data": {"@lens_t0": 10}}\n{"type": "map", "data": {"@lens_t1": 2000000010}}\n';
+    const out23 =
+      '{"type": "map", "data": {"@lens_calls": {"uprobe:/usr/local/bin/edgeapp:hot": 1759}}}\n{"type": "map", "data": {"@lens_fcalls": {"cold": 176, "hot": 1759, "other": 5}}}\n{"type": "map", "data": {"@lens_t0": 10}}\n{"type": "map", "data": {"@lens_t1": 2000000010}}\n';
     const r23 = readCounts(mapsOf(out23), { binary: '/usr/local/bin/edgeapp', plan: { exact: ['hot'], patterns: ['c*'], skipped: [] } });
-    assert.deepEqual([...r23.calls.entries()].sort(), [['cold', 176], ['hot', 1759]]);
+    assert.deepEqual([...r23.calls.entries()].sort(), [
+      ['cold', 176],
+      ['hot', 1759],
+    ]);
     const fns = [fn('hot'), fn('cold'), fn('missing')];
     const p = planCounts(fns, ['hot', 'cold'], 'c', { multi: false, maxProbes: 10 });
     const items = countAnnotations(p, r, () => 0, 3);
@@ -141,36 +218,71 @@ describe('annotations: the count script and its results', () => {
 describe('annotations: helper calls in xlated code', () => {
   it('counter_v1 (bpftool 7.1, linum): straight-path calls and the one in a branch, with their source lines', () => {
     const h = helperCalls(fixture('counter_v1.linum.7.1.txt'));
-    assert.deepEqual(h.map((x) => [x.name, x.placement, x.line]), [
-      ['bpf_get_current_pid_tgid', 'straight', 15],
-      ['__htab_map_lookup_elem', 'straight', 16],
-      ['htab_map_update_elem', 'branch', 21],
-    ]);
+    assert.deepEqual(
+      h.map((x) => [x.name, x.placement, x.line]),
+      [
+        ['bpf_get_current_pid_tgid', 'straight', 15],
+        ['__htab_map_lookup_elem', 'straight', 16],
+        ['htab_map_update_elem', 'branch', 21],
+      ],
+    );
     assert.equal(h[0]?.source, 'u32 pid = bpf_get_current_pid_tgid() >> 32;');
     assert.match(h[0]?.file ?? '', /counter_v1\.bpf\.c$/);
     // the same without linum (and normalised: no helper addresses)
     const plain = helperCalls(fixture('counter_v1.7.1.txt').replace(/#\d+/g, ''));
-    assert.deepEqual(plain.map((x) => [x.name, x.placement]), h.map((x) => [x.name, x.placement]));
+    assert.deepEqual(
+      plain.map((x) => [x.name, x.placement]),
+      h.map((x) => [x.name, x.placement]),
+    );
   });
 
   it('counter_v2 (bpftool 7.5): an early return puts every call in a branch; xdp_count has no helper call (lookup inlined)', () => {
-    assert.deepEqual(helperCalls(fixture('counter_v2.linum.7.5.txt')).map((x) => [x.name, x.placement]), [
-      ['bpf_get_current_pid_tgid', 'branch'],
-      ['__htab_map_lookup_elem', 'branch'],
-      ['htab_map_update_elem', 'branch'],
-      ['__htab_map_lookup_elem', 'branch'],
-    ]);
+    assert.deepEqual(
+      helperCalls(fixture('counter_v2.linum.7.5.txt')).map((x) => [x.name, x.placement]),
+      [
+        ['bpf_get_current_pid_tgid', 'branch'],
+        ['__htab_map_lookup_elem', 'branch'],
+        ['htab_map_update_elem', 'branch'],
+        ['__htab_map_lookup_elem', 'branch'],
+      ],
+    );
     assert.deepEqual(helperCalls(fixture('xdp_count.linum.7.1.txt')), []);
   });
 
   it('loops and subprograms', () => {
-    const loop = ['   0: (b7) r6 = 0', '   1: (85) call bpf_ktime_get_ns#1', '   2: (07) r6 += 1', '   3: (a5) if r6 < 0x4 goto pc-3', '   4: (85) call bpf_get_prandom_u32#2', '   5: (95) exit'].join('\n');
-    assert.deepEqual(helperCalls(loop).map((x) => [x.name, x.placement]), [['bpf_ktime_get_ns', 'loop'], ['bpf_get_prandom_u32', 'straight']]);
-    const sub = ['   0: (85) call pc+3', '   1: (15) if r0 == 0x0 goto pc+1', '   2: (85) call pc+1', '   3: (95) exit', '   4: (85) call bpf_perf_event_read#3', '   5: (95) exit'].join('\n');
+    const loop = [
+      '   0: (b7) r6 = 0',
+      '   1: (85) call bpf_ktime_get_ns#1',
+      '   2: (07) r6 += 1',
+      '   3: (a5) if r6 < 0x4 goto pc-3',
+      '   4: (85) call bpf_get_prandom_u32#2',
+      '   5: (95) exit',
+    ].join('\n');
+    assert.deepEqual(
+      helperCalls(loop).map((x) => [x.name, x.placement]),
+      [
+        ['bpf_ktime_get_ns', 'loop'],
+        ['bpf_get_prandom_u32', 'straight'],
+      ],
+    );
+    const sub = [
+      '   0: (85) call pc+3',
+      '   1: (15) if r0 == 0x0 goto pc+1',
+      '   2: (85) call pc+1',
+      '   3: (95) exit',
+      '   4: (85) call bpf_perf_event_read#3',
+      '   5: (95) exit',
+    ].join('\n');
     const s = helperCalls(sub);
-    assert.deepEqual(s.map((x) => [x.name, x.placement, x.subprogram]), [['bpf_perf_event_read', 'loop', 4]]);
+    assert.deepEqual(
+      s.map((x) => [x.name, x.placement, x.subprogram]),
+      [['bpf_perf_event_read', 'loop', 4]],
+    );
     const once = ['   0: (85) call pc+1', '   1: (95) exit', '   2: (85) call bpf_perf_event_read#3', '   3: (95) exit'].join('\n');
-    assert.deepEqual(helperCalls(once).map((x) => x.placement), ['straight']);
+    assert.deepEqual(
+      helperCalls(once).map((x) => x.placement),
+      ['straight'],
+    );
     assert.deepEqual(helperCalls('garbage\n\n'), []);
   });
 });
@@ -191,13 +303,24 @@ describe('annotations: heat, text, hover, edits', () => {
   it('end-of-line text and hover', () => {
     const items = withShares([
       { key: 'hot', label: 'hot', line: 3, count: 12_400, rate: 12_400 },
-      { key: 'cold', label: 'cold', line: 9, count: 1240, rate: 1240, latency: { hist: [{ min: 1024, max: 2047, count: 5 }], count: 5, avgNs: 1500 } },
+      {
+        key: 'cold',
+        label: 'cold',
+        line: 9,
+        count: 1240,
+        rate: 1240,
+        latency: { hist: [{ min: 1024, max: 2047, count: 5 }], count: 5, avgNs: 1500 },
+      },
       { key: 'gone', label: 'gone', line: 12, note: 'not in the binary' },
     ]);
     assert.equal(lineText(items[0] ?? { key: '', label: '', line: 0 }, 'uprobe'), '12.4k/s · 91%');
     assert.equal(lineText(items[1] ?? { key: '', label: '', line: 0 }, 'uprobe'), '1.24k/s · 9% · avg 1.5 µs');
     assert.equal(lineText(items[2] ?? { key: '', label: '', line: 0 }, 'uprobe'), '— not in the binary');
-    const md = hoverMarkdown(items[1] ?? { key: '', label: '', line: 0 }, { kind: 'uprobe', node: 'edge1', windowSec: 10, at: Date.UTC(2026, 11, 1, 2, 0, 0), binary: '/opt/app', items }, { remeasure: 'command:x', latency: 'command:y' });
+    const md = hoverMarkdown(
+      items[1] ?? { key: '', label: '', line: 0 },
+      { kind: 'uprobe', node: 'edge1', windowSec: 10, at: Date.UTC(2026, 11, 1, 2, 0, 0), binary: '/opt/app', items },
+      { remeasure: 'command:x', latency: 'command:y' },
+    );
     assert.match(md, /\*\*cold\*\* — function on `edge1`/);
     assert.match(md, /\| calls \| 1,240 \|/);
     assert.match(md, /\| share of this file \| 9\.1 % \|/);
@@ -208,7 +331,10 @@ describe('annotations: heat, text, hover, edits', () => {
   });
 
   it('re-anchors by function name after an edit, and drops what is gone', () => {
-    const items = [{ key: 'hot', label: 'hot', line: 3, rate: 1 }, { key: 'cold', label: 'cold', line: 9, rate: 2 }];
+    const items = [
+      { key: 'hot', label: 'hot', line: 3, rate: 1 },
+      { key: 'cold', label: 'cold', line: 9, rate: 2 },
+    ];
     const text = '// a new line\n// and another\n\nint hot(void) { return 1; }\n';
     const lines = new Map(findFunctions(text, 'c').map((f) => [f.qualified, text.slice(0, f.nameStart).split('\n').length - 1]));
     assert.deepEqual(reanchor(items, lines), [{ key: 'hot', label: 'hot', line: 3, rate: 1 }]);
@@ -216,21 +342,39 @@ describe('annotations: heat, text, hover, edits', () => {
 });
 
 describe('annotations: bpftrace probe hits', () => {
-  const script = '#!/usr/bin/env bpftrace\nBEGIN { printf("hi\\n"); }\n\ntracepoint:syscalls:sys_enter_write /pid > 1/ {\n\t@w = count();\n}\nEND{}\n';
+  const script =
+    '#!/usr/bin/env bpftrace\nBEGIN { printf("hi\\n"); }\n\ntracepoint:syscalls:sys_enter_write /pid > 1/ {\n\t@w = count();\n}\nEND{}\n';
 
   it('adds one counting statement per block on the same lines, and a timer that prints the hits', () => {
     const ins = instrumentProbes(script);
     assert.ok(ins);
     assert.equal(parse(ins.script).diagnostics.filter((d) => d.severity === 'error').length, 0, ins.script);
-    assert.deepEqual(ins.probes.map((p) => [p.line, p.label, p.filtered]), [[1, 'BEGIN', false], [3, 'tracepoint:syscalls:sys_enter_write', true], [6, 'END', false]]);
+    assert.deepEqual(
+      ins.probes.map((p) => [p.line, p.label, p.filtered]),
+      [
+        [1, 'BEGIN', false],
+        [3, 'tracepoint:syscalls:sys_enter_write', true],
+        [6, 'END', false],
+      ],
+    );
     const orig = script.split('\n');
     const now = ins.script.split('\n');
     // the user's lines keep their numbers (bpftrace's errors still point at the right line)
-    for (let i = 0; i < orig.length - 1; i++) assert.ok((now[i] ?? '').replace(/ @__ebpf_lens_hits\[\d\] = count\(\);( @__ebpf_lens_t0 = nsecs;| @__ebpf_lens_ns = nsecs - @__ebpf_lens_t0;)? /, '') === orig[i], `line ${i}: ${now[i]}`);
+    for (let i = 0; i < orig.length - 1; i++)
+      assert.ok(
+        (now[i] ?? '').replace(
+          / @__ebpf_lens_hits\[\d\] = count\(\);( @__ebpf_lens_t0 = nsecs;| @__ebpf_lens_ns = nsecs - @__ebpf_lens_t0;)? /,
+          '',
+        ) === orig[i],
+        `line ${i}: ${now[i]}`,
+      );
     // the user's BEGIN notes the start, the user's END the window; the timer prints both
     assert.match(now[1] ?? '', /^BEGIN \{ @__ebpf_lens_hits\[0\] = count\(\); @__ebpf_lens_t0 = nsecs; {2}printf/);
     assert.match(now[6] ?? '', /^END\{ @__ebpf_lens_hits\[2\] = count\(\); @__ebpf_lens_ns = nsecs - @__ebpf_lens_t0; \}$/);
-    assert.match(ins.script, /\ninterval:s:1 \{ @__ebpf_lens_ns = nsecs - @__ebpf_lens_t0; print\(@__ebpf_lens_hits\); print\(@__ebpf_lens_ns\); \}\n$/);
+    assert.match(
+      ins.script,
+      /\ninterval:s:1 \{ @__ebpf_lens_ns = nsecs - @__ebpf_lens_t0; print\(@__ebpf_lens_hits\); print\(@__ebpf_lens_ns\); \}\n$/,
+    );
     assert.equal(ins.window, true);
     assert.equal(instrumentProbes('BEGIN { @x = count( }'), undefined, 'a script that does not parse runs as written');
     assert.equal(instrumentProbes('// nothing'), undefined);
@@ -265,16 +409,31 @@ describe('annotations: bpftrace probe hits', () => {
     for (const rec of new OutputParser().push(`{"type": "map", "data": {"${WINDOW_MAP}": 2203456789}}\n`)) r.add(rec, 0);
     assert.equal(probeWindowSec(r.snapshot().hidden?.find((m) => m.name === WINDOW_MAP)), 2.203456789);
     assert.equal(probeWindowSec(undefined), undefined);
-    assert.equal(probeWindowSec({ name: WINDOW_MAP, kind: 'map', keyed: false, entries: [{ key: null, value: 0 }] }), undefined, 'END before BEGIN: no window');
+    assert.equal(
+      probeWindowSec({ name: WINDOW_MAP, kind: 'map', keyed: false, entries: [{ key: null, value: 0 }] }),
+      undefined,
+      'END before BEGIN: no window',
+    );
   });
 
   it('keeps the hits map out of the script’s results', () => {
     const r = new TraceResults();
     const p = new OutputParser();
-    for (const rec of p.push(`{"type": "map", "data": {"@w": 5}}\n{"type": "map", "data": {"${HITS_MAP}": {"0": 1, "1": 5, "2": 1}}}\n`)) r.add(rec, 0);
+    for (const rec of p.push(`{"type": "map", "data": {"@w": 5}}\n{"type": "map", "data": {"${HITS_MAP}": {"0": 1, "1": 5, "2": 1}}}\n`))
+      r.add(rec, 0);
     const snap = r.snapshot();
-    assert.deepEqual(snap.maps.map((m) => m.name), ['@w']);
-    assert.deepEqual([...probeHits(snap.hidden?.find((m) => m.name === HITS_MAP)).entries()], [[0, 1], [1, 5], [2, 1]]);
+    assert.deepEqual(
+      snap.maps.map((m) => m.name),
+      ['@w'],
+    );
+    assert.deepEqual(
+      [...probeHits(snap.hidden?.find((m) => m.name === HITS_MAP)).entries()],
+      [
+        [0, 1],
+        [1, 5],
+        [2, 1],
+      ],
+    );
   });
 });
 
@@ -288,11 +447,31 @@ describe('annotations: BPF C functions and loaded programs', () => {
       attach: [],
       owners: comm ? [{ pid: 1, comm }] : [],
     });
-    const listing: NodeListing = { programs: [prog(7, 'count_writes'), prog(9, 'count_writes'), prog(11, 'count_writes', 'bpftrace'), prog(12, 'xdp_count')], maps: [], links: [], warnings: [] };
+    const listing: NodeListing = {
+      programs: [prog(7, 'count_writes'), prog(9, 'count_writes'), prog(11, 'count_writes', 'bpftrace'), prog(12, 'xdp_count')],
+      maps: [],
+      links: [],
+      warnings: [],
+    };
     const fns = [fn('count_writes', 'count_writes', 'tracepoint/syscalls/sys_enter_write'), fn('helper'), fn('gone', 'gone', 'xdp')];
     const m = matchPrograms(fns, listing);
-    assert.deepEqual([...m.entries()].map(([f, ps]) => [f.name, ps.map((p) => p.program.id)]), [['count_writes', [9, 7]], ['gone', []]]);
-    const st = (eps: number): { eventsPerSec: number; avgNs: number; cpuPercent: number; runCnt: number; runTimeNs: number; windowSec: number } => ({ eventsPerSec: eps, avgNs: 200, cpuPercent: 0.1, runCnt: 0, runTimeNs: 0, windowSec: 2 });
+    assert.deepEqual(
+      [...m.entries()].map(([f, ps]) => [f.name, ps.map((p) => p.program.id)]),
+      [
+        ['count_writes', [9, 7]],
+        ['gone', []],
+      ],
+    );
+    const st = (
+      eps: number,
+    ): { eventsPerSec: number; avgNs: number; cpuPercent: number; runCnt: number; runTimeNs: number; windowSec: number } => ({
+      eventsPerSec: eps,
+      avgNs: 200,
+      cpuPercent: 0.1,
+      runCnt: 0,
+      runTimeNs: 0,
+      windowSec: 2,
+    });
     const facts = new Map([
       [9, { stats: st(300), helpers: helperCalls(fixture('counter_v1.linum.7.1.txt')) }],
       [7, { stats: st(100) }],
@@ -301,7 +480,14 @@ describe('annotations: BPF C functions and loaded programs', () => {
     const cw = items.find((i) => i.key === 'count_writes');
     assert.equal(cw?.rate, 400);
     assert.equal(cw?.count, 800);
-    assert.deepEqual(cw?.helpers?.map((h) => [h.name, h.perSec]), [['bpf_get_current_pid_tgid', 400], ['__htab_map_lookup_elem', 400], ['htab_map_update_elem', 400]]);
+    assert.deepEqual(
+      cw?.helpers?.map((h) => [h.name, h.perSec]),
+      [
+        ['bpf_get_current_pid_tgid', 400],
+        ['__htab_map_lookup_elem', 400],
+        ['htab_map_update_elem', 400],
+      ],
+    );
     assert.match(items.find((i) => i.key === 'gone')?.note ?? '', /no program named gone/);
     assert.match(bpfAnnotations(m, new Map(), () => 0, false).find((i) => i.key === 'count_writes')?.note ?? '', /live stats are off/);
   });

@@ -1,14 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { linkShow, netShow, progShow } from '../../src/core/bpftool/commands';
-import {
-  parseBpftoolVersion,
-  parseLinkShow,
-  parseMapShow,
-  parseNet,
-  parsePerf,
-  parseProgShow,
-} from '../../src/core/bpftool/parse';
+import { parseBpftoolVersion, parseLinkShow, parseMapShow, parseNet, parsePerf, parseProgShow } from '../../src/core/bpftool/parse';
 import { ToolError } from '../../src/core/errors';
 import { fixture } from './paths';
 
@@ -97,7 +90,10 @@ describe('bpftool output that cannot be read', () => {
   it('empty output and bpftool error documents', () => {
     assert.match(parseProgShow('').errors[0]?.message ?? '', /empty/);
     assert.match(parseProgShow('   \n').errors[0]?.message ?? '', /empty/);
-    assert.match(parseProgShow('{"error":"can\'t get next program: Operation not permitted"}').errors[0]?.message ?? '', /Operation not permitted/);
+    assert.match(
+      parseProgShow('{"error":"can\'t get next program: Operation not permitted"}').errors[0]?.message ?? '',
+      /Operation not permitted/,
+    );
     assert.match(parseProgShow('{"id": 1}').errors[0]?.message ?? '', /expected a JSON array/);
   });
 
@@ -120,14 +116,26 @@ describe('bpftool output that cannot be read', () => {
 
   it('command descriptors turn bad output into ToolError badOutput and failures into ToolError failed/needsRoot', () => {
     const cmd = progShow();
-    assert.throws(() => cmd.interpret({ stdout: good.slice(0, 100), stderr: '', code: 0 }), (e) => ToolError.is(e, 'badOutput'));
-    assert.throws(() => cmd.interpret({ stdout: '', stderr: '', code: 0 }), (e) => ToolError.is(e, 'badOutput'));
+    assert.throws(
+      () => cmd.interpret({ stdout: good.slice(0, 100), stderr: '', code: 0 }),
+      (e) => ToolError.is(e, 'badOutput'),
+    );
+    assert.throws(
+      () => cmd.interpret({ stdout: '', stderr: '', code: 0 }),
+      (e) => ToolError.is(e, 'badOutput'),
+    );
     assert.throws(
       () => cmd.interpret({ stdout: '{"error":"can\'t get next program: Operation not permitted"}', stderr: '', code: 255 }),
       (e) => ToolError.is(e, 'needsRoot'),
     );
-    assert.throws(() => cmd.interpret({ stdout: '', stderr: 'Segmentation fault', code: 139 }), (e) => ToolError.is(e, 'failed') && /signal 11/.test(e.message));
-    assert.throws(() => cmd.interpret({ stdout: '', stderr: 'sh: 1: /usr/sbin/bpftool: not found', code: 127 }), (e) => ToolError.is(e, 'missing'));
+    assert.throws(
+      () => cmd.interpret({ stdout: '', stderr: 'Segmentation fault', code: 139 }),
+      (e) => ToolError.is(e, 'failed') && /signal 11/.test(e.message),
+    );
+    assert.throws(
+      () => cmd.interpret({ stdout: '', stderr: 'sh: 1: /usr/sbin/bpftool: not found', code: 127 }),
+      (e) => ToolError.is(e, 'missing'),
+    );
     assert.equal(cmd.interpret({ stdout: good, stderr: '', code: 0 }).items.length, (JSON.parse(good) as unknown[]).length);
     assert.deepEqual(linkShow().argv, ['bpftool', '-j', '-f', 'link', 'show']);
     assert.deepEqual(netShow().argv, ['bpftool', '-j', 'net', 'show']);

@@ -50,7 +50,10 @@ describe('bpftrace language: the corpus', () => {
         [],
         s.name,
       );
-      assert.ok(a.diagnostics.every((d) => d.code === 'version'), `${s.name}: ${a.diagnostics.map((d) => d.message).join('; ')}`);
+      assert.ok(
+        a.diagnostics.every((d) => d.code === 'version'),
+        `${s.name}: ${a.diagnostics.map((d) => d.message).join('; ')}`,
+      );
     }
   });
 });
@@ -88,7 +91,10 @@ describe('bpftrace language: parser details', () => {
     const a = analyze(
       'struct s { int a; };\nBEGIN { $p = (struct s *)0; $t = (1, "two"); $x = $t.0 + sizeof(struct s) + offsetof(struct s, a); $y = $x > 1 ? $t.1 : "no"; @a[1] = (uint32)$x; $z = @a[1]; printf("%d %s %d\\n", $x, $y, $z); exit(); }',
     );
-    assert.deepEqual(a.diagnostics.map((d) => d.message), []);
+    assert.deepEqual(
+      a.diagnostics.map((d) => d.message),
+      [],
+    );
   });
 
   it('unknown identifiers: names in ALL CAPS (enum constants, #defines) are not flagged; others are', () => {

@@ -62,10 +62,9 @@ describe('bpftrace refusals: unsafe functions', () => {
       lsp.map((d) => [d.severity, d.code, d.range.start.line, d.range.start.character]),
       [[DiagnosticSeverity.Error, 'unsafeFunction', 1, 1]],
     );
-    assert.deepEqual(
-      checkText('x.bt', text, undefined).map(checkLineText),
-      ['x.bt:2:2: error: system() is an unsafe function: eBPF Lens runs bpftrace without --unsafe, so every node refuses it [unsafeFunction]'],
-    );
+    assert.deepEqual(checkText('x.bt', text, undefined).map(checkLineText), [
+      'x.bt:2:2: error: system() is an unsafe function: eBPF Lens runs bpftrace without --unsafe, so every node refuses it [unsafeFunction]',
+    ]);
   });
 });
 
@@ -84,13 +83,20 @@ describe('bpftrace refusals: printf formats', () => {
     assert.deepEqual(conversions('%%d %d', 'legacy').length, 2);
     assert.deepEqual(conversions('%%d %d', 'modern').length, 1);
     // flags other than - and %i are conversions from 0.24 only; a lone % is text in both
-    assert.deepEqual(conversions('%+d %#x %05d %i 100%\n', 'legacy').map((c) => c.text), ['%05d']);
-    assert.deepEqual(conversions('%+d %#x %05d %i 100%\n', 'modern').map((c) => c.text), ['%+d', '%#x', '%05d', '%i']);
+    assert.deepEqual(
+      conversions('%+d %#x %05d %i 100%\n', 'legacy').map((c) => c.text),
+      ['%05d'],
+    );
+    assert.deepEqual(
+      conversions('%+d %#x %05d %i 100%\n', 'modern').map((c) => c.text),
+      ['%+d', '%#x', '%05d', '%i'],
+    );
   });
 
   for (const target of TARGETS) {
     it(`printf("%d", @count_map) of a count() map is an error; a cast or an unknown variable is not (target ${label(target)})`, () => {
-      const src = 'kprobe:vfs_read { @count_map = count(); }\nEND { printf("%d\\n", @count_map); printf("%d\\n", (uint64)@count_map); $v = @count_map; printf("%d\\n", $v); }';
+      const src =
+        'kprobe:vfs_read { @count_map = count(); }\nEND { printf("%d\\n", @count_map); printf("%d\\n", (uint64)@count_map); $v = @count_map; printf("%d\\n", $v); }';
       assert.deepEqual(found(src, target), [
         'error printfType «@count_map»: printf: %d needs an integer, but @count_map is a count() value: print the map with print(@count_map), or cast the value, (uint64)@count_map (bpftrace 0.21 and newer)',
       ]);
@@ -98,7 +104,9 @@ describe('bpftrace refusals: printf formats', () => {
 
     it(`printf("%s %d\\n", comm, pid) is clean; printf("%d\\n", comm) is an error (target ${label(target)})`, () => {
       assert.deepEqual(found('BEGIN { printf("%s %d\\n", comm, pid); printf("%-16s %6d %llu\\n", comm, pid, nsecs); }', target), []);
-      assert.deepEqual(found('BEGIN { printf("%d\\n", comm); }', target), ['error printfType «comm»: printf: %d needs an integer, but comm is a string']);
+      assert.deepEqual(found('BEGIN { printf("%d\\n", comm); }', target), [
+        'error printfType «comm»: printf: %d needs an integer, but comm is a string',
+      ]);
     });
 
     it(`too few and too many arguments are errors, for system() and cat() too (target ${label(target)})`, () => {
@@ -114,7 +122,12 @@ describe('bpftrace refusals: printf formats', () => {
     const aggs = ['count()', 'sum(arg0)', 'min(arg0)', 'max(arg0)', 'avg(arg0)', 'stats(arg0)', 'hist(arg0)', 'lhist(arg0, 0, 100, 10)'];
     for (const agg of aggs) {
       const src = `kprobe:f { @m[pid] = ${agg}; } END { printf("%lu\\n", @m[1]); }`;
-      for (const target of TARGETS) assert.deepEqual(found(src, target).map((l) => l.split('»')[0]), ['error printfType «@m[1]'], `${agg} against ${label(target)}`);
+      for (const target of TARGETS)
+        assert.deepEqual(
+          found(src, target).map((l) => l.split('»')[0]),
+          ['error printfType «@m[1]'],
+          `${agg} against ${label(target)}`,
+        );
     }
     const texts = ['"text"', 'str(arg0)', 'ksym(arg0)', 'kstack', 'func', 'username', 'ntop(arg0)', 'strftime("%H", nsecs)'];
     for (const t of texts) {
@@ -126,10 +139,16 @@ describe('bpftrace refusals: printf formats', () => {
 
   it('%r takes only buf(); %e %f %g are no conversions bpftrace supports', () => {
     assert.deepEqual(found('kprobe:f { printf("%r %rx\\n", buf(arg0, 8), buf(arg1, 4)); }', [0, 17]), []);
-    assert.deepEqual(found('kprobe:f { printf("%r\\n", str(arg0)); }', undefined), ['error printfType «str(arg0)»: printf: %r needs a buffer (buf()), but str(arg0) is a string']);
-    assert.deepEqual(found('BEGIN { printf("%f\\n", 1); }', undefined), ['error printfType «1»: printf: %f is not a conversion bpftrace supports (d i u o x X c p s r rx rh)']);
+    assert.deepEqual(found('kprobe:f { printf("%r\\n", str(arg0)); }', undefined), [
+      'error printfType «str(arg0)»: printf: %r needs a buffer (buf()), but str(arg0) is a string',
+    ]);
+    assert.deepEqual(found('BEGIN { printf("%f\\n", 1); }', undefined), [
+      'error printfType «1»: printf: %f is not a conversion bpftrace supports (d i u o x X c p s r rx rh)',
+    ]);
     // 0.17–0.23 do not see %f, so the argument is one too many: refused there too
-    assert.deepEqual(found('BEGIN { printf("%f\\n", 1); }', [0, 23]), ['error printfArgs «printf("%f\\n", 1)»: printf: the format has 0 conversions but 1 argument is given']);
+    assert.deepEqual(found('BEGIN { printf("%f\\n", 1); }', [0, 23]), [
+      'error printfArgs «printf("%f\\n", 1)»: printf: the format has 0 conversions but 1 argument is given',
+    ]);
   });
 
   it('printf("%%d %d\\n", 1) is clean from 0.24; against 0.17–0.23 a warning that names the versions', () => {
@@ -169,6 +188,8 @@ describe('bpftrace refusals: printf formats', () => {
 
   it('errorf() and warnf() exist from 0.24/0.25 on: their formats are judged by that grammar only', () => {
     assert.deepEqual(found('BEGIN { errorf("%%d %d", 1); }', [0, 23]), []);
-    assert.deepEqual(found('BEGIN { warnf("%d", comm); }', [0, 23]), ['error printfType «comm»: warnf: %d needs an integer, but comm is a string']);
+    assert.deepEqual(found('BEGIN { warnf("%d", comm); }', [0, 23]), [
+      'error printfType «comm»: warnf: %d needs an integer, but comm is a string',
+    ]);
   });
 });

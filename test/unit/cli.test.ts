@@ -33,19 +33,37 @@ describe('cli: choosing nodes (--node lists, --tag, --all)', () => {
   const inv = loadInventory(tempConfig(FLEET));
 
   it('an entry with a bad host or user is an invalid node by name, not a warning', () => {
-    assert.deepEqual(inv.nodes.map((n) => n.name), ['edge1', 'edge2', 'core1']);
-    assert.deepEqual(inv.invalid.map((n) => n.name), ['bad1', 'bad2']);
+    assert.deepEqual(
+      inv.nodes.map((n) => n.name),
+      ['edge1', 'edge2', 'core1'],
+    );
+    assert.deepEqual(
+      inv.invalid.map((n) => n.name),
+      ['bad1', 'bad2'],
+    );
     assert.match(inv.invalid[0]?.message ?? '', /host/);
     assert.deepEqual(inv.warnings, []);
   });
   it('names, comma lists and repeats, each node once, in the order given', () => {
     const s = selectNodes(inv, { node: ['edge2,edge1', 'edge2', ' core1 '] });
-    assert.deepEqual(s.nodes.map((n) => n.name), ['edge2', 'edge1', 'core1']);
+    assert.deepEqual(
+      s.nodes.map((n) => n.name),
+      ['edge2', 'edge1', 'core1'],
+    );
   });
   it('tags (any of them), with names', () => {
-    assert.deepEqual(selectNodes(inv, { tag: ['edge'] }).nodes.map((n) => n.name), ['edge1', 'edge2']);
-    assert.deepEqual(selectNodes(inv, { tag: ['core,paris'] }).nodes.map((n) => n.name), ['edge1', 'core1']);
-    assert.deepEqual(selectNodes(inv, { node: ['core1'], tag: ['berlin'] }).nodes.map((n) => n.name), ['core1', 'edge2']);
+    assert.deepEqual(
+      selectNodes(inv, { tag: ['edge'] }).nodes.map((n) => n.name),
+      ['edge1', 'edge2'],
+    );
+    assert.deepEqual(
+      selectNodes(inv, { tag: ['core,paris'] }).nodes.map((n) => n.name),
+      ['edge1', 'core1'],
+    );
+    assert.deepEqual(
+      selectNodes(inv, { node: ['core1'], tag: ['berlin'] }).nodes.map((n) => n.name),
+      ['core1', 'edge2'],
+    );
   });
   it('an unknown name or tag is a usage error naming what is known', () => {
     assert.throws(() => selectNodes(inv, { node: ['edge1,edge9'] }), /unknown node "edge9" \(known: edge1, edge2, core1, bad1, bad2\)/);
@@ -73,7 +91,10 @@ describe('cli: choosing nodes (--node lists, --tag, --all)', () => {
     const code = await main(['list', '--config', cfg, '--all', '--json'], { out: (s) => out.push(s), err: (s) => err.push(s), env: {} });
     assert.equal(code, Exit.usage, err.join('\n'));
     const j = JSON.parse(out.join('\n')) as { nodes: { node: string; ok: boolean; error: { kind: string } }[] };
-    assert.deepEqual(j.nodes.map((n) => [n.node, n.ok, n.error.kind]), [['bad1', false, 'config']]);
+    assert.deepEqual(
+      j.nodes.map((n) => [n.node, n.ok, n.error.kind]),
+      [['bad1', false, 'config']],
+    );
   });
 });
 
@@ -98,7 +119,9 @@ describe('cli: words for what Node says', () => {
 
 describe('cli: composite map keys as arrays', () => {
   it('knows the parts of each map key from the script', () => {
-    const p = keyParts('t:syscalls:sys_enter_read { @r[comm, pid] = count(); @s[str(args.buf), 1 + 2, cpu] = sum(1); @x = 1; @t[(comm, tid)] = 1; }');
+    const p = keyParts(
+      't:syscalls:sys_enter_read { @r[comm, pid] = count(); @s[str(args.buf), 1 + 2, cpu] = sum(1); @x = 1; @t[(comm, tid)] = 1; }',
+    );
     assert.deepEqual(p.get('@r'), ['text', 'int']);
     assert.deepEqual(p.get('@s'), ['text', 'int', 'int']);
     assert.deepEqual(p.get('@x'), undefined);
@@ -113,8 +136,25 @@ describe('cli: composite map keys as arrays', () => {
   });
   it('a map record keeps keys it cannot split, and single keys, as strings', () => {
     const parts = keyParts('BEGIN { @r[comm, pid] = count(); @one[comm] = count(); }');
-    const m = mapWithKeyArrays({ name: '@r', kind: 'map', keyed: true, entries: [{ key: 'a,b,3', value: 1 }, { key: 'dd,2', value: 5 }] }, parts) as { entries: { key: unknown }[] };
-    assert.deepEqual(m.entries.map((e) => e.key), [['a,b', 3], ['dd', 2]]);
+    const m = mapWithKeyArrays(
+      {
+        name: '@r',
+        kind: 'map',
+        keyed: true,
+        entries: [
+          { key: 'a,b,3', value: 1 },
+          { key: 'dd,2', value: 5 },
+        ],
+      },
+      parts,
+    ) as { entries: { key: unknown }[] };
+    assert.deepEqual(
+      m.entries.map((e) => e.key),
+      [
+        ['a,b', 3],
+        ['dd', 2],
+      ],
+    );
     const one = { name: '@one', kind: 'map' as const, keyed: true, entries: [{ key: 'a,b', value: 1 }] };
     assert.equal(mapWithKeyArrays(one, parts), one);
   });
@@ -126,7 +166,9 @@ describe('cli: a closed standard output', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ebpf-lens-unit-epipe-'));
     const bt = path.join(dir, 'many.bt');
     fs.writeFileSync(bt, 'BEGIN { nosuchfn(); }\n'.repeat(20_000));
-    const child = spawn(process.execPath, [path.join(repoRoot, 'out', 'src', 'cli', 'main.js'), 'check', bt], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [path.join(repoRoot, 'out', 'src', 'cli', 'main.js'), 'check', bt], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     // the reader takes its first chunk and goes away, as head does
@@ -139,14 +181,18 @@ describe('cli: a closed standard output', () => {
   });
 });
 
-describe('labels for the one-liners\' map keys', () => {
+describe("labels for the one-liners' map keys", () => {
   const facts = { programs: new Map([[1636, 'xdp_edge']]), interfaces: new Map([[4, 'inc0']]) };
   it('XDP exceptions: program name and id, action, interface', () => {
     const xdp = SNIPPETS.find((s) => s.id === 'xdp-exceptions');
     const label = keyLabeller(xdp?.build({}) ?? '');
     assert.ok(label);
     assert.equal(label('@xdp_exceptions', '1636,0,4', facts), 'xdp_edge (1636) · XDP_ABORTED · inc0');
-    assert.equal(label('@xdp_exceptions', '77,9,5', facts), 'prog 77 · action 9 · ifindex 5', 'what the listing does not know stays a number');
+    assert.equal(
+      label('@xdp_exceptions', '77,9,5', facts),
+      'prog 77 · action 9 · ifindex 5',
+      'what the listing does not know stays a number',
+    );
     assert.equal(label('@other', '1,2,3', facts), undefined);
   });
   it("a user's own script with a map of that name is not guessed at", () => {

@@ -36,7 +36,11 @@ function storageErr(f: () => unknown, reason: string, message: RegExp): StorageE
 describe('makeDir', () => {
   it('on /proc (mkdir says ENOENT under a folder that exists) ends at once in a typed error, no retry loop', () => {
     // Node's recursive mkdir spins at 100 % CPU here; makeDir is synchronous, so a loop would hang this test
-    const e = storageErr(() => makeDir('/proc/sys/x'), 'cannotCreate', /^cannot create \/proc\/sys\/x: \/proc\/sys is not a directory you can create in$/);
+    const e = storageErr(
+      () => makeDir('/proc/sys/x'),
+      'cannotCreate',
+      /^cannot create \/proc\/sys\/x: \/proc\/sys is not a directory you can create in$/,
+    );
     assert.equal(e.path, '/proc/sys/x');
     storageErr(() => makeDir('/proc/sys/x/y/z'), 'cannotCreate', /cannot create \/proc\/sys\/x\/y\/z: \/proc\/sys is not a directory/);
     assert.equal(exitCodeFor(e), Exit.storage);
@@ -60,13 +64,21 @@ describe('makeDir', () => {
     const root = tempDir();
     const file = path.join(root, 'plain');
     fs.writeFileSync(file, 'x');
-    storageErr(() => makeDir(path.join(file, 'a', 'b')), 'notDirectory', new RegExp(`cannot create ${file}/a/b: ${file} is a file, not a folder`));
+    storageErr(
+      () => makeDir(path.join(file, 'a', 'b')),
+      'notDirectory',
+      new RegExp(`cannot create ${file}/a/b: ${file} is a file, not a folder`),
+    );
     storageErr(() => makeDir(file), 'notDirectory', new RegExp(`${file} is a file, not a folder`));
   });
 
   it('on a read-only file system: "read-only", not ENOENT', () => {
     const ro = tmpfs('ro,size=64k');
-    storageErr(() => makeDir(path.join(ro, 'snapshots', 'edge1')), 'readOnly', new RegExp(`^cannot create ${ro}/snapshots/edge1: the file system is read-only$`));
+    storageErr(
+      () => makeDir(path.join(ro, 'snapshots', 'edge1')),
+      'readOnly',
+      new RegExp(`^cannot create ${ro}/snapshots/edge1: the file system is read-only$`),
+    );
     assert.deepEqual(fs.readdirSync(ro), []);
   });
 });
@@ -97,18 +109,30 @@ describe('writeFileAtomic', () => {
       assert.equal(e.message, `cannot write ${f}: no space left on the device`);
       return true;
     });
-    assert.throws(() => writeFileAtomicSync(f, big), (e: unknown) => StorageError.is(e, 'full'));
+    assert.throws(
+      () => writeFileAtomicSync(f, big),
+      (e: unknown) => StorageError.is(e, 'full'),
+    );
     assert.equal(fs.readFileSync(f, 'utf8'), 'old');
     assert.deepEqual(fs.readdirSync(small), ['runs.json']);
   });
 
   it('read-only, through a file, in /proc: each a typed error naming the path', async () => {
     const ro = tmpfs('ro,size=64k');
-    await assert.rejects(writeFileAtomic(path.join(ro, 'a.json'), 'x'), (e: unknown) => StorageError.is(e, 'readOnly') && /^cannot write .*a\.json: the file system is read-only$/.test(e.message));
+    await assert.rejects(
+      writeFileAtomic(path.join(ro, 'a.json'), 'x'),
+      (e: unknown) => StorageError.is(e, 'readOnly') && /^cannot write .*a\.json: the file system is read-only$/.test(e.message),
+    );
     const root = tempDir();
     fs.writeFileSync(path.join(root, 'plain'), 'x');
-    await assert.rejects(writeFileAtomic(path.join(root, 'plain', 'a.json'), 'x'), (e: unknown) => StorageError.is(e, 'notDirectory') && e.message.includes(`${path.join(root, 'plain')} is a file, not a folder`));
-    await assert.rejects(writeFileAtomic('/proc/sys/x.json', 'x'), (e: unknown) => StorageError.is(e, 'cannotCreate') && e.message.includes('/proc/sys is not a directory you can create in'));
+    await assert.rejects(
+      writeFileAtomic(path.join(root, 'plain', 'a.json'), 'x'),
+      (e: unknown) => StorageError.is(e, 'notDirectory') && e.message.includes(`${path.join(root, 'plain')} is a file, not a folder`),
+    );
+    await assert.rejects(
+      writeFileAtomic('/proc/sys/x.json', 'x'),
+      (e: unknown) => StorageError.is(e, 'cannotCreate') && e.message.includes('/proc/sys is not a directory you can create in'),
+    );
   });
 });
 
@@ -132,18 +156,34 @@ describe('the trust store and saved runs write through the same code', () => {
 
   it('trustAlways on a read-only folder or through a file: a StorageError (exit 6), not a raw ENOENT', () => {
     const ro = tmpfs('ro,size=64k');
-    const e = storageErr(() => new TrustStore([], path.join(ro, 'ebpf-lens', 'known_hosts')).trustAlways('10.0.0.1', 22, key), 'readOnly', /^could not remember the host key of 10\.0\.0\.1 in .*: cannot create .*: the file system is read-only$/);
+    const e = storageErr(
+      () => new TrustStore([], path.join(ro, 'ebpf-lens', 'known_hosts')).trustAlways('10.0.0.1', 22, key),
+      'readOnly',
+      /^could not remember the host key of 10\.0\.0\.1 in .*: cannot create .*: the file system is read-only$/,
+    );
     assert.equal(exitCodeFor(e), 6);
     const root = tempDir();
     fs.writeFileSync(path.join(root, 'ebpf-lens'), 'a file where the folder should be');
-    storageErr(() => new TrustStore([], path.join(root, 'ebpf-lens', 'known_hosts')).trustAlways('10.0.0.1', 22, key), 'notDirectory', /is a file, not a folder/);
+    storageErr(
+      () => new TrustStore([], path.join(root, 'ebpf-lens', 'known_hosts')).trustAlways('10.0.0.1', 22, key),
+      'notDirectory',
+      /is a file, not a folder/,
+    );
   });
 
   it('a saved run on a read-only disk: "read-only", and the run stays pending', async () => {
     const ro = tmpfs('ro,size=64k');
     const store = new RunStore(path.join(ro, 'runs'), () => 10);
     const run: SavedRun = { version: 1, id: 'beef', title: 'hello', script: 'BEGIN { exit(); }', startedAt: 1, nodes: [] };
-    await assert.rejects(store.save(run), (e: unknown) => StorageError.is(e, 'readOnly') && /^could not save the run "hello" in .*: cannot create .*: the file system is read-only$/.test(e.message));
-    assert.deepEqual(store.pending.map((r) => r.id), ['beef']);
+    await assert.rejects(
+      store.save(run),
+      (e: unknown) =>
+        StorageError.is(e, 'readOnly') &&
+        /^could not save the run "hello" in .*: cannot create .*: the file system is read-only$/.test(e.message),
+    );
+    assert.deepEqual(
+      store.pending.map((r) => r.id),
+      ['beef'],
+    );
   });
 });

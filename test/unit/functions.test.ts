@@ -33,7 +33,7 @@ describe('function finder (annotations without a symbol provider)', () => {
       'static inline struct point *make_point(int x, int y) { static struct point p; p.x = x; (void)y; return &p; }',
       'int (paren)(int x) { return x; }',
       'int main(int argc, char **argv) { return decl(argc) + hot(1); }',
-      'void with_brace_in_char(void) { char c = \'{\'; (void)c; }',
+      "void with_brace_in_char(void) { char c = '{'; (void)c; }",
       'void after(void) {}',
     ].join('\n');
     const f = findFunctions(text, 'c');
@@ -68,7 +68,10 @@ describe('function finder (annotations without a symbol provider)', () => {
     ].join('\n');
     const f = findFunctions(text, 'c');
     assert.deepEqual(names(f), ['helper', 'xdp_count', 'on_switch', 'on_sleep', 'old_style']);
-    assert.deepEqual(f.map((x) => x.section), [undefined, 'xdp', 'tp_btf/sched_switch', 'kprobe/do_nanosleep', 'tracepoint/syscalls/sys_enter_write']);
+    assert.deepEqual(
+      f.map((x) => x.section),
+      [undefined, 'xdp', 'tp_btf/sched_switch', 'kprobe/do_nanosleep', 'tracepoint/syscalls/sys_enter_write'],
+    );
     assert.equal(lineOf(text, f[2] as SourceFunction), 12);
     assert.equal(isBpfSource(f), true);
   });
@@ -94,14 +97,22 @@ describe('function finder (annotations without a symbol provider)', () => {
       'const char *raw = R"x(int fake() { })x";',
     ].join('\n');
     const f = findFunctions(text, 'cpp');
-    assert.deepEqual(names(f), ['edge::net::Pool::Pool', 'edge::net::Pool::get', 'edge::net::Pool::put', 'edge::net::twice', 'c_entry', 'operator==', 'edge::net::Pool::~Pool']);
+    assert.deepEqual(names(f), [
+      'edge::net::Pool::Pool',
+      'edge::net::Pool::get',
+      'edge::net::Pool::put',
+      'edge::net::twice',
+      'c_entry',
+      'operator==',
+      'edge::net::Pool::~Pool',
+    ]);
     assert.equal(f.find((x) => x.qualified === 'edge::net::Pool::put')?.name, 'put');
   });
 
   it('Rust: fn in modules and impl blocks, trait declarations without bodies skipped, strings and lifetimes', () => {
     const text = [
       'pub fn hot(x: u32) -> u32 { x * 3 + 1 }',
-      'fn cold<\'a>(s: &\'a str) -> &\'a str { let _c = \'{\'; s }',
+      "fn cold<'a>(s: &'a str) -> &'a str { let _c = '{'; s }",
       'trait Handler { fn handle(&self); fn named(&self) -> String { String::from("fn fake() {}") } }',
       'impl Handler for Server { fn handle(&self) { } }',
       'impl<T: Clone> Pool<T> {',
@@ -134,9 +145,16 @@ describe('function finder (annotations without a symbol provider)', () => {
   it('the lab service and BPF sources: every function, at its line', () => {
     const app = fs.readFileSync(path.join(repoRoot, 'test', 'lab', 'src', 'edgeapp.c'), 'utf8');
     const f = findFunctions(app, 'c');
-    for (const n of ['hot', 'cold', 'main']) assert.ok(f.some((x) => x.name === n), `${n} in ${names(f).join(',')}`);
+    for (const n of ['hot', 'cold', 'main'])
+      assert.ok(
+        f.some((x) => x.name === n),
+        `${n} in ${names(f).join(',')}`,
+      );
     const xdp = fs.readFileSync(path.join(repoRoot, 'test', 'lab', 'src', 'xdp_count.bpf.c'), 'utf8');
-    assert.deepEqual(findFunctions(xdp, 'c').map((x) => [x.name, x.section]), [['xdp_count', 'xdp']]);
+    assert.deepEqual(
+      findFunctions(xdp, 'c').map((x) => [x.name, x.section]),
+      [['xdp_count', 'xdp']],
+    );
   });
 
   it('languages by id and by file name', () => {
@@ -156,7 +174,8 @@ describe('function finder (annotations without a symbol provider)', () => {
       const text = Array.from({ length: rnd(120) }, () => alphabet.charAt(rnd(alphabet.length))).join('');
       for (const lang of ['c', 'cpp', 'rust', 'go'] as const) {
         const f = findFunctions(text, lang);
-        for (const x of f) assert.ok(x.nameStart >= 0 && x.nameEnd <= text.length && x.start <= x.nameStart && x.end >= x.nameEnd, `case ${i} ${lang}`);
+        for (const x of f)
+          assert.ok(x.nameStart >= 0 && x.nameEnd <= text.length && x.start <= x.nameStart && x.end >= x.nameEnd, `case ${i} ${lang}`);
       }
     }
   });

@@ -115,7 +115,11 @@ class Family {
       const ok = isRecord(e) && typeof e['message'] === 'string' && e['message'] !== '';
       this.check(c, ok, () => `${what}: an error without a message: ${String(JSON.stringify(e)).slice(0, 200)}`);
       const line = isRecord(e) ? e['line'] : undefined;
-      this.check(c, line === undefined || (Number.isInteger(line) && (line as number) >= 1 && (line as number) <= maxLine), `${what}: error line ${String(line)} out of range`);
+      this.check(
+        c,
+        line === undefined || (Number.isInteger(line) && (line as number) >= 1 && (line as number) <= maxLine),
+        `${what}: error line ${String(line)} out of range`,
+      );
     }
     this.reported += errors.length;
   }
@@ -134,7 +138,9 @@ class Family {
   done(): void {
     const extra = [...this.extra].filter(([k]) => k.startsWith('ToolError')).map(([k, n]) => `${n} ${k}`);
     const secs = ((performance.now() - this.t0) / 1000).toFixed(1);
-    console.log(`      fuzz: ${this.name} ${this.inputs} inputs, ${this.exceptions} exceptions, ${this.reported} reported errors${extra.length ? ` (${extra.join(', ')})` : ''}, ${secs} s`);
+    console.log(
+      `      fuzz: ${this.name} ${this.inputs} inputs, ${this.exceptions} exceptions, ${this.reported} reported errors${extra.length ? ` (${extra.join(', ')})` : ''}, ${secs} s`,
+    );
     assert.equal(
       this.exceptions + this.badResults + this.failures.length,
       0,
@@ -167,7 +173,11 @@ const seedCase = (s: Seed): Mutated => ({ i: -1, seed: s.name, ops: [], text: s.
 
 /** Field types of a parsed entry: absent optional fields are left out, never undefined. */
 type FieldType = 'number' | 'string' | 'boolean' | 'numbers' | 'strings' | 'pids' | 'object';
-function shapeProblem(v: unknown, required: Readonly<Record<string, FieldType>>, optional: Readonly<Record<string, FieldType>> = {}): string | undefined {
+function shapeProblem(
+  v: unknown,
+  required: Readonly<Record<string, FieldType>>,
+  optional: Readonly<Record<string, FieldType>> = {},
+): string | undefined {
   if (!isRecord(v)) return 'entry is not an object';
   const ok = (x: unknown, t: FieldType): boolean => {
     switch (t) {
@@ -182,12 +192,22 @@ function shapeProblem(v: unknown, required: Readonly<Record<string, FieldType>>,
       case 'strings':
         return Array.isArray(x) && x.every((s) => typeof s === 'string');
       case 'pids':
-        return Array.isArray(x) && x.every((p) => isRecord(p) && typeof p['pid'] === 'number' && Number.isFinite(p['pid']) && (p['comm'] === undefined || typeof p['comm'] === 'string'));
+        return (
+          Array.isArray(x) &&
+          x.every(
+            (p) =>
+              isRecord(p) &&
+              typeof p['pid'] === 'number' &&
+              Number.isFinite(p['pid']) &&
+              (p['comm'] === undefined || typeof p['comm'] === 'string'),
+          )
+        );
       case 'object':
         return isRecord(x);
     }
   };
-  for (const [k, t] of Object.entries(required)) if (!ok(v[k], t)) return `${k} is not a ${t}: ${String(JSON.stringify(v[k])).slice(0, 60)}`;
+  for (const [k, t] of Object.entries(required))
+    if (!ok(v[k], t)) return `${k} is not a ${t}: ${String(JSON.stringify(v[k])).slice(0, 60)}`;
   for (const [k, t] of Object.entries(optional)) if (k in v && !ok(v[k], t)) return `${k} is present but not a ${t}`;
   for (const [k, x] of Object.entries(v)) if (x === undefined) return `${k} is set to undefined`;
   return undefined;
@@ -208,15 +228,46 @@ const LIST_PARSERS: Readonly<Record<ListKind, ListParser>> = {
   prog_show: {
     parse: parseProgShow,
     cmd: progShow,
-    required: { id: 'number', type: 'string', name: 'string', tag: 'string', mapIds: 'numbers', pinned: 'strings', pids: 'pids', metadata: 'object', raw: 'object' },
-    optional: { gplCompatible: 'boolean', loadedAt: 'number', uid: 'number', bytesXlated: 'number', jited: 'boolean', bytesJited: 'number', bytesMemlock: 'number', btfId: 'number', runTimeNs: 'number', runCnt: 'number', recursionMisses: 'number', orphaned: 'boolean' },
+    required: {
+      id: 'number',
+      type: 'string',
+      name: 'string',
+      tag: 'string',
+      mapIds: 'numbers',
+      pinned: 'strings',
+      pids: 'pids',
+      metadata: 'object',
+      raw: 'object',
+    },
+    optional: {
+      gplCompatible: 'boolean',
+      loadedAt: 'number',
+      uid: 'number',
+      bytesXlated: 'number',
+      jited: 'boolean',
+      bytesJited: 'number',
+      bytesMemlock: 'number',
+      btfId: 'number',
+      runTimeNs: 'number',
+      runCnt: 'number',
+      recursionMisses: 'number',
+      orphaned: 'boolean',
+    },
     perElement: true,
   },
   map_show: {
     parse: parseMapShow,
     cmd: mapShow,
     required: { id: 'number', type: 'string', name: 'string', pinned: 'strings', pids: 'pids', raw: 'object' },
-    optional: { flags: 'number', bytesKey: 'number', bytesValue: 'number', maxEntries: 'number', bytesMemlock: 'number', frozen: 'boolean', btfId: 'number' },
+    optional: {
+      flags: 'number',
+      bytesKey: 'number',
+      bytesValue: 'number',
+      maxEntries: 'number',
+      bytesMemlock: 'number',
+      frozen: 'boolean',
+      btfId: 'number',
+    },
     perElement: true,
   },
   link_show: {
@@ -242,10 +293,16 @@ const LIST_PARSERS: Readonly<Record<ListKind, ListParser>> = {
   },
 };
 const LIST_KINDS = Object.keys(LIST_PARSERS) as ListKind[];
-const kindOf = (seed: string): ListKind | 'version' => (seed.replace(/^.*\//, '').replace(/\.json$/, '').replace(/ .*$/, '') as ListKind | 'version');
+const kindOf = (seed: string): ListKind | 'version' =>
+  seed
+    .replace(/^.*\//, '')
+    .replace(/\.json$/, '')
+    .replace(/ .*$/, '') as ListKind | 'version';
 
 const bpftoolSeeds: Seed[] = [
-  ...['7.1', '7.5'].flatMap((v) => [...LIST_KINDS, 'version'].map((k) => ({ name: `${v}/${k}.json`, text: fs.readFileSync(fixture('bpftool', v, `${k}.json`), 'utf8') }))),
+  ...['7.1', '7.5'].flatMap((v) =>
+    [...LIST_KINDS, 'version'].map((k) => ({ name: `${v}/${k}.json`, text: fs.readFileSync(fixture('bpftool', v, `${k}.json`), 'utf8') })),
+  ),
   // `bpftool version` without -j, as bookworm's 7.1.0 prints it
   { name: 'text/version (plain)', text: 'bpftool v7.1.0\nusing libbpf v1.1\nfeatures: libbfd, libbpf_strict, skeletons\n' },
 ];
@@ -277,29 +334,64 @@ function checkList(fam: Family, c: Mutated, kind: ListKind, text: string, ind: I
   const doc = ind?.doc;
   const whole = r.errors.filter((e) => e.line === undefined);
   if (!readable) {
-    fam.check(c, r.value.length === 0 && whole.length === 1, `${kind}: unreadable JSON but ${r.value.length} entries, ${whole.length} document errors`);
-    if (onlyTruncated(c)) fam.check(c, /truncated|not valid JSON|empty/.test(whole[0]?.message ?? ''), `${kind}: a truncation reported as ${JSON.stringify(whole[0]?.message)}`);
+    fam.check(
+      c,
+      r.value.length === 0 && whole.length === 1,
+      `${kind}: unreadable JSON but ${r.value.length} entries, ${whole.length} document errors`,
+    );
+    if (onlyTruncated(c))
+      fam.check(
+        c,
+        /truncated|not valid JSON|empty/.test(whole[0]?.message ?? ''),
+        `${kind}: a truncation reported as ${JSON.stringify(whole[0]?.message)}`,
+      );
   } else if (Array.isArray(doc) && p.perElement) {
     const byLine = r.errors.filter((e) => e.line !== undefined);
-    fam.check(c, whole.length === 0 && r.value.length + byLine.length === doc.length, `${kind}: ${doc.length} elements but ${r.value.length} entries + ${byLine.length} entry errors`);
-    fam.check(c, byLine.every((e) => (e.line ?? 0) <= doc.length), `${kind}: an entry error names an element past the end`);
+    fam.check(
+      c,
+      whole.length === 0 && r.value.length + byLine.length === doc.length,
+      `${kind}: ${doc.length} elements but ${r.value.length} entries + ${byLine.length} entry errors`,
+    );
+    fam.check(
+      c,
+      byLine.every((e) => (e.line ?? 0) <= doc.length),
+      `${kind}: an entry error names an element past the end`,
+    );
   } else if (p.perElement) {
-    fam.check(c, r.value.length === 0 && whole.length === 1, `${kind}: not a JSON array, yet ${r.value.length} entries and ${whole.length} document errors`);
+    fam.check(
+      c,
+      r.value.length === 0 && whole.length === 1,
+      `${kind}: not a JSON array, yet ${r.value.length} entries and ${whole.length} document errors`,
+    );
   }
   // the command around the parser: a listing, or a typed ToolError (badOutput) — nothing else
   const cmd = p.cmd();
   const ok = fam.typed(c, `${kind} interpret`, () => cmd.interpret({ stdout: text, stderr: '', code: 0 }));
   if (ok && 'value' in ok) {
-    fam.check(c, whole.length === 0 && ok.value.items.length === r.value.length && ok.value.warnings.every((w) => typeof w === 'string'), `${kind} interpret: a listing from output with document errors, or a different count`);
+    fam.check(
+      c,
+      whole.length === 0 && ok.value.items.length === r.value.length && ok.value.warnings.every((w) => typeof w === 'string'),
+      `${kind} interpret: a listing from output with document errors, or a different count`,
+    );
   } else if (ok) {
     fam.check(c, ok.error.reason === 'badOutput' && whole.length > 0, `${kind} interpret: ToolError ${ok.error.reason} for exit status 0`);
   }
   if (c.i % 5 === 0) {
     // bpftool failed: whatever it printed, a typed failure
-    const stderr = c.rng.pick(['', 'Error: can\'t get next program: Operation not permitted', 'sh: 1: bpftool: not found', 'Segmentation fault', text.slice(0, 200)]);
+    const stderr = c.rng.pick([
+      '',
+      "Error: can't get next program: Operation not permitted",
+      'sh: 1: bpftool: not found',
+      'Segmentation fault',
+      text.slice(0, 200),
+    ]);
     const code = c.rng.pick([1, 2, 127, 139, 255]);
     const failed = fam.typed(c, `${kind} interpret (exit ${code})`, () => cmd.interpret({ stdout: text, stderr, code }));
-    fam.check(c, failed !== undefined && 'error' in failed && ['failed', 'needsRoot', 'missing'].includes(failed.error.reason), `${kind} interpret: exit ${code} was not a ToolError failed/needsRoot/missing`);
+    fam.check(
+      c,
+      failed !== undefined && 'error' in failed && ['failed', 'needsRoot', 'missing'].includes(failed.error.reason),
+      `${kind} interpret: exit ${code} was not a ToolError failed/needsRoot/missing`,
+    );
   }
 }
 
@@ -331,13 +423,22 @@ describe('fuzz: bpftool JSON parsers', function () {
       const links = parseLinkShow(read(v, 'link_show'));
       assert.deepEqual(links.errors, []);
       assert.deepEqual(ids(links), [89, 90, 91, 92]);
-      assert.deepEqual(links.value.map((l) => l.progId), [100, 106, 114, 120]);
+      assert.deepEqual(
+        links.value.map((l) => l.progId),
+        [100, 106, 114, 120],
+      );
       const net = parseNet(read(v, 'net'));
       assert.deepEqual(net.errors, []);
-      assert.deepEqual(net.value.map((n) => [n.kind, n.devname, n.progId, n.mode]), [['xdp', 'eth0', v === '7.1' ? 106 : 120, 'driver']]);
+      assert.deepEqual(
+        net.value.map((n) => [n.kind, n.devname, n.progId, n.mode]),
+        [['xdp', 'eth0', v === '7.1' ? 106 : 120, 'driver']],
+      );
       const perf = parsePerf(read(v, 'perf'));
       assert.deepEqual(perf.errors, []);
-      assert.deepEqual(perf.value.map((p) => p.progId), [127, 129, 133, 134]);
+      assert.deepEqual(
+        perf.value.map((p) => p.progId),
+        [127, 129, 133, 134],
+      );
       assert.equal(parseBpftoolVersion(read(v, 'version')), `${v}.0`);
       assert.equal(progShow().interpret({ stdout: read(v, 'prog_show'), stderr: '', code: 0 }).items.length, 8);
     }
@@ -371,7 +472,10 @@ describe('fuzz: bpftool JSON parsers', function () {
       }
     }
     fam.done();
-    assert.ok(truncations >= 700 && truncationsReported / truncations > 0.95, `truncations reported: ${truncationsReported} of ${truncations}`);
+    assert.ok(
+      truncations >= 700 && truncationsReported / truncations > 0.95,
+      `truncations reported: ${truncationsReported} of ${truncations}`,
+    );
     assert.ok(fam.counted('ToolError badOutput') > 1000, 'bad output surfaces as ToolError badOutput');
   });
 });
@@ -436,16 +540,28 @@ function recordProblem(r: TraceRecord): string | undefined {
     case 'lost':
       return num(r.count) ? undefined : 'lost: count is not a number';
     case 'helperError':
-      return typeof r.helper === 'string' && typeof r.message === 'string' && (r.retcode === undefined || num(r.retcode)) ? undefined : 'helperError: bad fields';
+      return typeof r.helper === 'string' && typeof r.message === 'string' && (r.retcode === undefined || num(r.retcode))
+        ? undefined
+        : 'helperError: bad fields';
     case 'diagnostic':
-      return (r.severity === 'error' || r.severity === 'warning') && typeof r.message === 'string' && (r.line === undefined || num(r.line)) ? undefined : 'diagnostic: bad fields';
+      return (r.severity === 'error' || r.severity === 'warning') && typeof r.message === 'string' && (r.line === undefined || num(r.line))
+        ? undefined
+        : 'diagnostic: bad fields';
     case 'unknown':
       return typeof r.recordType === 'string' ? undefined : 'unknown: recordType is not a string';
     case 'map': {
       const m = r.map;
-      if (typeof m?.name !== 'string' || !['map', 'hist', 'stats', 'tseries'].includes(m.kind) || typeof m.keyed !== 'boolean' || !Array.isArray(m.entries)) return 'map: bad snapshot';
+      if (
+        typeof m?.name !== 'string' ||
+        !['map', 'hist', 'stats', 'tseries'].includes(m.kind) ||
+        typeof m.keyed !== 'boolean' ||
+        !Array.isArray(m.entries)
+      )
+        return 'map: bad snapshot';
       if (!m.keyed && m.entries.length !== 1) return 'map: an unkeyed map with other than one entry';
-      return m.entries.every((e) => (e.key === null) !== m.keyed && (e.key === null || typeof e.key === 'string')) ? undefined : 'map: entry keys do not match keyed';
+      return m.entries.every((e) => (e.key === null) !== m.keyed && (e.key === null || typeof e.key === 'string'))
+        ? undefined
+        : 'map: entry keys do not match keyed';
     }
     case 'value':
       return undefined;
@@ -469,7 +585,11 @@ function checkNdjson(fam: Family, c: Mutated): void {
   const parts = chunks(c.text, c.rng);
   const srecs = fam.call(c, 'OutputParser chunked', () => [...parts.flatMap((p) => streamed.push(p)), ...streamed.end()]);
   if (srecs) {
-    fam.check(c, sameTree(srecs, recs) && sameTree(streamed.issues, whole.issues), `chunked in ${parts.length} parts: different records or issues`);
+    fam.check(
+      c,
+      sameTree(srecs, recs) && sameTree(streamed.issues, whole.issues),
+      `chunked in ${parts.length} parts: different records or issues`,
+    );
   }
   // into the bounded results, as the trace view keeps them
   const small = c.i % 3 === 0;
@@ -485,9 +605,14 @@ function checkNdjson(fam: Family, c: Mutated): void {
   if (snap && limits) {
     // at most maxLines, and at most maxBytes unless one line is longer than that
     const kept = snap.lines.reduce((n, l) => n + l.text.length, 0);
-    fam.check(c, snap.lines.length <= limits.maxLines && (kept <= limits.maxBytes || snap.lines.length === 1) && kept === res.keptBytes, `bounded results kept ${snap.lines.length} lines, ${kept} bytes`);
+    fam.check(
+      c,
+      snap.lines.length <= limits.maxLines && (kept <= limits.maxBytes || snap.lines.length === 1) && kept === res.keptBytes,
+      `bounded results kept ${snap.lines.length} lines, ${kept} bytes`,
+    );
   }
-  if (snap) fam.check(c, snap.lines.every((l) => typeof l.text === 'string' && typeof l.t === 'number') && snap.events >= 0, 'results: bad lines');
+  if (snap)
+    fam.check(c, snap.lines.every((l) => typeof l.text === 'string' && typeof l.t === 'number') && snap.events >= 0, 'results: bad lines');
 }
 
 describe('fuzz: bpftrace NDJSON output', function () {
@@ -500,16 +625,54 @@ describe('fuzz: bpftrace NDJSON output', function () {
     };
     for (const s of ndjsonSeeds) assert.deepEqual(parse(s.text).issues, [], s.name);
     const v17 = parse(ndjson('0.17')).recs;
-    assert.deepEqual(v17.slice(0, 2), [{ type: 'attached', probes: 4 }, { type: 'printf', text: 'hello 42\n' }]);
-    assert.deepEqual(v17.filter((r) => r.type === 'map').map((r) => r.type === 'map' && `${r.map.name}:${r.map.kind}`), ['@sum:map', '@avg:stats', '@bytes:hist', '@lh:hist', '@s:stats', '@start:map', '@sum:map', '@tup:map', '@w:map']);
-    assert.deepEqual(parse(ndjson('0.23')).recs.map((r) => r.type), ['attached', 'printf', 'time', 'printf', 'map']);
+    assert.deepEqual(v17.slice(0, 2), [
+      { type: 'attached', probes: 4 },
+      { type: 'printf', text: 'hello 42\n' },
+    ]);
+    assert.deepEqual(
+      v17.filter((r) => r.type === 'map').map((r) => r.type === 'map' && `${r.map.name}:${r.map.kind}`),
+      ['@sum:map', '@avg:stats', '@bytes:hist', '@lh:hist', '@s:stats', '@start:map', '@sum:map', '@tup:map', '@w:map'],
+    );
+    assert.deepEqual(
+      parse(ndjson('0.23')).recs.map((r) => r.type),
+      ['attached', 'printf', 'time', 'printf', 'map'],
+    );
     const shapes = parse(ndjsonSeeds[2]?.text ?? '').recs;
-    assert.deepEqual(shapes.map((r) => r.type), ['attached', 'attached', 'printf', 'printf', 'time', 'map', 'map', 'map', 'map', 'map', 'map', 'map', 'map', 'value', 'printf', 'lost', 'lost', 'helperError', 'helperError', 'diagnostic', 'diagnostic', 'printf']);
+    assert.deepEqual(
+      shapes.map((r) => r.type),
+      [
+        'attached',
+        'attached',
+        'printf',
+        'printf',
+        'time',
+        'map',
+        'map',
+        'map',
+        'map',
+        'map',
+        'map',
+        'map',
+        'map',
+        'value',
+        'printf',
+        'lost',
+        'lost',
+        'helperError',
+        'helperError',
+        'diagnostic',
+        'diagnostic',
+        'printf',
+      ],
+    );
     const calls = shapes[5];
     assert.ok(calls?.type === 'map' && calls.map.keyed && calls.map.entries[0]?.key === '1,0,3');
     const big = shapes[6];
     assert.ok(big?.type === 'map' && big.map.entries[0]?.value === '18446744073709551615');
-    assert.deepEqual(parse(ndjsonSeeds[3]?.text ?? '').recs.map((r) => r.type), ['diagnostic', 'attached', 'text', 'printf', 'diagnostic']);
+    assert.deepEqual(
+      parse(ndjsonSeeds[3]?.text ?? '').recs.map((r) => r.type),
+      ['diagnostic', 'attached', 'text', 'printf', 'diagnostic'],
+    );
     const fam = new Family('ndjson seeds');
     for (const s of ndjsonSeeds) checkNdjson(fam, seedCase(s));
     assert.equal(fam.exceptions + fam.badResults + fam.reported, 0);
@@ -517,8 +680,39 @@ describe('fuzz: bpftrace NDJSON output', function () {
 
   it('10,000 mutated streams: no exception, same records however chunked, bounded results', () => {
     const fam = new Family('bpftrace NDJSON');
-    const keys = [...new Set([...ndjsonSeeds.flatMap((s) => keysOf(s.text)), ...NASTY_KEYS, 'msg', 'helper', 'retcode', 'line', 'col', 'events', 'probes', 'min', 'max', 'average', 'total'])];
-    const tokens = ['{', '}', '{"type": "printf", "data": "x"}', '{"type": "map"}', '{"type": 5}', 'null', '[]', '"', 'stdin:1:1: ERROR: x', 'stdin:9:2-4: WARNING: y', '  ~~~', 'HINT: z', 'Attaching 1 probe...', '\r'];
+    const keys = [
+      ...new Set([
+        ...ndjsonSeeds.flatMap((s) => keysOf(s.text)),
+        ...NASTY_KEYS,
+        'msg',
+        'helper',
+        'retcode',
+        'line',
+        'col',
+        'events',
+        'probes',
+        'min',
+        'max',
+        'average',
+        'total',
+      ]),
+    ];
+    const tokens = [
+      '{',
+      '}',
+      '{"type": "printf", "data": "x"}',
+      '{"type": "map"}',
+      '{"type": 5}',
+      'null',
+      '[]',
+      '"',
+      'stdin:1:1: ERROR: x',
+      'stdin:9:2-4: WARNING: y',
+      '  ~~~',
+      'HINT: z',
+      'Attaching 1 probe...',
+      '\r',
+    ];
     for (let i = 0; i < 10_000; i++) {
       const c = lineCase(ndjsonSeeds, i, { runSeed: RUN_SEED + 1, tokens, json: { keys, spaced: true } });
       fam.input(c, () => checkNdjson(fam, c));
@@ -534,8 +728,10 @@ describe('fuzz: bpftrace NDJSON output', function () {
 const ED1 = 'AAAAC3NzaC1lZDI1NTE5AAAAIMm/F15uGTSDUv/jMfPdJXC+tvrA5h8caZRfGTmQT04j';
 const ED2 = 'AAAAC3NzaC1lZDI1NTE5AAAAIMdF3NUpH5CZkFrpjpUIR+u4BRD0ElSNK6u1FAqrSXHy';
 const ED3 = 'AAAAC3NzaC1lZDI1NTE5AAAAICcyv3KP8AkSdnkqCc6UI+w74VWYBlnd6lVZkzEs1IRb';
-const ECDSA = 'AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBF6oLXcZ4cdK8Pq5nSqrenTUD2V3aWqfIRNs5zmXLK/lWxSrKyZd4XH1GGHS6BRCusCeHiPM21WR17b0DcvpLto=';
-const RSA = 'AAAAB3NzaC1yc2EAAAADAQABAAAAgQC53EtVQz+b8TeuVdL8ybwYrwT/Jt/v6LqqPBACghJFOhA4WipiZKwqE0NaZFupeY9g/XkNZ8HIcWKoUBO/Xrtw2y53eXY3cJTlgv2Jm15V6po7DDjCSuFA5lrnoxhpNz3XifuPhxx0/IDFJHRgada/tYV2Fd91BbnVTgIGMrz5DQ==';
+const ECDSA =
+  'AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBF6oLXcZ4cdK8Pq5nSqrenTUD2V3aWqfIRNs5zmXLK/lWxSrKyZd4XH1GGHS6BRCusCeHiPM21WR17b0DcvpLto=';
+const RSA =
+  'AAAAB3NzaC1yc2EAAAADAQABAAAAgQC53EtVQz+b8TeuVdL8ybwYrwT/Jt/v6LqqPBACghJFOhA4WipiZKwqE0NaZFupeY9g/XkNZ8HIcWKoUBO/Xrtw2y53eXY3cJTlgv2Jm15V6po7DDjCSuFA5lrnoxhpNz3XifuPhxx0/IDFJHRgada/tYV2Fd91BbnVTgIGMrz5DQ==';
 /** a hashed host (`ssh-keygen -H`), with a fixed salt so the seed is the same every run */
 const hashedHost = (name: string, saltByte: number): string => {
   const salt = Buffer.alloc(20, saltByte);
@@ -568,10 +764,44 @@ const khSeeds: Seed[] = [
   },
   {
     name: 'known_hosts (CRLF, IPv6, tabs, comments)',
-    text: [`[fe80::1%eth0]:2200\tssh-ed25519\t${ED2}`, `2001:db8::7 ssh-ed25519 ${ED3}   # lab`, '   # indented comment', `EDGE9.Example ssh-rsa ${RSA}`, ''].join('\r\n'),
+    text: [
+      `[fe80::1%eth0]:2200\tssh-ed25519\t${ED2}`,
+      `2001:db8::7 ssh-ed25519 ${ED3}   # lab`,
+      '   # indented comment',
+      `EDGE9.Example ssh-rsa ${RSA}`,
+      '',
+    ].join('\r\n'),
   },
 ];
-const khTokens = ['@revoked', '@cert-authority', '@bogus', 'ssh-ed25519', 'ssh-rsa', 'ecdsa-sha2-nistp256', 'ssh-dss', ED1, ED2, RSA, ECDSA, '|1|', '|1|x|y', '|2|a|b', '*', '?', '!', '!*', '[h]:', '[10.0.0.1]:2222', ',', ',,', '#', 'AAAA', '====', 'AAAAC3NzaC1lZDI1NTE5', hashedHost('edge1', 9)];
+const khTokens = [
+  '@revoked',
+  '@cert-authority',
+  '@bogus',
+  'ssh-ed25519',
+  'ssh-rsa',
+  'ecdsa-sha2-nistp256',
+  'ssh-dss',
+  ED1,
+  ED2,
+  RSA,
+  ECDSA,
+  '|1|',
+  '|1|x|y',
+  '|2|a|b',
+  '*',
+  '?',
+  '!',
+  '!*',
+  '[h]:',
+  '[10.0.0.1]:2222',
+  ',',
+  ',,',
+  '#',
+  'AAAA',
+  '====',
+  'AAAAC3NzaC1lZDI1NTE5',
+  hashedHost('edge1', 9),
+];
 const VERDICTS = new Set(['trusted', 'revoked', 'mismatch', 'unknown']);
 const khProbes: [string, number, string][] = [
   ['edge1', 22, ED1],
@@ -585,7 +815,8 @@ const khProbes: [string, number, string][] = [
 ];
 
 function entryProblem(e: KnownHostEntry, lines: number): string | undefined {
-  if (typeof e.keyType !== 'string' || e.keyType === '' || !Buffer.isBuffer(e.key) || keyTypeOf(e.key) !== e.keyType) return 'key type does not match the blob';
+  if (typeof e.keyType !== 'string' || e.keyType === '' || !Buffer.isBuffer(e.key) || keyTypeOf(e.key) !== e.keyType)
+    return 'key type does not match the blob';
   if (!Number.isInteger(e.line) || e.line < 1 || e.line > lines) return `line ${e.line} out of range`;
   if (e.marker !== undefined && e.marker !== 'revoked' && e.marker !== 'cert-authority') return `marker ${String(e.marker)}`;
   if ((e.hashed === undefined) === (e.patterns === undefined)) return 'neither (or both) hashed and patterns';
@@ -607,15 +838,21 @@ function checkKnownHosts(fam: Family, c: Mutated): void {
   // every line that is not blank or a comment is an entry or an error, never both, never neither
   const meaningful = lines.map((l, k) => (l.trim() === '' || l.trim().startsWith('#') ? 0 : k + 1)).filter((k) => k > 0);
   const accounted = [...r.value.map((e) => e.line), ...r.errors.map((e) => e.line ?? 0)].sort((a, b) => a - b);
-  fam.check(c, JSON.stringify(accounted) === JSON.stringify(meaningful), `lines ${JSON.stringify(meaningful)} but entries+errors name ${JSON.stringify(accounted)}`);
+  fam.check(
+    c,
+    JSON.stringify(accounted) === JSON.stringify(meaningful),
+    `lines ${JSON.stringify(meaningful)} but entries+errors name ${JSON.stringify(accounted)}`,
+  );
   for (const [host, port, key] of khProbes) {
     const v = fam.call(c, `checkHostKey ${host}:${port}`, () => checkHostKey(r.value, host, port, Buffer.from(key, 'base64')));
     if (!v) continue;
     fam.check(c, VERDICTS.has(v.status), `verdict ${String(v.status)}`);
-    if (v.status === 'trusted' || v.status === 'revoked') fam.check(c, /^SHA256:/.test(v.by.fingerprint) && v.by.file === 'kh', 'verdict without its fingerprint and file');
+    if (v.status === 'trusted' || v.status === 'revoked')
+      fam.check(c, /^SHA256:/.test(v.by.fingerprint) && v.by.file === 'kh', 'verdict without its fingerprint and file');
     if (v.status === 'mismatch') fam.check(c, v.expected.length > 0, 'mismatch without the expected keys');
   }
-  for (const e of r.value.slice(0, 4)) fam.call(c, 'entryMatches', () => entryMatches(e, c.rng.pick(['edge1', '[10.0.0.2]:2222', 'a.edge.example', 'é.example', ''])));
+  for (const e of r.value.slice(0, 4))
+    fam.call(c, 'entryMatches', () => entryMatches(e, c.rng.pick(['edge1', '[10.0.0.2]:2222', 'a.edge.example', 'é.example', ''])));
 }
 
 describe('fuzz: known_hosts parser', function () {
@@ -626,7 +863,8 @@ describe('fuzz: known_hosts parser', function () {
     assert.ok(plain && hashed && crlf);
     assert.deepEqual([plain.errors, hashed.errors, crlf.errors], [[], [], []]);
     assert.deepEqual([plain.value.length, hashed.value.length, crlf.value.length], [7, 4, 3]);
-    const verdict = (entries: readonly KnownHostEntry[], host: string, port: number, key: string): string => checkHostKey(entries, host, port, Buffer.from(key, 'base64')).status;
+    const verdict = (entries: readonly KnownHostEntry[], host: string, port: number, key: string): string =>
+      checkHostKey(entries, host, port, Buffer.from(key, 'base64')).status;
     assert.equal(verdict(plain.value, 'edge1', 22, ED1), 'trusted');
     assert.equal(verdict(plain.value, '10.0.0.2', 2222, ED1), 'trusted');
     assert.equal(verdict(plain.value, '10.0.0.2', 22, ED1), 'unknown');
@@ -690,9 +928,11 @@ const sshScenarios: SshScenario[] = [
         '  Port 22',
         '',
       ].join('\n'),
-      [`${HOME}/.ssh/conf.d/10-edge.conf`]: 'Host edge-paris-1\n  HostName 10.1.0.1\n  ProxyJump bastion\nInclude ~/.ssh/conf.d/nested.inc\n',
+      [`${HOME}/.ssh/conf.d/10-edge.conf`]:
+        'Host edge-paris-1\n  HostName 10.1.0.1\n  ProxyJump bastion\nInclude ~/.ssh/conf.d/nested.inc\n',
       [`${HOME}/.ssh/conf.d/20-lab.conf`]: 'Host lab1 lab2\n\tHostName=10.2.0.1\n\tUser "root"\n\tPort=2222\n',
-      [`${HOME}/.ssh/conf.d/nested.inc`]: 'Host edge-paris-2\n  HostName 10.1.0.2\n  IdentityFile ~/.ssh/paris\n  IdentityFile ~/.ssh/fallback\n',
+      [`${HOME}/.ssh/conf.d/nested.inc`]:
+        'Host edge-paris-2\n  HostName 10.1.0.2\n  IdentityFile ~/.ssh/paris\n  IdentityFile ~/.ssh/fallback\n',
       [`${HOME}/.ssh/conf.d/notes.txt`]: 'Host nope\n',
     },
   },
@@ -733,7 +973,54 @@ const sshSeeds: Seed[] = sshScenarios
   .flatMap((s) => Object.entries(s.files).map(([file, text]) => ({ name: `${s.name}:${file}`, text })))
   .filter((s) => !s.name.endsWith('.txt'));
 // no CanonicalizeHostName / CanonicalDomains: ssh-config would run nslookup for them
-const sshTokens = ['Host', 'HostName', 'User', 'Port', 'IdentityFile', 'ProxyJump', 'Include', 'Match', 'host', 'exec', 'all', 'final', 'originalhost', '*', '!', '!*', '"', '""', '"a b"', '=', '#', '\\', 'none', '%h', '%%', '~', '~/', 'conf.d/*.conf', 'config', '[z-a]', '[!a]*', '**', '/etc/*', '0', '65536', '-1', '22abc', '10.0.0.1', '[::1]', 'edge-9', 'a@b', '-oProxyCommand=x', 'Host\t*', 'Match all', 'Include conf.d/*.conf', 'Include config'];
+const sshTokens = [
+  'Host',
+  'HostName',
+  'User',
+  'Port',
+  'IdentityFile',
+  'ProxyJump',
+  'Include',
+  'Match',
+  'host',
+  'exec',
+  'all',
+  'final',
+  'originalhost',
+  '*',
+  '!',
+  '!*',
+  '"',
+  '""',
+  '"a b"',
+  '=',
+  '#',
+  '\\',
+  'none',
+  '%h',
+  '%%',
+  '~',
+  '~/',
+  'conf.d/*.conf',
+  'config',
+  '[z-a]',
+  '[!a]*',
+  '**',
+  '/etc/*',
+  '0',
+  '65536',
+  '-1',
+  '22abc',
+  '10.0.0.1',
+  '[::1]',
+  'edge-9',
+  'a@b',
+  '-oProxyCommand=x',
+  'Host\t*',
+  'Match all',
+  'Include conf.d/*.conf',
+  'Include config',
+];
 
 function virtualFs(files: Readonly<Record<string, string>>): { readFile: (p: string) => string; listDir: (p: string) => string[] } {
   const enoent = (p: string): Error => Object.assign(new Error(`ENOENT: no such file or directory, open '${p}'`), { code: 'ENOENT' });
@@ -745,7 +1032,11 @@ function virtualFs(files: Readonly<Record<string, string>>): { readFile: (p: str
     },
     listDir: (p) => {
       const dir = p.endsWith('/') ? p : `${p}/`;
-      const names = new Set(Object.keys(files).filter((f) => f.startsWith(dir)).map((f) => f.slice(dir.length).split('/')[0] ?? ''));
+      const names = new Set(
+        Object.keys(files)
+          .filter((f) => f.startsWith(dir))
+          .map((f) => f.slice(dir.length).split('/')[0] ?? ''),
+      );
       if (names.size === 0) throw enoent(p);
       return [...names];
     },
@@ -779,8 +1070,15 @@ function checkSshConfig(fam: Family, c: Mutated, files: Readonly<Record<string, 
   const main = files[`${HOME}/.ssh/config`] ?? '';
   const expanded = fam.call(c, 'inlineIncludes', () => inlineIncludes(main, `${HOME}/.ssh`, HOME, vfs.readFile, vfs.listDir, errors));
   if (expanded !== undefined) {
-    const hostLines = expanded.split(/\r?\n/).filter((l) => /^\s*host\b/i.test(l)).join('\n');
-    fam.check(c, r.value.every((n) => hostLines.includes(n.name)), 'a node that no Host line names');
+    const hostLines = expanded
+      .split(/\r?\n/)
+      .filter((l) => /^\s*host\b/i.test(l))
+      .join('\n');
+    fam.check(
+      c,
+      r.value.every((n) => hostLines.includes(n.name)),
+      'a node that no Host line names',
+    );
   }
   return r.value;
 }
@@ -801,7 +1099,10 @@ describe('fuzz: ssh config parser (with Include)', function () {
     assert.ok(inc && quoting && loop);
     const a = byName(inc.files);
     assert.deepEqual([...a.keys()], ['edge-paris-1', 'edge-paris-2', 'lab1', 'lab2', 'bastion', 'paris-1', 'paris-2']);
-    assert.deepEqual([a.get('edge-paris-1')?.host, a.get('edge-paris-1')?.user, a.get('edge-paris-1')?.proxyJump, a.get('edge-paris-1')?.port], ['10.1.0.1', 'ops', 'bastion', 22]);
+    assert.deepEqual(
+      [a.get('edge-paris-1')?.host, a.get('edge-paris-1')?.user, a.get('edge-paris-1')?.proxyJump, a.get('edge-paris-1')?.port],
+      ['10.1.0.1', 'ops', 'bastion', 22],
+    );
     assert.deepEqual(a.get('edge-paris-2')?.identityFiles, [`${HOME}/.ssh/paris`, `${HOME}/.ssh/fallback`, `${HOME}/.ssh/edge_ed25519`]);
     assert.deepEqual([a.get('lab1')?.host, a.get('lab1')?.user, a.get('lab1')?.port], ['10.2.0.1', 'root', 2222]);
     assert.deepEqual([a.get('bastion')?.port, a.get('paris-2')?.host], [2200, 'paris-2.edge.example']);
@@ -809,10 +1110,16 @@ describe('fuzz: ssh config parser (with Include)', function () {
     const b = byName(quoting.files, [/host edge one: node name "edge one" is not allowed/]);
     assert.deepEqual([...b.keys()], ['edge-1', 'v6', 'jump-1', 'system-node']);
     assert.deepEqual([b.get('edge-1')?.host, b.get('edge-1')?.user, b.get('edge-1')?.proxyJump], ['198.51.100.1', 'deploy', undefined]);
-    assert.deepEqual([b.get('jump-1')?.proxyJump, b.get('jump-1')?.port, b.get('v6')?.port], ['admin@bastion.example:2200,ops@10.9.9.9', 2022, 22]);
+    assert.deepEqual(
+      [b.get('jump-1')?.proxyJump, b.get('jump-1')?.port, b.get('v6')?.port],
+      ['admin@bastion.example:2200,ops@10.9.9.9', 2022, 22],
+    );
     const l = nodesFromSshConfig({ home: HOME, ...virtualFs(loop.files) });
     assert.ok(l.errors.some((e) => /deeper than 16/.test(e.message)));
-    assert.deepEqual(l.value.map((n) => n.name), ['a']);
+    assert.deepEqual(
+      l.value.map((n) => n.name),
+      ['a'],
+    );
     assert.equal(fs.existsSync(CANARY), false);
   });
 
@@ -842,20 +1149,39 @@ describe('fuzz: node list validation (settings.json, config files)', function ()
       name: 'settings.json',
       text: JSON.stringify({
         'ebpfLens.nodes': [
-          { name: 'edge1', host: '10.0.0.1', user: 'root', identityFile: '~/.ssh/k', tags: ['paris', 'xdp'], scope: { pinPrefixes: ['/sys/fs/bpf/edge'], namePatterns: ['count_*'] } },
+          {
+            name: 'edge1',
+            host: '10.0.0.1',
+            user: 'root',
+            identityFile: '~/.ssh/k',
+            tags: ['paris', 'xdp'],
+            scope: { pinPrefixes: ['/sys/fs/bpf/edge'], namePatterns: ['count_*'] },
+          },
           { name: 'edge2', host: 'edge2.example', port: 2222, sudo: true, proxyJump: 'edge1' },
           { name: 'v6', host: 'fe80::1', identityFiles: ['/k1', '/k2'], sudo: 'never', proxyJump: 'ops@[2001:db8::1]:2200' },
         ],
         'ebpfLens.knownHostsFiles': ['/etc/ssh/ssh_known_hosts'],
       }),
     },
-    { name: 'nodes.json', text: '[{"name":"lab1","host":"10.2.0.1","port":2201,"tags":"lab"},{"name":"lab2","host":"10.2.0.2","sudo":"always"}]' },
+    {
+      name: 'nodes.json',
+      text: '[{"name":"lab1","host":"10.2.0.1","port":2201,"tags":"lab"},{"name":"lab2","host":"10.2.0.2","sudo":"always"}]',
+    },
   ];
 
   it('3,000 mutated node lists: no exception, only valid nodes accepted', () => {
     assert.deepEqual(parseConfigFile(seeds[0]?.text ?? '').errors, []);
-    assert.deepEqual(parseConfigFile(seeds[0]?.text ?? '').value.nodes.map((n) => n.name), ['edge1', 'edge2', 'v6']);
-    assert.deepEqual(parseConfigFile(seeds[1]?.text ?? '').value.nodes.map((n) => [n.name, n.port, n.sudo]), [['lab1', 2201, 'auto'], ['lab2', 22, 'always']]);
+    assert.deepEqual(
+      parseConfigFile(seeds[0]?.text ?? '').value.nodes.map((n) => n.name),
+      ['edge1', 'edge2', 'v6'],
+    );
+    assert.deepEqual(
+      parseConfigFile(seeds[1]?.text ?? '').value.nodes.map((n) => [n.name, n.port, n.sudo]),
+      [
+        ['lab1', 2201, 'auto'],
+        ['lab2', 22, 'always'],
+      ],
+    );
     const fam = new Family('node lists');
     const keys = [...new Set([...seeds.flatMap((s) => keysOf(s.text)), ...NASTY_KEYS, 'identityFiles', 'nodes'])];
     for (let i = 0; i < 3000; i++) {
@@ -879,8 +1205,17 @@ describe('fuzz: node list validation (settings.json, config files)', function ()
       const p = fam.call(c, 'parseNodes', () => parseNodes(list, 'settings'));
       if (p) {
         fam.issues(c, p.errors, 'nodes', Array.isArray(list) ? list.length : Infinity);
-        fam.check(c, p.value.every((n) => nodeProblem({ ...n, source: 'sshConfig' }) === undefined), 'an invalid node accepted');
-        if (Array.isArray(list)) fam.check(c, p.value.length + p.errors.length === list.length, `${list.length} entries but ${p.value.length} nodes + ${p.errors.length} errors`);
+        fam.check(
+          c,
+          p.value.every((n) => nodeProblem({ ...n, source: 'sshConfig' }) === undefined),
+          'an invalid node accepted',
+        );
+        if (Array.isArray(list))
+          fam.check(
+            c,
+            p.value.length + p.errors.length === list.length,
+            `${list.length} entries but ${p.value.length} nodes + ${p.errors.length} errors`,
+          );
       }
     }
     fam.done();
@@ -905,33 +1240,77 @@ describe('fuzz: more parsers of node output (stderr, xlated, symbols, sources, s
           'stdin:1:1-12: ERROR: Invalid probe type: kprobe2',
         ].join('\n'),
       },
-      { name: 'stderr attach', text: "/tmp/x.run:1-2: WARNING: do_sys_open is not traceable\ncreate_probe_event: open(/sys/kernel/debug/tracing/kprobe_events): No such file or directory\nERROR: Error attaching probe: 'kprobe:do_sys_open'\n" },
+      {
+        name: 'stderr attach',
+        text: "/tmp/x.run:1-2: WARNING: do_sys_open is not traceable\ncreate_probe_event: open(/sys/kernel/debug/tracing/kprobe_events): No such file or directory\nERROR: Error attaching probe: 'kprobe:do_sys_open'\n",
+      },
       { name: 'stderr kfunc', text: 'Attaching 1 probe...\nERROR: kfunc/kretfunc not available for your kernel version.\n' },
     ];
     const fam = new Family('bpftrace stderr');
     for (let i = 0; i < 3000; i++) {
-      const c = lineCase(seeds, i, { runSeed: RUN_SEED + 5, tokens: ['ERROR:', 'WARNING:', 'stdin:1:2-3:', '/tmp/ebpf-lens-x.run:9:', '  ~~~', 'No such file or directory', 'uprobe_events', "Error attaching probe: 'uprobe:", 'not supported'] });
+      const c = lineCase(seeds, i, {
+        runSeed: RUN_SEED + 5,
+        tokens: [
+          'ERROR:',
+          'WARNING:',
+          'stdin:1:2-3:',
+          '/tmp/ebpf-lens-x.run:9:',
+          '  ~~~',
+          'No such file or directory',
+          'uprobe_events',
+          "Error attaching probe: 'uprobe:",
+          'not supported',
+        ],
+      });
       fam.inputs++;
       const r = fam.call(c, 'parseStderr', () => parseStderr(c.text, c.i % 2 ? '/tmp/ebpf-lens-AbC123' : undefined));
       if (!r) continue;
       for (const d of r.diagnostics) {
-        const ok = (d.severity === 'error' || d.severity === 'warning') && typeof d.message === 'string' && [d.line, d.col, d.endLine, d.endCol].every((n) => n === undefined || (Number.isFinite(n) && n >= 0));
+        const ok =
+          (d.severity === 'error' || d.severity === 'warning') &&
+          typeof d.message === 'string' &&
+          [d.line, d.col, d.endLine, d.endCol].every((n) => n === undefined || (Number.isFinite(n) && n >= 0));
         fam.check(c, ok, () => `diagnostic ${JSON.stringify(d)}`);
       }
       fam.reported += r.diagnostics.length;
-      fam.check(c, r.other.every((l) => typeof l === 'string'), 'other lines');
-      fam.check(c, r.unavailable === undefined || (typeof r.unavailable.probeType === 'string' && typeof r.unavailable.message === 'string'), 'unavailable');
+      fam.check(
+        c,
+        r.other.every((l) => typeof l === 'string'),
+        'other lines',
+      );
+      fam.check(
+        c,
+        r.unavailable === undefined || (typeof r.unavailable.probeType === 'string' && typeof r.unavailable.message === 'string'),
+        'unavailable',
+      );
     }
     fam.done();
   });
 
   it('xlated dumps: 3,000 mutated, normalised and read for helper calls without exception', () => {
     const dir = path.join(repoRoot, 'test', 'fixtures', 'xlated');
-    const seeds: Seed[] = fs.readdirSync(dir).sort().map((f) => ({ name: f, text: fs.readFileSync(path.join(dir, f), 'utf8') }));
+    const seeds: Seed[] = fs
+      .readdirSync(dir)
+      .sort()
+      .map((f) => ({ name: f, text: fs.readFileSync(path.join(dir, f), 'utf8') }));
     const clean = helperCalls(seeds.find((s) => s.name === 'counter_v1.linum.7.1.txt')?.text ?? '');
     assert.ok(clean.some((h) => h.name === 'bpf_get_current_pid_tgid' && h.placement === 'straight' && h.line === 15));
     const fam = new Family('xlated');
-    const tokens = ['call pc+2', 'call pc-1', 'goto pc-2', 'goto pc+99999999999', 'may_goto pc+0', 'exit', 'map[id:1]', 'call bpf_x#-5', '(85)', '(95)', '0xffff888812345678', '; x [file:a.c line_num:1]', '; y @ b.c:9'];
+    const tokens = [
+      'call pc+2',
+      'call pc-1',
+      'goto pc-2',
+      'goto pc+99999999999',
+      'may_goto pc+0',
+      'exit',
+      'map[id:1]',
+      'call bpf_x#-5',
+      '(85)',
+      '(95)',
+      '0xffff888812345678',
+      '; x [file:a.c line_num:1]',
+      '; y @ b.c:9',
+    ];
     for (let i = 0; i < 3000; i++) {
       const c = lineCase(seeds, i, { runSeed: RUN_SEED + 6, tokens });
       fam.inputs++;
@@ -939,7 +1318,12 @@ describe('fuzz: more parsers of node output (stderr, xlated, symbols, sources, s
       fam.check(c, n === undefined || typeof n === 'string', 'normalised text');
       for (const text of [c.text, n ?? '']) {
         const h = fam.call(c, 'helperCalls', () => helperCalls(text));
-        fam.check(c, h === undefined || h.every((x) => typeof x.name === 'string' && Number.isFinite(x.insn) && ['straight', 'branch', 'loop'].includes(x.placement)), 'helper calls');
+        fam.check(
+          c,
+          h === undefined ||
+            h.every((x) => typeof x.name === 'string' && Number.isFinite(x.insn) && ['straight', 'branch', 'loop'].includes(x.placement)),
+          'helper calls',
+        );
       }
     }
     fam.done();
@@ -947,26 +1331,76 @@ describe('fuzz: more parsers of node output (stderr, xlated, symbols, sources, s
 
   it('symbols: 4,000 mutated listings and mangled names, demangled without exception', () => {
     const seeds: Seed[] = [
-      { name: 'bpftrace -l', text: 'uprobe:/opt/app/bin/app:main\nuprobe:/opt/app/bin/app:hot\nuprobe:/opt/app/bin/app:_ZN4edge4Pool3putEi\n\nuprobe:/real/path/app:cold\nuprobe:/opt/app/bin/app:cpp:edge::Pool::put\n' },
-      { name: 'nm', text: '0000000000001139 T hot\n0000000000001150 t cold\n                 U printf@GLIBC_2.2.5\n0000000000004010 D data\n0000000000001200 W weak@@V1\n' },
+      {
+        name: 'bpftrace -l',
+        text: 'uprobe:/opt/app/bin/app:main\nuprobe:/opt/app/bin/app:hot\nuprobe:/opt/app/bin/app:_ZN4edge4Pool3putEi\n\nuprobe:/real/path/app:cold\nuprobe:/opt/app/bin/app:cpp:edge::Pool::put\n',
+      },
+      {
+        name: 'nm',
+        text: '0000000000001139 T hot\n0000000000001150 t cold\n                 U printf@GLIBC_2.2.5\n0000000000004010 D data\n0000000000001200 W weak@@V1\n',
+      },
       {
         name: 'mangled',
-        text: ['_ZN4edge3net4Pool3putEi', '_ZNK4edge4Pool3getEv', '_ZN4edge4PoolC2Ev', '_ZN4edge4PoolD1Ev', '_Z5twiceIiET_S0_', '_ZeqRKN4edge4PoolES2_', '_ZNSt6vector4sizeEv', '_ZN7edgeapp3hot17h0123456789abcdefE', '_ZN52_$LT$edgeapp..Server$u20$as$u20$edgeapp..Handler$GT$6handle17h0123456789abcdefE', 'main.(*Server).Serve', 'github.com/acme/edge/pkg.hot', 'hot.isra.0', 'cold.part.1'].join('\n'),
+        text: [
+          '_ZN4edge3net4Pool3putEi',
+          '_ZNK4edge4Pool3getEv',
+          '_ZN4edge4PoolC2Ev',
+          '_ZN4edge4PoolD1Ev',
+          '_Z5twiceIiET_S0_',
+          '_ZeqRKN4edge4PoolES2_',
+          '_ZNSt6vector4sizeEv',
+          '_ZN7edgeapp3hot17h0123456789abcdefE',
+          '_ZN52_$LT$edgeapp..Server$u20$as$u20$edgeapp..Handler$GT$6handle17h0123456789abcdefE',
+          'main.(*Server).Serve',
+          'github.com/acme/edge/pkg.hot',
+          'hot.isra.0',
+          'cold.part.1',
+        ].join('\n'),
       },
     ];
     const fam = new Family('symbols');
-    const tokens = ['_Z', '_ZN', 'N', 'E', 'I', 'S_', 'St', 'C1', 'D0', '99999999999999999999', '0', 'L', '$LT$', '$u20$', '..', 'uprobe:', 'uprobe:/opt/app/bin/app:', 'cpp:', 'T', 't'];
+    const tokens = [
+      '_Z',
+      '_ZN',
+      'N',
+      'E',
+      'I',
+      'S_',
+      'St',
+      'C1',
+      'D0',
+      '99999999999999999999',
+      '0',
+      'L',
+      '$LT$',
+      '$u20$',
+      '..',
+      'uprobe:',
+      'uprobe:/opt/app/bin/app:',
+      'cpp:',
+      'T',
+      't',
+    ];
     for (let i = 0; i < 4000; i++) {
       const c = lineCase(seeds, i, { runSeed: RUN_SEED + 7, tokens });
       fam.inputs++;
       const lines = c.text.split('\n');
       const u = fam.call(c, 'uprobeSymbols', () => uprobeSymbols(lines, '/opt/app/bin/app'));
       const nm = fam.call(c, 'nmSymbols', () => nmSymbols(c.text));
-      fam.check(c, (u === undefined || u.every((s) => typeof s === 'string' && s !== '')) && (nm === undefined || nm.every((s) => typeof s === 'string')), 'symbol lists');
+      fam.check(
+        c,
+        (u === undefined || u.every((s) => typeof s === 'string' && s !== '')) &&
+          (nm === undefined || nm.every((s) => typeof s === 'string')),
+        'symbol lists',
+      );
       for (const sym of lines.slice(0, 20)) {
         const d = fam.call(c, 'demanglePath', () => demanglePath(sym));
         const p = fam.call(c, 'symbolPath', () => symbolPath(sym));
-        fam.check(c, (d === undefined || d.every((x) => typeof x === 'string')) && (p === undefined || p.every((x) => typeof x === 'string')), 'name paths');
+        fam.check(
+          c,
+          (d === undefined || d.every((x) => typeof x === 'string')) && (p === undefined || p.every((x) => typeof x === 'string')),
+          'name paths',
+        );
       }
     }
     fam.done();
@@ -975,20 +1409,66 @@ describe('fuzz: more parsers of node output (stderr, xlated, symbols, sources, s
   it('source files: 1,200 mutated C/C++/Rust/Go sources, functions found within the text', () => {
     const lab = path.join(repoRoot, 'test', 'lab', 'src');
     const seeds: Seed[] = [
-      ...['counter_v1.bpf.c', 'xdp_count.bpf.c', 'edgeapp.c'].map((f) => ({ name: `c:${f}`, text: fs.readFileSync(path.join(lab, f), 'utf8') })),
-      { name: 'cpp:pool', text: 'namespace edge { class Pool { public: Pool() : n_(0) {} int get() const { return n_; } void put(int); private: int n_; };\nvoid Pool::put(int x) { n_ += x; }\ntemplate <typename T> T twice(T v) { return v + v; } }\nbool operator==(const edge::Pool &, const edge::Pool &) { return true; }\nconst char *raw = R"x(int fake() { })x";\n' },
-      { name: 'rust:server', text: "pub fn hot(x: u32) -> u32 { x * 3 + 1 }\nfn cold<'a>(s: &'a str) -> &'a str { let _c = '{'; s }\nimpl Handler for Server { fn handle(&self) { } }\nconst S: &str = r#\"fn raw() { }\"#;\n/* fn commented() { /* nested */ } */\n" },
-      { name: 'go:main', text: 'package main\n\nfunc hot(x int) int { return x*3 + 1 }\n\nfunc (s *Server) Serve() error {\n\tf := func() {}\n\tf()\n\treturn nil\n}\nvar raw = `func fake() {}`\n' },
+      ...['counter_v1.bpf.c', 'xdp_count.bpf.c', 'edgeapp.c'].map((f) => ({
+        name: `c:${f}`,
+        text: fs.readFileSync(path.join(lab, f), 'utf8'),
+      })),
+      {
+        name: 'cpp:pool',
+        text: 'namespace edge { class Pool { public: Pool() : n_(0) {} int get() const { return n_; } void put(int); private: int n_; };\nvoid Pool::put(int x) { n_ += x; }\ntemplate <typename T> T twice(T v) { return v + v; } }\nbool operator==(const edge::Pool &, const edge::Pool &) { return true; }\nconst char *raw = R"x(int fake() { })x";\n',
+      },
+      {
+        name: 'rust:server',
+        text: "pub fn hot(x: u32) -> u32 { x * 3 + 1 }\nfn cold<'a>(s: &'a str) -> &'a str { let _c = '{'; s }\nimpl Handler for Server { fn handle(&self) { } }\nconst S: &str = r#\"fn raw() { }\"#;\n/* fn commented() { /* nested */ } */\n",
+      },
+      {
+        name: 'go:main',
+        text: 'package main\n\nfunc hot(x int) int { return x*3 + 1 }\n\nfunc (s *Server) Serve() error {\n\tf := func() {}\n\tf()\n\treturn nil\n}\nvar raw = `func fake() {}`\n',
+      },
     ];
     const fam = new Family('source files');
-    const tokens = ['{', '}', '(', ')', '/*', '*/', '//', '"', "'", '`', 'r#"', 'R"x(', 'SEC("xdp")', 'int f(void)', 'fn', 'func', 'impl', 'namespace', 'template <', '#define', '\\'];
+    const tokens = [
+      '{',
+      '}',
+      '(',
+      ')',
+      '/*',
+      '*/',
+      '//',
+      '"',
+      "'",
+      '`',
+      'r#"',
+      'R"x(',
+      'SEC("xdp")',
+      'int f(void)',
+      'fn',
+      'func',
+      'impl',
+      'namespace',
+      'template <',
+      '#define',
+      '\\',
+    ];
     for (let i = 0; i < 1200; i++) {
       const c = lineCase(seeds, i, { runSeed: RUN_SEED + 8, tokens });
       fam.inputs++;
       const lang = c.seed.slice(0, c.seed.indexOf(':')) as SourceLanguage;
       for (const l of new Set<SourceLanguage>([lang, c.rng.pick(['c', 'cpp', 'rust', 'go'] as const)])) {
         const f = fam.call(c, `findFunctions ${l}`, () => findFunctions(c.text, l));
-        fam.check(c, f === undefined || f.every((x) => x.nameStart >= 0 && x.nameEnd <= c.text.length && x.start <= x.nameStart && x.end >= x.nameEnd && typeof x.qualified === 'string'), `${l}: a function outside the text`);
+        fam.check(
+          c,
+          f === undefined ||
+            f.every(
+              (x) =>
+                x.nameStart >= 0 &&
+                x.nameEnd <= c.text.length &&
+                x.start <= x.nameStart &&
+                x.end >= x.nameEnd &&
+                typeof x.qualified === 'string',
+            ),
+          `${l}: a function outside the text`,
+        );
       }
     }
     fam.done();
@@ -1009,8 +1489,22 @@ describe('fuzz: more parsers of node output (stderr, xlated, symbols, sources, s
       xlatedHash: hashText(xlated),
       xlated,
     });
-    const programs = [program('xdp_count', 106, '   0: (b7) r0 = 2\n   1: (95) exit\n'), program('count_writes', 100, '   0: (85) call bpf_get_current_pid_tgid\n   1: (95) exit\n')];
-    const snap: Snapshot = { version: 1, node: 'edge1', takenAt: '2026-11-25T10:00:00.000Z', kernel: '6.1.0-28-amd64', bootId: 'b1', bpftoolVersion: '7.1.0', contentHash: contentHash(programs), programs, transient: 0, note: 'before v2' };
+    const programs = [
+      program('xdp_count', 106, '   0: (b7) r0 = 2\n   1: (95) exit\n'),
+      program('count_writes', 100, '   0: (85) call bpf_get_current_pid_tgid\n   1: (95) exit\n'),
+    ];
+    const snap: Snapshot = {
+      version: 1,
+      node: 'edge1',
+      takenAt: '2026-11-25T10:00:00.000Z',
+      kernel: '6.1.0-28-amd64',
+      bootId: 'b1',
+      bpftoolVersion: '7.1.0',
+      contentHash: contentHash(programs),
+      programs,
+      transient: 0,
+      note: 'before v2',
+    };
     const seeds: Seed[] = [{ name: 'snapshot', text: JSON.stringify(snap, null, 2) }];
     const parsedSeed = parseSnapshot(seeds[0]?.text ?? '');
     assert.ok('snapshot' in parsedSeed && parsedSeed.snapshot.programs.length === 2);
@@ -1024,7 +1518,14 @@ describe('fuzz: more parsers of node output (stderr, xlated, symbols, sources, s
       if ('error' in r) {
         fam.check(c, typeof r.error === 'string' && r.error !== '', 'an error that is not a message');
         fam.reported++;
-      } else fam.check(c, typeof r.snapshot.node === 'string' && Array.isArray(r.snapshot.programs) && r.snapshot.programs.every((p) => typeof p.xlatedHash === 'string'), 'a snapshot without its fields');
+      } else
+        fam.check(
+          c,
+          typeof r.snapshot.node === 'string' &&
+            Array.isArray(r.snapshot.programs) &&
+            r.snapshot.programs.every((p) => typeof p.xlatedHash === 'string'),
+          'a snapshot without its fields',
+        );
     }
     fam.done();
   });
@@ -1037,12 +1538,23 @@ describe('fuzz findings (regressions)', () => {
     const deep = `${'['.repeat(20_000)}${']'.repeat(20_000)}`;
     const progs = parseProgShow(`[{"id": 7, "type": {"toString": 1}}, {"id": 8, "type": ${deep}}, {"id": 9, "type": "xdp"}]`);
     assert.deepEqual(progs.errors, []);
-    assert.deepEqual(progs.value.map((p) => p.type), ['type [object Object]', 'type [object Array]', 'xdp']);
+    assert.deepEqual(
+      progs.value.map((p) => p.type),
+      ['type [object Object]', 'type [object Array]', 'xdp'],
+    );
     assert.equal(parseProgShow('[{"id": 1, "type": 5}]').value[0]?.type, 'type 5', 'what String() could print stays as it was');
     assert.equal(parseMapShow('[{"id": 2, "type": {"valueOf": null, "toString": "x"}}]').value[0]?.type, 'type [object Object]');
-    const links = parseLinkShow('[{"id": 1, "type": {"toString": 1}, "pf": {"toString": 1}, "hook": [{"toString": 1}]}, {"id": 2, "type": "perf_event", "event_type": "cpu-clock", "event_config": {"toString": 1}}]');
-    assert.deepEqual(links.value.map((l) => l.target), ['netfilter [object Object] [object Array] prio ?', 'cpu-clock [object Object]']);
-    assert.deepEqual(parseLinkShow('[{"id": 3, "type": "netfilter", "pf": "ipv4", "hook": "prerouting", "prio": -128}]').value[0]?.target, 'netfilter ipv4 prerouting prio -128');
+    const links = parseLinkShow(
+      '[{"id": 1, "type": {"toString": 1}, "pf": {"toString": 1}, "hook": [{"toString": 1}]}, {"id": 2, "type": "perf_event", "event_type": "cpu-clock", "event_config": {"toString": 1}}]',
+    );
+    assert.deepEqual(
+      links.value.map((l) => l.target),
+      ['netfilter [object Object] [object Array] prio ?', 'cpu-clock [object Object]'],
+    );
+    assert.deepEqual(
+      parseLinkShow('[{"id": 3, "type": "netfilter", "pf": "ipv4", "hook": "prerouting", "prio": -128}]').value[0]?.target,
+      'netfilter ipv4 prerouting prio -128',
+    );
   });
 
   it('glob: a bracket range out of order matches nothing instead of throwing (Include conf.d/[z-a]*)', () => {
@@ -1050,7 +1562,13 @@ describe('fuzz findings (regressions)', () => {
     assert.equal(globMatch('x[z-a]*', 'xa'), false);
     assert.equal(globMatch('[a-z]*', 'bpf'), true);
     assert.equal(globMatch('[!a-c]', 'd'), true);
-    const r = nodesFromSshConfig({ home: HOME, ...virtualFs({ [`${HOME}/.ssh/config`]: 'Include conf.d/[z-a]*\nHost a\n  HostName h\n', [`${HOME}/.ssh/conf.d/b.conf`]: 'Host b\n' }) });
+    const r = nodesFromSshConfig({
+      home: HOME,
+      ...virtualFs({
+        [`${HOME}/.ssh/config`]: 'Include conf.d/[z-a]*\nHost a\n  HostName h\n',
+        [`${HOME}/.ssh/conf.d/b.conf`]: 'Host b\n',
+      }),
+    });
     assert.deepEqual([r.value.map((n) => n.name), r.errors], [['a'], []]);
   });
 
@@ -1070,13 +1588,22 @@ describe('fuzz findings (regressions)', () => {
   });
 
   it('ssh config: a directive without a value does not take the next line as its value', () => {
-    const nodes = (text: string): Parsed<NodeConfig[]> => nodesFromSshConfig({ home: HOME, ...virtualFs({ [`${HOME}/.ssh/config`]: text }) });
+    const nodes = (text: string): Parsed<NodeConfig[]> =>
+      nodesFromSshConfig({ home: HOME, ...virtualFs({ [`${HOME}/.ssh/config`]: text }) });
     // ssh: `Host` alone is a block for no host; before, its next line made hosts "HostName" and "10.4.0.1"
     const host = nodes('Host a\n  HostName 10.0.0.1\nHost \n  HostName 10.4.0.1\n  Port 2\n');
     assert.deepEqual([host.value.map((n) => [n.name, n.host, n.port]), host.errors], [[['a', '10.0.0.1', 22]], []]);
-    assert.deepEqual(nodes('Host=\r  HostName x\rHost b\n').value.map((n) => n.name), ['b']);
+    assert.deepEqual(
+      nodes('Host=\r  HostName x\rHost b\n').value.map((n) => n.name),
+      ['b'],
+    );
     // ssh refuses any other directive without a value; before, `User` took "Port 2222" as the user name
-    for (const text of ['Host a\n  User\n  Port 2222\n', 'Host a\n  IdentityFile \n  Port 2\n', 'Host a\n  ProxyJump =\n  User x\n', 'Host a\n =\n  User x\n']) {
+    for (const text of [
+      'Host a\n  User\n  Port 2222\n',
+      'Host a\n  IdentityFile \n  Port 2\n',
+      'Host a\n  ProxyJump =\n  User x\n',
+      'Host a\n =\n  User x\n',
+    ]) {
       const r = nodes(text);
       assert.deepEqual(r.value, [], text);
       assert.match(r.errors[0]?.message ?? '', /not a valid ssh config: (User|IdentityFile|ProxyJump|=) without a value/, text);
@@ -1086,13 +1613,19 @@ describe('fuzz findings (regressions)', () => {
 
   it('ssh config: an Include that multiplies (a file including itself three times) stops after 1,024 files, at once', () => {
     const t0 = performance.now();
-    const r = nodesFromSshConfig({ home: HOME, ...virtualFs({ [`${HOME}/.ssh/config`]: 'Include config\nInclude config\nInclude config\nHost a\n  HostName h\n' }) });
+    const r = nodesFromSshConfig({
+      home: HOME,
+      ...virtualFs({ [`${HOME}/.ssh/config`]: 'Include config\nInclude config\nInclude config\nHost a\n  HostName h\n' }),
+    });
     assert.ok(performance.now() - t0 < 2000, `took ${(performance.now() - t0).toFixed(0)} ms (3^16 files before)`);
-    assert.deepEqual(r.value.map((n) => n.name), ['a']);
+    assert.deepEqual(
+      r.value.map((n) => n.name),
+      ['a'],
+    );
     assert.equal(r.errors.filter((e) => /more than 1024 files included/.test(e.message)).length, 1);
     // a long but finite chain is read to its end
     const chain: Record<string, string> = { [`${HOME}/.ssh/config`]: 'Include c1\n' };
-    for (let k = 1; k <= 15; k++) chain[`${HOME}/.ssh/c${k}`] = `${k < 15 ? `Include c${k + 1}\n` : ""}Host n${k}\n`;
+    for (let k = 1; k <= 15; k++) chain[`${HOME}/.ssh/c${k}`] = `${k < 15 ? `Include c${k + 1}\n` : ''}Host n${k}\n`;
     assert.deepEqual(nodesFromSshConfig({ home: HOME, ...virtualFs(chain) }).value.length, 15);
   });
 
@@ -1104,8 +1637,49 @@ describe('fuzz findings (regressions)', () => {
     assert.equal(entryMatches(entry(`${'*a'.repeat(12)}*`), 'a'.repeat(60)), true);
     assert.ok(performance.now() - t0 < 100, `took ${(performance.now() - t0).toFixed(0)} ms (minutes as a RegExp)`);
     // the RegExp it replaces, as the reference, on random patterns with few enough stars to run
-    const regexp = (pattern: string, s: string): boolean => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i').test(s);
-    const alphabet = ['a', 'A', 'b', 'B', '.', '-', ':', '[', ']', '*', '*', '?', 'ß', 'ẞ', 'ı', 'I', 'i', 'İ', 'k', 'K', '\u212a', 'é', 'É', 'ſ', 's', 'S', '\n', '\r', '\u2028', '\ud800', '\u00b5', '\u039c', '\u03bc'];
+    const regexp = (pattern: string, s: string): boolean =>
+      new RegExp(
+        `^${pattern
+          .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+          .replace(/\*/g, '.*')
+          .replace(/\?/g, '.')}$`,
+        'i',
+      ).test(s);
+    const alphabet = [
+      'a',
+      'A',
+      'b',
+      'B',
+      '.',
+      '-',
+      ':',
+      '[',
+      ']',
+      '*',
+      '*',
+      '?',
+      'ß',
+      'ẞ',
+      'ı',
+      'I',
+      'i',
+      'İ',
+      'k',
+      'K',
+      '\u212a',
+      'é',
+      'É',
+      'ſ',
+      's',
+      'S',
+      '\n',
+      '\r',
+      '\u2028',
+      '\ud800',
+      '\u00b5',
+      '\u039c',
+      '\u03bc',
+    ];
     const rng = caseRng(RUN_SEED, 0);
     const word = (n: number): string => Array.from({ length: rng.int(n) }, () => rng.pick(alphabet)).join('');
     for (let k = 0; k < 10_000; k++) {
@@ -1118,14 +1692,33 @@ describe('fuzz findings (regressions)', () => {
   it('Go sources: a function whose body is not closed yet (a file being typed) ends at the end of the text, instead of looping until out of memory', () => {
     const text = 'package main\n\nfunc hot(x int) int { return x*3 + 1 }\n\nfunc (s *Server) Serve() error {\n\tf()\n';
     const f = findFunctions(text, 'go');
-    assert.deepEqual(f.map((x) => [x.qualified, x.end]), [['hot', text.indexOf('}') + 1], ['(*Server).Serve', text.trimEnd().length]]);
-    for (const lang of ['c', 'cpp', 'rust'] as const) assert.equal(findFunctions('int f(void) {\n fn g() {\n', lang).every((x) => x.end <= 26), true);
+    assert.deepEqual(
+      f.map((x) => [x.qualified, x.end]),
+      [
+        ['hot', text.indexOf('}') + 1],
+        ['(*Server).Serve', text.trimEnd().length],
+      ],
+    );
+    for (const lang of ['c', 'cpp', 'rust'] as const)
+      assert.equal(
+        findFunctions('int f(void) {\n fn g() {\n', lang).every((x) => x.end <= 26),
+        true,
+      );
   });
 
   it('node lists: a port nested too deep to print is a problem, not a RangeError', () => {
     const deep = JSON.parse(`${'['.repeat(20_000)}1${']'.repeat(20_000)}`) as unknown;
-    const r = parseNodes([{ name: 'a', host: 'h', port: deep }, { name: 'b', host: 'h', port: 22 }], 'settings');
-    assert.deepEqual(r.value.map((n) => n.name), ['b']);
+    const r = parseNodes(
+      [
+        { name: 'a', host: 'h', port: deep },
+        { name: 'b', host: 'h', port: 22 },
+      ],
+      'settings',
+    );
+    assert.deepEqual(
+      r.value.map((n) => n.name),
+      ['b'],
+    );
     assert.match(r.errors[0]?.message ?? '', /port \[…\] must be an integer/);
     assert.match(parseNodes([{ name: 'a', host: 'h', port: '22' }], 'settings').errors[0]?.message ?? '', /port "22" must be an integer/);
   });

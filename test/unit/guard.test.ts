@@ -90,14 +90,34 @@ const runGuard = async (v: Variant, standIn: string, o: RunOptions): Promise<Gua
     const bt = `${dir}/bpftrace`;
     fs.writeFileSync(bt, standIn, { mode: 0o755 });
     fs.writeFileSync(`${dir}/script.bt`, 'BEGIN {}\n');
-    const { argv, env } = command(v, { scriptPath: `${dir}/script.bt`, maxSec: o.maxSec, heartbeatTimeoutSec: o.heartbeatTimeoutSec, graceSec: 1, mode: 'root', bpftrace: bt, bpftraceArgs: [] });
+    const { argv, env } = command(v, {
+      scriptPath: `${dir}/script.bt`,
+      maxSec: o.maxSec,
+      heartbeatTimeoutSec: o.heartbeatTimeoutSec,
+      graceSec: 1,
+      mode: 'root',
+      bpftrace: bt,
+      bpftraceArgs: [],
+    });
     let full = argv;
     if (o.countMs !== undefined) {
       execFileSync('mkfifo', [`${dir}/nap`]);
       fs.writeFileSync(`${dir}/init.sh`, COUNTER_INIT);
       // (absolute paths: the POSIX variant's PATH has no bash)
       // (as a user that is not root: in a user namespace of its own)
-      full = [which('unshare'), ...(process.getuid?.() === 0 ? [] : ['-r']), '-p', '-f', '--mount-proc', which('bash'), `${dir}/init.sh`, `${dir}/nap`, `${dir}/pids`, '--', ...argv];
+      full = [
+        which('unshare'),
+        ...(process.getuid?.() === 0 ? [] : ['-r']),
+        '-p',
+        '-f',
+        '--mount-proc',
+        which('bash'),
+        `${dir}/init.sh`,
+        `${dir}/nap`,
+        `${dir}/pids`,
+        '--',
+        ...argv,
+      ];
     }
     const t0 = Date.now();
     const child = spawn(full[0] ?? 'sh', full.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], env });
@@ -123,7 +143,11 @@ const runGuard = async (v: Variant, standIn: string, o: RunOptions): Promise<Gua
     const left = execFileSync('sh', ['-c', `pgrep -f '${dir}/[b]pftrace' || true`], { encoding: 'utf8' }).trim();
     let started: number | undefined;
     if (o.countMs !== undefined) {
-      const rows = fs.readFileSync(`${dir}/pids`, 'utf8').trim().split('\n').map((l) => l.split(' ').map(Number) as [number, number]);
+      const rows = fs
+        .readFileSync(`${dir}/pids`, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => l.split(' ').map(Number) as [number, number]);
       const at = (ms: number): [number, number] => rows.find(([t]) => t * 1000 >= ms) ?? (rows[rows.length - 1] as [number, number]);
       const a = at(startedAt + 1000);
       const b = at(startedAt + 1000 + o.countMs);
@@ -144,7 +168,8 @@ const runGuard = async (v: Variant, standIn: string, o: RunOptions): Promise<Gua
  * its own) that prints a line every 100 ms and "end" when SIGINT comes */
 const SLEEPER = '#!/bin/sh\nsleep 30\n';
 const STUBBORN = "#!/bin/sh\ntrap '' INT\nsleep 40\n";
-const TICKER = '#!/usr/bin/perl\n$| = 1;\n$SIG{INT} = sub { print "end\\n"; exit 0 };\nwhile (1) { print "tick\\n"; select(undef, undef, undef, 0.1) }\n';
+const TICKER =
+  '#!/usr/bin/perl\n$| = 1;\n$SIG{INT} = sub { print "end\\n"; exit 0 };\nwhile (1) { print "tick\\n"; select(undef, undef, undef, 0.1) }\n';
 
 const guardLines = (stderr: string): string[] => stderr.split('\n').filter((l) => l.startsWith('@@EBPF-LENS-GUARD') && !l.endsWith(' hb'));
 const acks = (stderr: string): number => stderr.split('\n').filter((l) => l === '@@EBPF-LENS-GUARD hb').length;
@@ -157,7 +182,17 @@ describe('guard', () => {
     const f = installedGuardFile();
     assert.match(f, /^#!\/bin\/sh\n/);
     execFileSync('dash', ['-n', '-c', f]);
-    assert.throws(() => guardArgv({ scriptPath: '/tmp/x', maxSec: 0, heartbeatTimeoutSec: 10, graceSec: 3, mode: 'root', bpftrace: '/usr/bin/bpftrace', bpftraceArgs: [] }));
+    assert.throws(() =>
+      guardArgv({
+        scriptPath: '/tmp/x',
+        maxSec: 0,
+        heartbeatTimeoutSec: 10,
+        graceSec: 3,
+        mode: 'root',
+        bpftrace: '/usr/bin/bpftrace',
+        bpftraceArgs: [],
+      }),
+    );
     for (const s of [GUARD_SCRIPT, BASH_GUARD, POSIX_GUARD]) assert.doesNotMatch(s, /\\\$\{/, 'no escaped template braces left');
     assert.doesNotMatch(PERL_PUMP, /'/, 'the pump goes in single quotes');
   });
@@ -169,7 +204,10 @@ describe('guard', () => {
       assert.doesNotMatch(BASH_GUARD, new RegExp(`(^|[\\s;|&(])${word}\\s`, 'm'), `no ${word}`);
     }
     // cat only as the pump where perl is missing: started once
-    assert.deepEqual(BASH_GUARD.match(/(^|[\s;|&(])cat\s.*/gm)?.map((l) => l.trim()), ['cat <"$out" 5>&- &']);
+    assert.deepEqual(
+      BASH_GUARD.match(/(^|[\s;|&(])cat\s.*/gm)?.map((l) => l.trim()),
+      ['cat <"$out" 5>&- &'],
+    );
     assert.deepEqual(BASH_GUARD.match(/\$\([^(]/g), ['$(m'], 'the one $(…) is mktemp');
     // nor does it open a file in them (a file tracer would list it): errors go to one /dev/null kept open
     const loops = BASH_GUARD.slice(BASH_GUARD.indexOf('say "started'));
@@ -188,7 +226,10 @@ describe('guard', () => {
       assert.match(r.stderr, /exit rc=124/, 'ended by its time limit');
       assert.equal(r.rc, 124);
       assert.ok(acks(r.stderr) > 100, `heartbeats answered: ${acks(r.stderr)}`);
-      assert.match(r.stderr, new RegExp(`started guard=\\d+ timeout=\\d+ bpftrace=\\d+ ack=1 variant=${v === 'posix' ? 'posix' : 'bash pump=perl'}`));
+      assert.match(
+        r.stderr,
+        new RegExp(`started guard=\\d+ timeout=\\d+ bpftrace=\\d+ ack=1 variant=${v === 'posix' ? 'posix' : 'bash pump=perl'}`),
+      );
       assert.equal(r.comm, 'ebpf-lens-guard', 'the guard carries its name');
       assert.deepEqual(r.files, [], 'no file left');
     });
@@ -234,16 +275,32 @@ describe('guard', () => {
     assert.match(bash.stderr, /exit rc=0 reason=stop/, bash.stderr);
     assert.equal(bash.started, 0, `processes started by the bash guard in ${countMs} ms`);
     // the same count for the POSIX guard shows that the count sees what a guard starts
-    const posix = await runGuard('posix', TICKER, { maxSec: 30, heartbeatTimeoutSec: 5, beatMs: 500, stopAfterMs: countMs + 1500, countMs });
+    const posix = await runGuard('posix', TICKER, {
+      maxSec: 30,
+      heartbeatTimeoutSec: 5,
+      beatMs: 500,
+      stopAfterMs: countMs + 1500,
+      countMs,
+    });
     assert.match(posix.stderr, /exit rc=0 reason=stop/, posix.stderr);
     assert.ok((posix.started ?? 0) > 40, `processes started by the POSIX guard in ${countMs} ms: ${posix.started}`);
   });
 
   it('the process and file one-liners leave out the guard and what it starts (by its name, then by pid from the fork on)', () => {
-    for (const [id, params] of [['execsnoop', {}], ['opensnoop', {}], ['opensnoop', { comm: 'nginx', pid: '42' }]] as const) {
+    for (const [id, params] of [
+      ['execsnoop', {}],
+      ['opensnoop', {}],
+      ['opensnoop', { comm: 'nginx', pid: '42' }],
+    ] as const) {
       const s = buildSnippet(id, params);
-      assert.match(s, /tracepoint:sched:sched_process_fork \/comm == "ebpf-lens-guard" \|\| @ebpf_lens_guard\[args->parent_pid\]\/\n\{\n\t@ebpf_lens_guard\[args->child_pid\] = 1;/);
-      assert.match(s, /tracepoint:sched:sched_process_exit \/@ebpf_lens_guard\[args->pid\]\/\n\{\n\tdelete\(@ebpf_lens_guard\[args->pid\]\);/);
+      assert.match(
+        s,
+        /tracepoint:sched:sched_process_fork \/comm == "ebpf-lens-guard" \|\| @ebpf_lens_guard\[args->parent_pid\]\/\n\{\n\t@ebpf_lens_guard\[args->child_pid\] = 1;/,
+      );
+      assert.match(
+        s,
+        /tracepoint:sched:sched_process_exit \/@ebpf_lens_guard\[args->pid\]\/\n\{\n\tdelete\(@ebpf_lens_guard\[args->pid\]\);/,
+      );
       assert.match(s, /tracepoint:syscalls:sys_enter_(execve|openat) \/.*comm != "ebpf-lens-guard" && !@ebpf_lens_guard\[pid\]\//);
       // the bookkeeping map is not part of the results
       assert.match(s, /END\n\{\n\tclear\(@ebpf_lens_guard\);\n\}\n$/);
@@ -265,7 +322,11 @@ describe('guard', () => {
       fs.writeFileSync(`${dir}/notes.txt`, 'x');
       const refused = (file: string, sudoUid: string): string => {
         try {
-          execFileSync(guard, [file, '5', '10', '1', 'sudo', '/bin/false'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: '/usr/bin:/bin', SUDO_UID: sudoUid } });
+          execFileSync(guard, [file, '5', '10', '1', 'sudo', '/bin/false'], {
+            encoding: 'utf8',
+            stdio: ['ignore', 'pipe', 'pipe'],
+            env: { PATH: '/usr/bin:/bin', SUDO_UID: sudoUid },
+          });
         } catch (e) {
           const r = e as { status: number; stderr: string };
           return `${r.status}: ${r.stderr.trim()}`;
@@ -273,8 +334,14 @@ describe('guard', () => {
         return 'ran';
       };
       // another user's file (as the user who runs it, any file of another uid)
-      assert.equal(refused(script, String(Number(me) + 1)), `64: the trace script must be a file of the user who runs the guard: ${script}`);
-      assert.equal(refused(`${dir}/ebpf-lens-abcdefghij`, me), `64: the trace script must be a file of the user who runs the guard: ${dir}/ebpf-lens-abcdefghij`);
+      assert.equal(
+        refused(script, String(Number(me) + 1)),
+        `64: the trace script must be a file of the user who runs the guard: ${script}`,
+      );
+      assert.equal(
+        refused(`${dir}/ebpf-lens-abcdefghij`, me),
+        `64: the trace script must be a file of the user who runs the guard: ${dir}/ebpf-lens-abcdefghij`,
+      );
       assert.equal(refused(`${dir}/notes.txt`, me), `64: not a trace script of eBPF Lens: ${dir}/notes.txt`);
       assert.equal(refused(`${dir}/ebpf-lens-/../notes`, me), `64: not a trace script of eBPF Lens: ${dir}/ebpf-lens-/../notes`);
       // nothing was renamed or removed
@@ -285,15 +352,24 @@ describe('guard', () => {
   });
 
   it('guard lines', () => {
-    assert.deepEqual(parseGuardLine('@@EBPF-LENS-GUARD started guard=1 timeout=2 bpftrace=3'), { kind: 'started', fields: { guard: '1', timeout: '2', bpftrace: '3' } });
+    assert.deepEqual(parseGuardLine('@@EBPF-LENS-GUARD started guard=1 timeout=2 bpftrace=3'), {
+      kind: 'started',
+      fields: { guard: '1', timeout: '2', bpftrace: '3' },
+    });
     assert.deepEqual(parseGuardLine('@@EBPF-LENS-GUARD hb'), { kind: 'hb', fields: {} });
-    assert.deepEqual(parseGuardLine('@@EBPF-LENS-GUARD stopping reason=heartbeat silent=11'), { kind: 'stopping', fields: { reason: 'heartbeat', silent: '11' } });
+    assert.deepEqual(parseGuardLine('@@EBPF-LENS-GUARD stopping reason=heartbeat silent=11'), {
+      kind: 'stopping',
+      fields: { reason: 'heartbeat', silent: '11' },
+    });
     // bpftrace wrote "ERROR", the guard its line, then bpftrace the rest (seen in the 50-node load test)
     assert.deepEqual(splitGuardLine('ERROR@@EBPF-LENS-GUARD started guard=1 timeout=2 bpftrace=3'), {
       text: 'ERROR',
       guard: { kind: 'started', fields: { guard: '1', timeout: '2', bpftrace: '3' } },
     });
-    assert.deepEqual(splitGuardLine('@@EBPF-LENS-GUARD exit rc=0 reason=stop'), { text: '', guard: { kind: 'exit', fields: { rc: '0', reason: 'stop' } } });
+    assert.deepEqual(splitGuardLine('@@EBPF-LENS-GUARD exit rc=0 reason=stop'), {
+      text: '',
+      guard: { kind: 'exit', fields: { rc: '0', reason: 'stop' } },
+    });
     assert.deepEqual(splitGuardLine('ERROR: no guard here'), { text: 'ERROR: no guard here' });
     assert.equal(parseGuardLine('ERROR: something'), undefined);
   });

@@ -10,7 +10,14 @@ describe('inventory: nodes from settings / config files', () => {
   it('reads a full node and fills defaults', () => {
     const r = parseNodes(
       [
-        { name: 'edge1', host: '10.0.0.1', user: 'root', identityFile: '~/.ssh/k', tags: ['paris', ' '], scope: { pinPrefixes: ['/sys/fs/bpf/edge'] } },
+        {
+          name: 'edge1',
+          host: '10.0.0.1',
+          user: 'root',
+          identityFile: '~/.ssh/k',
+          tags: ['paris', ' '],
+          scope: { pinPrefixes: ['/sys/fs/bpf/edge'] },
+        },
         { name: 'edge2', host: 'edge2.example', port: 2222, sudo: true, proxyJump: 'edge1' },
       ],
       'settings',
@@ -33,10 +40,19 @@ describe('inventory: nodes from settings / config files', () => {
 
   it('a bad node is reported by name and skipped; the others are used', () => {
     const r = parseNodes(
-      [{ name: 'ok', host: 'h' }, { name: 'bad name', host: 'h' }, { name: 'x', host: '-oProxyCommand=evil' }, { name: 'ok', host: 'h2' }, 'str'],
+      [
+        { name: 'ok', host: 'h' },
+        { name: 'bad name', host: 'h' },
+        { name: 'x', host: '-oProxyCommand=evil' },
+        { name: 'ok', host: 'h2' },
+        'str',
+      ],
       'settings',
     );
-    assert.deepEqual(r.value.map((n) => n.name), ['ok']);
+    assert.deepEqual(
+      r.value.map((n) => n.name),
+      ['ok'],
+    );
     assert.equal(r.errors.length, 4);
     assert.match(r.errors[0]?.message ?? '', /"bad name"/);
     assert.match(r.errors[2]?.message ?? '', /defined twice/);
@@ -121,7 +137,10 @@ describe('inventory: ~/.ssh/config', () => {
         '  Port 2222',
       ].join('\n'),
     );
-    fs.writeFileSync(path.join(home, '.ssh', 'conf.d', '10-paris.conf'), 'Host edge-paris-1 paris1\n  HostName 10.1.0.1\n  ProxyJump bastion\nInclude ~/.ssh/conf.d/nested.inc\n');
+    fs.writeFileSync(
+      path.join(home, '.ssh', 'conf.d', '10-paris.conf'),
+      'Host edge-paris-1 paris1\n  HostName 10.1.0.1\n  ProxyJump bastion\nInclude ~/.ssh/conf.d/nested.inc\n',
+    );
     fs.writeFileSync(path.join(home, '.ssh', 'conf.d', 'nested.inc'), 'Host bastion\n  HostName 10.1.0.254\n  Port 22\n');
     fs.writeFileSync(path.join(home, '.ssh', 'conf.d', 'ignored.txt'), 'Host nope\n');
     const r = nodesFromSshConfig({ home });

@@ -71,7 +71,9 @@ describe('known_hosts', () => {
   });
 
   it('bad lines are reported with their line number and skipped', () => {
-    const r = parseKnownHosts(`junk\n@bogus h ssh-ed25519 ${K1}\nh ssh-ed25519 !!!\nh ssh-rsa ${K1}\nok ssh-ed25519 ${K1}\n|1|short|x ssh-ed25519 ${K1}\n`);
+    const r = parseKnownHosts(
+      `junk\n@bogus h ssh-ed25519 ${K1}\nh ssh-ed25519 !!!\nh ssh-rsa ${K1}\nok ssh-ed25519 ${K1}\n|1|short|x ssh-ed25519 ${K1}\n`,
+    );
     assert.equal(r.value.length, 1);
     assert.deepEqual(
       r.errors.map((e) => e.line),

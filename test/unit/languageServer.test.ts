@@ -7,7 +7,18 @@ import { locateProbeErrors } from '../../src/core/bpftrace/check';
 import { formatScript } from '../../src/core/bpftrace/format';
 import { cursorContext } from '../../src/server/context';
 import type { NodeProbes, Target } from '../../src/server/features';
-import { DEFAULT_TARGET, Doc, completion, documentSymbols, foldingRanges, hover, parseFields, renameEdits, signatureHelp, symbolAt } from '../../src/server/features';
+import {
+  DEFAULT_TARGET,
+  Doc,
+  completion,
+  documentSymbols,
+  foldingRanges,
+  hover,
+  parseFields,
+  renameEdits,
+  signatureHelp,
+  symbolAt,
+} from '../../src/server/features';
 import { corpus } from '../support/corpus';
 import { fuzzScripts } from '../support/fuzz';
 
@@ -79,7 +90,8 @@ describe('bpftrace language server: completion', () => {
     const { doc, offset } = at('macro twice($x) { $x * 2 }\nBEGIN { @h = hi| }', t);
     const l = await completion(doc, offset);
     const names = labels(l);
-    for (const n of ['hist', 'lhist', 'count', 'printf', 'pid', 'comm', 'if', 'twice', 'arg0']) assert.ok(names.includes(n), `missing ${n}`);
+    for (const n of ['hist', 'lhist', 'count', 'printf', 'pid', 'comm', 'if', 'twice', 'arg0'])
+      assert.ok(names.includes(n), `missing ${n}`);
     const hist = l.items.find((i) => i.label === 'hist');
     assert.match(String(hist?.detail), /hist\(int n/);
     const strlen = l.items.find((i) => i.label === 'strlen');
@@ -87,7 +99,9 @@ describe('bpftrace language server: completion', () => {
   });
 
   it('tracepoint: categories then events, from the node listing, keeping the alias typed', async () => {
-    const p = new Listing({ 'tracepoint:*': ['tracepoint:sched:sched_switch', 'tracepoint:sched:sched_wakeup', 'tracepoint:syscalls:sys_enter_openat'] });
+    const p = new Listing({
+      'tracepoint:*': ['tracepoint:sched:sched_switch', 'tracepoint:sched:sched_wakeup', 'tracepoint:syscalls:sys_enter_openat'],
+    });
     let { doc, offset } = at('t:|');
     let l = await completion(doc, offset, p);
     assert.deepEqual(labels(l).sort(), ['sched', 'syscalls']);
@@ -99,7 +113,9 @@ describe('bpftrace language server: completion', () => {
   });
 
   it('uprobe:/path: lists that binary’s functions; nothing is asked before the path is typed', async () => {
-    const p = new Listing({ 'uprobe:/usr/bin/edgeapp:*': ['uprobe:/usr/bin/edgeapp:hot', 'uprobe:/usr/bin/edgeapp:cold', 'uprobe:/usr/bin/edgeapp:main'] });
+    const p = new Listing({
+      'uprobe:/usr/bin/edgeapp:*': ['uprobe:/usr/bin/edgeapp:hot', 'uprobe:/usr/bin/edgeapp:cold', 'uprobe:/usr/bin/edgeapp:main'],
+    });
     let { doc, offset } = at('uprobe:/usr/bin/ed|');
     assert.deepEqual(labels(await completion(doc, offset, p)), []);
     ({ doc, offset } = at('ur:/usr/bin/edgeapp:|'));
@@ -108,7 +124,14 @@ describe('bpftrace language server: completion', () => {
   });
 
   it('args. in a tracepoint probe: its fields from bpftrace -lv', async () => {
-    const p = new Listing({ '-lv tracepoint:sched:sched_switch': ['tracepoint:sched:sched_switch', '    char prev_comm[16]', '    pid_t prev_pid', '    long prev_state'] });
+    const p = new Listing({
+      '-lv tracepoint:sched:sched_switch': [
+        'tracepoint:sched:sched_switch',
+        '    char prev_comm[16]',
+        '    pid_t prev_pid',
+        '    long prev_state',
+      ],
+    });
     const { doc, offset } = at('tracepoint:sched:sched_switch { printf("%d", args.|) }');
     const l = await completion(doc, offset, p);
     assert.deepEqual(labels(l), ['prev_comm', 'prev_pid', 'prev_state']);
@@ -135,7 +158,9 @@ describe('bpftrace language server: hover, signatures, symbols, folding, navigat
     assert.match(hoverText(h), /Power-of-2 histogram/);
     ({ doc, offset } = at('BEGIN { printf("%s", co|mm); }'));
     assert.match(hoverText(await hover(doc, offset)), /comm: string\[16\]/);
-    const p = new Listing({ 'tracepoint:sched:sched_w*': ['tracepoint:sched:sched_wakeup', 'tracepoint:sched:sched_wakeup_new', 'tracepoint:sched:sched_waking'] });
+    const p = new Listing({
+      'tracepoint:sched:sched_w*': ['tracepoint:sched:sched_wakeup', 'tracepoint:sched:sched_wakeup_new', 'tracepoint:sched:sched_waking'],
+    });
     ({ doc, offset } = at('t:sched:sched_w|* { @ = count(); }', { node: 'edge1', version: [0, 17], fromNode: true }));
     h = await hover(doc, offset, p);
     assert.match(hoverText(h), /\*\*3 attach points\*\* match `t:sched:sched_w\*` on edge1/);
@@ -149,7 +174,8 @@ describe('bpftrace language server: hover, signatures, symbols, folding, navigat
   });
 
   it('document symbols: probes, macros, config, maps; folding of blocks and comments', () => {
-    const text = 'config = {\n  max_strlen = 64\n}\n/* a\n   b */\nmacro inc(@m) {\n  @m = @m + 1\n}\nkprobe:a, kprobe:b /pid == 1/\n{\n  @calls[func] = count();\n  if (1) {\n    @x = 1;\n  }\n}\n';
+    const text =
+      'config = {\n  max_strlen = 64\n}\n/* a\n   b */\nmacro inc(@m) {\n  @m = @m + 1\n}\nkprobe:a, kprobe:b /pid == 1/\n{\n  @calls[func] = count();\n  if (1) {\n    @x = 1;\n  }\n}\n';
     const doc = new Doc(text, DEFAULT_TARGET);
     const syms = documentSymbols(doc);
     assert.deepEqual(
@@ -175,14 +201,27 @@ describe('bpftrace language server: hover, signatures, symbols, folding, navigat
 
   it('the built-in formatter re-indents by braces, keeps comments and strings', () => {
     const src = 'BEGIN{\nprintf("{ not a brace\\n"); // keep }\n   if (1) {\n@x=1;\n}\n\n\n\n}\n';
-    assert.equal(formatScript(src, { tabSize: 4, insertSpaces: true }), 'BEGIN{\n    printf("{ not a brace\\n"); // keep }\n    if (1) {\n        @x=1;\n    }\n\n}\n');
+    assert.equal(
+      formatScript(src, { tabSize: 4, insertSpaces: true }),
+      'BEGIN{\n    printf("{ not a brace\\n"); // keep }\n    if (1) {\n        @x=1;\n    }\n\n}\n',
+    );
   });
 
   it('Check on Node: a probe error bpftrace puts on the whole script moves onto the attach point it names', () => {
     const script = 'BEGIN { printf("hi\\n"); }\ntracepoint:sched:nonexistent_ev { @x = count(); }\n';
     // what bpftrace 0.17 and 0.23 print on the lab (stdin:1-2 for a probe on line 2)
-    const d = locateProbeErrors([{ severity: 'error', message: 'tracepoint not found: sched:nonexistent_ev', line: 1, endLine: 2 }], script);
-    assert.deepEqual(d[0], { severity: 'error', message: 'tracepoint not found: sched:nonexistent_ev', line: 2, col: 1, endLine: 2, endCol: 32 });
+    const d = locateProbeErrors(
+      [{ severity: 'error', message: 'tracepoint not found: sched:nonexistent_ev', line: 1, endLine: 2 }],
+      script,
+    );
+    assert.deepEqual(d[0], {
+      severity: 'error',
+      message: 'tracepoint not found: sched:nonexistent_ev',
+      line: 2,
+      col: 1,
+      endLine: 2,
+      endCol: 32,
+    });
     // a message that names nothing in the script stays where bpftrace put it
     const other = locateProbeErrors([{ severity: 'error', message: 'Unknown function: foo', line: 1, col: 9 }], script);
     assert.deepEqual(other[0], { severity: 'error', message: 'Unknown function: foo', line: 1, col: 9 });
@@ -222,11 +261,21 @@ describe('bpftrace language server: the server process (LSP over stdio)', () => 
     conn.onNotification('textDocument/publishDiagnostics', (p: (typeof diags)[number]) => {
       diags.push(p);
     });
-    conn.onRequest('ebpfLens/listProbes', (p: { pattern: string }) => ({ node: 'edge1', lines: p.pattern === 'tracepoint:*' ? ['tracepoint:sched:sched_switch'] : [], truncated: false }));
+    conn.onRequest('ebpfLens/listProbes', (p: { pattern: string }) => ({
+      node: 'edge1',
+      lines: p.pattern === 'tracepoint:*' ? ['tracepoint:sched:sched_switch'] : [],
+      truncated: false,
+    }));
     conn.listen();
     try {
-      const init = await conn.sendRequest<{ capabilities: Record<string, unknown> }>('initialize', { processId: process.pid, rootUri: null, capabilities: {} });
-      assert.ok(init.capabilities['completionProvider'] && init.capabilities['hoverProvider'] && init.capabilities['documentFormattingProvider']);
+      const init = await conn.sendRequest<{ capabilities: Record<string, unknown> }>('initialize', {
+        processId: process.pid,
+        rootUri: null,
+        capabilities: {},
+      });
+      assert.ok(
+        init.capabilities['completionProvider'] && init.capabilities['hoverProvider'] && init.capabilities['documentFormattingProvider'],
+      );
       await conn.sendNotification('initialized', {});
       await conn.sendNotification('ebpfLens/target', { node: 'edge1', bpftraceVersion: '0.17.0' });
       const uri = 'file:///tmp/x.bt';
@@ -237,13 +286,25 @@ describe('bpftrace language server: the server process (LSP over stdio)', () => 
       const mine = diags.filter((d) => d.uri === uri).pop();
       assert.ok(mine, 'no diagnostics published');
       const messages = mine.diagnostics.map((d) => `${d.range.start.line + 1}:${d.severity}:${d.message}`);
-      assert.ok(messages.some((m) => /^3:1:expected ';'/.test(m)), messages.join('\n'));
-      assert.ok(messages.some((m) => /^1:2:.*config.*0\.20.*checking against 0\.17/.test(m)), messages.join('\n'));
-      const c = await conn.sendRequest<CompletionList>('textDocument/completion', { textDocument: { uri }, position: { line: 4, character: 17 } });
+      assert.ok(
+        messages.some((m) => /^3:1:expected ';'/.test(m)),
+        messages.join('\n'),
+      );
+      assert.ok(
+        messages.some((m) => /^1:2:.*config.*0\.20.*checking against 0\.17/.test(m)),
+        messages.join('\n'),
+      );
+      const c = await conn.sendRequest<CompletionList>('textDocument/completion', {
+        textDocument: { uri },
+        position: { line: 4, character: 17 },
+      });
       assert.deepEqual(labels(c), ['sched_switch']);
       const h = await conn.sendRequest<Hover>('textDocument/hover', { textDocument: { uri }, position: { line: 1, character: 15 } });
       assert.match(hoverText(h), /Count the times this runs/);
-      const f = await conn.sendRequest<{ newText: string }[]>('textDocument/formatting', { textDocument: { uri }, options: { tabSize: 2, insertSpaces: true } });
+      const f = await conn.sendRequest<{ newText: string }[]>('textDocument/formatting', {
+        textDocument: { uri },
+        options: { tabSize: 2, insertSpaces: true },
+      });
       assert.match(f[0]?.newText ?? '', /^BEGIN \{ @x = count\(\)\n {2}let \$y = 1;\n\}$/m);
       await conn.sendRequest('shutdown');
       await conn.sendNotification('exit');

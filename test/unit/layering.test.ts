@@ -10,7 +10,8 @@ function files(dir: string): string[] {
   });
 }
 
-const IMPORTS_VSCODE = /(?:^|\n)\s*import\s[^;]*?from\s*['"]vscode['"]|require\(\s*['"]vscode['"]\s*\)|import\(\s*['"]vscode['"]\s*\)|(?:^|\n)\s*import\s*['"]vscode['"]/;
+const IMPORTS_VSCODE =
+  /(?:^|\n)\s*import\s[^;]*?from\s*['"]vscode['"]|require\(\s*['"]vscode['"]\s*\)|import\(\s*['"]vscode['"]\s*\)|(?:^|\n)\s*import\s*['"]vscode['"]/;
 
 describe('layering (DESIGN.md)', () => {
   it('only src/extension imports vscode', () => {
@@ -47,7 +48,13 @@ describe('layering (DESIGN.md)', () => {
     for (const f of files(path.join(repoRoot, 'src', 'server'))) {
       for (const m of fs.readFileSync(f, 'utf8').matchAll(/from\s*['"]([^'"]+)['"]/g)) {
         const spec = m[1] ?? '';
-        if (spec.startsWith('./') || spec.startsWith('../core/') || spec.startsWith('node:') || /^vscode-languageserver(-textdocument)?(\/node)?$/.test(spec)) continue;
+        if (
+          spec.startsWith('./') ||
+          spec.startsWith('../core/') ||
+          spec.startsWith('node:') ||
+          /^vscode-languageserver(-textdocument)?(\/node)?$/.test(spec)
+        )
+          continue;
         bad.push(`${path.relative(repoRoot, f)}: ${spec}`);
       }
     }

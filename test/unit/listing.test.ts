@@ -23,10 +23,7 @@ describe('listing merge', () => {
     const l = mergeListing(raw('7.5'));
     const xdp = l.programs.find((p) => p.program.id === 120);
     assert.ok(xdp);
-    assert.deepEqual(
-      xdp.attach.map((a) => a.via).sort(),
-      ['link', 'net'],
-    );
+    assert.deepEqual(xdp.attach.map((a) => a.via).sort(), ['link', 'net']);
     assert.ok(xdp.attach.some((a) => a.via === 'net' && a.target === 'eth0 driver'));
     const counter = l.programs.find((p) => p.program.id === 114);
     assert.deepEqual(counter?.attach, [{ via: 'link', kind: 'perf_event', linkId: 91, target: 'sys_enter_write' }]);
@@ -49,7 +46,13 @@ describe('listing merge', () => {
       ...(unavailable ? { netUnavailable: true } : {}),
     });
     const l = mergeListing(here('7.5'));
-    assert.deepEqual(l.links.filter((k) => k.type === 'xdp').map((k) => [k.id, k.target]), [[92, 'ifindex 2 (in another network namespace)'], [94, 'ifindex 2 (in another network namespace)']]);
+    assert.deepEqual(
+      l.links.filter((k) => k.type === 'xdp').map((k) => [k.id, k.target]),
+      [
+        [92, 'ifindex 2 (in another network namespace)'],
+        [94, 'ifindex 2 (in another network namespace)'],
+      ],
+    );
     assert.ok(!JSON.stringify(listingJson(l)).includes('ifb0'), 'the wrong name is nowhere');
     // without `bpftool net` the name cannot be checked: the caveat is a question
     assert.equal(mergeListing(here('7.5', true)).links.find((k) => k.id === 92)?.target, 'ifindex 2 (another network namespace?)');
@@ -57,8 +60,14 @@ describe('listing merge', () => {
     assert.equal(mergeListing(here('7.1')).links.find((k) => k.id === 92)?.target, undefined);
     // in the node's own namespace (7.5 listing of trixie1): its own program is on its eth0, edge1's is elsewhere
     const own = mergeListing(raw('7.5'));
-    assert.deepEqual(own.programs.find((p) => p.program.id === 120)?.attach.find((a) => a.via === 'link'), { via: 'link', kind: 'xdp', linkId: 92, target: 'eth0' });
-    assert.equal(own.programs.find((p) => p.program.id === 106)?.attach.find((a) => a.via === 'link')?.target, 'ifindex 2 (in another network namespace)');
+    assert.deepEqual(
+      own.programs.find((p) => p.program.id === 120)?.attach.find((a) => a.via === 'link'),
+      { via: 'link', kind: 'xdp', linkId: 92, target: 'eth0' },
+    );
+    assert.equal(
+      own.programs.find((p) => p.program.id === 106)?.attach.find((a) => a.via === 'link')?.target,
+      'ifindex 2 (in another network namespace)',
+    );
   });
 
   it('a scope by pin prefix keeps only what this node pinned, and the maps those programs use', () => {
@@ -117,7 +126,7 @@ describe('listNode', () => {
     await assert.rejects(listNode(runner({ ...outputs('7.1'), 'prog show': '[{"id": 1,' })), (e) => ToolError.is(e, 'badOutput'));
   });
 
-  it('`bpftool net` failing: a link\'s device cannot be checked, and the listing says so', async () => {
+  it("`bpftool net` failing: a link's device cannot be checked, and the listing says so", async () => {
     const l = await listNode(runner(outputs('7.5'), ['net show']));
     assert.equal(l.links.find((k) => k.id === 92)?.target, 'ifindex 2 (another network namespace?)');
     assert.ok(l.warnings.some((w) => /Invalid argument/.test(w)));

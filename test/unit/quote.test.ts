@@ -10,8 +10,6 @@ function shArgv(line: string): string[] {
   return out.split('\0').slice(0, -1);
 }
 
-
-
 describe('shQuote / shJoin', () => {
   it('every hostile string reaches sh as exactly one literal word', () => {
     for (const s of HOSTILE) {

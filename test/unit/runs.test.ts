@@ -16,7 +16,8 @@ export const SAMPLE: Record<string, Record<string, string>> = {
 };
 
 describe('probe blocks and standalone probes (CodeLens)', () => {
-  const text = '#include <linux/sched.h>\nconfig = { max_strlen = 64 }\nBEGIN { printf("hi\\n"); }\n\nkprobe:a,\n  kprobe:b { @n = count(); }\nmacro m() { 1 }\nEND { print(@n); }\n';
+  const text =
+    '#include <linux/sched.h>\nconfig = { max_strlen = 64 }\nBEGIN { printf("hi\\n"); }\n\nkprobe:a,\n  kprobe:b { @n = count(); }\nmacro m() { 1 }\nEND { print(@n); }\n';
   it('one block per probe with its line and attach points', () => {
     const b = probeBlocks(text);
     assert.deepEqual(
@@ -34,8 +35,20 @@ describe('probe blocks and standalone probes (CodeLens)', () => {
     assert.equal(standaloneProbe('BEGIN { oops( }', 0), undefined);
   });
   it('aggregations per map: count, sum (+=), hist, stats, ++, plain values, mixed', () => {
-    const a = mapAggregations('BEGIN { @c = count(); @s += 5; @h[comm] = hist(1); @st = stats(2); @i++; @v = 3; @m = count(); @m = 1; @l = lhist(1, 0, 10, 1); @a = avg(3); }');
-    assert.deepEqual(Object.fromEntries(a), { '@c': 'count', '@s': 'sum', '@h': 'hist', '@st': 'stats', '@i': 'count', '@v': 'value', '@m': 'value', '@l': 'lhist', '@a': 'avg' });
+    const a = mapAggregations(
+      'BEGIN { @c = count(); @s += 5; @h[comm] = hist(1); @st = stats(2); @i++; @v = 3; @m = count(); @m = 1; @l = lhist(1, 0, 10, 1); @a = avg(3); }',
+    );
+    assert.deepEqual(Object.fromEntries(a), {
+      '@c': 'count',
+      '@s': 'sum',
+      '@h': 'hist',
+      '@st': 'stats',
+      '@i': 'count',
+      '@v': 'value',
+      '@m': 'value',
+      '@l': 'lhist',
+      '@a': 'avg',
+    });
   });
 });
 
@@ -67,7 +80,11 @@ const hist = (counts: Record<string, number>): HistBucket[] =>
     const [min, max] = k.split('-').map(Number);
     return { min: min as number, max: max as number, count };
   });
-const m = (name: string, entries: [string | null, MapSnapshot['entries'][number]['value']][], kind: MapSnapshot['kind'] = 'map'): MapSnapshot => ({
+const m = (
+  name: string,
+  entries: [string | null, MapSnapshot['entries'][number]['value']][],
+  kind: MapSnapshot['kind'] = 'map',
+): MapSnapshot => ({
   name,
   kind,
   keyed: entries.some(([k]) => k !== null),
@@ -76,11 +93,38 @@ const m = (name: string, entries: [string | null, MapSnapshot['entries'][number]
 
 describe('fleet merge', () => {
   it('counts add up, min/max take the extreme, histograms add by bucket, stats recompute, plain values stay per node', () => {
-    const aggs = mapAggregations('BEGIN { @c[comm] = count(); @lo = min(1); @hi = max(1); @h = hist(1); @st = stats(1); @v = 1; @a = avg(1); }');
+    const aggs = mapAggregations(
+      'BEGIN { @c[comm] = count(); @lo = min(1); @hi = max(1); @h = hist(1); @st = stats(1); @v = 1; @a = avg(1); }',
+    );
     const merged = mergeResults(
       [
-        { node: 'n1', maps: [m('@c', [['a', 2], ['b', 5]]), m('@lo', [[null, 7]]), m('@hi', [[null, 7]]), m('@h', [[null, hist({ '0-0': 1, '1-1': 2 })]], 'hist'), m('@st', [[null, { count: 2, average: 5, total: 10 }]], 'stats'), m('@v', [[null, 1]]), m('@a', [[null, 10]])] },
-        { node: 'n2', maps: [m('@c', [['a', 3]]), m('@lo', [[null, 3]]), m('@hi', [[null, 3]]), m('@h', [[null, hist({ '1-1': 4, '2-3': 1 })]], 'hist'), m('@st', [[null, { count: 3, average: 30, total: 90 }]], 'stats'), m('@v', [[null, 2]]), m('@a', [[null, 20]])] },
+        {
+          node: 'n1',
+          maps: [
+            m('@c', [
+              ['a', 2],
+              ['b', 5],
+            ]),
+            m('@lo', [[null, 7]]),
+            m('@hi', [[null, 7]]),
+            m('@h', [[null, hist({ '0-0': 1, '1-1': 2 })]], 'hist'),
+            m('@st', [[null, { count: 2, average: 5, total: 10 }]], 'stats'),
+            m('@v', [[null, 1]]),
+            m('@a', [[null, 10]]),
+          ],
+        },
+        {
+          node: 'n2',
+          maps: [
+            m('@c', [['a', 3]]),
+            m('@lo', [[null, 3]]),
+            m('@hi', [[null, 3]]),
+            m('@h', [[null, hist({ '1-1': 4, '2-3': 1 })]], 'hist'),
+            m('@st', [[null, { count: 3, average: 30, total: 90 }]], 'stats'),
+            m('@v', [[null, 2]]),
+            m('@a', [[null, 20]]),
+          ],
+        },
       ],
       aggs,
     );
@@ -105,7 +149,20 @@ describe('fleet merge', () => {
 
 describe('compare runs', () => {
   it('scalar deltas sorted by size, keys only on one side, percent change', () => {
-    const d = compareMaps([m('@c', [['a', 10], ['b', 5]])], [m('@c', [['a', 12], ['c', 30]])]);
+    const d = compareMaps(
+      [
+        m('@c', [
+          ['a', 10],
+          ['b', 5],
+        ]),
+      ],
+      [
+        m('@c', [
+          ['a', 12],
+          ['c', 30],
+        ]),
+      ],
+    );
     assert.deepEqual(
       d[0]?.keys.map((k) => [k.key, k.before, k.after, k.delta]),
       [
@@ -121,11 +178,14 @@ describe('compare runs', () => {
     const after = hist({ '0-0': 10, '1-1': 10, '2-3': 80 });
     const d = compareMaps([m('@h', [[null, before]], 'hist'), m('@gone', [[null, 1]])], [m('@h', [[null, after]], 'hist')]);
     const h = d[0]?.hists[0];
-    assert.deepEqual(h?.buckets.map((b) => [b.label, b.before, b.after, b.delta]), [
-      ['[0]', 90, 10, -80],
-      ['[1]', 10, 10, 0],
-      ['[2, 4)', 0, 80, 80],
-    ]);
+    assert.deepEqual(
+      h?.buckets.map((b) => [b.label, b.before, b.after, b.delta]),
+      [
+        ['[0]', 90, 10, -80],
+        ['[1]', 10, 10, 0],
+        ['[2, 4)', 0, 80, 80],
+      ],
+    );
     assert.deepEqual(h?.p50, ['[0]', '[2, 4)']);
     assert.equal(d[1]?.only, 'before');
     assert.equal(percentileBucket([], 50), undefined);

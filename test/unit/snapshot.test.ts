@@ -11,19 +11,20 @@ import { SnapshotStore } from '../../src/core/snapshot/store';
 import { StorageError } from '../../src/core/errors';
 import { Scratch, tmpFiles } from './scratch';
 
-const prog = (over: Partial<SnapshotProgram> & { name: string }): SnapshotProgram => withHash({
-  id: 1,
-  type: 'xdp',
-  tag: 'aaaa',
-  maps: [],
-  attach: [{ kind: 'link:xdp', target: 'eth0' }],
-  pinned: [],
-  owners: [],
-  metadata: {},
-  xlated: '   0: (b7) r0 = 2\n   1: (95) exit\n',
-  xlatedHash: '',
-  ...over,
-});
+const prog = (over: Partial<SnapshotProgram> & { name: string }): SnapshotProgram =>
+  withHash({
+    id: 1,
+    type: 'xdp',
+    tag: 'aaaa',
+    maps: [],
+    attach: [{ kind: 'link:xdp', target: 'eth0' }],
+    pinned: [],
+    owners: [],
+    metadata: {},
+    xlated: '   0: (b7) r0 = 2\n   1: (95) exit\n',
+    xlatedHash: '',
+    ...over,
+  });
 function withHash(p: SnapshotProgram): SnapshotProgram {
   return { ...p, xlatedHash: hashText(p.xlated ?? '') };
 }
@@ -63,7 +64,9 @@ describe('snapshot diff', () => {
     const b = prog({ name: 'p', attach: [{ kind: 'link:xdp', target: 'eth0' }] });
     const c = prog({ name: 'p', attach: [{ kind: 'link:xdp', target: 'eth1' }] });
     assert.ok(diffSnapshots(snap('n', [a]), snap('n', [b])).same);
-    assert.deepEqual(diffSnapshots(snap('n', [b]), snap('n', [c])).programs[0]?.reasons, [{ kind: 'attach', attachKind: 'link:xdp', before: 'eth0', after: 'eth1' }]);
+    assert.deepEqual(diffSnapshots(snap('n', [b]), snap('n', [c])).programs[0]?.reasons, [
+      { kind: 'attach', attachKind: 'link:xdp', before: 'eth0', after: 'eth1' },
+    ]);
   });
 
   it('a map definition change is reported even when the tag is the same; metadata too', () => {
@@ -85,7 +88,14 @@ describe('snapshot diff', () => {
 
   /** the same program moved from one tracepoint to another under the same pins (issue 19, defect 6) */
   const moved = (id: number, loadedAt: string, target?: string): SnapshotProgram =>
-    prog({ name: 'moved', type: 'tracepoint', id, loadedAt, pinned: ['/sys/fs/bpf/edge/moved/prog_moved'], attach: [target ? { kind: 'link:perf_event', target } : { kind: 'link:perf_event' }] });
+    prog({
+      name: 'moved',
+      type: 'tracepoint',
+      id,
+      loadedAt,
+      pinned: ['/sys/fs/bpf/edge/moved/prog_moved'],
+      attach: [target ? { kind: 'link:perf_event', target } : { kind: 'link:perf_event' }],
+    });
 
   it('content hash: a moved program changes it where bpftool names the tracepoint; where it cannot, a reload (id, load time) does', () => {
     // bpftool 7.5: the targets are in the hash, ids and load times are not
@@ -100,15 +110,26 @@ describe('snapshot diff', () => {
     assert.equal(contentHash([before]), contentHash([moved(100, '2026-11-25T10:00:00.000Z')]), 'the same load: the same content');
     // an XDP link without device on 7.1 is named by `bpftool net`; a perf_event link by `bpftool perf`
     assert.equal(attachUnknown(prog({ name: 'x', attach: [{ kind: 'link:xdp' }, { kind: 'net:xdp', target: 'eth0 driver' }] })), false);
-    assert.equal(attachUnknown(prog({ name: 'x', attach: [{ kind: 'link:perf_event' }, { kind: 'perf:tracepoint', target: 'sys_enter_getsid' }] })), false);
+    assert.equal(
+      attachUnknown(prog({ name: 'x', attach: [{ kind: 'link:perf_event' }, { kind: 'perf:tracepoint', target: 'sys_enter_getsid' }] })),
+      false,
+    );
     assert.equal(attachUnknown(prog({ name: 'x', attach: [] })), false, 'not attached: nothing unknown');
   });
 
   it('diff of a moved program: 7.5 names both tracepoints; 7.1 says the attach point is unknown instead of "no change"', () => {
-    const t = diffSnapshots(snap('trixie1', [moved(100, '2026-11-25T10:00:00.000Z', 'sys_enter_getpgid')], undefined, '7.5.0'), snap('trixie1', [moved(114, '2026-11-25T10:05:00.000Z', 'sys_enter_getsid')], '2026-11-25T11:00:00.000Z', '7.5.0'));
-    assert.deepEqual(t.programs[0]?.reasons, [{ kind: 'attach', attachKind: 'link:perf_event', before: 'sys_enter_getpgid', after: 'sys_enter_getsid' }]);
+    const t = diffSnapshots(
+      snap('trixie1', [moved(100, '2026-11-25T10:00:00.000Z', 'sys_enter_getpgid')], undefined, '7.5.0'),
+      snap('trixie1', [moved(114, '2026-11-25T10:05:00.000Z', 'sys_enter_getsid')], '2026-11-25T11:00:00.000Z', '7.5.0'),
+    );
+    assert.deepEqual(t.programs[0]?.reasons, [
+      { kind: 'attach', attachKind: 'link:perf_event', before: 'sys_enter_getpgid', after: 'sys_enter_getsid' },
+    ]);
     assert.match(diffText(t, false), /^ {2}changed {2}moved · tracepoint #114\n {11}attach point sys_enter_getpgid → sys_enter_getsid$/m);
-    const e = diffSnapshots(snap('edge1', [moved(100, '2026-11-25T10:00:00.000Z')]), snap('edge1', [moved(114, '2026-11-25T10:05:00.000Z')], '2026-11-25T11:00:00.000Z'));
+    const e = diffSnapshots(
+      snap('edge1', [moved(100, '2026-11-25T10:00:00.000Z')]),
+      snap('edge1', [moved(114, '2026-11-25T10:05:00.000Z')], '2026-11-25T11:00:00.000Z'),
+    );
     assert.equal(e.same, false);
     assert.deepEqual(e.programs[0]?.reasons, [{ kind: 'attachUnknown', bpftool: '7.1.0', beforeId: 100, afterId: 114 }]);
     const text = diffText(e, false);
@@ -116,11 +137,24 @@ describe('snapshot diff', () => {
     assert.match(text, /^ {11}attach point unknown on this node \(bpftool 7\.1\.0\): reloaded \(#100 → #114\), it may have moved$/m);
     assert.doesNotMatch(text, /no change/);
     // not reloaded: nothing to say
-    assert.ok(diffSnapshots(snap('edge1', [moved(100, '2026-11-25T10:00:00.000Z')]), snap('edge1', [moved(100, '2026-11-25T10:00:00.000Z')], '2026-11-25T11:00:00.000Z')).same);
+    assert.ok(
+      diffSnapshots(
+        snap('edge1', [moved(100, '2026-11-25T10:00:00.000Z')]),
+        snap('edge1', [moved(100, '2026-11-25T10:00:00.000Z')], '2026-11-25T11:00:00.000Z'),
+      ).same,
+    );
     // two nodes: ids and load times do not compare, and detail one bpftool lacks is not a change
-    assert.ok(diffSnapshots(snap('edge1', [moved(100, '2026-11-25T10:00:00.000Z')]), snap('trixie1', [moved(114, '2026-11-25T10:05:00.000Z', 'sys_enter_getpgid')], undefined, '7.5.0')).same);
+    assert.ok(
+      diffSnapshots(
+        snap('edge1', [moved(100, '2026-11-25T10:00:00.000Z')]),
+        snap('trixie1', [moved(114, '2026-11-25T10:05:00.000Z', 'sys_enter_getpgid')], undefined, '7.5.0'),
+      ).same,
+    );
     // one node whose bpftool was upgraded between the two: the older side cannot say
-    const up = diffSnapshots(snap('edge1', [moved(100, '2026-11-25T10:00:00.000Z')]), snap('edge1', [moved(114, '2026-11-25T10:05:00.000Z', 'sys_enter_getsid')], '2026-11-25T11:00:00.000Z', '7.5.0'));
+    const up = diffSnapshots(
+      snap('edge1', [moved(100, '2026-11-25T10:00:00.000Z')]),
+      snap('edge1', [moved(114, '2026-11-25T10:05:00.000Z', 'sys_enter_getsid')], '2026-11-25T11:00:00.000Z', '7.5.0'),
+    );
     assert.deepEqual(up.programs[0]?.reasons, [{ kind: 'attachUnknown', bpftool: '7.1.0', beforeId: 100, afterId: 114 }]);
   });
 
@@ -132,7 +166,10 @@ describe('snapshot diff', () => {
   it('parseSnapshot never throws and names what is wrong', () => {
     assert.match((parseSnapshot('{') as { error: string }).error, /not valid JSON/);
     assert.match((parseSnapshot('{"version": 2}') as { error: string }).error, /unknown snapshot version/);
-    assert.match((parseSnapshot('{"version": 1, "node": "n", "takenAt": "t", "programs": [{}]}') as { error: string }).error, /program 1 is incomplete/);
+    assert.match(
+      (parseSnapshot('{"version": 1, "node": "n", "takenAt": "t", "programs": [{}]}') as { error: string }).error,
+      /program 1 is incomplete/,
+    );
   });
 });
 
@@ -165,13 +202,17 @@ describe('snapshot store', () => {
   const scratch = new Scratch();
   after(() => scratch.cleanup());
   const xl = (kb: number, c: string): string => `${`   0: (b7) r0 = ${c}\n`.repeat(Math.ceil((kb * 1024) / 20))}`;
-  const objects = (root: string): string[] => (fs.existsSync(path.join(root, 'objects')) ? fs.readdirSync(path.join(root, 'objects')).sort() : []);
+  const objects = (root: string): string[] =>
+    fs.existsSync(path.join(root, 'objects')) ? fs.readdirSync(path.join(root, 'objects')).sort() : [];
 
-  it('--out /proc/sys/x: a typed error at once (Node\'s recursive mkdir loops for ever there)', async () => {
+  it("--out /proc/sys/x: a typed error at once (Node's recursive mkdir loops for ever there)", async () => {
     const store = new SnapshotStore('/proc/sys/x');
     await assert.rejects(store.save(snap('edge1', [prog({ name: 'p' })])), (e: unknown) => {
       assert.ok(StorageError.is(e, 'cannotCreate'), String(e));
-      assert.match(e.message, /^could not save the snapshot in \/proc\/sys\/x: cannot create \/proc\/sys\/x\/edge1: \/proc\/sys is not a directory you can create in$/);
+      assert.match(
+        e.message,
+        /^could not save the snapshot in \/proc\/sys\/x: cannot create \/proc\/sys\/x\/edge1: \/proc\/sys is not a directory you can create in$/,
+      );
       return true;
     });
   });
@@ -179,7 +220,10 @@ describe('snapshot store', () => {
   it('a read-only folder: "read-only" (not ENOENT), and nothing written', async () => {
     const ro = scratch.tmpfs('ro,size=64k');
     const store = new SnapshotStore(path.join(ro, 'snapshots'));
-    await assert.rejects(store.save(snap('edge1', [prog({ name: 'p' })])), (e: unknown) => StorageError.is(e, 'readOnly') && /: the file system is read-only$/.test(e.message));
+    await assert.rejects(
+      store.save(snap('edge1', [prog({ name: 'p' })])),
+      (e: unknown) => StorageError.is(e, 'readOnly') && /: the file system is read-only$/.test(e.message),
+    );
     assert.deepEqual(fs.readdirSync(ro), []);
   });
 
@@ -191,8 +235,16 @@ describe('snapshot store', () => {
     const before = objects(root);
     assert.equal(before.length, 1);
     // the first new object fits, the second does not
-    const second = snap('edge1', [prog({ name: 'a', xlated: xl(4, '1') }), prog({ name: 'b', xlated: xl(16, '2') }), prog({ name: 'c', xlated: xl(200, '3') })], '2026-11-25T10:00:02.000Z');
-    await assert.rejects(store.save(second), (e: unknown) => StorageError.is(e, 'full') && /^could not save the snapshot in .*: cannot write .*: no space left on the device$/.test(e.message));
+    const second = snap(
+      'edge1',
+      [prog({ name: 'a', xlated: xl(4, '1') }), prog({ name: 'b', xlated: xl(16, '2') }), prog({ name: 'c', xlated: xl(200, '3') })],
+      '2026-11-25T10:00:02.000Z',
+    );
+    await assert.rejects(
+      store.save(second),
+      (e: unknown) =>
+        StorageError.is(e, 'full') && /^could not save the snapshot in .*: cannot write .*: no space left on the device$/.test(e.message),
+    );
     assert.deepEqual(objects(root), before);
     assert.deepEqual(tmpFiles(root), []);
     // the objects fit, the snapshot file does not (a long note): the objects go again
@@ -212,9 +264,17 @@ describe('snapshot store', () => {
     roots.push(root);
     const store = new SnapshotStore(root);
     const same = await Promise.all([1, 2, 3].map((i) => store.save(snap('edge1', [prog({ name: 'p' })], `2026-11-25T10:00:0${i}.000Z`))));
-    assert.deepEqual(same.map((r) => r.saved), [true, false, false]);
-    const two = await Promise.all(['x', 'y'].map((t, i) => store.save(snap('edge1', [prog({ name: 'p', tag: t })], `2026-11-25T10:01:0${i}.000Z`))));
-    assert.deepEqual(two.map((r) => r.saved), [true, true]);
+    assert.deepEqual(
+      same.map((r) => r.saved),
+      [true, false, false],
+    );
+    const two = await Promise.all(
+      ['x', 'y'].map((t, i) => store.save(snap('edge1', [prog({ name: 'p', tag: t })], `2026-11-25T10:01:0${i}.000Z`))),
+    );
+    assert.deepEqual(
+      two.map((r) => r.saved),
+      [true, true],
+    );
     assert.equal((await store.list('edge1')).length, 3);
   });
 
@@ -222,10 +282,16 @@ describe('snapshot store', () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ebpf-lens-store-'));
     roots.push(root);
     const store = new SnapshotStore(root);
-    const s = (i: number, note?: string): Snapshot => ({ ...snap('edge1', [prog({ name: 'p' })], `2026-11-25T10:00:0${i}.000Z`), ...(note ? { note } : {}) });
+    const s = (i: number, note?: string): Snapshot => ({
+      ...snap('edge1', [prog({ name: 'p' })], `2026-11-25T10:00:0${i}.000Z`),
+      ...(note ? { note } : {}),
+    });
     const first = await store.save(s(1));
     const r = await store.save(s(2, 'after the 14:00 rollout'));
-    assert.deepEqual({ saved: r.saved, noteAdded: r.noteAdded, path: r.entry.path }, { saved: false, noteAdded: true, path: first.entry.path });
+    assert.deepEqual(
+      { saved: r.saved, noteAdded: r.noteAdded, path: r.entry.path },
+      { saved: false, noteAdded: true, path: first.entry.path },
+    );
     assert.equal((await store.save(s(3, 'checked again'))).noteAdded, true);
     assert.equal((await store.save(s(4, 'checked again'))).noteAdded, false, 'a note it has is not added twice');
     assert.equal((await store.save(s(5))).noteAdded, false);
@@ -245,8 +311,16 @@ describe('snapshot store', () => {
 
 describe('postmortem', () => {
   it('a timeline of deployments (with what changed) and traces, with the notes', () => {
-    const v1 = snap('edge1', [prog({ name: 'xdp_guard', tag: 'aaaa' }), prog({ name: 'sampler', type: 'perf_event', attach: [] })], '2026-11-25T10:00:00.000Z');
-    const v2 = snap('edge1', [prog({ name: 'xdp_guard', tag: 'bbbb', xlated: '   0: (b7) r0 = 0\n   1: (95) exit\n' })], '2026-11-25T11:00:00.000Z');
+    const v1 = snap(
+      'edge1',
+      [prog({ name: 'xdp_guard', tag: 'aaaa' }), prog({ name: 'sampler', type: 'perf_event', attach: [] })],
+      '2026-11-25T10:00:00.000Z',
+    );
+    const v2 = snap(
+      'edge1',
+      [prog({ name: 'xdp_guard', tag: 'bbbb', xlated: '   0: (b7) r0 = 0\n   1: (95) exit\n' })],
+      '2026-11-25T11:00:00.000Z',
+    );
     const md = postmortemMarkdown({
       node: 'edge1',
       from: new Date('2026-11-25T09:00:00Z'),
@@ -258,7 +332,18 @@ describe('postmortem', () => {
           script: 'tracepoint:xdp:xdp_exception { @aborts = count(); }',
           startedAt: Date.parse('2026-11-25T11:30:00Z'),
           state: 'done',
-          results: { attachedProbes: 1, lines: [], maps: [{ name: '@aborts', kind: 'map', keyed: false, entries: [{ key: null, value: 42 }] }], values: [], events: 0, droppedByRate: 0, droppedOldest: 0, lostByBpftrace: 0, helperErrors: 0, diagnostics: [] },
+          results: {
+            attachedProbes: 1,
+            lines: [],
+            maps: [{ name: '@aborts', kind: 'map', keyed: false, entries: [{ key: null, value: 42 }] }],
+            values: [],
+            events: 0,
+            droppedByRate: 0,
+            droppedOldest: 0,
+            lostByBpftrace: 0,
+            helperErrors: 0,
+            diagnostics: [],
+          },
           outcome: { endedAt: Date.parse('2026-11-25T11:31:00Z'), reason: 'stop' },
         },
       ],
@@ -277,18 +362,33 @@ describe('postmortem', () => {
 
   it('a rollback is named by its code, even when a program’s attach point is unknown (a new load each time)', () => {
     // a uprobe through a perf link on bpftool 7.1: no target, so its load is part of the content hash
-    const probe = (id: number, loadedAt: string) => prog({ name: 'on_packet', type: 'kprobe', id, loadedAt, attach: [{ kind: 'link:perf_event' }] });
+    const probe = (id: number, loadedAt: string) =>
+      prog({ name: 'on_packet', type: 'kprobe', id, loadedAt, attach: [{ kind: 'link:perf_event' }] });
     const xdp = (tag: string) => prog({ name: 'xdp_edge', tag, xlated: `   0: (b7) r0 = ${tag === 'aaaa' ? 2 : 1}\n   1: (95) exit\n` });
     const v1 = snap('edge1', [xdp('aaaa'), probe(10, '2026-11-25T10:00:00Z')], '2026-11-25T10:00:00.000Z');
     const v2 = snap('edge1', [xdp('bbbb'), probe(20, '2026-11-25T11:00:00Z')], '2026-11-25T11:00:00.000Z');
     const v3 = snap('edge1', [xdp('aaaa'), probe(30, '2026-11-25T12:00:00Z')], '2026-11-25T12:00:00.000Z');
     assert.notEqual(v1.contentHash, v3.contentHash, 'the content hash records the new load');
-    const md = postmortemMarkdown({ node: 'edge1', from: new Date('2026-11-25T09:00:00Z'), to: new Date('2026-11-25T13:00:00Z'), snapshots: [v1, v2, v3], traces: [], notes: '' });
+    const md = postmortemMarkdown({
+      node: 'edge1',
+      from: new Date('2026-11-25T09:00:00Z'),
+      to: new Date('2026-11-25T13:00:00Z'),
+      snapshots: [v1, v2, v3],
+      traces: [],
+      notes: '',
+    });
     assert.match(md, /### 2026-11-25 12:00:00Z\n\n\*\*Rollback\*\* to the deployment of 2026-11-25 10:00:00Z/);
     assert.doesNotMatch(md.slice(0, md.indexOf('12:00:00Z')), /Rollback/, 'v2 is a deployment, not a rollback');
     // a redeploy of the same code straight after itself is no rollback
     const again = snap('edge1', [xdp('aaaa'), probe(40, '2026-11-25T12:30:00Z')], '2026-11-25T12:30:00.000Z');
-    const md2 = postmortemMarkdown({ node: 'edge1', from: new Date('2026-11-25T09:00:00Z'), to: new Date('2026-11-25T13:00:00Z'), snapshots: [v1, v2, v3, again], traces: [], notes: '' });
+    const md2 = postmortemMarkdown({
+      node: 'edge1',
+      from: new Date('2026-11-25T09:00:00Z'),
+      to: new Date('2026-11-25T13:00:00Z'),
+      snapshots: [v1, v2, v3, again],
+      traces: [],
+      notes: '',
+    });
     assert.equal(md2.match(/Rollback/g)?.length, 1);
   });
 
@@ -304,7 +404,19 @@ describe('postmortem', () => {
           script: 'tracepoint:xdp:xdp_exception { @aborts = count(); }',
           startedAt: Date.parse('2026-11-25T11:30:00Z'),
           state: 'done',
-          results: { attachedProbes: 1, attachedAt: 900, lines: [], maps: [{ name: '@aborts', kind: 'map', keyed: false, entries: [{ key: null, value: 600 }] }], values: [], events: 0, droppedByRate: 0, droppedOldest: 0, lostByBpftrace: 0, helperErrors: 0, diagnostics: [] },
+          results: {
+            attachedProbes: 1,
+            attachedAt: 900,
+            lines: [],
+            maps: [{ name: '@aborts', kind: 'map', keyed: false, entries: [{ key: null, value: 600 }] }],
+            values: [],
+            events: 0,
+            droppedByRate: 0,
+            droppedOldest: 0,
+            lostByBpftrace: 0,
+            helperErrors: 0,
+            diagnostics: [],
+          },
           outcome: { endedAt: Date.parse('2026-11-25T11:30:07.500Z'), reason: 'time limit', attachedMs: 6000 },
         },
       ],

@@ -50,19 +50,34 @@ describe('xlated dumps in one bpftool batch (recorded on bpftool 7.1 and 7.5)', 
   }
 
   it('a bpftool that did not run the batch, or was stopped mid-dump (no `Error:` of its own), is a typed error, not dumps', () => {
-    assert.throws(() => parseXlatedBatch([1], { stdout: '', stderr: "Error: unknown object 'batch'\n", code: 255 }), (e) => ToolError.is(e, 'failed'));
-    assert.throws(() => parseXlatedBatch([1], { stdout: 'something else\n', stderr: '', code: 0 }), (e) => ToolError.is(e, 'badOutput'));
+    assert.throws(
+      () => parseXlatedBatch([1], { stdout: '', stderr: "Error: unknown object 'batch'\n", code: 255 }),
+      (e) => ToolError.is(e, 'failed'),
+    );
+    assert.throws(
+      () => parseXlatedBatch([1], { stdout: 'something else\n', stderr: '', code: 0 }),
+      (e) => ToolError.is(e, 'badOutput'),
+    );
     const sep = batchSeparator(read('7.1', 'batch_xlated.txt')) ?? '';
     const cut = { stdout: `${sep}${sep}${read('7.1', 'xlated_373.txt')}${sep}   0: (b7) r0 = 2\n`, stderr: '', code: 137 };
-    assert.throws(() => parseXlatedBatch([373, 379], cut), (e) => ToolError.is(e, 'failed') && /killed by signal 9/.test(e.message));
+    assert.throws(
+      () => parseXlatedBatch([373, 379], cut),
+      (e) => ToolError.is(e, 'failed') && /killed by signal 9/.test(e.message),
+    );
   });
 
   it('batches: at most BATCH_PROGRAMS programs and about BATCH_XLATED_BYTES of instructions each; a larger program goes alone', () => {
     const p = (id: number, bytes: number): BpfProgram => ({ ...(PROGS[0] as BpfProgram), id, bytesXlated: bytes });
     const many = Array.from({ length: 2 * BATCH_PROGRAMS + 7 }, (_, i) => p(i, 200));
-    assert.deepEqual(batches(many).map((b) => b.length), [BATCH_PROGRAMS, BATCH_PROGRAMS, 7]);
+    assert.deepEqual(
+      batches(many).map((b) => b.length),
+      [BATCH_PROGRAMS, BATCH_PROGRAMS, 7],
+    );
     const big = [p(1, 1000), p(2, BATCH_XLATED_BYTES + 8), p(3, 1000), p(4, BATCH_XLATED_BYTES - 1000), p(5, 8)];
-    assert.deepEqual(batches(big).map((b) => b.map((x) => x.id)), [[1], [2], [3, 4], [5]]);
+    assert.deepEqual(
+      batches(big).map((b) => b.map((x) => x.id)),
+      [[1], [2], [3, 4], [5]],
+    );
     assert.deepEqual(batches([]), []);
   });
 });
@@ -89,7 +104,8 @@ function fakeNode(gone: ReadonlySet<number> = new Set()) {
         }
         seen.dumps++;
         const text = recorded.get(Number(id));
-        if (gone.has(Number(id)) || text === undefined) return { stdout, stderr: `Error: get by id (${id}): No such file or directory\n`, code: 255 };
+        if (gone.has(Number(id)) || text === undefined)
+          return { stdout, stderr: `Error: get by id (${id}): No such file or directory\n`, code: 255 };
         stdout += text;
       }
       return { stdout: `${stdout}processed N commands\n`, stderr: '', code: 0 };
@@ -97,7 +113,9 @@ function fakeNode(gone: ReadonlySet<number> = new Set()) {
     const id = Number(argv[argv.length - 1]);
     seen.single++;
     seen.dumps++;
-    return recorded.has(id) && !gone.has(id) ? { stdout: recorded.get(id) ?? '', stderr: '', code: 0 } : { stdout: '', stderr: `Error: get by id (${id}): No such file or directory\n`, code: 255 };
+    return recorded.has(id) && !gone.has(id)
+      ? { stdout: recorded.get(id) ?? '', stderr: '', code: 0 }
+      : { stdout: '', stderr: `Error: get by id (${id}): No such file or directory\n`, code: 255 };
   };
   const run = async <T>(cmd: RemoteCommand<T>): Promise<T> => cmd.interpret(answer(cmd.argv, cmd.stdin));
   return { run, seen, recorded };
@@ -132,7 +150,10 @@ describe('takeSnapshot: the xlated dumps', () => {
     assert.equal(node.seen.stdin[0], `version\nversion\n${IDS.map((id) => `prog dump xlated id ${id}\nversion\n`).join('')}`);
     const names = new Map(MAPS.map((m) => [m.id, m.name]));
     const p373 = s.programs.find((p) => p.id === 373);
-    assert.equal(p373?.xlated, normalizeXlated(read('7.1', 'xlated_373.txt'), (id) => names.get(id)));
+    assert.equal(
+      p373?.xlated,
+      normalizeXlated(read('7.1', 'xlated_373.txt'), (id) => names.get(id)),
+    );
     assert.match(p373?.xlated ?? '', /map\[write_counts\]/);
     assert.ok(s.programs.every((p) => p.xlatedHash !== ''));
   });
@@ -145,15 +166,25 @@ describe('takeSnapshot: the xlated dumps', () => {
     assert.equal(node.seen.single, 0);
     assert.equal(node.seen.dumps, 4, 'each program asked once');
     assert.equal(s.programs.find((p) => p.id === 379)?.xlatedHash, '');
-    assert.deepEqual(s.programs.filter((p) => p.xlatedHash !== '').map((p) => p.id).sort(), [373, 383, 388]);
+    assert.deepEqual(
+      s.programs
+        .filter((p) => p.xlatedHash !== '')
+        .map((p) => p.id)
+        .sort(),
+      [373, 383, 388],
+    );
   });
 
   it('a batch bpftool cannot run falls back to one dump each; a lost connection fails the snapshot', async () => {
     const node = fakeNode();
-    const noBatch = async <T>(cmd: RemoteCommand<T>): Promise<T> => (cmd.argv.includes('batch') ? cmd.interpret({ stdout: '', stderr: "Error: unknown object 'batch'\n", code: 255 }) : node.run(cmd));
+    const noBatch = async <T>(cmd: RemoteCommand<T>): Promise<T> =>
+      cmd.argv.includes('batch') ? cmd.interpret({ stdout: '', stderr: "Error: unknown object 'batch'\n", code: 255 }) : node.run(cmd);
     const s = await takeSnapshot(noBatch, NODE, INFO, { listing: LISTING });
     assert.equal(node.seen.single, 4);
-    assert.equal(s.programs.find((p) => p.id === 373)?.xlatedHash, (await take(fakeNode())).s.programs.find((p) => p.id === 373)?.xlatedHash);
+    assert.equal(
+      s.programs.find((p) => p.id === 373)?.xlatedHash,
+      (await take(fakeNode())).s.programs.find((p) => p.id === 373)?.xlatedHash,
+    );
     const lost = async <T>(_cmd: RemoteCommand<T>): Promise<T> => {
       throw new SshError('disconnected', 'the connection to edge1 was lost');
     };
@@ -170,7 +201,10 @@ describe('takeSnapshot: the xlated dumps', () => {
     assert.deepEqual(second.counts, { dumped: 0, reused: 4, runs: 0 });
     assert.equal(node.seen.batches + node.seen.single, 0, 'no bpftool ran for dumps');
     assert.equal(second.s.contentHash, first.s.contentHash);
-    assert.deepEqual(second.s.programs.map((p) => p.xlated), first.s.programs.map((p) => p.xlated));
+    assert.deepEqual(
+      second.s.programs.map((p) => p.xlated),
+      first.s.programs.map((p) => p.xlated),
+    );
   });
 
   it('stored texts are not used on another kernel, for a program whose maps are named otherwise now, or when the object was altered', async () => {
@@ -179,7 +213,13 @@ describe('takeSnapshot: the xlated dumps', () => {
     await store.save(first);
     const otherKernel = await take(fakeNode(), { known: await knownFromStore(store, 'edge1', '6.19.0') });
     assert.equal(otherKernel.counts.dumped, 4);
-    const renamed: NodeListing = mergeListing({ programs: PROGS, maps: MAPS.map((m) => (m.id === 194 ? { ...m, name: 'calls' } : m)), links: [], net: [], perf: [] });
+    const renamed: NodeListing = mergeListing({
+      programs: PROGS,
+      maps: MAPS.map((m) => (m.id === 194 ? { ...m, name: 'calls' } : m)),
+      links: [],
+      net: [],
+      perf: [],
+    });
     const r = await take(fakeNode(), { listing: renamed, known: await knownFromStore(store, 'edge1', INFO.kernel) });
     assert.deepEqual(r.counts, { dumped: 1, reused: 3, runs: 1 }, '373 (map 194) is dumped again: its stored text names write_counts');
     assert.match(r.s.programs.find((p) => p.id === 373)?.xlated ?? '', /map\[calls\]/);

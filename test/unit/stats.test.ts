@@ -49,16 +49,24 @@ describe('stats maths', () => {
 
 describe('xlated normalisation', () => {
   it('map ids → names, helper addresses gone, instructions and source lines kept', () => {
-    const a = '; u32 pid = x;\n   0: (85) call bpf_get_current_pid_tgid#269056\n   7: (18) r1 = map[id:76]\n   9: (85) call __htab_map_lookup_elem#330864  \n';
-    const b = '; u32 pid = x;\n   0: (85) call bpf_get_current_pid_tgid#271000\n   7: (18) r1 = map[id:91]\n   9: (85) call __htab_map_lookup_elem#331000\n';
+    const a =
+      '; u32 pid = x;\n   0: (85) call bpf_get_current_pid_tgid#269056\n   7: (18) r1 = map[id:76]\n   9: (85) call __htab_map_lookup_elem#330864  \n';
+    const b =
+      '; u32 pid = x;\n   0: (85) call bpf_get_current_pid_tgid#271000\n   7: (18) r1 = map[id:91]\n   9: (85) call __htab_map_lookup_elem#331000\n';
     const names = new Map([
       [76, 'write_counts'],
       [91, 'write_counts'],
     ]);
     const na = normalizeXlated(a, (id) => names.get(id));
-    assert.equal(na, normalizeXlated(b, (id) => names.get(id)));
+    assert.equal(
+      na,
+      normalizeXlated(b, (id) => names.get(id)),
+    );
     assert.match(na, /r1 = map\[write_counts\]/);
     assert.match(na, /call bpf_get_current_pid_tgid\n/);
-    assert.match(normalizeXlated('r1 = map[id:5]', () => undefined), /map\[id:5\]/);
+    assert.match(
+      normalizeXlated('r1 = map[id:5]', () => undefined),
+      /map\[id:5\]/,
+    );
   });
 });

@@ -52,7 +52,10 @@ describe('is the link alive (liveness)', () => {
     assert.equal(l.check(50_000), 'resumed', 'the late check shows the gap');
     // after the resume the node answers again (or its last words arrive): alive
     const v = run(l, 51_000, 70_000, (t) => t % 2000 === 0);
-    assert.ok([...v.values()].every((x) => x === 'alive'), JSON.stringify([...v]));
+    assert.ok(
+      [...v.values()].every((x) => x === 'alive'),
+      JSON.stringify([...v]),
+    );
   });
 
   it('a suspended client whose link also died meanwhile: lost a full window after the resume', () => {
@@ -117,7 +120,10 @@ describe('how a trace ended (judgeEnd)', () => {
     for (const stopReason of [undefined, 'interrupt']) {
       const v = judgeEnd({ ...base, guardExit: { rc: 0, reason: 'heartbeat' }, guardSilentSec: 11, ...(stopReason ? { stopReason } : {}) });
       assert.equal(v.reason, 'stopped by the node (no heartbeat)');
-      assert.deepEqual(v.error, { kind: 'ssh.heartbeat', message: 'the node stopped the trace: it heard nothing from this client for 11 s (its limit is 10 s)' });
+      assert.deepEqual(v.error, {
+        kind: 'ssh.heartbeat',
+        message: 'the node stopped the trace: it heard nothing from this client for 11 s (its limit is 10 s)',
+      });
       assert.equal(endLabel(v.error), 'stopped by the node');
     }
   });
@@ -131,7 +137,10 @@ describe('how a trace ended (judgeEnd)', () => {
   it('a lost link: said with the node and the heartbeat timeout, before the connection itself is declared dead', () => {
     const v = judgeEnd({ ...base, linkLostMs: 12_400 });
     assert.equal(v.reason, 'connection lost');
-    assert.deepEqual(v.error, { kind: 'ssh.linkLost', message: 'the connection to edge1 was lost (nothing came from it for 12 s); the node stops the trace by itself within 10 s' });
+    assert.deepEqual(v.error, {
+      kind: 'ssh.linkLost',
+      message: 'the connection to edge1 was lost (nothing came from it for 12 s); the node stops the trace by itself within 10 s',
+    });
     assert.equal(endLabel(v.error), 'connection lost');
     assert.equal(judgeEnd({ ...base, connectionClosed: true }).error?.kind, 'ssh.disconnected');
   });
@@ -141,12 +150,27 @@ describe('how a trace ended (judgeEnd)', () => {
   });
 
   it('script errors, crashes and probes the node lacks come first', () => {
-    const script = judgeEnd({ ...base, attached: false, guardExit: { rc: 1, reason: 'exited' }, report: { diagnostics: [{ severity: 'error', message: 'syntax error', line: 2, col: 5 }], other: [] } });
+    const script = judgeEnd({
+      ...base,
+      attached: false,
+      guardExit: { rc: 1, reason: 'exited' },
+      report: { diagnostics: [{ severity: 'error', message: 'syntax error', line: 2, col: 5 }], other: [] },
+    });
     assert.deepEqual(script.error, { kind: 'tool.script', message: 'line 2:5: syntax error' });
     assert.equal(judgeEnd({ ...base, guardExit: { rc: 139, reason: 'exited' } }).error?.kind, 'tool.crashed');
-    assert.equal(judgeEnd({ ...base, guardExit: { rc: 1, reason: 'exited' }, report: { diagnostics: [], other: [], unavailable: { probeType: 'kprobe', message: 'kprobe not available' } } }).error?.kind, 'tool.probeUnavailable');
+    assert.equal(
+      judgeEnd({
+        ...base,
+        guardExit: { rc: 1, reason: 'exited' },
+        report: { diagnostics: [], other: [], unavailable: { probeType: 'kprobe', message: 'kprobe not available' } },
+      }).error?.kind,
+      'tool.probeUnavailable',
+    );
     assert.equal(judgeEnd({ ...base, loginExpired: 'the login shell did not start' }).error?.kind, 'ssh.loginTimeout');
-    assert.equal(judgeEnd({ ...base, guardExit: { rc: 0, reason: 'stop' }, stopReason: 'stop', leftover: { message: 'still there' } }).error?.kind, 'tool.leftover');
+    assert.equal(
+      judgeEnd({ ...base, guardExit: { rc: 0, reason: 'stop' }, stopReason: 'stop', leftover: { message: 'still there' } }).error?.kind,
+      'tool.leftover',
+    );
     assert.equal(endLabel({ kind: 'tool.script' }), undefined);
   });
 });

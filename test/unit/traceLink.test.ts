@@ -48,7 +48,12 @@ class FakeChannel extends FakeStream {
 function fakeClient(ch: FakeChannel): NodeClient {
   const client = {
     node: { name: 'edge9', sudo: 'auto' },
-    info: { uid: 0, user: 'root', bpftrace: { path: '/usr/bin/bpftrace', version: '0.17.0' }, sudo: { present: false, bpftool: false, bpftrace: false } },
+    info: {
+      uid: 0,
+      user: 'root',
+      bpftrace: { path: '/usr/bin/bpftrace', version: '0.17.0' },
+      sudo: { present: false, bpftool: false, bpftrace: false },
+    },
     connection: { loginTimeoutMs: 60_000, exec: async () => ch },
     closed: false,
     // writeScript answers the script's path; the check after the end answers "gone"
@@ -119,7 +124,10 @@ describe('a trace’s link to its guard (TraceRun with a played node)', () => {
     assert.equal(o.state, 'failed');
     assert.equal(o.reason, 'connection lost');
     assert.equal(o.error?.kind, 'ssh.linkLost');
-    assert.match(o.error?.message ?? '', /^the connection to edge9 was lost \(nothing came from it for \d+ s\); the node stops the trace by itself within 2 s$/);
+    assert.match(
+      o.error?.message ?? '',
+      /^the connection to edge9 was lost \(nothing came from it for \d+ s\); the node stops the trace by itself within 2 s$/,
+    );
     assert.ok(ch.closed, 'the channel was given up');
     assert.equal(o.verified, false, 'nothing can be checked over a lost link');
   });
@@ -145,8 +153,14 @@ describe('a trace’s link to its guard (TraceRun with a played node)', () => {
     clearInterval(a);
     const o = await t.finished;
     assert.equal(o.reason, 'stopped by the node (no heartbeat)');
-    assert.deepEqual(o.error, { kind: 'ssh.heartbeat', message: 'the node stopped the trace: it heard nothing from this client for 3 s (its limit is 2 s)' });
-    assert.ok(o.results.maps.some((m) => m.name === '@n'), 'the maps it printed are kept');
+    assert.deepEqual(o.error, {
+      kind: 'ssh.heartbeat',
+      message: 'the node stopped the trace: it heard nothing from this client for 3 s (its limit is 2 s)',
+    });
+    assert.ok(
+      o.results.maps.some((m) => m.name === '@n'),
+      'the maps it printed are kept',
+    );
   });
 
   it('while a stop runs, silence is not judged: a guard waiting for a bpftrace it cannot kill is not a lost link', async function () {
@@ -210,4 +224,3 @@ describe('a trace’s link to its guard (TraceRun with a played node)', () => {
     assert.deepEqual(kinds, ['exit']);
   });
 });
-

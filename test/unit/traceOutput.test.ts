@@ -38,21 +38,35 @@ describe('bpftrace NDJSON output', () => {
 
   // lines from bpftrace's own test expectations (tests/runtime/outputs, json-output) for versions the lab does not run
   it('shapes from bpftrace’s docs and tests: 0.24+ attached_probes and lost_events, helper_error, runtime errors, tseries', () => {
-    assert.deepEqual(recordsOf(JSON.parse('{"type": "attached_probes", "count": 3, "data": {"probes": 3}}')), [{ type: 'attached', probes: 3 }]);
+    assert.deepEqual(recordsOf(JSON.parse('{"type": "attached_probes", "count": 3, "data": {"probes": 3}}')), [
+      { type: 'attached', probes: 3 },
+    ]);
     assert.deepEqual(recordsOf(JSON.parse('{"type": "lost_events", "data": {"events": 17}}')), [{ type: 'lost', count: 17 }]);
     assert.deepEqual(recordsOf(JSON.parse('{"type": "lost_events", "count": 5, "data": {"events": 5}}')), [{ type: 'lost', count: 5 }]);
-    const he = recordsOf(JSON.parse('{"type": "helper_error", "msg": "Bad address", "helper": "probe_read", "retcode": -14, "filename": "stdin", "line": 1, "col": 38}'))[0];
+    const he = recordsOf(
+      JSON.parse(
+        '{"type": "helper_error", "msg": "Bad address", "helper": "probe_read", "retcode": -14, "filename": "stdin", "line": 1, "col": 38}',
+      ),
+    )[0];
     assert.deepEqual(he, { type: 'helperError', helper: 'probe_read', retcode: -14, message: 'Bad address', line: 1, col: 38 });
     const he17 = recordsOf(JSON.parse('{"type": "helper_error", "helper": "probe_read", "retcode": -14, "line": 1, "col": 37}'))[0];
     assert.equal(he17?.type === 'helperError' && he17.message, 'probe_read returned -14');
-    const rt = recordsOf(JSON.parse('{"type": "runtime_error", "msg": "Divide or modulo by 0 detected.", "filename": "stdin", "line": 2, "col": 5}'))[0];
+    const rt = recordsOf(
+      JSON.parse('{"type": "runtime_error", "msg": "Divide or modulo by 0 detected.", "filename": "stdin", "line": 2, "col": 5}'),
+    )[0];
     assert.deepEqual(rt, { type: 'diagnostic', severity: 'error', message: 'Divide or modulo by 0 detected.', line: 2, col: 5 });
     assert.equal(recordsOf(JSON.parse('{"type": "warnf", "msg": "w", "filename": "stdin", "line": 1, "col": 1}'))[0]?.type, 'diagnostic');
-    const ts = recordsOf(JSON.parse('{"type": "tseries", "data": {"@a": [{"interval_start": "1970-01-01 00:00:00.500000000", "value": 9}]}}'))[0];
+    const ts = recordsOf(
+      JSON.parse('{"type": "tseries", "data": {"@a": [{"interval_start": "1970-01-01 00:00:00.500000000", "value": 9}]}}'),
+    )[0];
     assert.ok(ts?.type === 'map' && ts.map.kind === 'tseries' && !ts.map.keyed);
     const tsk = recordsOf(JSON.parse('{"type": "tseries", "data": {"@a": {"one": [], "two": []}}}'))[0];
     assert.ok(tsk?.type === 'map' && tsk.map.keyed && tsk.map.entries.length === 2);
-    const hk = recordsOf(JSON.parse('{"type": "hist", "data": {"@": {"bpftrace": [{"min": 2, "max": 3, "count": 1}], "curl": [{"max": -1, "count": 1}, {"min": 0, "max": 0, "count": 1}]}}}'))[0];
+    const hk = recordsOf(
+      JSON.parse(
+        '{"type": "hist", "data": {"@": {"bpftrace": [{"min": 2, "max": 3, "count": 1}], "curl": [{"max": -1, "count": 1}, {"min": 0, "max": 0, "count": 1}]}}}',
+      ),
+    )[0];
     assert.ok(hk?.type === 'map' && hk.map.kind === 'hist' && hk.map.keyed);
     assert.deepEqual(recordsOf(JSON.parse('{"type": "value", "data": [1,2,"string"]}')), [{ type: 'value', value: [1, 2, 'string'] }]);
     assert.deepEqual(recordsOf(JSON.parse('{"type": "join", "data": "/bin/echo,\'A\'"}')), [{ type: 'printf', text: "/bin/echo,'A'" }]);
@@ -72,7 +86,9 @@ describe('bpftrace NDJSON output', () => {
   });
 
   it('0.24+ compile warnings on stdout become diagnostics, with their source lines skipped', () => {
-    const recs = parseAll('stdin:1:3-10: WARNING: this is odd\ni:s:1 { x }\n  ~~~~~~~\n{"type": "attached_probes", "data": {"probes": 1}}\n');
+    const recs = parseAll(
+      'stdin:1:3-10: WARNING: this is odd\ni:s:1 { x }\n  ~~~~~~~\n{"type": "attached_probes", "data": {"probes": 1}}\n',
+    );
     assert.deepEqual(recs, [
       { type: 'diagnostic', severity: 'warning', message: 'this is odd', line: 1, col: 3 },
       { type: 'attached', probes: 1 },
@@ -80,7 +96,9 @@ describe('bpftrace NDJSON output', () => {
   });
 
   it('integers too big for a double stay exact (as strings); numbers inside strings are untouched', () => {
-    const v = parseJsonBig('{"a": 18446744073709551615, "b": "12345678901234567890", "c": 1.5e300, "d": 9007199254740991, "e": -18446744073709551}') as Record<string, unknown>;
+    const v = parseJsonBig(
+      '{"a": 18446744073709551615, "b": "12345678901234567890", "c": 1.5e300, "d": 9007199254740991, "e": -18446744073709551}',
+    ) as Record<string, unknown>;
     assert.equal(v['a'], '18446744073709551615');
     assert.equal(v['b'], '12345678901234567890');
     assert.equal(v['c'], 1.5e300);
@@ -193,7 +211,10 @@ describe('bounded results', () => {
     assert.equal(a.lines[0]?.text, '15\n');
     assert.equal(a.next, 25);
     const b = res.linesSince(20, 2);
-    assert.deepEqual(b.lines.map((l) => l.text), ['23\n', '24\n']);
+    assert.deepEqual(
+      b.lines.map((l) => l.text),
+      ['23\n', '24\n'],
+    );
     assert.equal(b.skipped, 3);
   });
 
@@ -207,15 +228,56 @@ describe('bounded results', () => {
 
 describe('maps as text', () => {
   it('keyed maps sorted by value, hist bars, stats', () => {
-    assert.equal(mapText({ name: '@c', kind: 'map', keyed: true, entries: [{ key: 'b', value: 5 }, { key: 'a', value: 2 }] }), '@c[a]: 2\n@c[b]: 5\n');
-    const h = mapText({ name: '@h', kind: 'hist', keyed: false, entries: [{ key: null, value: [{ min: 1, max: 1, count: 4 }, { min: 2, max: 3, count: 2 }, { min: 1024, max: 2047, count: 1 }] }] });
+    assert.equal(
+      mapText({
+        name: '@c',
+        kind: 'map',
+        keyed: true,
+        entries: [
+          { key: 'b', value: 5 },
+          { key: 'a', value: 2 },
+        ],
+      }),
+      '@c[a]: 2\n@c[b]: 5\n',
+    );
+    const h = mapText({
+      name: '@h',
+      kind: 'hist',
+      keyed: false,
+      entries: [
+        {
+          key: null,
+          value: [
+            { min: 1, max: 1, count: 4 },
+            { min: 2, max: 3, count: 2 },
+            { min: 1024, max: 2047, count: 1 },
+          ],
+        },
+      ],
+    });
     assert.match(h, /^@h:\n\[1\] +4 \|@{52}\|\n\[2, 4\) +2 \|@{26} {26}\|\n\[1K, 2K\) +1 \|/);
-    assert.equal(mapText({ name: '@s', kind: 'stats', keyed: false, entries: [{ key: null, value: { count: 2, average: 6, total: 12 } }] }), '@s: count 2, average 6, total 12\n');
+    assert.equal(
+      mapText({ name: '@s', kind: 'stats', keyed: false, entries: [{ key: null, value: { count: 2, average: 6, total: 12 } }] }),
+      '@s: count 2, average 6, total 12\n',
+    );
   });
 
   it('odd values from a node never throw: a time record with an object, a histogram with a negative count', () => {
     assert.deepEqual(recordsOf({ type: 'time', data: { toString: 1 } }), [{ type: 'time', text: '{"toString":1}' }]);
-    const text = mapText({ name: '@h', kind: 'hist', keyed: false, entries: [{ key: null, value: [{ min: 0, max: 1, count: -260 }, { min: 2, max: 3, count: 5 }] }] });
+    const text = mapText({
+      name: '@h',
+      kind: 'hist',
+      keyed: false,
+      entries: [
+        {
+          key: null,
+          value: [
+            { min: 0, max: 1, count: -260 },
+            { min: 2, max: 3, count: 5 },
+          ],
+        },
+      ],
+    });
     assert.match(text, /\[2, 4\)\s+5 \|@+\s*\|/);
   });
 });

@@ -42,7 +42,13 @@ const cfg = (n: string): NodeConfig => configs.find((c) => c.name === n) as Node
 
 const views = (): NodeView[] => [
   { config: cfg('edge1'), state: 'connected', info, listing, statsOn: false, active: true, refreshedAt: Date.UTC(2026, 10, 25) },
-  { config: cfg('edge2'), state: 'failed', error: { kind: 'ssh.hostKeyMismatch', message: 'HOST KEY CHANGED for edge2' }, statsOn: false, active: false },
+  {
+    config: cfg('edge2'),
+    state: 'failed',
+    error: { kind: 'ssh.hostKeyMismatch', message: 'HOST KEY CHANGED for edge2' },
+    statsOn: false,
+    active: false,
+  },
   { config: cfg('edge3'), state: 'idle', statsOn: false, active: false },
 ];
 
@@ -53,7 +59,10 @@ function all(rows: readonly TreeRow[]): TreeRow[] {
 describe('Nodes tree model', () => {
   it('one row per node, sorted, with state, tools and context tokens', () => {
     const rows = buildTree(views(), { groupByTag: false, filter: '' });
-    assert.deepEqual(rows.map((r) => r.label), ['edge1', 'edge2', 'edge3']);
+    assert.deepEqual(
+      rows.map((r) => r.label),
+      ['edge1', 'edge2', 'edge3'],
+    );
     const [e1, e2, e3] = rows;
     assert.equal(e1?.description, 'active · 6.18.44 · bpftool 7.5.0 · bpftrace 0.23.2');
     assert.equal(e1?.contextValue, 'node:connected:root:active');
@@ -70,16 +79,25 @@ describe('Nodes tree model', () => {
 
   it('programs grouped by type; every program, map and link of the listing appears once', () => {
     const e1 = buildTree(views(), { groupByTag: false, filter: '' })[0] as TreeRow;
-    assert.deepEqual(e1.children.map((r) => `${r.label} ${r.description}`), ['Programs 8', 'Maps 12', 'Links 4']);
+    assert.deepEqual(
+      e1.children.map((r) => `${r.label} ${r.description}`),
+      ['Programs 8', 'Maps 12', 'Links 4'],
+    );
     const types = e1.children[0]?.children.map((r) => `${r.label} ${r.description}`);
     assert.deepEqual(types, ['kprobe 2', 'tracepoint 4', 'xdp 2']);
     const progRows = all(e1.children).filter((r) => r.kind === 'program');
-    assert.deepEqual(progRows.map((r) => r.ref?.id).sort((a, b) => (a ?? 0) - (b ?? 0)), listing.programs.map((p) => p.program.id).sort((a, b) => a - b));
+    assert.deepEqual(
+      progRows.map((r) => r.ref?.id).sort((a, b) => (a ?? 0) - (b ?? 0)),
+      listing.programs.map((p) => p.program.id).sort((a, b) => a - b),
+    );
     const pinned = progRows.find((r) => r.ref?.id === 114);
     assert.equal(pinned?.label, 'count_writes');
     assert.equal(pinned?.contextValue, 'program:pinned');
     assert.match(pinned?.description ?? '', /^#114 · 88d5a222547c06a0$/);
-    assert.deepEqual(pinned?.children.map((c) => c.label), ['perf_event sys_enter_write', '/sys/fs/bpf/edge/counter/prog_count_writes', 'write_counts']);
+    assert.deepEqual(
+      pinned?.children.map((c) => c.label),
+      ['perf_event sys_enter_write', '/sys/fs/bpf/edge/counter/prog_count_writes', 'write_counts'],
+    );
     assert.match(pinned?.tooltip ?? '', /\| tag \| 88d5a222547c06a0 \|/);
     const links = all(e1.children).filter((r) => r.kind === 'link');
     assert.ok(links.some((l) => l.label === 'perf_event → sys_enter_write'));
@@ -98,15 +116,24 @@ describe('Nodes tree model', () => {
 
   it('group by tag: a node with two tags is under both, untagged last', () => {
     const rows = buildTree(views(), { groupByTag: true, filter: '' });
-    assert.deepEqual(rows.map((r) => `${r.label}:${r.children.map((c) => c.label).join(',')}`), ['berlin:edge2', 'paris:edge1', 'prod:edge1', '(untagged):edge3']);
+    assert.deepEqual(
+      rows.map((r) => `${r.label}:${r.children.map((c) => c.label).join(',')}`),
+      ['berlin:edge2', 'paris:edge1', 'prod:edge1', '(untagged):edge3'],
+    );
     const ids = all(rows).map((r) => r.id);
     assert.equal(new Set(ids).size, ids.length);
   });
 
   it('filter: by node name, tag or host shows whole nodes; by program name shows only matches', () => {
-    assert.deepEqual(buildTree(views(), { groupByTag: false, filter: 'BERLIN' }).map((r) => r.label), ['edge2']);
+    assert.deepEqual(
+      buildTree(views(), { groupByTag: false, filter: 'BERLIN' }).map((r) => r.label),
+      ['edge2'],
+    );
     const byProg = buildTree(views(), { groupByTag: false, filter: 'xdp_count' });
-    assert.deepEqual(byProg.map((r) => r.label), ['edge1']);
+    assert.deepEqual(
+      byProg.map((r) => r.label),
+      ['edge1'],
+    );
     const progs = all(byProg).filter((r) => r.kind === 'program');
     assert.deepEqual([...new Set(progs.map((r) => r.label))], ['xdp_count']);
     assert.deepEqual(buildTree(views(), { groupByTag: false, filter: 'nothing-matches' }), []);

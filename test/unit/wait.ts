@@ -19,7 +19,13 @@ function shown(v: unknown): string {
  * an event (see test/lab/bounds.ts); on failure the message names what was awaited and the last
  * state seen: `seen()` when given, else fn()'s last answer.
  */
-export async function waitFor<T>(fn: () => T | Promise<T>, timeoutMs: number, what: string, everyMs = 100, seen?: () => unknown): Promise<T> {
+export async function waitFor<T>(
+  fn: () => T | Promise<T>,
+  timeoutMs: number,
+  what: string,
+  everyMs = 100,
+  seen?: () => unknown,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();

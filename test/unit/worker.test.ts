@@ -49,9 +49,18 @@ class LocalChannel extends EventEmitter {
   }
 }
 
-function worker(opts: { path?: string; detached?: boolean; login?: string; startTimeoutMs?: number } = {}): { w: ShellWorker; ch: LocalChannel } {
+function worker(opts: { path?: string; detached?: boolean; login?: string; startTimeoutMs?: number } = {}): {
+  w: ShellWorker;
+  ch: LocalChannel;
+} {
   const ch = new LocalChannel(opts);
-  return { w: new ShellWorker(ch as unknown as ClientChannel, opts.startTimeoutMs !== undefined ? { startTimeoutMs: opts.startTimeoutMs, nodeName: 'n1' } : {}), ch };
+  return {
+    w: new ShellWorker(
+      ch as unknown as ClientChannel,
+      opts.startTimeoutMs !== undefined ? { startTimeoutMs: opts.startTimeoutMs, nodeName: 'n1' } : {},
+    ),
+    ch,
+  };
 }
 
 /** pids of processes whose command line is exactly `cmd` */
@@ -263,7 +272,12 @@ describe('ShellWorker (persistent sh with framed answers)', () => {
       const { w, ch } = worker({ login: 'sleep 30', startTimeoutMs: 600 });
       try {
         const t0 = Date.now();
-        const runs = [1, 2].map(() => w.run(shJoin(['true']), { title: 't', timeoutMs: 5000 }).then(() => undefined, (e: unknown) => e));
+        const runs = [1, 2].map(() =>
+          w.run(shJoin(['true']), { title: 't', timeoutMs: 5000 }).then(
+            () => undefined,
+            (e: unknown) => e,
+          ),
+        );
         const errs = await Promise.all(runs);
         for (const e of errs) {
           assert.ok(SshError.is(e, 'loginTimeout'), `loginTimeout: ${String(e)}`);
@@ -287,8 +301,15 @@ describe('ShellWorker (persistent sh with framed answers)', () => {
         const fds = await w.run(shJoin(['sh', '-c', 'ls /proc/$$/fd']), { title: 'fds', timeoutMs: 5000 });
         assert.equal(w.bound, 'watchdog');
         const open = fds.stdout.split('\n').filter(Boolean);
-        assert.ok(['0', '1', '2'].every((fd) => open.includes(fd)) && !open.includes('3'), `the watchdog's pipe (fd 3) is closed for commands: ${open.join(' ')}`);
-        assert.equal(pids(`bash --norc --noprofile -c eval "$__el_wd" ebpf-lens-watchdog ${ch.child.pid}`).length, 1, 'one watchdog, a short line in ps');
+        assert.ok(
+          ['0', '1', '2'].every((fd) => open.includes(fd)) && !open.includes('3'),
+          `the watchdog's pipe (fd 3) is closed for commands: ${open.join(' ')}`,
+        );
+        assert.equal(
+          pids(`bash --norc --noprofile -c eval "$__el_wd" ebpf-lens-watchdog ${ch.child.pid}`).length,
+          1,
+          'one watchdog, a short line in ps',
+        );
         ch.cut = true;
         const p = w.run(shJoin(['sh', '-c', 'sleep 30.41; echo never']), { title: 'sleep', timeoutMs: 1000 });
         await until(() => pids('sleep 30.41').length === 1, 3000, 'the command to start');
@@ -299,7 +320,11 @@ describe('ShellWorker (persistent sh with framed answers)', () => {
       } finally {
         ch.end();
       }
-      await until(() => pids(`bash --norc --noprofile -c eval "$__el_wd" ebpf-lens-watchdog ${ch.child.pid}`).length === 0, 3000, 'the watchdog to end with its worker');
+      await until(
+        () => pids(`bash --norc --noprofile -c eval "$__el_wd" ebpf-lens-watchdog ${ch.child.pid}`).length === 0,
+        3000,
+        'the watchdog to end with its worker',
+      );
     });
 
     it('a command that ignores TERM is killed 2 s later', async () => {

@@ -35,7 +35,9 @@ export function parseRunning(text: string): RunningBinary[] {
     if (m[3]) e.deleted = true;
     by.set(m[2], e);
   }
-  return [...by.entries()].map(([p, e]) => ({ path: p, pids: e.pids.sort((a, b) => a - b), deleted: e.deleted })).sort((a, b) => a.path.localeCompare(b.path));
+  return [...by.entries()]
+    .map(([p, e]) => ({ path: p, pids: e.pids.sort((a, b) => a - b), deleted: e.deleted }))
+    .sort((a, b) => a.path.localeCompare(b.path));
 }
 
 /** Executable files under a folder on the node (a path mapping's remote side), at most 500. */
@@ -66,8 +68,14 @@ export function mapPath(local: string, mappings: Readonly<Record<string, string>
 
 /** Rank candidates: a binary named like the source file or its folder first. */
 export function rankBinaries(paths: readonly string[], sourceFile: string): string[] {
-  const base = sourceFile.replace(/^.*\//, '').replace(/\.[^.]*$/, '').toLowerCase();
-  const dir = sourceFile.replace(/\/[^/]*$/, '').replace(/^.*\//, '').toLowerCase();
+  const base = sourceFile
+    .replace(/^.*\//, '')
+    .replace(/\.[^.]*$/, '')
+    .toLowerCase();
+  const dir = sourceFile
+    .replace(/\/[^/]*$/, '')
+    .replace(/^.*\//, '')
+    .toLowerCase();
   const score = (p: string): number => {
     const name = p.replace(/^.*\//, '').toLowerCase();
     if (name === base) return 0;

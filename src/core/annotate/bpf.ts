@@ -61,7 +61,9 @@ export function bpfAnnotations(
     });
     const withStats = programs.filter((p) => p.stats);
     const rate = withStats.length ? withStats.reduce((a, p) => a + (p.stats?.eventsPerSec ?? 0), 0) : undefined;
-    const count = withStats.length ? Math.round(withStats.reduce((a, p) => a + (p.stats?.eventsPerSec ?? 0) * (p.stats?.windowSec ?? 0), 0)) : undefined;
+    const count = withStats.length
+      ? Math.round(withStats.reduce((a, p) => a + (p.stats?.eventsPerSec ?? 0) * (p.stats?.windowSec ?? 0), 0))
+      : undefined;
     // the helpers of the newest program (the one the source is most likely to be)
     const helpers = facts.get(progs[0]?.program.id ?? -1)?.helpers;
     items.push({
@@ -70,7 +72,13 @@ export function bpfAnnotations(
       ...(rate !== undefined ? { rate } : {}),
       ...(count !== undefined ? { count } : {}),
       ...(helpers ? { helpers: helperEstimates(helpers, rate) } : {}),
-      ...(rate === undefined ? { note: statsOn ? 'waiting for the next stats sample' : 'live stats are off for this node (run statistics need kernel.bpf_stats_enabled)' } : {}),
+      ...(rate === undefined
+        ? {
+            note: statsOn
+              ? 'waiting for the next stats sample'
+              : 'live stats are off for this node (run statistics need kernel.bpf_stats_enabled)',
+          }
+        : {}),
     });
   }
   return items;

@@ -154,7 +154,13 @@ function tokenize(text: string, lang: SourceLanguage): Tok[] {
     }
     if (c >= 48 && c <= 57) {
       let k = i + 1;
-      while (k < n && (isId(text.charCodeAt(k)) || text.charCodeAt(k) === 46 || ((text.charCodeAt(k) === 43 || text.charCodeAt(k) === 45) && /[eEpP]/.test(text.charAt(k - 1))))) k++;
+      while (
+        k < n &&
+        (isId(text.charCodeAt(k)) ||
+          text.charCodeAt(k) === 46 ||
+          ((text.charCodeAt(k) === 43 || text.charCodeAt(k) === 45) && /[eEpP]/.test(text.charAt(k - 1))))
+      )
+        k++;
       out.push({ kind: 'num', text: text.slice(i, k), start: i, end: k });
       i = k;
       continue;
@@ -232,15 +238,76 @@ function matchBrackets(toks: readonly Tok[]): Int32Array {
 }
 
 const NOT_FUNCTIONS = new Set([
-  'if', 'for', 'while', 'switch', 'catch', 'return', 'sizeof', 'alignof', '_Alignof', 'typeof', '__typeof__', 'decltype',
-  '__attribute__', '__declspec', 'SEC', 'defined', 'static_assert', '_Static_assert', 'do', 'else', 'case', 'new', 'delete',
-  'throw', 'alignas', '_Alignas', 'noexcept', 'requires', '__asm__', 'asm', 'volatile', '__volatile__',
+  'if',
+  'for',
+  'while',
+  'switch',
+  'catch',
+  'return',
+  'sizeof',
+  'alignof',
+  '_Alignof',
+  'typeof',
+  '__typeof__',
+  'decltype',
+  '__attribute__',
+  '__declspec',
+  'SEC',
+  'defined',
+  'static_assert',
+  '_Static_assert',
+  'do',
+  'else',
+  'case',
+  'new',
+  'delete',
+  'throw',
+  'alignas',
+  '_Alignas',
+  'noexcept',
+  'requires',
+  '__asm__',
+  'asm',
+  'volatile',
+  '__volatile__',
 ]);
-const TYPE_WORDS = new Set(['int', 'char', 'void', 'long', 'short', 'unsigned', 'signed', 'float', 'double', 'bool', '_Bool', 'const', 'static', 'inline', 'extern', 'struct', 'enum', 'union', 'auto', 'register']);
+const TYPE_WORDS = new Set([
+  'int',
+  'char',
+  'void',
+  'long',
+  'short',
+  'unsigned',
+  'signed',
+  'float',
+  'double',
+  'bool',
+  '_Bool',
+  'const',
+  'static',
+  'inline',
+  'extern',
+  'struct',
+  'enum',
+  'union',
+  'auto',
+  'register',
+]);
 /** libbpf's program-defining macros: the function's name is their first argument */
 const BPF_NAME_MACROS = new Set([
-  'BPF_PROG', 'BPF_PROG2', 'BPF_KPROBE', 'BPF_KRETPROBE', 'BPF_UPROBE', 'BPF_URETPROBE', 'BPF_KSYSCALL', 'BPF_KPROBE_SYSCALL',
-  'BPF_USDT', 'BPF_STRUCT_OPS', 'BPF_STRUCT_OPS_SLEEPABLE', 'BPF_TRACE', 'BPF_HANDLER',
+  'BPF_PROG',
+  'BPF_PROG2',
+  'BPF_KPROBE',
+  'BPF_KRETPROBE',
+  'BPF_UPROBE',
+  'BPF_URETPROBE',
+  'BPF_KSYSCALL',
+  'BPF_KPROBE_SYSCALL',
+  'BPF_USDT',
+  'BPF_STRUCT_OPS',
+  'BPF_STRUCT_OPS_SLEEPABLE',
+  'BPF_TRACE',
+  'BPF_HANDLER',
 ]);
 /** keywords that open a scope whose body holds more definitions */
 const CONTAINERS = new Set(['namespace', 'class', 'struct', 'union', 'extern']);
@@ -278,7 +345,13 @@ function cFunctions(text: string, lang: 'c' | 'cpp'): SourceFunction[] {
         if (first && !isAssign && lang === 'cpp') {
           const after = head[head.indexOf(first) + 1];
           const name = first.text === 'extern' || first.text === 'namespace' ? '' : after?.kind === 'id' ? after.text : '';
-          const nsName = first.text === 'namespace' ? head.filter((h) => h.kind === 'id' && h.text !== 'namespace' && h.text !== 'inline').map((h) => h.text).join('::') : '';
+          const nsName =
+            first.text === 'namespace'
+              ? head
+                  .filter((h) => h.kind === 'id' && h.text !== 'namespace' && h.text !== 'inline')
+                  .map((h) => h.text)
+                  .join('::')
+              : '';
           const inner = name || nsName ? (owner ? `${owner}::${name || nsName}` : name || nsName) : owner;
           scan(i + 1, bodyEnd, inner);
         } else if (first?.text === 'extern' && !isAssign) {
@@ -321,7 +394,10 @@ function functionHead(head: readonly Tok[], owner: string): Omit<SourceFunction,
       if (head[e]?.text === '(' && head[e + 1]?.text === ')') e += 2;
       while (e < head.length && head[e]?.text !== '(') e++;
       if (e >= head.length) return undefined;
-      const name = `operator${head.slice(j + 1, e).map((x) => x.text).join('')}`;
+      const name = `operator${head
+        .slice(j + 1, e)
+        .map((x) => x.text)
+        .join('')}`;
       return { name, qualified: owner ? `${owner}::${name}` : name, nameStart: t.start, nameEnd: (head[e - 1] as Tok).end };
     }
     const next = head[j + 1];
@@ -331,7 +407,15 @@ function functionHead(head: readonly Tok[], owner: string): Omit<SourceFunction,
       if (s?.kind === 'str') section = s.text;
       continue;
     }
-    if (t.text === '__attribute__' || t.text === '__declspec' || t.text === 'alignas' || t.text === '_Alignas' || t.text === 'decltype' || t.text === '__typeof__' || t.text === 'typeof') {
+    if (
+      t.text === '__attribute__' ||
+      t.text === '__declspec' ||
+      t.text === 'alignas' ||
+      t.text === '_Alignas' ||
+      t.text === 'decltype' ||
+      t.text === '__typeof__' ||
+      t.text === 'typeof'
+    ) {
       // __attribute__((section("xdp"))) also names a section
       const inner = head.slice(j + 1, j + 12);
       const si = inner.findIndex((x) => x.kind === 'id' && x.text === 'section');
@@ -345,11 +429,19 @@ function functionHead(head: readonly Tok[], owner: string): Omit<SourceFunction,
     if (BPF_NAME_MACROS.has(t.text)) {
       const arg = head[j + 2];
       if (arg?.kind !== 'id') return undefined;
-      return { name: arg.text, qualified: owner ? `${owner}::${arg.text}` : arg.text, nameStart: arg.start, nameEnd: arg.end, ...(section !== undefined ? { section } : {}) };
+      return {
+        name: arg.text,
+        qualified: owner ? `${owner}::${arg.text}` : arg.text,
+        nameStart: arg.start,
+        nameEnd: arg.end,
+        ...(section !== undefined ? { section } : {}),
+      };
     }
     // an all-caps call before the real name is a macro (`EXPORT(int) f(…)`, `LIBBPF_API`): go on
     // only when another `name (` follows at depth 0
-    const restHasCall = head.slice(j + 2).some((x, q, arr) => x.kind === 'id' && arr[q + 1]?.kind === 'p' && arr[q + 1]?.text === '(' && !NOT_FUNCTIONS.has(x.text));
+    const restHasCall = head
+      .slice(j + 2)
+      .some((x, q, arr) => x.kind === 'id' && arr[q + 1]?.kind === 'p' && arr[q + 1]?.text === '(' && !NOT_FUNCTIONS.has(x.text));
     if (/^[A-Z_][A-Z0-9_]*$/.test(t.text) && restHasCall && !BPF_NAME_MACROS.has(t.text)) continue;
     // qualified: A::B::name, ~Dtor, operator()
     let q = t.text;
@@ -365,7 +457,13 @@ function functionHead(head: readonly Tok[], owner: string): Omit<SourceFunction,
     }
     const name = q;
     const qualified = [...(owner ? [owner] : []), ...parts, name].join('::');
-    return { name, qualified, nameStart: t.start - (q.startsWith('~') ? 1 : 0), nameEnd: t.end, ...(section !== undefined ? { section } : {}) };
+    return {
+      name,
+      qualified,
+      nameStart: t.start - (q.startsWith('~') ? 1 : 0),
+      nameEnd: t.end,
+      ...(section !== undefined ? { section } : {}),
+    };
   }
   return undefined;
 }
@@ -391,13 +489,17 @@ function rustFunctions(text: string): SourceFunction[] {
         else if (x.kind === 'p' && (x.text === '{' || x.text === ';')) {
           open = x.text === '{' ? j : -1;
           break;
-        } else if (x.kind === 'id' && angle === 0 && x.text !== 'for' && x.text !== 'where' && x.text !== 'dyn' && x.text !== 'mut') ids.push(x.text);
+        } else if (x.kind === 'id' && angle === 0 && x.text !== 'for' && x.text !== 'where' && x.text !== 'dyn' && x.text !== 'mut')
+          ids.push(x.text);
         if (x.kind === 'id' && x.text === 'where') break;
       }
       if (open < 0) for (; j < toks.length && !(toks[j]?.kind === 'p' && (toks[j]?.text === '{' || toks[j]?.text === ';')); j++);
       if (toks[j]?.text === '{') open = j;
       const forAt = toks.slice(i, open < 0 ? i : open).findIndex((x) => x.kind === 'id' && x.text === 'for');
-      const name = forAt >= 0 ? (toks.slice(i + forAt + 1, open).find((x) => x.kind === 'id' && x.text !== 'dyn')?.text ?? '') : (ids[ids.length - 1] ?? '');
+      const name =
+        forAt >= 0
+          ? (toks.slice(i + forAt + 1, open).find((x) => x.kind === 'id' && x.text !== 'dyn')?.text ?? '')
+          : (ids[ids.length - 1] ?? '');
       if (open >= 0) owners.push({ end: match[open] ?? toks.length, name });
       continue;
     }
@@ -435,7 +537,14 @@ function rustFunctions(text: string): SourceFunction[] {
     }
     const owner = owners[owners.length - 1]?.name ?? '';
     const close = match[body] ?? toks.length - 1;
-    out.push({ name: nameTok.text, qualified: owner ? `${owner}::${nameTok.text}` : nameTok.text, nameStart: nameTok.start, nameEnd: nameTok.end, start: (toks[s] as Tok).start, end: (toks[close] as Tok | undefined)?.end ?? text.length });
+    out.push({
+      name: nameTok.text,
+      qualified: owner ? `${owner}::${nameTok.text}` : nameTok.text,
+      nameStart: nameTok.start,
+      nameEnd: nameTok.end,
+      start: (toks[s] as Tok).start,
+      end: (toks[close] as Tok | undefined)?.end ?? text.length,
+    });
   }
   return out;
 }
@@ -470,7 +579,13 @@ function goFunctions(text: string): SourceFunction[] {
       const ids = inner.filter((x) => x.kind === 'id');
       const typeName = ids[ids.length - 1]?.text ?? '';
       const bracket = inner.findIndex((x) => x.text === '[');
-      const typeTok = bracket >= 0 ? inner.slice(0, bracket).filter((x) => x.kind === 'id').pop()?.text ?? typeName : typeName;
+      const typeTok =
+        bracket >= 0
+          ? (inner
+              .slice(0, bracket)
+              .filter((x) => x.kind === 'id')
+              .pop()?.text ?? typeName)
+          : typeName;
       recv = star ? `(*${typeTok})` : typeTok;
       j = close + 1;
     }
@@ -501,13 +616,21 @@ function goFunctions(text: string): SourceFunction[] {
       }
       if (x.kind === 'p' && x.text === '}') break;
       // a declaration without a body (assembly): the next top-level func
-      if (x.kind === 'id' && (x.text === 'func' || x.text === 'type' || x.text === 'var' || x.text === 'const' || x.text === 'import')) break;
+      if (x.kind === 'id' && (x.text === 'func' || x.text === 'type' || x.text === 'var' || x.text === 'const' || x.text === 'import'))
+        break;
     }
     if (body < 0) continue;
     // a body not closed yet (a file being typed) runs to the end; match is -1 there, and i = -1 looped forever
     const m = match[body] ?? -1;
     const close = m > body ? m : toks.length - 1;
-    out.push({ name: nameTok.text, qualified: recv ? `${recv}.${nameTok.text}` : nameTok.text, nameStart: nameTok.start, nameEnd: nameTok.end, start: t.start, end: (toks[close] as Tok | undefined)?.end ?? text.length });
+    out.push({
+      name: nameTok.text,
+      qualified: recv ? `${recv}.${nameTok.text}` : nameTok.text,
+      nameStart: nameTok.start,
+      nameEnd: nameTok.end,
+      start: t.start,
+      end: (toks[close] as Tok | undefined)?.end ?? text.length,
+    });
     i = close;
   }
   return out;

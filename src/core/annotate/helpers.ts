@@ -58,7 +58,13 @@ function parseDump(text: string): Insn[] {
     }
     const m = INSN.exec(l);
     if (!m) continue;
-    out.push({ idx: Number(m[1]), text: (m[3] ?? '').trim(), ...(source !== undefined ? { source } : {}), ...(file !== undefined ? { file } : {}), ...(line !== undefined ? { line } : {}) });
+    out.push({
+      idx: Number(m[1]),
+      text: (m[3] ?? '').trim(),
+      ...(source !== undefined ? { source } : {}),
+      ...(file !== undefined ? { file } : {}),
+      ...(line !== undefined ? { line } : {}),
+    });
   }
   return out;
 }

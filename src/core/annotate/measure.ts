@@ -35,19 +35,25 @@ export function countScript(o: CountOptions): string {
   if (why) throw new InputError(`binary ${JSON.stringify(o.binary.slice(0, 120))} is not ${why}`);
   if (!Number.isInteger(o.windowSec) || o.windowSec < 1 || o.windowSec > 3600) throw new InputError('the window must be 1 to 3600 seconds');
   if (o.pid !== undefined && (!Number.isInteger(o.pid) || o.pid < 1)) throw new InputError('pid must be a positive whole number');
-  for (const s of [...o.plan.exact, ...(o.latency ?? [])]) if (!PLAIN_SYMBOL.test(s)) throw new InputError(`not a symbol bpftrace can attach to: ${JSON.stringify(s.slice(0, 120))}`);
-  for (const p of o.plan.patterns) if (!/^[A-Za-z_$][\w$.@]*\*$/.test(p)) throw new InputError(`not a symbol pattern: ${JSON.stringify(p.slice(0, 120))}`);
+  for (const s of [...o.plan.exact, ...(o.latency ?? [])])
+    if (!PLAIN_SYMBOL.test(s)) throw new InputError(`not a symbol bpftrace can attach to: ${JSON.stringify(s.slice(0, 120))}`);
+  for (const p of o.plan.patterns)
+    if (!/^[A-Za-z_$][\w$.@]*\*$/.test(p)) throw new InputError(`not a symbol pattern: ${JSON.stringify(p.slice(0, 120))}`);
   if (o.plan.exact.length + o.plan.patterns.length === 0) throw new InputError('no function of this file is in the binary');
   const windowNs = o.windowSec * 1e9;
   const pid = `${o.pid !== undefined ? ` && pid == ${o.pid}` : ''} && nsecs - @lens_t0 < ${windowNs}`;
   const at = (kind: string, sym: string): string => `${kind}:${o.binary}:${sym}`;
   const parts: string[] = [`// eBPF Lens: call counts in ${o.binary} for ${o.windowSec} s`];
-  if (o.plan.exact.length) parts.push(`${o.plan.exact.map((s) => at('uprobe', s)).join(',\n')}\n/@lens_on${pid}/\n{\n\t@lens_calls[probe] = count();\n}`);
+  if (o.plan.exact.length)
+    parts.push(`${o.plan.exact.map((s) => at('uprobe', s)).join(',\n')}\n/@lens_on${pid}/\n{\n\t@lens_calls[probe] = count();\n}`);
   // a multi-attached wildcard is one program: the function comes from its address
-  if (o.plan.patterns.length) parts.push(`${o.plan.patterns.map((s) => at('uprobe', s)).join(',\n')}\n/@lens_on${pid}/\n{\n\t@lens_fcalls[func] = count();\n}`);
+  if (o.plan.patterns.length)
+    parts.push(`${o.plan.patterns.map((s) => at('uprobe', s)).join(',\n')}\n/@lens_on${pid}/\n{\n\t@lens_fcalls[func] = count();\n}`);
   (o.latency ?? []).forEach((s, i) => {
     parts.push(`${at('uprobe', s)}\n/@lens_on${pid}/\n{\n\t@lens_ts${i}[tid] = nsecs;\n}`);
-    parts.push(`${at('uretprobe', s)}\n/@lens_ts${i}[tid]/\n{\n\t$d = nsecs - @lens_ts${i}[tid];\n\t${latName(i)} = hist($d);\n\t@lens_latstat${i} = stats($d);\n\tdelete(@lens_ts${i}[tid]);\n}`);
+    parts.push(
+      `${at('uretprobe', s)}\n/@lens_ts${i}[tid]/\n{\n\t$d = nsecs - @lens_ts${i}[tid];\n\t${latName(i)} = hist($d);\n\t@lens_latstat${i} = stats($d);\n\tdelete(@lens_ts${i}[tid]);\n}`,
+    );
   });
   // the timer comes last: bpftrace attaches in order, so it starts once the probes are in. The
   // calls count while nsecs is within the window (the probes' filter), so a late tick (on a
@@ -144,15 +150,25 @@ export interface CountPlan {
  * (the caller puts the ones on screen first): past `maxProbes` attach points the rest wait for
  * another window, and the note says so.
  */
-export function planCounts(functions: readonly SourceFunction[], symbols: readonly string[], lang: SourceLanguage, o: { readonly multi: boolean; readonly maxProbes: number }): CountPlan {
+export function planCounts(
+  functions: readonly SourceFunction[],
+  symbols: readonly string[],
+  lang: SourceLanguage,
+  o: { readonly multi: boolean; readonly maxProbes: number },
+): CountPlan {
   const matches = matchFunctions(functions, symbols, lang);
   const notes: string[] = [];
   const found = matches.filter((m) => m.symbols.length > 0);
   const missing = matches.length - found.length;
-  if (missing > 0) notes.push(`${missing} function${missing === 1 ? ' is' : 's are'} not in the binary (inlined, static and stripped, or another build)`);
+  if (missing > 0)
+    notes.push(`${missing} function${missing === 1 ? ' is' : 's are'} not in the binary (inlined, static and stripped, or another build)`);
   // the longest head of the list whose attach points fit (at least one function)
   const probesFor = (k: number): number => {
-    const p = attachPlan(found.slice(0, k).flatMap((x) => x.symbols), symbols, o.multi);
+    const p = attachPlan(
+      found.slice(0, k).flatMap((x) => x.symbols),
+      symbols,
+      o.multi,
+    );
     return p.exact.length + p.patterns.length;
   };
   let fit = found.length;
@@ -178,17 +194,31 @@ export function planCounts(functions: readonly SourceFunction[], symbols: readon
     fit = lo;
   }
   const measured = found.slice(0, Math.max(fit, Math.min(1, found.length)));
-  const plan: AttachPlan = attachPlan(measured.flatMap((x) => x.symbols), symbols, o.multi);
+  const plan: AttachPlan = attachPlan(
+    measured.flatMap((x) => x.symbols),
+    symbols,
+    o.multi,
+  );
   if (measured.length < found.length) {
     const left = found.length - measured.length;
-    notes.push(`${left} function${left === 1 ? '' : 's'} not measured: more than ${o.maxProbes} probes (setting ebpfLens.annotations.maxProbes)`);
+    notes.push(
+      `${left} function${left === 1 ? '' : 's'} not measured: more than ${o.maxProbes} probes (setting ebpfLens.annotations.maxProbes)`,
+    );
   }
-  if (plan.skipped.length) notes.push(`${plan.skipped.length} symbol${plan.skipped.length === 1 ? '' : 's'} bpftrace cannot name in an attach point: ${plan.skipped.slice(0, 3).join(', ')}`);
+  if (plan.skipped.length)
+    notes.push(
+      `${plan.skipped.length} symbol${plan.skipped.length === 1 ? '' : 's'} bpftrace cannot name in an attach point: ${plan.skipped.slice(0, 3).join(', ')}`,
+    );
   return { matches, measured, plan, notes };
 }
 
 /** Annotations from a finished count run. */
-export function countAnnotations(p: CountPlan, r: CountResult, lineOf: (f: SourceFunction) => number, windowSec: number): FunctionAnnotation[] {
+export function countAnnotations(
+  p: CountPlan,
+  r: CountResult,
+  lineOf: (f: SourceFunction) => number,
+  windowSec: number,
+): FunctionAnnotation[] {
   const secs = r.windowNs !== undefined ? r.windowNs / 1e9 : windowSec;
   const measured = new Set(p.measured.map((m) => m.fn));
   const skipped = new Set(p.plan.skipped);

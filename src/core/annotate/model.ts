@@ -32,7 +32,13 @@ export interface FunctionAnnotation {
   readonly share?: number;
   readonly latency?: { readonly hist: readonly HistBucket[]; readonly count: number; readonly avgNs: number };
   /** BPF programs behind a BPF C function, with their run stats */
-  readonly programs?: readonly { readonly id: number; readonly name: string; readonly tag: string; readonly type: string; readonly stats?: ProgramStats }[];
+  readonly programs?: readonly {
+    readonly id: number;
+    readonly name: string;
+    readonly tag: string;
+    readonly type: string;
+    readonly stats?: ProgramStats;
+  }[];
   readonly helpers?: readonly HelperEstimate[];
   readonly symbols?: readonly string[];
   /** why there is no number (not in the binary, no program loaded under that name …) */
@@ -79,7 +85,8 @@ export function lineText(a: FunctionAnnotation, kind: AnnotationKind): string {
     const s = a.programs?.find((p) => p.stats)?.stats;
     if (s?.avgNs !== undefined) parts.push(duration(s.avgNs));
     if (s) parts.push(`${s.cpuPercent < 0.01 && s.cpuPercent > 0 ? '<0.01' : s.cpuPercent.toFixed(s.cpuPercent < 10 ? 2 : 1)}% CPU`);
-  } else if (a.share !== undefined && a.share > 0) parts.push(`${a.share >= 0.995 ? 100 : a.share < 0.01 ? '<1' : Math.round(a.share * 100)}%`);
+  } else if (a.share !== undefined && a.share > 0)
+    parts.push(`${a.share >= 0.995 ? 100 : a.share < 0.01 ? '<1' : Math.round(a.share * 100)}%`);
   if (a.latency && a.latency.count > 0) parts.push(`avg ${duration(a.latency.avgNs)}`);
   return parts.join(' · ');
 }
@@ -111,28 +118,49 @@ export function hoverMarkdown(a: FunctionAnnotation, f: FileAnnotations, links: 
   if (a.note && a.rate === undefined) out.push('', esc(a.note));
   if (a.rate !== undefined) {
     const rows: string[] = ['| | |', '|---|---|'];
-    if (a.count !== undefined) rows.push(`| ${f.kind === 'bpftrace' ? (a.filtered ? 'ran (after its filter)' : 'fired') : f.kind === 'bpf' ? 'runs' : 'calls'} | ${a.count.toLocaleString('en-US')} |`);
+    if (a.count !== undefined)
+      rows.push(
+        `| ${f.kind === 'bpftrace' ? (a.filtered ? 'ran (after its filter)' : 'fired') : f.kind === 'bpf' ? 'runs' : 'calls'} | ${a.count.toLocaleString('en-US')} |`,
+      );
     rows.push(`| rate | ${compact(a.rate)}/s |`);
     if (a.share !== undefined) rows.push(`| share of this file | ${(a.share * 100).toFixed(a.share < 0.1 ? 1 : 0)} % |`);
     for (const p of a.programs ?? []) {
       if (!p.stats) continue;
-      rows.push(`| program #${p.id} (${esc(p.name)}, tag ${p.tag.slice(0, 12)}) | ${compact(p.stats.eventsPerSec)} runs/s${p.stats.avgNs !== undefined ? ` · avg ${duration(p.stats.avgNs)}` : ''} · ${p.stats.cpuPercent > 0 && p.stats.cpuPercent < 0.01 ? '<0.01' : p.stats.cpuPercent.toFixed(2)} % CPU |`);
+      rows.push(
+        `| program #${p.id} (${esc(p.name)}, tag ${p.tag.slice(0, 12)}) | ${compact(p.stats.eventsPerSec)} runs/s${p.stats.avgNs !== undefined ? ` · avg ${duration(p.stats.avgNs)}` : ''} · ${p.stats.cpuPercent > 0 && p.stats.cpuPercent < 0.01 ? '<0.01' : p.stats.cpuPercent.toFixed(2)} % CPU |`,
+      );
     }
-    if (a.latency && a.latency.count > 0) rows.push(`| latency | avg ${duration(a.latency.avgNs)} over ${a.latency.count.toLocaleString('en-US')} calls |`);
+    if (a.latency && a.latency.count > 0)
+      rows.push(`| latency | avg ${duration(a.latency.avgNs)} over ${a.latency.count.toLocaleString('en-US')} calls |`);
     out.push('', ...rows);
   }
   if (a.latency && a.latency.hist.length > 0) out.push('', '```text', histText(a.latency.hist, 30), '```');
   if (a.helpers && a.helpers.length > 0) {
     out.push('', '**Helper calls** (from the xlated code):', '');
     for (const h of a.helpers) {
-      const rate = h.perSec !== undefined ? ` — ${h.placement === 'straight' ? '≈' : h.placement === 'branch' ? '≤' : '≥'} ${compact(h.perSec)}/s` : '';
+      const rate =
+        h.perSec !== undefined
+          ? ` — ${h.placement === 'straight' ? '≈' : h.placement === 'branch' ? '≤' : '≥'} ${compact(h.perSec)}/s`
+          : '';
       const where = h.line !== undefined ? ` (line ${h.line})` : '';
-      out.push(`- \`${h.name}\`${where}: ${estimateText(h.placement)}${rate}${h.subprogram !== undefined ? ` (in a subprogram at insn ${h.subprogram})` : ''}`);
+      out.push(
+        `- \`${h.name}\`${where}: ${estimateText(h.placement)}${rate}${h.subprogram !== undefined ? ` (in a subprogram at insn ${h.subprogram})` : ''}`,
+      );
     }
   }
-  if (a.symbols && a.symbols.length > 1) out.push('', `Symbols: ${a.symbols.slice(0, 8).map((s) => `\`${s}\``).join(', ')}${a.symbols.length > 8 ? ` and ${a.symbols.length - 8} more` : ''}`);
+  if (a.symbols && a.symbols.length > 1)
+    out.push(
+      '',
+      `Symbols: ${a.symbols
+        .slice(0, 8)
+        .map((s) => `\`${s}\``)
+        .join(', ')}${a.symbols.length > 8 ? ` and ${a.symbols.length - 8} more` : ''}`,
+    );
   const when = new Date(f.at).toLocaleTimeString('en-GB');
-  out.push('', `_${f.kind === 'bpf' ? `run stats over ${f.windowSec.toFixed(1)} s` : `measured over ${f.windowSec.toFixed(1)} s`}${f.binary ? ` in \`${f.binary}\`` : ''} · ${when}_`);
+  out.push(
+    '',
+    `_${f.kind === 'bpf' ? `run stats over ${f.windowSec.toFixed(1)} s` : `measured over ${f.windowSec.toFixed(1)} s`}${f.binary ? ` in \`${f.binary}\`` : ''} · ${when}_`,
+  );
   const acts = [
     links.remeasure ? `[Measure again](${links.remeasure})` : '',
     links.latency ? `[Measure latency](${links.latency})` : '',

@@ -104,7 +104,21 @@ export function demanglePath(sym: string): string[] | undefined {
         const n = readName();
         if (n === undefined) return names.length ? names : undefined;
         names.push(n);
-      } else if (c === 'o' || c === 'a' || c === 'n' || c === 'e' || c === 'l' || c === 'g' || c === 'c' || c === 'd' || c === 'p' || c === 'm' || c === 'q' || c === 'i' || c === 'v') {
+      } else if (
+        c === 'o' ||
+        c === 'a' ||
+        c === 'n' ||
+        c === 'e' ||
+        c === 'l' ||
+        c === 'g' ||
+        c === 'c' ||
+        c === 'd' ||
+        c === 'p' ||
+        c === 'm' ||
+        c === 'q' ||
+        c === 'i' ||
+        c === 'v'
+      ) {
         // an operator name (two letters): operator==, operator() …
         names.push(`operator${operatorText(s.slice(i, i + 2))}`);
         i += 2;
@@ -131,9 +145,41 @@ export function demanglePath(sym: string): string[] | undefined {
 }
 
 const OPERATORS: Record<string, string> = {
-  eq: '==', ne: '!=', lt: '<', gt: '>', le: '<=', ge: '>=', pl: '+', mi: '-', ml: '*', dv: '/', rm: '%', aS: '=', cl: '()', ix: '[]',
-  nw: ' new', dl: ' delete', na: ' new[]', da: ' delete[]', ls: '<<', rs: '>>', an: '&', or: '|', eo: '^', co: '~', nt: '!', aa: '&&', oo: '||',
-  pL: '+=', mI: '-=', mL: '*=', dV: '/=', pp: '++', mm: '--', pt: '->', cv: ' (conversion)',
+  eq: '==',
+  ne: '!=',
+  lt: '<',
+  gt: '>',
+  le: '<=',
+  ge: '>=',
+  pl: '+',
+  mi: '-',
+  ml: '*',
+  dv: '/',
+  rm: '%',
+  aS: '=',
+  cl: '()',
+  ix: '[]',
+  nw: ' new',
+  dl: ' delete',
+  na: ' new[]',
+  da: ' delete[]',
+  ls: '<<',
+  rs: '>>',
+  an: '&',
+  or: '|',
+  eo: '^',
+  co: '~',
+  nt: '!',
+  aa: '&&',
+  oo: '||',
+  pL: '+=',
+  mI: '-=',
+  mL: '*=',
+  dV: '/=',
+  pp: '++',
+  mm: '--',
+  pt: '->',
+  cv: ' (conversion)',
 };
 function operatorText(code: string): string {
   return OPERATORS[code] ?? code;
@@ -158,7 +204,11 @@ function rustUnescape(n: string): string {
 export function symbolPath(sym: string): string[] {
   const d = demanglePath(sym);
   if (d) return d;
-  if (sym.includes('.') && !/^[\w$]+\.(?:isra|constprop|part|cold|lto_priv|llvm)\./.test(sym) && !/\.(?:isra|constprop|part|cold|lto_priv|llvm)(?:\.\d+)*$/.test(sym)) {
+  if (
+    sym.includes('.') &&
+    !/^[\w$]+\.(?:isra|constprop|part|cold|lto_priv|llvm)\./.test(sym) &&
+    !/\.(?:isra|constprop|part|cold|lto_priv|llvm)(?:\.\d+)*$/.test(sym)
+  ) {
     // Go: path/to/pkg.Func, pkg.(*T).Method, pkg.T.Method, pkg.Func.func1 (closures)
     const slash = sym.lastIndexOf('/');
     const tail = sym.slice(slash + 1);

@@ -1,13 +1,7 @@
 import { type CommandOutput, type RemoteCommand, failure } from '../command';
 import { ToolError } from '../errors';
 import type { Parsed } from '../result';
-import {
-  parseLinkShow,
-  parseMapShow,
-  parseNet,
-  parsePerf,
-  parseProgShow,
-} from './parse';
+import { parseLinkShow, parseMapShow, parseNet, parsePerf, parseProgShow } from './parse';
 import type { BpfLink, BpfMap, BpfProgram, NetAttachment, PerfAttachment } from './types';
 
 /** What a bpftool listing gave: the entries, and any entry it had to skip. */
@@ -28,11 +22,7 @@ function listed<T>(title: string, text: string, parse: (text: string) => Parsed<
   return { items: r.value, warnings: r.errors.map((e) => e.message) };
 }
 
-function bpftoolJson<T>(
-  title: string,
-  args: readonly string[],
-  parse: (text: string) => Parsed<T[]>,
-): RemoteCommand<Listed<T>> {
+function bpftoolJson<T>(title: string, args: readonly string[], parse: (text: string) => Parsed<T[]>): RemoteCommand<Listed<T>> {
   return {
     title,
     argv: ['bpftool', '-j', ...args],
@@ -54,15 +44,11 @@ function bpftoolJson<T>(
   };
 }
 
-export const progShow = (): RemoteCommand<Listed<BpfProgram>> =>
-  bpftoolJson('bpftool prog show', ['-f', 'prog', 'show'], parseProgShow);
-export const mapShow = (): RemoteCommand<Listed<BpfMap>> =>
-  bpftoolJson('bpftool map show', ['-f', 'map', 'show'], parseMapShow);
-export const linkShow = (): RemoteCommand<Listed<BpfLink>> =>
-  bpftoolJson('bpftool link show', ['-f', 'link', 'show'], parseLinkShow);
+export const progShow = (): RemoteCommand<Listed<BpfProgram>> => bpftoolJson('bpftool prog show', ['-f', 'prog', 'show'], parseProgShow);
+export const mapShow = (): RemoteCommand<Listed<BpfMap>> => bpftoolJson('bpftool map show', ['-f', 'map', 'show'], parseMapShow);
+export const linkShow = (): RemoteCommand<Listed<BpfLink>> => bpftoolJson('bpftool link show', ['-f', 'link', 'show'], parseLinkShow);
 export const netShow = (): RemoteCommand<Listed<NetAttachment>> => bpftoolJson('bpftool net', ['net', 'show'], parseNet);
-export const perfShow = (): RemoteCommand<Listed<PerfAttachment>> =>
-  bpftoolJson('bpftool perf', ['perf', 'show'], parsePerf);
+export const perfShow = (): RemoteCommand<Listed<PerfAttachment>> => bpftoolJson('bpftool perf', ['perf', 'show'], parsePerf);
 
 /** The five views a node listing needs, for one `bpftool batch`. */
 export interface BatchListing {
@@ -100,12 +86,15 @@ export function listingBatch(): RemoteCommand<BatchListing> {
       try {
         doc = JSON.parse(out.stdout.trim() || 'null');
       } catch (e) {
-        throw new ToolError('badOutput', `bpftool batch: not JSON (${e instanceof Error ? e.message : String(e)})`, { bytes: out.stdout.length });
+        throw new ToolError('badOutput', `bpftool batch: not JSON (${e instanceof Error ? e.message : String(e)})`, {
+          bytes: out.stdout.length,
+        });
       }
       if (!Array.isArray(doc)) throw failure('bpftool batch', out, 'no result list');
       const got: Record<string, unknown> = {};
       for (const entry of doc as unknown[]) {
-        if (!entry || typeof entry !== 'object' || !('command' in entry) || !Array.isArray((entry as { command: unknown }).command)) continue;
+        if (!entry || typeof entry !== 'object' || !('command' in entry) || !Array.isArray((entry as { command: unknown }).command))
+          continue;
         const e = entry as { command: unknown[]; output?: unknown };
         if (e.output === null || e.output === undefined) continue;
         got[e.command.join(' ')] = e.output;

@@ -92,9 +92,19 @@ class Analyser {
 
   checkVersion(span: Span, since: Version, what: string, until?: Version): void {
     if (!versionAtLeast(this.target, since)) {
-      this.diag(span, 'warning', 'version', `${what} needs bpftrace ${versionText(since)} or newer (checking against ${versionText(this.target)})`);
+      this.diag(
+        span,
+        'warning',
+        'version',
+        `${what} needs bpftrace ${versionText(since)} or newer (checking against ${versionText(this.target)})`,
+      );
     } else if (until && versionAtLeast(this.target, until)) {
-      this.diag(span, 'warning', 'version', `${what} was removed in bpftrace ${versionText(until)} (checking against ${versionText(this.target)})`);
+      this.diag(
+        span,
+        'warning',
+        'version',
+        `${what} was removed in bpftrace ${versionText(until)} (checking against ${versionText(this.target)})`,
+      );
     }
   }
 
@@ -161,7 +171,12 @@ class Analyser {
 
   private probeHeader(p: Probe): void {
     for (const ap of p.attachPoints) {
-      checkAttachPoint(ap, p.attachPoints.length, (span, severity, code, message) => this.diag(span, severity, code, message), (span, since, what, until) => this.checkVersion(span, since, what, until));
+      checkAttachPoint(
+        ap,
+        p.attachPoints.length,
+        (span, severity, code, message) => this.diag(span, severity, code, message),
+        (span, since, what, until) => this.checkVersion(span, since, what, until),
+      );
     }
   }
 
@@ -256,7 +271,8 @@ class Analyser {
   private mapWrite(name: string, value: Expr | undefined): void {
     if (this.macroParams.has(name)) return;
     const agg = value?.kind === 'call' ? FUNCTION_BY_NAME.get(value.name) : undefined;
-    if (value?.kind === 'call' && agg?.aggregate && !this.fns.has(value.name) && !this.macros.has(value.name)) this.mapValues.aggregate(name, agg.name);
+    if (value?.kind === 'call' && agg?.aggregate && !this.fns.has(value.name) && !this.macros.has(value.name))
+      this.mapValues.aggregate(name, agg.name);
     else this.mapValues.write(name, value ? valueKind(value, () => undefined) : INT_KIND);
   }
 
@@ -274,14 +290,24 @@ class Analyser {
     }
     const describe = (n: number): string => (n === 0 ? 'without a key' : `with ${n} key${n === 1 ? '' : 's'}`);
     if (first.arity !== shape.arity) {
-      this.diag(e, 'error', 'mapKeys', `${e.name} is used ${describe(shape.arity)} here but ${describe(first.arity)} on line ${this.line(first.at.start)}`);
+      this.diag(
+        e,
+        'error',
+        'mapKeys',
+        `${e.name} is used ${describe(shape.arity)} here but ${describe(first.arity)} on line ${this.line(first.at.start)}`,
+      );
       return;
     }
     for (let i = 0; i < shape.arity; i++) {
       const a = first.kinds[i];
       const b = shape.kinds[i];
       if (a && b && a !== 'unknown' && b !== 'unknown' && a !== b) {
-        this.diag(keys[i] ?? e, 'error', 'mapKeys', `${e.name} key ${shape.arity > 1 ? `${i + 1} ` : ''}is ${b === 'string' ? 'a string' : 'an integer'} here but ${a === 'string' ? 'a string' : 'an integer'} on line ${this.line(first.at.start)}`);
+        this.diag(
+          keys[i] ?? e,
+          'error',
+          'mapKeys',
+          `${e.name} key ${shape.arity > 1 ? `${i + 1} ` : ''}is ${b === 'string' ? 'a string' : 'an integer'} here but ${a === 'string' ? 'a string' : 'an integer'} on line ${this.line(first.at.start)}`,
+        );
         return;
       }
     }
@@ -386,14 +412,21 @@ class Analyser {
     });
     if (macro) {
       macro.refs.push(e.nameSpan);
-      if (macro.params !== e.args.length) this.diag(e, 'error', 'arity', `${e.name}() takes ${macro.params} argument${macro.params === 1 ? '' : 's'} (${e.args.length} given)`);
+      if (macro.params !== e.args.length)
+        this.diag(
+          e,
+          'error',
+          'arity',
+          `${e.name}() takes ${macro.params} argument${macro.params === 1 ? '' : 's'} (${e.args.length} given)`,
+        );
       return;
     }
     if (this.fns.has(e.name)) return;
     const cb = CALLABLE_BUILTINS.get(e.name);
     if (cb && !f) {
       this.checkVersion(e.nameSpan, cb.since, `${e.name}(…)`);
-      if (e.args.length > cb.max) this.diag(e, 'error', 'arity', `${e.name}() takes at most ${cb.max} argument${cb.max === 1 ? '' : 's'} (${e.args.length} given)`);
+      if (e.args.length > cb.max)
+        this.diag(e, 'error', 'arity', `${e.name}() takes at most ${cb.max} argument${cb.max === 1 ? '' : 's'} (${e.args.length} given)`);
       return;
     }
     if (!f) {
@@ -406,11 +439,24 @@ class Analyser {
     if (later) this.checkVersion(e, later, `${f.name}() with ${n} argument${n === 1 ? '' : 's'}`);
     if (n < f.min || n > f.max) {
       const want = f.min === f.max ? `${f.min}` : f.max === Infinity || f.max >= 128 ? `at least ${f.min}` : `${f.min} to ${f.max}`;
-      this.diag(e, 'error', 'arity', `${f.name}() takes ${want} argument${f.max === 1 && f.min === 1 ? '' : 's'} (${n} given): ${f.signature}`);
+      this.diag(
+        e,
+        'error',
+        'arity',
+        `${f.name}() takes ${want} argument${f.max === 1 && f.min === 1 ? '' : 's'} (${n} given): ${f.signature}`,
+      );
     }
-    if (f.aggregate && !directMapValue) this.diag(e, 'error', 'aggregate', `${f.name}() must be assigned directly to a map, e.g. @x = ${f.name}(${f.min ? '…' : ''})`);
-    if (f.unsafe) this.diag(e, 'error', 'unsafeFunction', `${f.name}() is an unsafe function: eBPF Lens runs bpftrace without --unsafe, so every node refuses it`);
-    if (FORMAT_FUNCTIONS.has(f.name) && e.args[0]?.kind === 'string') this.formats.push({ call: e, since: f.since, macroParams: this.macroParams });
+    if (f.aggregate && !directMapValue)
+      this.diag(e, 'error', 'aggregate', `${f.name}() must be assigned directly to a map, e.g. @x = ${f.name}(${f.min ? '…' : ''})`);
+    if (f.unsafe)
+      this.diag(
+        e,
+        'error',
+        'unsafeFunction',
+        `${f.name}() is an unsafe function: eBPF Lens runs bpftrace without --unsafe, so every node refuses it`,
+      );
+    if (FORMAT_FUNCTIONS.has(f.name) && e.args[0]?.kind === 'string')
+      this.formats.push({ call: e, since: f.since, macroParams: this.macroParams });
   }
 
   /**

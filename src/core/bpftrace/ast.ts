@@ -35,10 +35,23 @@ export type Stmt =
   | (Span & { readonly kind: 'expr'; readonly expr: Expr })
   | (Span & { readonly kind: 'assign'; readonly target: AssignTarget; readonly op: string; readonly value: Expr })
   | (Span & { readonly kind: 'let'; readonly name: string; readonly nameSpan: Span; readonly type?: string; readonly value?: Expr })
-  | (Span & { readonly kind: 'if'; readonly cond: Expr; readonly then: Block; readonly otherwise: Block | Stmt | undefined; readonly parens: boolean })
+  | (Span & {
+      readonly kind: 'if';
+      readonly cond: Expr;
+      readonly then: Block;
+      readonly otherwise: Block | Stmt | undefined;
+      readonly parens: boolean;
+    })
   | (Span & { readonly kind: 'while'; readonly cond: Expr; readonly body: Block })
   | (Span & { readonly kind: 'unroll'; readonly count: Expr; readonly body: Block })
-  | (Span & { readonly kind: 'for'; readonly variable: string; readonly varSpan: Span; readonly map?: Expr; readonly range?: readonly [Expr, Expr]; readonly body: Block })
+  | (Span & {
+      readonly kind: 'for';
+      readonly variable: string;
+      readonly varSpan: Span;
+      readonly map?: Expr;
+      readonly range?: readonly [Expr, Expr];
+      readonly body: Block;
+    })
   | (Span & { readonly kind: 'return'; readonly value?: Expr })
   | (Span & { readonly kind: 'break' })
   | (Span & { readonly kind: 'continue' })
@@ -72,11 +85,30 @@ export interface MacroParam {
 
 export type TopItem =
   | Probe
-  | (Span & { readonly kind: 'macro'; readonly name: string; readonly nameSpan: Span; readonly params: readonly MacroParam[]; readonly body: Block })
-  | (Span & { readonly kind: 'fn'; readonly name: string; readonly nameSpan: Span; readonly params: readonly { readonly name: string; readonly type: string }[]; readonly returnType: string; readonly body: Block })
+  | (Span & {
+      readonly kind: 'macro';
+      readonly name: string;
+      readonly nameSpan: Span;
+      readonly params: readonly MacroParam[];
+      readonly body: Block;
+    })
+  | (Span & {
+      readonly kind: 'fn';
+      readonly name: string;
+      readonly nameSpan: Span;
+      readonly params: readonly { readonly name: string; readonly type: string }[];
+      readonly returnType: string;
+      readonly body: Block;
+    })
   | (Span & { readonly kind: 'config'; readonly entries: readonly (Span & { readonly key: string; readonly value: string })[] })
   | (Span & { readonly kind: 'import'; readonly path: string })
-  | (Span & { readonly kind: 'mapDecl'; readonly map: string; readonly mapSpan: Span; readonly type: string; readonly args: readonly Expr[] })
+  | (Span & {
+      readonly kind: 'mapDecl';
+      readonly map: string;
+      readonly mapSpan: Span;
+      readonly type: string;
+      readonly args: readonly Expr[];
+    })
   | (Span & { readonly kind: 'cdef'; readonly text: string })
   | (Span & { readonly kind: 'preproc'; readonly text: string });
 

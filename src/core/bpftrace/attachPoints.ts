@@ -26,11 +26,19 @@ export function checkAttachPoint(ap: AttachPoint, count: number, diag: Report, c
     diag(ap, 'error', 'probeArgs', `${ap.provider} needs arguments: ${t.syntax}`);
     return;
   }
-  const ok = t.parts.includes(n) || ((t.name === 'uprobe' || t.name === 'uretprobe' || t.name === 'usdt') && n === 1) || ((t.name === 'profile' || t.name === 'interval') && n === 1);
+  const ok =
+    t.parts.includes(n) ||
+    ((t.name === 'uprobe' || t.name === 'uretprobe' || t.name === 'usdt') && n === 1) ||
+    ((t.name === 'profile' || t.name === 'interval') && n === 1);
   if (!ok) diag(ap, 'error', 'probeArgs', `wrong number of arguments for ${t.name}: ${t.syntax}`);
   if ((t.name === 'kprobe' || t.name === 'kretprobe') && n === 2) checkVersion(ap, [0, 21], 'kprobe:module:function');
   if ((t.name === 'profile' || t.name === 'interval') && n === 1) checkVersion(ap, [0, 24], `${t.name} with a single argument`);
-  if ((t.name === 'profile' || t.name === 'interval') && n === 2 && !['hz', 's', 'ms', 'us'].includes(ap.parts[0] ?? '') && !/^\$\d+$/.test(ap.parts[0] ?? '')) {
+  if (
+    (t.name === 'profile' || t.name === 'interval') &&
+    n === 2 &&
+    !['hz', 's', 'ms', 'us'].includes(ap.parts[0] ?? '') &&
+    !/^\$\d+$/.test(ap.parts[0] ?? '')
+  ) {
     diag(ap, 'error', 'probeArgs', `${t.name} unit must be hz, s, ms or us`);
   }
   if (t.name === 'iter' && count > 1) diag(ap, 'error', 'probeArgs', 'an iter probe must be the only attach point of its probe');

@@ -38,27 +38,175 @@ export interface ProbeType {
 }
 
 export const PROBE_TYPES: readonly ProbeType[] = [
-  { name: 'BEGIN', aliases: ['begin'], parts: [0], since: v(17), syntax: 'BEGIN', doc: 'Runs once when the program starts, before other probes fire.' },
-  { name: 'END', aliases: ['end'], parts: [0], since: v(17), syntax: 'END', doc: 'Runs once when the program exits (Ctrl-C, `exit()`, a time limit); maps print after it.' },
-  { name: 'self', aliases: [], parts: [2], since: v(22), syntax: 'self:signal:SIGUSR1', doc: 'bpftrace itself received a signal (only `signal` is supported).' },
-  { name: 'kprobe', aliases: ['k'], parts: [1, 2], since: v(17), syntax: 'kprobe:[module:]function[+offset]', doc: 'Kernel function entry (dynamic). `arg0`…`argN` are its arguments. Needs CONFIG_KPROBES.' },
-  { name: 'kretprobe', aliases: ['kr'], parts: [1, 2], since: v(17), syntax: 'kretprobe:[module:]function', doc: 'Kernel function return. `retval` is the return value.' },
-  { name: 'uprobe', aliases: ['u'], parts: [2, 3], since: v(17), syntax: 'uprobe:binary:function[+offset]', doc: 'User-space function entry in a binary or library. `arg0`…`argN` are its arguments.' },
-  { name: 'uretprobe', aliases: ['ur'], parts: [2, 3], since: v(17), syntax: 'uretprobe:binary:function', doc: 'User-space function return. `retval` is the return value.' },
-  { name: 'usdt', aliases: ['U'], parts: [2, 3], since: v(17), syntax: 'usdt:binary:[namespace:]probe', doc: 'User-level statically defined tracing point (DTRACE_PROBE) in a binary.' },
-  { name: 'tracepoint', aliases: ['t'], parts: [2], since: v(17), syntax: 'tracepoint:category:event', doc: 'Kernel static tracepoint. `args` holds its fields (see `bpftrace -lv`).' },
-  { name: 'rawtracepoint', aliases: ['rt'], parts: [1, 2], since: v(18), syntax: 'rawtracepoint:[module:]event', doc: 'Raw kernel tracepoint (no argument formatting).' },
-  { name: 'fentry', aliases: ['f', 'kfunc'], parts: [1, 2, 3], since: v(20), syntax: 'fentry:[module:]function', doc: 'Kernel function entry through BTF (fentry). `args` holds the typed arguments.' },
-  { name: 'fexit', aliases: ['fr', 'kretfunc'], parts: [1, 2, 3], since: v(20), syntax: 'fexit:[module:]function', doc: 'Kernel function return through BTF (fexit). `args` and `retval`.' },
-  { name: 'kfunc', aliases: [], parts: [1, 2], since: v(17), syntax: 'kfunc:[module:]function', doc: 'Kernel function entry through BTF (renamed fentry in 0.20).' },
-  { name: 'kretfunc', aliases: [], parts: [1, 2], since: v(17), syntax: 'kretfunc:[module:]function', doc: 'Kernel function return through BTF (renamed fexit in 0.20).' },
-  { name: 'profile', aliases: ['p'], parts: [1, 2], since: v(17), syntax: 'profile:hz:99 | profile:ms:10 | profile:s:1 | profile:us:100', doc: 'Fires on every CPU at a rate (timed sampling).' },
-  { name: 'interval', aliases: ['i'], parts: [1, 2], since: v(17), syntax: 'interval:s:1 | interval:ms:100 | interval:hz:10', doc: 'Fires on one CPU at an interval.' },
-  { name: 'software', aliases: ['s'], parts: [1, 2], since: v(17), syntax: 'software:event[:count]', doc: 'Kernel software event (cpu-clock, page-faults, context-switches, …).' },
-  { name: 'hardware', aliases: ['h'], parts: [1, 2], since: v(17), syntax: 'hardware:event[:count]', doc: 'Hardware PMU event (cycles, instructions, cache-misses, …). Needs a CPU PMU.' },
-  { name: 'watchpoint', aliases: ['w'], parts: [3], since: v(17), syntax: 'watchpoint:address:length:mode', doc: 'Memory watchpoint (hardware breakpoint).' },
-  { name: 'asyncwatchpoint', aliases: ['aw'], parts: [3], since: v(17), until: v(25), syntax: 'asyncwatchpoint:address:length:mode', doc: 'Asynchronous memory watchpoint (removed in 0.25).' },
-  { name: 'iter', aliases: ['it'], parts: [1, 2], since: v(17), syntax: 'iter:task | iter:task_file | iter:task_vma', doc: 'BPF iterator over kernel objects; must be the only attach point of its probe.' },
+  {
+    name: 'BEGIN',
+    aliases: ['begin'],
+    parts: [0],
+    since: v(17),
+    syntax: 'BEGIN',
+    doc: 'Runs once when the program starts, before other probes fire.',
+  },
+  {
+    name: 'END',
+    aliases: ['end'],
+    parts: [0],
+    since: v(17),
+    syntax: 'END',
+    doc: 'Runs once when the program exits (Ctrl-C, `exit()`, a time limit); maps print after it.',
+  },
+  {
+    name: 'self',
+    aliases: [],
+    parts: [2],
+    since: v(22),
+    syntax: 'self:signal:SIGUSR1',
+    doc: 'bpftrace itself received a signal (only `signal` is supported).',
+  },
+  {
+    name: 'kprobe',
+    aliases: ['k'],
+    parts: [1, 2],
+    since: v(17),
+    syntax: 'kprobe:[module:]function[+offset]',
+    doc: 'Kernel function entry (dynamic). `arg0`…`argN` are its arguments. Needs CONFIG_KPROBES.',
+  },
+  {
+    name: 'kretprobe',
+    aliases: ['kr'],
+    parts: [1, 2],
+    since: v(17),
+    syntax: 'kretprobe:[module:]function',
+    doc: 'Kernel function return. `retval` is the return value.',
+  },
+  {
+    name: 'uprobe',
+    aliases: ['u'],
+    parts: [2, 3],
+    since: v(17),
+    syntax: 'uprobe:binary:function[+offset]',
+    doc: 'User-space function entry in a binary or library. `arg0`…`argN` are its arguments.',
+  },
+  {
+    name: 'uretprobe',
+    aliases: ['ur'],
+    parts: [2, 3],
+    since: v(17),
+    syntax: 'uretprobe:binary:function',
+    doc: 'User-space function return. `retval` is the return value.',
+  },
+  {
+    name: 'usdt',
+    aliases: ['U'],
+    parts: [2, 3],
+    since: v(17),
+    syntax: 'usdt:binary:[namespace:]probe',
+    doc: 'User-level statically defined tracing point (DTRACE_PROBE) in a binary.',
+  },
+  {
+    name: 'tracepoint',
+    aliases: ['t'],
+    parts: [2],
+    since: v(17),
+    syntax: 'tracepoint:category:event',
+    doc: 'Kernel static tracepoint. `args` holds its fields (see `bpftrace -lv`).',
+  },
+  {
+    name: 'rawtracepoint',
+    aliases: ['rt'],
+    parts: [1, 2],
+    since: v(18),
+    syntax: 'rawtracepoint:[module:]event',
+    doc: 'Raw kernel tracepoint (no argument formatting).',
+  },
+  {
+    name: 'fentry',
+    aliases: ['f', 'kfunc'],
+    parts: [1, 2, 3],
+    since: v(20),
+    syntax: 'fentry:[module:]function',
+    doc: 'Kernel function entry through BTF (fentry). `args` holds the typed arguments.',
+  },
+  {
+    name: 'fexit',
+    aliases: ['fr', 'kretfunc'],
+    parts: [1, 2, 3],
+    since: v(20),
+    syntax: 'fexit:[module:]function',
+    doc: 'Kernel function return through BTF (fexit). `args` and `retval`.',
+  },
+  {
+    name: 'kfunc',
+    aliases: [],
+    parts: [1, 2],
+    since: v(17),
+    syntax: 'kfunc:[module:]function',
+    doc: 'Kernel function entry through BTF (renamed fentry in 0.20).',
+  },
+  {
+    name: 'kretfunc',
+    aliases: [],
+    parts: [1, 2],
+    since: v(17),
+    syntax: 'kretfunc:[module:]function',
+    doc: 'Kernel function return through BTF (renamed fexit in 0.20).',
+  },
+  {
+    name: 'profile',
+    aliases: ['p'],
+    parts: [1, 2],
+    since: v(17),
+    syntax: 'profile:hz:99 | profile:ms:10 | profile:s:1 | profile:us:100',
+    doc: 'Fires on every CPU at a rate (timed sampling).',
+  },
+  {
+    name: 'interval',
+    aliases: ['i'],
+    parts: [1, 2],
+    since: v(17),
+    syntax: 'interval:s:1 | interval:ms:100 | interval:hz:10',
+    doc: 'Fires on one CPU at an interval.',
+  },
+  {
+    name: 'software',
+    aliases: ['s'],
+    parts: [1, 2],
+    since: v(17),
+    syntax: 'software:event[:count]',
+    doc: 'Kernel software event (cpu-clock, page-faults, context-switches, …).',
+  },
+  {
+    name: 'hardware',
+    aliases: ['h'],
+    parts: [1, 2],
+    since: v(17),
+    syntax: 'hardware:event[:count]',
+    doc: 'Hardware PMU event (cycles, instructions, cache-misses, …). Needs a CPU PMU.',
+  },
+  {
+    name: 'watchpoint',
+    aliases: ['w'],
+    parts: [3],
+    since: v(17),
+    syntax: 'watchpoint:address:length:mode',
+    doc: 'Memory watchpoint (hardware breakpoint).',
+  },
+  {
+    name: 'asyncwatchpoint',
+    aliases: ['aw'],
+    parts: [3],
+    since: v(17),
+    until: v(25),
+    syntax: 'asyncwatchpoint:address:length:mode',
+    doc: 'Asynchronous memory watchpoint (removed in 0.25).',
+  },
+  {
+    name: 'iter',
+    aliases: ['it'],
+    parts: [1, 2],
+    since: v(17),
+    syntax: 'iter:task | iter:task_file | iter:task_vma',
+    doc: 'BPF iterator over kernel objects; must be the only attach point of its probe.',
+  },
   { name: 'bench', aliases: [], parts: [1], since: v(24), syntax: 'bench:name', doc: 'Benchmark body, run with `--bench`.' },
   { name: 'test', aliases: [], parts: [1], since: v(25), syntax: 'test:name', doc: 'Test body, run with `--test`.' },
 ];
@@ -70,7 +218,11 @@ for (const p of PROBE_TYPES) {
 }
 
 export function probeType(name: string): ProbeType | undefined {
-  return probeByName.get(name) ?? probeByName.get(name.toLowerCase()) ?? (name === 'begin' || name === 'end' ? probeByName.get(name.toUpperCase()) : undefined);
+  return (
+    probeByName.get(name) ??
+    probeByName.get(name.toLowerCase()) ??
+    (name === 'begin' || name === 'end' ? probeByName.get(name.toUpperCase()) : undefined)
+  );
 }
 
 export interface Builtin {
@@ -103,7 +255,12 @@ export const BUILTINS: readonly Builtin[] = [
   { name: 'cgroup', type: 'uint64', since: v(17), doc: 'Cgroup id of the current process.' },
   { name: 'cpid', type: 'uint32', since: v(17), doc: 'Pid of the child started with `-c`.' },
   { name: 'username', type: 'string', since: v(17), doc: 'Current user name.' },
-  { name: 'args', type: 'struct', since: v(17), doc: 'Typed arguments of tracepoint, rawtracepoint, fentry/fexit and DWARF uprobe probes (`args.field`).' },
+  {
+    name: 'args',
+    type: 'struct',
+    since: v(17),
+    doc: 'Typed arguments of tracepoint, rawtracepoint, fentry/fexit and DWARF uprobe probes (`args.field`).',
+  },
   { name: 'ctx', type: 'pointer', since: v(17), doc: 'The raw probe context.' },
   { name: 'jiffies', type: 'uint64', since: v(20), doc: 'Kernel jiffies.' },
   { name: 'usermode', type: 'uint8', since: v(24), doc: '1 when the probe fired in user mode (x86_64).' },
@@ -128,7 +285,15 @@ export interface FunctionInfo {
   readonly doc: string;
 }
 
-const F = (name: string, signature: string, min: number, max: number, since: number, doc: string, extra: Partial<FunctionInfo> = {}): FunctionInfo => ({
+const F = (
+  name: string,
+  signature: string,
+  min: number,
+  max: number,
+  since: number,
+  doc: string,
+  extra: Partial<FunctionInfo> = {},
+): FunctionInfo => ({
   name,
   signature,
   min,
@@ -145,9 +310,21 @@ export const FUNCTIONS: readonly FunctionInfo[] = [
   F('min', 'min(int n)', 1, 1, 17, 'Minimum of the values.', { aggregate: true }),
   F('max', 'max(int n)', 1, 1, 17, 'Maximum of the values.', { aggregate: true }),
   F('stats', 'stats(int n)', 1, 1, 17, 'Count, average and total of the values.', { aggregate: true }),
-  F('hist', 'hist(int n[, int k])', 1, 2, 17, 'Power-of-2 histogram; `k` (0–5, since 0.20) splits each power of 2 into 2^k buckets.', { aggregate: true }),
-  F('lhist', 'lhist(int n, int min, int max, int step)', 4, 4, 17, 'Linear histogram from `min` to `max` in steps of `step` (literals).', { aggregate: true }),
-  F('tseries', 'tseries(int n, int interval_ns, int count[, "avg"|"sum"|"min"|"max"])', 3, 4, 24, 'Time series of the values in `count` intervals (unstable).', { aggregate: true }),
+  F('hist', 'hist(int n[, int k])', 1, 2, 17, 'Power-of-2 histogram; `k` (0–5, since 0.20) splits each power of 2 into 2^k buckets.', {
+    aggregate: true,
+  }),
+  F('lhist', 'lhist(int n, int min, int max, int step)', 4, 4, 17, 'Linear histogram from `min` to `max` in steps of `step` (literals).', {
+    aggregate: true,
+  }),
+  F(
+    'tseries',
+    'tseries(int n, int interval_ns, int count[, "avg"|"sum"|"min"|"max"])',
+    3,
+    4,
+    24,
+    'Time series of the values in `count` intervals (unstable).',
+    { aggregate: true },
+  ),
   F('printf', 'printf(char *fmt, ...)', 1, 128, 17, 'Formatted output (`%d %s %u %x %lu %llu %p %c %r` …).'),
   F('print', 'print(@map[, int top[, int div]]) | print(value)', 1, 3, 17, 'Print a map (optionally the top N, divided), or a value.'),
   F('time', 'time([char *fmt])', 0, 1, 17, 'Print the current time (strftime format, default "%H:%M:%S\\n").'),
@@ -167,7 +344,7 @@ export const FUNCTIONS: readonly FunctionInfo[] = [
   F('cgroupid', 'cgroupid(char *path)', 1, 1, 17, 'Cgroup id of a cgroup path (literal).'),
   F('cgroup_path', 'cgroup_path(int id[, string filter])', 1, 2, 17, 'Cgroup path of a cgroup id.'),
   F('system', 'system(char *fmt, ...)', 1, 128, 17, 'Run a shell command (needs --unsafe).', { unsafe: true }),
-  F('cat', 'cat(char *fmt, ...)', 1, 128, 17, 'Print a file\'s content.'),
+  F('cat', 'cat(char *fmt, ...)', 1, 128, 17, "Print a file's content."),
   F('signal', 'signal(int sig | char *sig)', 1, 1, 17, 'Send a signal to the current process (needs --unsafe).', { unsafe: true }),
   F('override', 'override(int rc)', 1, 1, 17, 'Override the return value of a kprobed function (needs --unsafe).', { unsafe: true }),
   F('strncmp', 'strncmp(char *s1, char *s2, int n)', 3, 3, 17, 'Compare at most n characters; 0 when equal.'),
@@ -232,7 +409,20 @@ export const CALLABLE_BUILTINS: ReadonlyMap<string, { readonly max: number; read
 ]);
 
 /** Bare words some functions take as arguments (modes), not variables. */
-export const MODE_WORDS = new Set(['bpftrace', 'perf', 'raw', 'build_id', 'curr_ns', 'init', 'monotonic', 'boot', 'tai', 'sw_tai', 'AF_INET', 'AF_INET6']);
+export const MODE_WORDS = new Set([
+  'bpftrace',
+  'perf',
+  'raw',
+  'build_id',
+  'curr_ns',
+  'init',
+  'monotonic',
+  'boot',
+  'tai',
+  'sw_tai',
+  'AF_INET',
+  'AF_INET6',
+]);
 
 export interface ConfigKey {
   readonly name: string;

@@ -18,7 +18,8 @@ export const CHECK_KNOWN_UP_TO: Version = [0, 26];
 
 export function compileOnlyArgs(version: string): string[] | string {
   const v = parseVersion(version);
-  if (!v) return `bpftrace did not say its version ("${version}"): eBPF Lens does not know how to compile without attaching, so it does not run it`;
+  if (!v)
+    return `bpftrace did not say its version ("${version}"): eBPF Lens does not know how to compile without attaching, so it does not run it`;
   if (v[0] !== 0 || !versionAtLeast(v, [0, 17])) return `bpftrace ${versionText(v)} is older than 0.17: not supported`;
   if (!versionAtLeast(CHECK_KNOWN_UP_TO, v)) {
     return `bpftrace ${versionText(v)} is newer than eBPF Lens knows (≤ ${versionText(CHECK_KNOWN_UP_TO)}): its compile-only mode is not known, so the check is not run (it could attach probes)`;
@@ -50,8 +51,17 @@ export function checkCommand(version: string, script: string): RemoteCommand<Che
       const diagnostics = [...r.diagnostics];
       if (r.unavailable) diagnostics.unshift({ severity: 'error', message: r.unavailable.message });
       const ok = out.code === 0 && !diagnostics.some((d) => d.severity === 'error');
-      if (!ok && diagnostics.length === 0) diagnostics.push({ severity: 'error', message: `bpftrace exited with status ${String(out.code)}: ${r.other.slice(-2).join(' | ')}` });
-      return { ok, diagnostics: locateProbeErrors(diagnostics, script), mode: args.join(' '), output: `${out.stderr}${out.stdout}`.slice(-4000) };
+      if (!ok && diagnostics.length === 0)
+        diagnostics.push({
+          severity: 'error',
+          message: `bpftrace exited with status ${String(out.code)}: ${r.other.slice(-2).join(' | ')}`,
+        });
+      return {
+        ok,
+        diagnostics: locateProbeErrors(diagnostics, script),
+        mode: args.join(' '),
+        output: `${out.stderr}${out.stdout}`.slice(-4000),
+      };
     },
   };
 }
@@ -66,11 +76,22 @@ export function locateProbeErrors(diags: readonly ScriptDiagnostic[], script: st
   if (aps.length === 0) return [...diags];
   const lines = new LineIndex(script);
   return diags.map((d) => {
-    const names = [...d.message.matchAll(/(?:not found|No probes? (?:found|match(?:ed|es)?)|probe|function|target)[^:'"]*[:'"]\s*([^\s'",]+)/gi), ...d.message.matchAll(/['"]([^'"]+)['"]/g)]
+    const names = [
+      ...d.message.matchAll(/(?:not found|No probes? (?:found|match(?:ed|es)?)|probe|function|target)[^:'"]*[:'"]\s*([^\s'",]+)/gi),
+      ...d.message.matchAll(/['"]([^'"]+)['"]/g),
+    ]
       .map((m) => (m[1] ?? '').replace(/[.]$/, ''))
       .filter((n) => n.length > 0);
     if (names.length === 0) return d;
-    const hit = aps.find((ap) => names.some((n) => ap.text === n || ap.text.endsWith(`:${n}`) || ap.parts.join(':') === n || (ap.parts.length > 0 && ap.parts[ap.parts.length - 1] === n)));
+    const hit = aps.find((ap) =>
+      names.some(
+        (n) =>
+          ap.text === n ||
+          ap.text.endsWith(`:${n}`) ||
+          ap.parts.join(':') === n ||
+          (ap.parts.length > 0 && ap.parts[ap.parts.length - 1] === n),
+      ),
+    );
     if (!hit) return d;
     const a = lines.position(hit.start);
     const b = lines.position(hit.end);

@@ -9,8 +9,36 @@ import { ARG_BUILTIN } from './catalog';
 export type KeyKind = 'int' | 'string' | 'unknown';
 
 const STRING_BUILTINS = new Set(['comm', 'func', 'probe', 'username', 'probetype']);
-const INT_BUILTINS = new Set(['pid', 'tid', 'uid', 'gid', 'nsecs', 'elapsed', 'numaid', 'cpu', 'ncpus', 'retval', 'rand', 'cgroup', 'cpid', 'jiffies', 'usermode']);
-const STRING_FUNCTIONS = new Set(['str', 'ksym', 'usym', 'ntop', 'strftime', 'path', 'cgroup_path', 'strerror', 'macaddr', 'syscall_name', 'signal_name']);
+const INT_BUILTINS = new Set([
+  'pid',
+  'tid',
+  'uid',
+  'gid',
+  'nsecs',
+  'elapsed',
+  'numaid',
+  'cpu',
+  'ncpus',
+  'retval',
+  'rand',
+  'cgroup',
+  'cpid',
+  'jiffies',
+  'usermode',
+]);
+const STRING_FUNCTIONS = new Set([
+  'str',
+  'ksym',
+  'usym',
+  'ntop',
+  'strftime',
+  'path',
+  'cgroup_path',
+  'strerror',
+  'macaddr',
+  'syscall_name',
+  'signal_name',
+]);
 
 export function keyKind(e: Expr): KeyKind {
   switch (e.kind) {
@@ -21,7 +49,11 @@ export function keyKind(e: Expr): KeyKind {
     case 'ident':
       return STRING_BUILTINS.has(e.name) ? 'string' : INT_BUILTINS.has(e.name) || ARG_BUILTIN.test(e.name) ? 'int' : 'unknown';
     case 'call':
-      return STRING_FUNCTIONS.has(e.name) || e.name === 'comm' ? 'string' : e.name === 'pid' || e.name === 'tid' || e.name === 'nsecs' ? 'int' : 'unknown';
+      return STRING_FUNCTIONS.has(e.name) || e.name === 'comm'
+        ? 'string'
+        : e.name === 'pid' || e.name === 'tid' || e.name === 'nsecs'
+          ? 'int'
+          : 'unknown';
     case 'binary':
       return ['+', '-', '*', '/', '%', '<<', '>>', '&', '|', '^'].includes(e.op) ? 'int' : 'unknown';
     default:
@@ -49,7 +81,22 @@ const INT = INT_KIND;
 const TEXT: ValueKind = { cls: 'text', what: 'a string' };
 
 /** builtins whose value is an integer in every version (retval is typed in fexit: left out) */
-const INT_VALUE_BUILTINS = new Set(['pid', 'tid', 'uid', 'gid', 'nsecs', 'elapsed', 'numaid', 'cpu', 'ncpus', 'rand', 'cgroup', 'cpid', 'jiffies', 'usermode']);
+const INT_VALUE_BUILTINS = new Set([
+  'pid',
+  'tid',
+  'uid',
+  'gid',
+  'nsecs',
+  'elapsed',
+  'numaid',
+  'cpu',
+  'ncpus',
+  'rand',
+  'cgroup',
+  'cpid',
+  'jiffies',
+  'usermode',
+]);
 const TEXT_VALUE_BUILTINS: ReadonlyMap<string, ValueKind> = new Map<string, ValueKind>([
   ['comm', TEXT],
   ['username', TEXT],
@@ -58,7 +105,19 @@ const TEXT_VALUE_BUILTINS: ReadonlyMap<string, ValueKind> = new Map<string, Valu
   ['kstack', { cls: 'text', what: 'a stack' }],
   ['ustack', { cls: 'text', what: 'a stack' }],
 ]);
-const TEXT_FUNCTIONS = new Set(['str', 'ksym', 'usym', 'ntop', 'strftime', 'cgroup_path', 'strerror', 'macaddr', 'syscall_name', 'signal_name', 'comm']);
+const TEXT_FUNCTIONS = new Set([
+  'str',
+  'ksym',
+  'usym',
+  'ntop',
+  'strftime',
+  'cgroup_path',
+  'strerror',
+  'macaddr',
+  'syscall_name',
+  'signal_name',
+  'comm',
+]);
 const INT_FUNCTIONS = new Set(['pid', 'tid', 'nsecs', 'strncmp', 'cgroupid', 'len']);
 const COMPARISONS = new Set(['==', '!=', '<', '>', '<=', '>=', '&&', '||']);
 const ARITHMETIC = new Set(['+', '-', '*', '/', '%', '<<', '>>', '&', '|', '^']);

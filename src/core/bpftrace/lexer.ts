@@ -35,9 +35,52 @@ export interface Comment {
 }
 
 const PUNCT = [
-  '<<=', '>>=',
-  '..', '->', '++', '--', '+=', '-=', '*=', '/=', '%=', '&=', '|=', '^=', '==', '!=', '<=', '>=', '&&', '||', '<<', '>>',
-  '{', '}', '(', ')', '[', ']', ';', ',', '.', ':', '?', '+', '-', '*', '/', '%', '&', '|', '^', '!', '~', '<', '>', '=',
+  '<<=',
+  '>>=',
+  '..',
+  '->',
+  '++',
+  '--',
+  '+=',
+  '-=',
+  '*=',
+  '/=',
+  '%=',
+  '&=',
+  '|=',
+  '^=',
+  '==',
+  '!=',
+  '<=',
+  '>=',
+  '&&',
+  '||',
+  '<<',
+  '>>',
+  '{',
+  '}',
+  '(',
+  ')',
+  '[',
+  ']',
+  ';',
+  ',',
+  '.',
+  ':',
+  '?',
+  '+',
+  '-',
+  '*',
+  '/',
+  '%',
+  '&',
+  '|',
+  '^',
+  '!',
+  '~',
+  '<',
+  '>',
+  '=',
 ];
 
 const isIdStart = (c: string): boolean => /[A-Za-z_]/.test(c);
@@ -188,7 +231,14 @@ export class Lexer {
     }
     if (s.charAt(e - 1) === '_') error = 'an integer cannot end with _';
     this.pos = e;
-    return { kind: error ? 'error' : 'int', text: s.slice(start, e), start, end: e, ...(error ? { error } : {}), ...(duration ? { duration } : {}) };
+    return {
+      kind: error ? 'error' : 'int',
+      text: s.slice(start, e),
+      start,
+      end: e,
+      ...(error ? { error } : {}),
+      ...(duration ? { duration } : {}),
+    };
   }
 
   private string(start: number): Token {

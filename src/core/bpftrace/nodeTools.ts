@@ -16,7 +16,8 @@ export interface ProbeListing {
  * BTF are root-only on most nodes.
  */
 export function listProbesCommand(pattern: string, verbose = false): RemoteCommand<ProbeListing> {
-  if (pattern === '' || pattern.length > 4096 || /[\0\n\r]/.test(pattern)) throw new ToolError('failed', `not a probe pattern: ${JSON.stringify(pattern.slice(0, 80))}`);
+  if (pattern === '' || pattern.length > 4096 || /[\0\n\r]/.test(pattern))
+    throw new ToolError('failed', `not a probe pattern: ${JSON.stringify(pattern.slice(0, 80))}`);
   if (pattern.startsWith('-')) throw new ToolError('failed', `a probe pattern cannot start with '-': ${pattern.slice(0, 80)}`);
   return {
     title: `bpftrace ${verbose ? '-lv' : '-l'} ${pattern}`,
@@ -25,7 +26,8 @@ export function listProbesCommand(pattern: string, verbose = false): RemoteComma
     timeoutMs: 60_000,
     interpret(out: CommandOutput): ProbeListing {
       // "no probes match" is exit 0 (or 1 on some versions with a message): an empty list either way
-      if (out.code !== 0 && out.stdout.trim() === '' && !/No probes? (?:found|match)/i.test(out.stderr)) throw failure(`bpftrace -l ${pattern}`, out);
+      if (out.code !== 0 && out.stdout.trim() === '' && !/No probes? (?:found|match)/i.test(out.stderr))
+        throw failure(`bpftrace -l ${pattern}`, out);
       const all = out.stdout.split('\n').filter((l) => l.trim() !== '');
       return { lines: all.slice(0, MAX_LISTED), truncated: all.length > MAX_LISTED };
     },

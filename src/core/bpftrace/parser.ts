@@ -48,9 +48,49 @@ const BINARY_PREC: Record<string, number> = {
   '%': 10,
 };
 const TYPE_WORDS = new Set([
-  'bool', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64', 'void', 'string', 'buffer', 'inet',
-  'str_t', 'buf_t', 'inet_t', 'timestamp', 'timestamp_t', 'macaddr_t', 'cgroup_path_t', 'count_t', 'sum_t', 'usum_t', 'avg_t', 'stats_t',
-  'min_t', 'max_t', 'umin_t', 'umax_t', 'char', 'short', 'int', 'long', 'unsigned', 'signed', 'u8', 'u16', 'u32', 'u64', 's8', 's16', 's32', 's64',
+  'bool',
+  'int8',
+  'int16',
+  'int32',
+  'int64',
+  'uint8',
+  'uint16',
+  'uint32',
+  'uint64',
+  'void',
+  'string',
+  'buffer',
+  'inet',
+  'str_t',
+  'buf_t',
+  'inet_t',
+  'timestamp',
+  'timestamp_t',
+  'macaddr_t',
+  'cgroup_path_t',
+  'count_t',
+  'sum_t',
+  'usum_t',
+  'avg_t',
+  'stats_t',
+  'min_t',
+  'max_t',
+  'umin_t',
+  'umax_t',
+  'char',
+  'short',
+  'int',
+  'long',
+  'unsigned',
+  'signed',
+  'u8',
+  'u16',
+  'u32',
+  'u64',
+  's8',
+  's16',
+  's32',
+  's64',
 ]);
 const STATEMENT_KEYWORDS = new Set(['if', 'else', 'while', 'unroll', 'for', 'return', 'break', 'continue', 'let', 'import']);
 
@@ -333,7 +373,8 @@ export class Parser {
     this.feature('mapDecl', { start, end: map.end });
     this.expect('=');
     const type = this.advance();
-    if (type.kind !== 'ident') throw this.fail(type, `expected a map type (hash, lruhash, percpuhash, percpulruhash)${this.describe(type)}`);
+    if (type.kind !== 'ident')
+      throw this.fail(type, `expected a map type (hash, lruhash, percpuhash, percpulruhash)${this.describe(type)}`);
     this.expect('(');
     const args = this.is(')') ? [] : this.exprList(')');
     let end = this.expect(')').end;
@@ -387,7 +428,10 @@ export class Parser {
     for (;;) {
       if (this.is('}')) break;
       if (this.tok.kind === 'eof') {
-        this.error({ start: this.src.length, end: this.src.length }, `expected '}' to close the block opened on line ${lineOf(this.src, open.start)}`);
+        this.error(
+          { start: this.src.length, end: this.src.length },
+          `expected '}' to close the block opened on line ${lineOf(this.src, open.start)}`,
+        );
         return { statements, start: open.start, end: this.src.length };
       }
       if (this.accept(';')) continue;
@@ -531,7 +575,16 @@ export class Parser {
     if (paren) this.expect(')');
     else this.feature('noParenCondition', { start, end: start + 3 });
     const body = this.block();
-    return { kind: 'for', variable: v.text, varSpan: { start: v.start, end: v.end }, ...(map ? { map } : {}), ...(range ? { range } : {}), body, start, end: body.end };
+    return {
+      kind: 'for',
+      variable: v.text,
+      varSpan: { start: v.start, end: v.end },
+      ...(map ? { map } : {}),
+      ...(range ? { range } : {}),
+      body,
+      start,
+      end: body.end,
+    };
   }
 
   private letStatement(): Stmt {
@@ -543,7 +596,15 @@ export class Parser {
     if (this.accept(':')) type = this.typeText();
     let value: Expr | undefined;
     if (this.accept('=')) value = this.expr();
-    return { kind: 'let', name: v.text, nameSpan: { start: v.start, end: v.end }, ...(type ? { type } : {}), ...(value ? { value } : {}), start, end: value ? value.end : v.end };
+    return {
+      kind: 'let',
+      name: v.text,
+      nameSpan: { start: v.start, end: v.end },
+      ...(type ? { type } : {}),
+      ...(value ? { value } : {}),
+      start,
+      end: value ? value.end : v.end,
+    };
   }
 
   // ------------------------------------------------------------------------------ expressions
@@ -621,7 +682,15 @@ export class Parser {
     if (i > 2) return true; // (name *)
     if (BUILTIN_NAMES.has(a.text)) return false;
     const n = this.la(i + 1);
-    return n.kind === 'int' || n.kind === 'string' || n.kind === 'var' || n.kind === 'map' || n.kind === 'param' || n.kind === 'ident' || (n.kind === 'punct' && n.text === '(');
+    return (
+      n.kind === 'int' ||
+      n.kind === 'string' ||
+      n.kind === 'var' ||
+      n.kind === 'map' ||
+      n.kind === 'param' ||
+      n.kind === 'ident' ||
+      (n.kind === 'punct' && n.text === '(')
+    );
   }
 
   private postfix(): Expr {
@@ -813,7 +882,7 @@ export function splitAttachPoint(text: string, start: number): AttachPoint {
       cur += c;
     } else if (c === ':' && !quoted) {
       // C++ names (ns::fn) inside a part are not separators
-      if (text.charAt(i + 1) === ':' ) {
+      if (text.charAt(i + 1) === ':') {
         cur += '::';
         i++;
         continue;

@@ -59,10 +59,19 @@ export interface FormatProblem {
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** Why one grammar refuses a call, judging only the arguments whose class is known. */
-export function formatProblem(fn: string, fmt: string, args: readonly (ValueKind | undefined)[], argText: (i: number) => string, g: Grammar): FormatProblem | undefined {
+export function formatProblem(
+  fn: string,
+  fmt: string,
+  args: readonly (ValueKind | undefined)[],
+  argText: (i: number) => string,
+  g: Grammar,
+): FormatProblem | undefined {
   const convs = conversions(fmt, g);
   if (convs.length !== args.length) {
-    return { code: 'printfArgs', message: `${fn}: the format has ${plural(convs.length, 'conversion')} but ${plural(args.length, 'argument')} ${args.length === 1 ? 'is' : 'are'} given` };
+    return {
+      code: 'printfArgs',
+      message: `${fn}: the format has ${plural(convs.length, 'conversion')} but ${plural(args.length, 'argument')} ${args.length === 1 ? 'is' : 'are'} given`,
+    };
   }
   for (const [i, c] of convs.entries()) {
     const k = args[i];
@@ -94,12 +103,20 @@ export interface FormatVerdict extends FormatProblem {
  * where only the target's grammar does. A function from 0.24 on (errorf, warnf) only ever meets
  * the newer grammar.
  */
-export function judgeFormat(fn: string, fmt: string, args: readonly (ValueKind | undefined)[], argText: (i: number) => string, target: Version, since: Version): FormatVerdict | undefined {
+export function judgeFormat(
+  fn: string,
+  fmt: string,
+  args: readonly (ValueKind | undefined)[],
+  argText: (i: number) => string,
+  target: Version,
+  since: Version,
+): FormatVerdict | undefined {
   const onlyModern = versionAtLeast(since, MODERN_FORMAT_SINCE);
   const mine = onlyModern ? 'modern' : grammarOf(target);
   const p = formatProblem(fn, fmt, args, argText, mine);
   if (!p) return undefined;
   if (onlyModern || formatProblem(fn, fmt, args, argText, mine === 'modern' ? 'legacy' : 'modern')) return { ...p, severity: 'error' };
-  const who = mine === 'legacy' ? 'bpftrace 0.17–0.23 refuse it, 0.24 and newer accept it' : 'bpftrace 0.24 and newer refuse it, 0.17–0.23 accept it';
+  const who =
+    mine === 'legacy' ? 'bpftrace 0.17–0.23 refuse it, 0.24 and newer accept it' : 'bpftrace 0.24 and newer refuse it, 0.17–0.23 accept it';
   return { ...p, severity: 'warning', message: `${p.message} (${who}; checking against ${versionText(target)})` };
 }

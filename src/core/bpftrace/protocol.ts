@@ -17,7 +17,9 @@ export interface ListProbesParams {
   /** `-lv`: fields and arguments too */
   readonly verbose?: boolean;
 }
-export type ListProbesResult = { readonly node: string; readonly lines: readonly string[]; readonly truncated: boolean } | { readonly error: string };
+export type ListProbesResult =
+  | { readonly node: string; readonly lines: readonly string[]; readonly truncated: boolean }
+  | { readonly error: string };
 
 /** server → client: format with the node's own `bpftrace --fmt` (0.25+), if there is one. */
 export const NodeFormatRequest = { method: 'ebpfLens/nodeFormat' } as const;

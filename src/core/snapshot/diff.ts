@@ -119,7 +119,13 @@ function unknownMove(a: SnapshotProgram, b: SnapshotProgram, sides: Sides): Reas
   return { kind: 'attachUnknown', bpftool: ub ? sides.bpftool[1] : sides.bpftool[0], beforeId: a.id, afterId: b.id };
 }
 
-function reasonsFor(a: SnapshotProgram, b: SnapshotProgram, source: XlatedSource, texts: { before: string; after: string }[], sides: Sides): Reason[] {
+function reasonsFor(
+  a: SnapshotProgram,
+  b: SnapshotProgram,
+  source: XlatedSource,
+  texts: { before: string; after: string }[],
+  sides: Sides,
+): Reason[] {
   const r: Reason[] = [];
   if (a.tag !== b.tag) r.push({ kind: 'tag', before: a.tag, after: b.tag });
   // equal hashes: same instructions, no text needed
@@ -151,7 +157,8 @@ function reasonsFor(a: SnapshotProgram, b: SnapshotProgram, source: XlatedSource
   for (const aa of a.attach) {
     const ab = b.attach.find((x) => x.kind === aa.kind);
     // detail one bpftool version does not print is not a change
-    if (ab && aa.target && ab.target && aa.target !== ab.target) r.push({ kind: 'attach', attachKind: aa.kind, before: aa.target, after: ab.target });
+    if (ab && aa.target && ab.target && aa.target !== ab.target)
+      r.push({ kind: 'attach', attachKind: aa.kind, before: aa.target, after: ab.target });
   }
   const moved = unknownMove(a, b, sides);
   if (moved) r.push(moved);
@@ -159,7 +166,8 @@ function reasonsFor(a: SnapshotProgram, b: SnapshotProgram, source: XlatedSource
   const pinsRemoved = a.pinned.filter((p) => !b.pinned.includes(p));
   if (pinsAdded.length || pinsRemoved.length) r.push({ kind: 'pins', added: pinsAdded, removed: pinsRemoved });
   for (const key of new Set([...Object.keys(a.metadata), ...Object.keys(b.metadata)])) {
-    if (JSON.stringify(a.metadata[key]) !== JSON.stringify(b.metadata[key])) r.push({ kind: 'metadata', key, before: a.metadata[key], after: b.metadata[key] });
+    if (JSON.stringify(a.metadata[key]) !== JSON.stringify(b.metadata[key]))
+      r.push({ kind: 'metadata', key, before: a.metadata[key], after: b.metadata[key] });
   }
   return r;
 }
@@ -185,7 +193,14 @@ export function diffSnapshots(a: Snapshot, b: Snapshot, source: XlatedSource = i
       else {
         const texts: { before: string; after: string }[] = [];
         const reasons = reasonsFor(x, y, source, texts, sides);
-        programs.push({ status: reasons.length ? 'changed' : 'unchanged', label, before: x, after: y, reasons, ...(texts[0] ? { instructions: texts[0] } : {}) });
+        programs.push({
+          status: reasons.length ? 'changed' : 'unchanged',
+          label,
+          before: x,
+          after: y,
+          reasons,
+          ...(texts[0] ? { instructions: texts[0] } : {}),
+        });
       }
     }
   }
@@ -224,7 +239,11 @@ export function reasonText(r: Reason): string {
 }
 
 /** Program name × node → tag, for a fleet matrix. */
-export function fleetMatrix(snapshots: readonly Snapshot[]): { programs: string[]; nodes: string[]; tags: Record<string, Record<string, string[]>> } {
+export function fleetMatrix(snapshots: readonly Snapshot[]): {
+  programs: string[];
+  nodes: string[];
+  tags: Record<string, Record<string, string[]>>;
+} {
   const tags: Record<string, Record<string, string[]>> = {};
   for (const s of snapshots) {
     for (const p of s.programs) {

@@ -95,7 +95,12 @@ async function dumpRaw(run: Runner, ids: readonly number[], raw: Map<number, str
 }
 
 /** The normalised instructions of `programs`; `mapName` names map ids, `known` answers texts already stored. */
-export async function xlatedTexts(run: Runner, programs: readonly BpfProgram[], mapName: (id: number) => string | undefined, known?: KnownXlated): Promise<XlatedTexts> {
+export async function xlatedTexts(
+  run: Runner,
+  programs: readonly BpfProgram[],
+  mapName: (id: number) => string | undefined,
+  known?: KnownXlated,
+): Promise<XlatedTexts> {
   const texts = new Map<number, string>();
   const toDump: BpfProgram[] = [];
   for (const p of programs) {
@@ -106,7 +111,12 @@ export async function xlatedTexts(run: Runner, programs: readonly BpfProgram[], 
   }
   const raw = new Map<number, string>();
   let runs = 0;
-  for (const b of batches(toDump)) runs += await dumpRaw(run, b.map((p) => p.id), raw);
+  for (const b of batches(toDump))
+    runs += await dumpRaw(
+      run,
+      b.map((p) => p.id),
+      raw,
+    );
   for (const [id, text] of raw) texts.set(id, text === '' ? '' : normalizeXlated(text, mapName));
   return { texts, dumped: toDump.length, reused: programs.length - toDump.length, runs };
 }

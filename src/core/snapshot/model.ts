@@ -128,7 +128,15 @@ function hashPrograms(programs: readonly SnapshotProgram[], withLoad: boolean): 
       attach: p.attach.map((a) => (a.target === undefined ? a.kind : `${a.kind}=${a.target}`)).sort(),
       ...(withLoad && attachUnknown(p) ? { load: `${p.id}@${p.loadedAt ?? ''}` } : {}),
       pinned: [...p.pinned].sort(),
-      maps: p.maps.map((m) => ({ name: m.name, type: m.type, k: m.keySize, v: m.valueSize, n: m.maxEntries, f: m.flags, pinned: [...m.pinned].sort() })),
+      maps: p.maps.map((m) => ({
+        name: m.name,
+        type: m.type,
+        k: m.keySize,
+        v: m.valueSize,
+        n: m.maxEntries,
+        f: m.flags,
+        pinned: [...m.pinned].sort(),
+      })),
       metadata: p.metadata,
     }))
     .map(canonical)
@@ -240,7 +248,14 @@ export function parseSnapshot(text: string): SnapshotParse {
   }
   for (const [i, p] of (d['programs'] as unknown[]).entries()) {
     const q = p as Record<string, unknown> | null;
-    if (!q || typeof q['name'] !== 'string' || typeof q['type'] !== 'string' || typeof q['tag'] !== 'string' || !Array.isArray(q['maps']) || !Array.isArray(q['attach'])) {
+    if (
+      !q ||
+      typeof q['name'] !== 'string' ||
+      typeof q['type'] !== 'string' ||
+      typeof q['tag'] !== 'string' ||
+      !Array.isArray(q['maps']) ||
+      !Array.isArray(q['attach'])
+    ) {
       return { error: `program ${i + 1} is incomplete` };
     }
     if (typeof q['xlatedHash'] !== 'string') {

@@ -62,7 +62,8 @@ export class SnapshotStore {
   }
 
   /** An XlatedSource for diffs: inline text first, then the store's objects. */
-  readonly source = (p: { readonly xlated?: string; readonly xlatedHash: string }): string | undefined => p.xlated ?? this.xlated(p.xlatedHash);
+  readonly source = (p: { readonly xlated?: string; readonly xlatedHash: string }): string | undefined =>
+    p.xlated ?? this.xlated(p.xlatedHash);
 
   private dir(node: string): string {
     const bad = validateNodeName(node);
@@ -137,7 +138,8 @@ export class SnapshotStore {
       const entry = await this.write(s, dir);
       const all = [...existing, entry];
       // the oldest go; one that cannot be removed now goes with a later save
-      for (const old of all.slice(0, Math.max(0, all.length - this.maxPerNode))) await fsp.rm(old.path, { force: true }).catch(() => undefined);
+      for (const old of all.slice(0, Math.max(0, all.length - this.maxPerNode)))
+        await fsp.rm(old.path, { force: true }).catch(() => undefined);
       return { entry, saved: true, noteAdded: false };
     });
   }

@@ -36,7 +36,10 @@ export function parseStderr(text: string, scriptPath?: string): StderrReport {
     const l = (lines[i] ?? '').replace(/\r$/, '');
     if (l.trim() === '' || NOISE.some((re) => re.test(l))) continue;
     const m = LOCATED.exec(l);
-    if (m && (scriptPath === undefined || m[1] === scriptPath || m[1] === `${scriptPath}.run` || m[1] === 'stdin' || m[1]?.includes('ebpf-lens-'))) {
+    if (
+      m &&
+      (scriptPath === undefined || m[1] === scriptPath || m[1] === `${scriptPath}.run` || m[1] === 'stdin' || m[1]?.includes('ebpf-lens-'))
+    ) {
       const [, , l1, l2, c1, c2, sev, msg = ''] = m;
       // a colon-less "L-L" range is lines; "L:C-C" is a line and columns
       const hasCol = c1 !== undefined;
@@ -63,10 +66,20 @@ export function parseStderr(text: string, scriptPath?: string): StderrReport {
   const attach = /Error attaching probe:? '?([a-z_]+):/.exec(all);
   if (attach && /kprobe_events|uprobe_events/.test(all) && /No such file or directory/.test(all)) {
     const t = attach[1] ?? 'kprobe';
-    unavailable = { probeType: t, message: `probe type not available on this node: ${t} (the kernel has no ${t.startsWith('u') ? 'uprobe' : 'kprobe'}_events: ${t.startsWith('u') ? 'CONFIG_UPROBE_EVENTS' : 'CONFIG_KPROBES'} is off?)` };
+    unavailable = {
+      probeType: t,
+      message: `probe type not available on this node: ${t} (the kernel has no ${t.startsWith('u') ? 'uprobe' : 'kprobe'}_events: ${t.startsWith('u') ? 'CONFIG_UPROBE_EVENTS' : 'CONFIG_KPROBES'} is off?)`,
+    };
   } else {
-    const k = /(kfunc|kretfunc|fentry|fexit|kprobe|kretprobe|uprobe|uretprobe|usdt|tracepoint|rawtracepoint|iter|watchpoint|hardware)[^\n]*(?:not available|not supported|unsupported)/i.exec(all);
-    if (k) unavailable = { probeType: (k[1] ?? '').toLowerCase(), message: `probe type not available on this node: ${(k[1] ?? '').toLowerCase()} (${k[0].trim()})` };
+    const k =
+      /(kfunc|kretfunc|fentry|fexit|kprobe|kretprobe|uprobe|uretprobe|usdt|tracepoint|rawtracepoint|iter|watchpoint|hardware)[^\n]*(?:not available|not supported|unsupported)/i.exec(
+        all,
+      );
+    if (k)
+      unavailable = {
+        probeType: (k[1] ?? '').toLowerCase(),
+        message: `probe type not available on this node: ${(k[1] ?? '').toLowerCase()} (${k[0].trim()})`,
+      };
   }
   return { diagnostics, other, ...(unavailable ? { unavailable } : {}) };
 }

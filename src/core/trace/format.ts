@@ -5,7 +5,10 @@ import type { HistBucket, MapEntry, MapSnapshot, StatsValue, Value } from './out
 function valueText(v: Value): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return `(${v.map(valueText).join(', ')})`;
-  if (typeof v === 'object') return `{ ${Object.entries(v).map(([k, x]) => `.${k} = ${valueText(x)}`).join(', ')} }`;
+  if (typeof v === 'object')
+    return `{ ${Object.entries(v)
+      .map(([k, x]) => `.${k} = ${valueText(x)}`)
+      .join(', ')} }`;
   return String(v);
 }
 

@@ -155,7 +155,10 @@ export interface GuardEvent {
 
 export function parseGuardLine(line: string): GuardEvent | undefined {
   if (!line.startsWith(`${GUARD_MARK} `)) return undefined;
-  const [kind = '', ...rest] = line.slice(GUARD_MARK.length + 1).trim().split(/\s+/);
+  const [kind = '', ...rest] = line
+    .slice(GUARD_MARK.length + 1)
+    .trim()
+    .split(/\s+/);
   const fields: Record<string, string> = {};
   for (const r of rest) {
     const i = r.indexOf('=');

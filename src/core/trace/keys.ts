@@ -10,10 +10,71 @@ import type { MapSnapshot } from './output';
  */
 export type KeyPart = 'int' | 'text' | 'unknown';
 
-const TEXT_CALLS = new Set(['str', 'ksym', 'usym', 'kstack', 'ustack', 'strftime', 'path', 'buf', 'macaddr', 'ntop', 'cgroup_path', 'uptr', 'kptr', 'strerror']);
-const INT_CALLS = new Set(['count', 'sum', 'min', 'max', 'avg', 'pid', 'tid', 'uid', 'gid', 'cpu', 'nsecs', 'elapsed', 'cgroup', 'kaddr', 'uaddr', 'reg', 'sizeof', 'bswap', 'len', 'strlen', 'strcontains', 'strncmp', 'numaid', 'jiffies']);
+const TEXT_CALLS = new Set([
+  'str',
+  'ksym',
+  'usym',
+  'kstack',
+  'ustack',
+  'strftime',
+  'path',
+  'buf',
+  'macaddr',
+  'ntop',
+  'cgroup_path',
+  'uptr',
+  'kptr',
+  'strerror',
+]);
+const INT_CALLS = new Set([
+  'count',
+  'sum',
+  'min',
+  'max',
+  'avg',
+  'pid',
+  'tid',
+  'uid',
+  'gid',
+  'cpu',
+  'nsecs',
+  'elapsed',
+  'cgroup',
+  'kaddr',
+  'uaddr',
+  'reg',
+  'sizeof',
+  'bswap',
+  'len',
+  'strlen',
+  'strcontains',
+  'strncmp',
+  'numaid',
+  'jiffies',
+]);
 const TEXT_IDENTS = new Set(['comm', 'func', 'probe', 'kstack', 'ustack', 'username']);
-const INT_IDENTS = new Set(['pid', 'tid', 'uid', 'gid', 'cpu', 'nsecs', 'elapsed', 'cgroup', 'retval', 'rand', 'numaid', 'jiffies', 'ncpus', 'sarg0', 'arg0', 'arg1', 'arg2', 'arg3', 'arg4', 'arg5']);
+const INT_IDENTS = new Set([
+  'pid',
+  'tid',
+  'uid',
+  'gid',
+  'cpu',
+  'nsecs',
+  'elapsed',
+  'cgroup',
+  'retval',
+  'rand',
+  'numaid',
+  'jiffies',
+  'ncpus',
+  'sarg0',
+  'arg0',
+  'arg1',
+  'arg2',
+  'arg3',
+  'arg4',
+  'arg5',
+]);
 const INT_TYPES = /^(u?int(8|16|32|64)|bool)$/;
 
 export function exprPart(e: Expr): KeyPart {
@@ -33,7 +94,9 @@ export function exprPart(e: Expr): KeyPart {
     case 'cast':
       return INT_TYPES.test(e.type.trim()) ? 'int' : 'unknown';
     case 'binary':
-      return ['+', '-', '*', '/', '%', '&', '|', '^', '<<', '>>', '==', '!=', '<', '>', '<=', '>=', '&&', '||'].includes(e.op) ? 'int' : 'unknown';
+      return ['+', '-', '*', '/', '%', '&', '|', '^', '<<', '>>', '==', '!=', '<', '>', '<=', '>=', '&&', '||'].includes(e.op)
+        ? 'int'
+        : 'unknown';
     case 'unary':
       return e.op === '*' ? 'unknown' : 'int';
     default:
@@ -62,8 +125,16 @@ export function keyParts(script: string): Map<string, KeyPart[]> {
     const name = m.name.startsWith('@') ? m.name : `@${m.name}`;
     const seen = out.get(name);
     if (!seen) out.set(name, parts);
-    else if (seen.length !== parts.length) out.set(name, parts.map(() => 'unknown'));
-    else out.set(name, seen.map((p, i) => (p === parts[i] ? p : 'unknown')));
+    else if (seen.length !== parts.length)
+      out.set(
+        name,
+        parts.map(() => 'unknown'),
+      );
+    else
+      out.set(
+        name,
+        seen.map((p, i) => (p === parts[i] ? p : 'unknown')),
+      );
   });
   return out;
 }

@@ -36,9 +36,13 @@ export function checkParam(kind: ParamKind, value: string): string | undefined {
     case 'pid':
       return /^[1-9]\d{0,9}$/.test(value) && Number(value) <= 4_194_304 ? undefined : 'a process id: a whole number from 1 to 4194304';
     case 'binary':
-      return /^\/[A-Za-z0-9._+\-/]{1,4095}$/.test(value) && !value.includes('/../') ? undefined : 'an absolute path on the node (letters, digits, . _ + - /), e.g. /usr/sbin/nginx';
+      return /^\/[A-Za-z0-9._+\-/]{1,4095}$/.test(value) && !value.includes('/../')
+        ? undefined
+        : 'an absolute path on the node (letters, digits, . _ + - /), e.g. /usr/sbin/nginx';
     case 'pattern':
-      return /^[A-Za-z_*?][A-Za-z0-9_*?]{0,200}$/.test(value) ? undefined : 'a function name or a wildcard pattern (letters, digits, _, * and ?), e.g. ngx_http_*';
+      return /^[A-Za-z_*?][A-Za-z0-9_*?]{0,200}$/.test(value)
+        ? undefined
+        : 'a function name or a wildcard pattern (letters, digits, _, * and ?), e.g. ngx_http_*';
     case 'function':
       return /^[A-Za-z_][A-Za-z0-9_]{0,200}$/.test(value) ? undefined : 'a function name (letters, digits and _)';
     case 'ms':
@@ -67,15 +71,33 @@ function predicate(p: Readonly<Record<string, string>>, extra?: string): string 
  * `sleep` and `dd` in its loops. Tracepoint fields only: no BTF needed.
  */
 const GUARD_TREE =
-  '// eBPF Lens\'s trace guard and what it starts are left out\n' +
+  "// eBPF Lens's trace guard and what it starts are left out\n" +
   'tracepoint:sched:sched_process_fork /comm == "ebpf-lens-guard" || @ebpf_lens_guard[args->parent_pid]/\n{\n\t@ebpf_lens_guard[args->child_pid] = 1;\n}\n\n' +
   'tracepoint:sched:sched_process_exit /@ebpf_lens_guard[args->pid]/\n{\n\tdelete(@ebpf_lens_guard[args->pid]);\n}\n\n';
 const NOT_GUARD = 'comm != "ebpf-lens-guard" && !@ebpf_lens_guard[pid]';
 const GUARD_TREE_END = '\nEND\n{\n\tclear(@ebpf_lens_guard);\n}\n';
 
-const COMM_FILTER: SnippetParam = { name: 'comm', kind: 'comm', prompt: 'Only this process name (empty: every process)', optional: true, placeHolder: 'e.g. nginx' };
-const PID_FILTER: SnippetParam = { name: 'pid', kind: 'pid', prompt: 'Only this process id (empty: every process)', optional: true, placeHolder: 'e.g. 1234' };
-const BINARY: SnippetParam = { name: 'binary', kind: 'binary', prompt: 'Binary or library on the node', optional: false, placeHolder: '/usr/sbin/nginx' };
+const COMM_FILTER: SnippetParam = {
+  name: 'comm',
+  kind: 'comm',
+  prompt: 'Only this process name (empty: every process)',
+  optional: true,
+  placeHolder: 'e.g. nginx',
+};
+const PID_FILTER: SnippetParam = {
+  name: 'pid',
+  kind: 'pid',
+  prompt: 'Only this process id (empty: every process)',
+  optional: true,
+  placeHolder: 'e.g. 1234',
+};
+const BINARY: SnippetParam = {
+  name: 'binary',
+  kind: 'binary',
+  prompt: 'Binary or library on the node',
+  optional: false,
+  placeHolder: '/usr/sbin/nginx',
+};
 
 export const SNIPPETS: readonly Snippet[] = [
   {
@@ -83,7 +105,8 @@ export const SNIPPETS: readonly Snippet[] = [
     title: 'System calls by process',
     detail: 'tracepoint:raw_syscalls:sys_enter — which processes make the most system calls',
     params: [COMM_FILTER],
-    build: (p) => `tracepoint:raw_syscalls:sys_enter${predicate(p)}\n{\n\t@syscalls[comm] = count();\n}\n\ninterval:s:2\n{\n\tprint(@syscalls, 20);\n}\n`,
+    build: (p) =>
+      `tracepoint:raw_syscalls:sys_enter${predicate(p)}\n{\n\t@syscalls[comm] = count();\n}\n\ninterval:s:2\n{\n\tprint(@syscalls, 20);\n}\n`,
   },
   {
     id: 'read-write-sizes',
@@ -116,7 +139,8 @@ export const SNIPPETS: readonly Snippet[] = [
     title: 'Packet drops by reason and location',
     detail: 'tracepoint:skb:kfree_skb — why and where the kernel drops packets (drop reasons: kernel 5.17+)',
     params: [],
-    build: () => 'tracepoint:skb:kfree_skb\n{\n\t@drops_by_reason[args->reason] = count();\n\t@drops_by_location[ksym(args->location)] = count();\n}\n\ninterval:s:2\n{\n\tprint(@drops_by_reason);\n}\n',
+    build: () =>
+      'tracepoint:skb:kfree_skb\n{\n\t@drops_by_reason[args->reason] = count();\n\t@drops_by_location[ksym(args->location)] = count();\n}\n\ninterval:s:2\n{\n\tprint(@drops_by_reason);\n}\n',
   },
   {
     id: 'xdp-exceptions',
@@ -130,20 +154,38 @@ export const SNIPPETS: readonly Snippet[] = [
     title: 'CPU profile (stacks at 49 Hz)',
     detail: 'profile:hz:49 — where CPU time goes: kernel stacks, and user stacks for one process',
     params: [PID_FILTER],
-    build: (p) => (p['pid'] ? `profile:hz:49${predicate(p)}\n{\n\t@stacks[kstack, ustack, comm] = count();\n}\n` : 'profile:hz:49\n{\n\t@stacks[kstack, comm] = count();\n}\n'),
+    build: (p) =>
+      p['pid']
+        ? `profile:hz:49${predicate(p)}\n{\n\t@stacks[kstack, ustack, comm] = count();\n}\n`
+        : 'profile:hz:49\n{\n\t@stacks[kstack, comm] = count();\n}\n',
   },
   {
     id: 'uprobe-calls',
     title: 'Function calls in a binary (uprobe counts)',
     detail: 'uprobe:BINARY:PATTERN — how often each matching function is called',
-    params: [BINARY, { name: 'pattern', kind: 'pattern', prompt: 'Functions to count (a name or a wildcard pattern)', optional: false, placeHolder: 'e.g. ngx_http_*' }, PID_FILTER],
-    build: (p) => `uprobe:${p['binary'] ?? ''}:${p['pattern'] ?? ''}${predicate(p)}\n{\n\t@calls[func] = count();\n}\n\ninterval:s:2\n{\n\tprint(@calls, 20);\n}\n`,
+    params: [
+      BINARY,
+      {
+        name: 'pattern',
+        kind: 'pattern',
+        prompt: 'Functions to count (a name or a wildcard pattern)',
+        optional: false,
+        placeHolder: 'e.g. ngx_http_*',
+      },
+      PID_FILTER,
+    ],
+    build: (p) =>
+      `uprobe:${p['binary'] ?? ''}:${p['pattern'] ?? ''}${predicate(p)}\n{\n\t@calls[func] = count();\n}\n\ninterval:s:2\n{\n\tprint(@calls, 20);\n}\n`,
   },
   {
     id: 'uprobe-latency',
     title: 'Function latency in a binary (uprobe + uretprobe)',
     detail: 'uprobe/uretprobe:BINARY:FUNCTION — histogram of call durations in microseconds',
-    params: [BINARY, { name: 'function', kind: 'function', prompt: 'Function to time', optional: false, placeHolder: 'e.g. ngx_http_process_request' }, PID_FILTER],
+    params: [
+      BINARY,
+      { name: 'function', kind: 'function', prompt: 'Function to time', optional: false, placeHolder: 'e.g. ngx_http_process_request' },
+      PID_FILTER,
+    ],
     build: (p) =>
       `uprobe:${p['binary'] ?? ''}:${p['function'] ?? ''}${predicate(p)}\n{\n\t@start[tid] = nsecs;\n}\n\n` +
       `uretprobe:${p['binary'] ?? ''}:${p['function'] ?? ''}${predicate(p, '@start[tid]')}\n{\n\t@usecs = hist((nsecs - @start[tid]) / 1000);\n\tdelete(@start[tid]);\n}\n\nEND\n{\n\tclear(@start);\n}\n`,
@@ -153,14 +195,16 @@ export const SNIPPETS: readonly Snippet[] = [
     title: 'New processes (execve)',
     detail: 'tracepoint:syscalls:sys_enter_execve — every program started, with its parent',
     params: [],
-    build: () => `${GUARD_TREE}tracepoint:syscalls:sys_enter_execve /${NOT_GUARD}/\n{\n\tprintf("%-8d %-8d %-16s %s\\n", pid, curtask->real_parent->tgid, comm, str(args->filename));\n}\n${GUARD_TREE_END}`,
+    build: () =>
+      `${GUARD_TREE}tracepoint:syscalls:sys_enter_execve /${NOT_GUARD}/\n{\n\tprintf("%-8d %-8d %-16s %s\\n", pid, curtask->real_parent->tgid, comm, str(args->filename));\n}\n${GUARD_TREE_END}`,
   },
   {
     id: 'opensnoop',
     title: 'Files opened (openat)',
     detail: 'tracepoint:syscalls:sys_enter_openat — every file opened, by whom',
     params: [COMM_FILTER, PID_FILTER],
-    build: (p) => `${GUARD_TREE}tracepoint:syscalls:sys_enter_openat${predicate(p, NOT_GUARD)}\n{\n\tprintf("%-8d %-16s %s\\n", pid, comm, str(args->filename));\n}\n${GUARD_TREE_END}`,
+    build: (p) =>
+      `${GUARD_TREE}tracepoint:syscalls:sys_enter_openat${predicate(p, NOT_GUARD)}\n{\n\tprintf("%-8d %-16s %s\\n", pid, comm, str(args->filename));\n}\n${GUARD_TREE_END}`,
   },
 ];
 
@@ -179,6 +223,7 @@ export function buildSnippet(id: string, values: Readonly<Record<string, string>
     if (why) throw new InputError(`${s.title}: ${p.name} ${JSON.stringify(v.slice(0, 80))} is not ${why}`);
     clean[p.name] = v;
   }
-  for (const k of Object.keys(values)) if (!s.params.some((p) => p.name === k)) throw new InputError(`${s.title} has no parameter ${JSON.stringify(k)}`);
+  for (const k of Object.keys(values))
+    if (!s.params.some((p) => p.name === k)) throw new InputError(`${s.title} has no parameter ${JSON.stringify(k)}`);
   return s.build(clean);
 }

@@ -10,9 +10,12 @@ import type { HistBucket, MapEntry, MapSnapshot, StatsValue, Value } from './out
  * plain values do not combine and stay per node.
  */
 
-export const isBuckets = (v: MapEntry['value']): v is readonly HistBucket[] => Array.isArray(v) && v.every((b) => typeof b === 'object' && b !== null && !Array.isArray(b) && 'count' in b);
-export const isStats = (v: MapEntry['value']): v is StatsValue => typeof v === 'object' && v !== null && !Array.isArray(v) && 'average' in v && 'total' in v && 'count' in v;
-const num = (v: MapEntry['value']): number | undefined => (typeof v === 'number' ? v : typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : undefined);
+export const isBuckets = (v: MapEntry['value']): v is readonly HistBucket[] =>
+  Array.isArray(v) && v.every((b) => typeof b === 'object' && b !== null && !Array.isArray(b) && 'count' in b);
+export const isStats = (v: MapEntry['value']): v is StatsValue =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && 'average' in v && 'total' in v && 'count' in v;
+const num = (v: MapEntry['value']): number | undefined =>
+  typeof v === 'number' ? v : typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : undefined;
 
 export interface MergedMap extends MapSnapshot {
   readonly aggregation: Aggregation;
@@ -83,7 +86,8 @@ export function mergeMap(perNode: readonly { node: string; map: MapSnapshot }[],
       case 'avg': {
         const ns = vs.map(num).filter((n): n is number => n !== undefined);
         if (ns.length) entries.push({ key, value: Math.round(ns.reduce((a, n) => a + n, 0) / ns.length) });
-        if (perNode.length > 1) note = 'average of the nodes’ averages, unweighted (bpftrace prints no count for avg(); stats() gives an exact fleet average)';
+        if (perNode.length > 1)
+          note = 'average of the nodes’ averages, unweighted (bpftrace prints no count for avg(); stats() gives an exact fleet average)';
         break;
       }
       case 'stats': {
@@ -99,7 +103,8 @@ export function mergeMap(perNode: readonly { node: string; map: MapSnapshot }[],
         break;
       default:
         // plain values (and tseries) stay per node
-        for (const x of values) entries.push({ key: perNode.length > 1 ? `${x.node} · ${key ?? ''}`.replace(/ · $/, '') : key, value: x.value });
+        for (const x of values)
+          entries.push({ key: perNode.length > 1 ? `${x.node} · ${key ?? ''}`.replace(/ · $/, '') : key, value: x.value });
         if (perNode.length > 1) note = 'plain values do not combine: shown per node';
     }
   }
@@ -108,7 +113,10 @@ export function mergeMap(perNode: readonly { node: string; map: MapSnapshot }[],
 }
 
 /** Merge every map of several nodes' results. */
-export function mergeResults(perNode: readonly { node: string; maps: readonly MapSnapshot[] }[], aggregations: ReadonlyMap<string, Aggregation> = new Map()): MergedMap[] {
+export function mergeResults(
+  perNode: readonly { node: string; maps: readonly MapSnapshot[] }[],
+  aggregations: ReadonlyMap<string, Aggregation> = new Map(),
+): MergedMap[] {
   const names: string[] = [];
   const by = new Map<string, { node: string; map: MapSnapshot }[]>();
   for (const { node, maps } of perNode) {
@@ -203,7 +211,12 @@ export function compareMaps(before: readonly MapSnapshot[], after: readonly MapS
         const count = (list: readonly HistBucket[], x: HistBucket): number => list.find((y) => bucketKey(y) === bucketKey(x))?.count ?? 0;
         hists.push({
           key,
-          buckets: all.map((x) => ({ label: bucketLabel(x), before: count(ba, x), after: count(bb, x), delta: count(bb, x) - count(ba, x) })),
+          buckets: all.map((x) => ({
+            label: bucketLabel(x),
+            before: count(ba, x),
+            after: count(bb, x),
+            delta: count(bb, x) - count(ba, x),
+          })),
           totalBefore: ba.reduce((s, x) => s + x.count, 0),
           totalAfter: bb.reduce((s, x) => s + x.count, 0),
           p50: [percentileBucket(ba, 50), percentileBucket(bb, 50)],
@@ -232,14 +245,18 @@ export function compareMarkdown(deltas: readonly MapDelta[], labels: readonly [s
     out.push(`### ${d.name}${d.only ? ` (only ${d.only === 'before' ? labels[0] : labels[1]})` : ''}`, '');
     if (d.kind === 'hist') {
       for (const h of d.hists) {
-        out.push(`${h.key !== null ? `**[${h.key}]** ` : ''}total ${h.totalBefore} → ${h.totalAfter}; p50 ${h.p50[0] ?? '–'} → ${h.p50[1] ?? '–'}; p99 ${h.p99[0] ?? '–'} → ${h.p99[1] ?? '–'}`, '');
+        out.push(
+          `${h.key !== null ? `**[${h.key}]** ` : ''}total ${h.totalBefore} → ${h.totalAfter}; p50 ${h.p50[0] ?? '–'} → ${h.p50[1] ?? '–'}; p99 ${h.p99[0] ?? '–'} → ${h.p99[1] ?? '–'}`,
+          '',
+        );
         out.push(`| bucket | ${labels[0]} | ${labels[1]} | Δ |`, '|---|---:|---:|---:|');
         for (const b of h.buckets) out.push(`| ${b.label} | ${b.before} | ${b.after} | ${b.delta >= 0 ? '+' : ''}${b.delta} |`);
         out.push('');
       }
     } else {
       out.push(`| key | ${labels[0]} | ${labels[1]} | Δ |`, '|---|---:|---:|---:|');
-      for (const k of d.keys) out.push(`| ${k.key ?? '(no key)'} | ${fmt(k.before)} | ${fmt(k.after)} | ${k.delta >= 0 ? '+' : ''}${k.delta}${pct(k.change)} |`);
+      for (const k of d.keys)
+        out.push(`| ${k.key ?? '(no key)'} | ${fmt(k.before)} | ${fmt(k.after)} | ${k.delta >= 0 ? '+' : ''}${k.delta}${pct(k.change)} |`);
       out.push('');
     }
   }
@@ -249,6 +266,9 @@ export function compareMarkdown(deltas: readonly MapDelta[], labels: readonly [s
 export function valueText(v: Value): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return `(${v.map(valueText).join(', ')})`;
-  if (typeof v === 'object') return `{ ${Object.entries(v).map(([k, x]) => `.${k} = ${valueText(x)}`).join(', ')} }`;
+  if (typeof v === 'object')
+    return `{ ${Object.entries(v)
+      .map(([k, x]) => `.${k} = ${valueText(x)}`)
+      .join(', ')} }`;
   return String(v);
 }

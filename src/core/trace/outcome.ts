@@ -41,7 +41,14 @@ export interface EndVerdict {
 }
 
 /** exit status − 128 → the crash signal it stands for (the guard's INT, TERM and KILL are not crashes) */
-export const CRASH_SIGNALS: Readonly<Record<number, string>> = { 4: 'SIGILL', 6: 'SIGABRT', 7: 'SIGBUS', 8: 'SIGFPE', 11: 'SIGSEGV', 31: 'SIGSYS' };
+export const CRASH_SIGNALS: Readonly<Record<number, string>> = {
+  4: 'SIGILL',
+  6: 'SIGABRT',
+  7: 'SIGBUS',
+  8: 'SIGFPE',
+  11: 'SIGSEGV',
+  31: 'SIGSYS',
+};
 
 /** The error kinds of an end the node or the link decided: the trace did not end as asked. */
 export const NODE_STOPPED_KINDS: readonly string[] = ['ssh.heartbeat', 'ssh.eof'];
@@ -74,7 +81,10 @@ function nodeOrLinkError(f: EndFacts): TraceError | undefined {
   const g = f.guardExit;
   if (g?.reason === 'heartbeat') {
     const s = f.guardSilentSec ?? f.heartbeatTimeoutSec;
-    return { kind: 'ssh.heartbeat', message: `the node stopped the trace: it heard nothing from this client for ${s} s (its limit is ${f.heartbeatTimeoutSec} s)` };
+    return {
+      kind: 'ssh.heartbeat',
+      message: `the node stopped the trace: it heard nothing from this client for ${s} s (its limit is ${f.heartbeatTimeoutSec} s)`,
+    };
   }
   if (g?.reason === 'eof' && f.stopReason === undefined) {
     return { kind: 'ssh.eof', message: `the node stopped the trace: the control channel from this client closed` };
@@ -85,7 +95,8 @@ function nodeOrLinkError(f: EndFacts): TraceError | undefined {
       message: `the connection to ${f.node} was lost (nothing came from it for ${Math.round(f.linkLostMs / 1000)} s); the node stops the trace by itself within ${f.heartbeatTimeoutSec} s`,
     };
   }
-  if (!g && f.connectionClosed) return { kind: 'ssh.disconnected', message: `the connection to ${f.node} was lost during the trace; the node's guard stops it` };
+  if (!g && f.connectionClosed)
+    return { kind: 'ssh.disconnected', message: `the connection to ${f.node} was lost during the trace; the node's guard stops it` };
   return undefined;
 }
 

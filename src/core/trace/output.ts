@@ -46,8 +46,21 @@ export type TraceRecord =
   | { readonly type: 'map'; readonly map: MapSnapshot }
   | { readonly type: 'value'; readonly value: Value }
   | { readonly type: 'lost'; readonly count: number }
-  | { readonly type: 'helperError'; readonly helper: string; readonly retcode: number | undefined; readonly line?: number; readonly col?: number; readonly message: string }
-  | { readonly type: 'diagnostic'; readonly severity: 'error' | 'warning'; readonly message: string; readonly line?: number; readonly col?: number }
+  | {
+      readonly type: 'helperError';
+      readonly helper: string;
+      readonly retcode: number | undefined;
+      readonly line?: number;
+      readonly col?: number;
+      readonly message: string;
+    }
+  | {
+      readonly type: 'diagnostic';
+      readonly severity: 'error' | 'warning';
+      readonly message: string;
+      readonly line?: number;
+      readonly col?: number;
+    }
   /** a line that is not JSON (system(), cat(), a bpftrace message on stdout) */
   | { readonly type: 'text'; readonly text: string }
   | { readonly type: 'unknown'; readonly recordType: string; readonly data: Value };
@@ -125,7 +138,14 @@ function stats(v: Obj): StatsValue {
 
 /** One map's data: `value`, `{key: value}`, `[buckets]`, `{key: [buckets]}`, stats objects … */
 function mapSnapshot(name: string, recordType: string, data: Value): MapSnapshot {
-  const kind: MapKind = recordType === 'hist' || recordType === 'lhist' ? 'hist' : recordType === 'stats' ? 'stats' : recordType === 'tseries' ? 'tseries' : 'map';
+  const kind: MapKind =
+    recordType === 'hist' || recordType === 'lhist'
+      ? 'hist'
+      : recordType === 'stats'
+        ? 'stats'
+        : recordType === 'tseries'
+          ? 'tseries'
+          : 'map';
   if (isBuckets(data)) return { name, kind: 'hist', keyed: false, entries: [{ key: null, value: buckets(data) }] };
   if (isStats(data)) return { name, kind: 'stats', keyed: false, entries: [{ key: null, value: stats(data) }] };
   if (!isObj(data)) return { name, kind, keyed: false, entries: [{ key: null, value: data }] };
@@ -162,7 +182,9 @@ export function recordsOf(doc: unknown): TraceRecord[] {
     case 'join':
     case 'syscall':
     case 'cat':
-      return [{ type: 'printf', text: typeof data === 'string' ? data : Array.isArray(data) ? data.map(textOf).join(' ') + '\n' : textOf(data) }];
+      return [
+        { type: 'printf', text: typeof data === 'string' ? data : Array.isArray(data) ? data.map(textOf).join(' ') + '\n' : textOf(data) },
+      ];
     case 'time':
       return [{ type: 'time', text: textOf(data) }];
     case 'map':
@@ -187,7 +209,16 @@ export function recordsOf(doc: unknown): TraceRecord[] {
       const line = num(d['line']);
       const col = num(d['col']);
       const msg = typeof d['msg'] === 'string' ? d['msg'] : `${helper} returned ${retcode ?? '?'}`;
-      return [{ type: 'helperError', helper, retcode, message: msg, ...(line !== undefined ? { line } : {}), ...(col !== undefined ? { col } : {}) }];
+      return [
+        {
+          type: 'helperError',
+          helper,
+          retcode,
+          message: msg,
+          ...(line !== undefined ? { line } : {}),
+          ...(col !== undefined ? { col } : {}),
+        },
+      ];
     }
     case 'errorf':
     case 'error':
@@ -257,7 +288,15 @@ export class OutputParser {
       if (d) {
         this.inDiagnostic = true;
         this.caretSeen = false;
-        return [{ type: 'diagnostic', severity: d[3] === 'ERROR' ? 'error' : 'warning', message: d[4] ?? '', line: Number(d[1]), ...(d[2] ? { col: Number(d[2]) } : {}) }];
+        return [
+          {
+            type: 'diagnostic',
+            severity: d[3] === 'ERROR' ? 'error' : 'warning',
+            message: d[4] ?? '',
+            line: Number(d[1]),
+            ...(d[2] ? { col: Number(d[2]) } : {}),
+          },
+        ];
       }
       // what follows a diagnostic is its source line(s), the carets under it, and hints
       if (this.inDiagnostic) {

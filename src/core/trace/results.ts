@@ -93,11 +93,21 @@ export class TraceResults {
         return true;
       case 'helperError':
         this.helperErrors++;
-        if (this.diagnostics.length < 100) this.diagnostics.push({ severity: 'warning', message: `${r.helper}: ${r.message}`, ...(r.line !== undefined ? { line: r.line } : {}) });
+        if (this.diagnostics.length < 100)
+          this.diagnostics.push({
+            severity: 'warning',
+            message: `${r.helper}: ${r.message}`,
+            ...(r.line !== undefined ? { line: r.line } : {}),
+          });
         return true;
       case 'diagnostic':
         if (this.diagnostics.length < 100) {
-          this.diagnostics.push({ severity: r.severity, message: r.message, ...(r.line !== undefined ? { line: r.line } : {}), ...(r.col !== undefined ? { col: r.col } : {}) });
+          this.diagnostics.push({
+            severity: r.severity,
+            message: r.message,
+            ...(r.line !== undefined ? { line: r.line } : {}),
+            ...(r.col !== undefined ? { col: r.col } : {}),
+          });
         }
         return true;
       case 'unknown':
@@ -138,7 +148,10 @@ export class TraceResults {
     this.lines.push({ t, text });
     this.seq++;
     this.bytes += text.length;
-    while (this.lines.length - this.head > this.limits.maxLines || (this.bytes > this.limits.maxBytes && this.lines.length - this.head > 1)) {
+    while (
+      this.lines.length - this.head > this.limits.maxLines ||
+      (this.bytes > this.limits.maxBytes && this.lines.length - this.head > 1)
+    ) {
       const old = this.lines[this.head++];
       this.bytes -= old?.text.length ?? 0;
       this.droppedOldest++;
@@ -180,7 +193,8 @@ export class TraceResults {
       attachedProbes: this.attachedProbes,
       ...(this.attachedAt !== undefined ? { attachedAt: this.attachedAt } : {}),
       ...(this.hidden.size ? { hidden: [...this.hidden.values()] } : {}),
-      lines: this.partial !== '' ? [...this.lines.slice(this.head), { t: this.partialT ?? 0, text: this.partial }] : this.lines.slice(this.head),
+      lines:
+        this.partial !== '' ? [...this.lines.slice(this.head), { t: this.partialT ?? 0, text: this.partial }] : this.lines.slice(this.head),
       maps: [...this.maps.values()],
       values: [...this.values],
       events: this.events,

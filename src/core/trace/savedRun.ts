@@ -41,7 +41,9 @@ export function runTitle(script: string): string {
   const first = script
     .split('\n')
     .map((l) => l.trim())
-    .find((l) => l !== '' && !l.startsWith('//') && !l.startsWith('#') && !l.startsWith('/*') && !l.startsWith('*') && !/^config\s*=/.test(l));
+    .find(
+      (l) => l !== '' && !l.startsWith('//') && !l.startsWith('#') && !l.startsWith('/*') && !l.startsWith('*') && !/^config\s*=/.test(l),
+    );
   const t = (first ?? 'bpftrace').replace(/\s*\{.*$/, '').replace(/\s+/g, ' ');
   return t.length > 60 ? `${t.slice(0, 59)}…` : t || 'bpftrace';
 }
@@ -59,15 +61,27 @@ export function parseSavedRun(text: string): SavedRun | string {
   }
   const r = v as Partial<SavedRun>;
   if (typeof v !== 'object' || v === null || r.version !== 1) return 'not a saved eBPF Lens run (version 1)';
-  if (typeof r.id !== 'string' || typeof r.script !== 'string' || typeof r.startedAt !== 'number' || !Array.isArray(r.nodes)) return 'a saved run needs id, script, startedAt and nodes';
+  if (typeof r.id !== 'string' || typeof r.script !== 'string' || typeof r.startedAt !== 'number' || !Array.isArray(r.nodes))
+    return 'a saved run needs id, script, startedAt and nodes';
   for (const n of r.nodes) {
-    if (typeof n !== 'object' || n === null || typeof n.node !== 'string' || typeof n.results !== 'object' || n.results === null || !Array.isArray(n.results.maps)) return 'a node result needs node and results.maps';
+    if (
+      typeof n !== 'object' ||
+      n === null ||
+      typeof n.node !== 'string' ||
+      typeof n.results !== 'object' ||
+      n.results === null ||
+      !Array.isArray(n.results.maps)
+    )
+      return 'a node result needs node and results.maps';
   }
   return v as SavedRun;
 }
 
 /** The maps of a run: a single node's as they are, several nodes' merged. */
-export function runMaps(run: SavedRun, aggregations: ReadonlyMap<string, Aggregation> = mapAggregations(run.script)): readonly (MapSnapshot | MergedMap)[] {
+export function runMaps(
+  run: SavedRun,
+  aggregations: ReadonlyMap<string, Aggregation> = mapAggregations(run.script),
+): readonly (MapSnapshot | MergedMap)[] {
   const ok = run.nodes.filter((n) => n.results.maps.length > 0);
   if (ok.length === 1) return ok[0]?.results.maps ?? [];
   return mergeResults(
@@ -77,13 +91,18 @@ export function runMaps(run: SavedRun, aggregations: ReadonlyMap<string, Aggrega
 }
 
 function when(ms: number): string {
-  return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+  return new Date(ms)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, ' UTC');
 }
 
 /** Copy as Markdown: what ran, where, what came back. */
 export function runMarkdown(run: SavedRun): string {
   const out: string[] = [`## Trace: ${run.title}`, ''];
-  out.push(`- started ${when(run.startedAt)}${run.endedAt ? `, ended ${when(run.endedAt)} (${Math.round((run.endedAt - run.startedAt) / 1000)} s)` : ''}`);
+  out.push(
+    `- started ${when(run.startedAt)}${run.endedAt ? `, ended ${when(run.endedAt)} (${Math.round((run.endedAt - run.startedAt) / 1000)} s)` : ''}`,
+  );
   for (const n of run.nodes) {
     const r = n.results;
     const drops = r.droppedByRate + r.droppedOldest;
@@ -94,7 +113,11 @@ export function runMarkdown(run: SavedRun): string {
   out.push('', '```bpftrace', run.script.trimEnd(), '```', '');
   const maps = runMaps(run);
   if (maps.length) {
-    out.push(run.nodes.length > 1 ? `### Maps (merged over ${run.nodes.filter((n) => n.results.maps.length > 0).length} nodes)` : '### Maps', '', '```');
+    out.push(
+      run.nodes.length > 1 ? `### Maps (merged over ${run.nodes.filter((n) => n.results.maps.length > 0).length} nodes)` : '### Maps',
+      '',
+      '```',
+    );
     for (const m of maps) out.push(mapText(m).trimEnd(), ...('note' in m && m.note ? [`  (${m.note})`] : []));
     out.push('```', '');
   }

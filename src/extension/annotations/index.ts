@@ -68,7 +68,12 @@ const BINARIES_KEY = 'ebpfLens.annotations.binaries';
  * the run stats of the programs loaded under their names; bpftrace blocks show how often they
  * fired in the last run started from the editor.
  */
-export function registerAnnotations(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, nodes: NodesApi, tracing: TracingApi): { api: AnnotationsApi; commands: CommandTable } {
+export function registerAnnotations(
+  context: vscode.ExtensionContext,
+  log: vscode.LogOutputChannel,
+  nodes: NodesApi,
+  tracing: TracingApi,
+): { api: AnnotationsApi; commands: CommandTable } {
   const states = new Map<string, DocState>();
   const decorations = new HeatDecorations();
   const lives = new Map<string, NodeJS.Timeout>();
@@ -196,7 +201,9 @@ export function registerAnnotations(context: vscode.ExtensionContext, log: vscod
             toggle: cmd('ebpfLens.toggleAnnotations', {}),
           }),
         );
-        md.isTrusted = { enabledCommands: ['ebpfLens.annotate', 'ebpfLens.measureLatency', 'ebpfLens.showTraceResults', 'ebpfLens.toggleAnnotations'] };
+        md.isTrusted = {
+          enabledCommands: ['ebpfLens.annotate', 'ebpfLens.measureLatency', 'ebpfLens.showTraceResults', 'ebpfLens.toggleAnnotations'],
+        };
         return new vscode.Hover(md, doc.lineAt(pos.line).range);
       },
     }),
@@ -250,12 +257,24 @@ export function registerAnnotations(context: vscode.ExtensionContext, log: vscod
         filtered: p.filtered,
       }),
     );
-    setState(src.uri, { kind: 'bpftrace', node: s.nodes.length === 1 ? (s.nodes[0] ?? '') : `${s.nodes.length} nodes`, windowSec: secs, at: s.endedAt ?? now, items: withShares(items), session: s.id }, {});
+    setState(
+      src.uri,
+      {
+        kind: 'bpftrace',
+        node: s.nodes.length === 1 ? (s.nodes[0] ?? '') : `${s.nodes.length} nodes`,
+        windowSec: secs,
+        at: s.endedAt ?? now,
+        items: withShares(items),
+        session: s.id,
+      },
+      {},
+    );
   }
 
   // ------------------------------------------------------------------ picking a binary
   const binaryKey = (node: string, doc: vscode.TextDocument): string => `${node}\u0000${path.dirname(doc.uri.fsPath)}`;
-  const remembered = (node: string, doc: vscode.TextDocument): string | undefined => context.workspaceState.get<Record<string, string>>(BINARIES_KEY, {})[binaryKey(node, doc)];
+  const remembered = (node: string, doc: vscode.TextDocument): string | undefined =>
+    context.workspaceState.get<Record<string, string>>(BINARIES_KEY, {})[binaryKey(node, doc)];
   const remember = async (node: string, doc: vscode.TextDocument, bin: string): Promise<void> => {
     const all = { ...context.workspaceState.get<Record<string, string>>(BINARIES_KEY, {}), [binaryKey(node, doc)]: bin };
     await context.workspaceState.update(BINARIES_KEY, all);
@@ -263,31 +282,49 @@ export function registerAnnotations(context: vscode.ExtensionContext, log: vscod
 
   async function pickBinary(node: string, doc: vscode.TextDocument): Promise<string | undefined> {
     const mappings = cfg().get<Record<string, string>>('pathMappings', {});
-    const [running, mapped] = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `eBPF Lens: binaries on ${node}` }, async () => {
-      const r = await nodes.fleet.run(node, runningBinaries()).catch((e: unknown) => {
-        log.warn(`${node}: listing running binaries: ${errorMessage(e)}`);
-        return [];
-      });
-      const remoteDir = mapPath(path.dirname(doc.uri.fsPath), mappings);
-      const m = remoteDir ? await nodes.fleet.run(node, executablesUnder(remoteDir)).catch(() => []) : [];
-      return [r, m] as const;
-    });
+    const [running, mapped] = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Window, title: `eBPF Lens: binaries on ${node}` },
+      async () => {
+        const r = await nodes.fleet.run(node, runningBinaries()).catch((e: unknown) => {
+          log.warn(`${node}: listing running binaries: ${errorMessage(e)}`);
+          return [];
+        });
+        const remoteDir = mapPath(path.dirname(doc.uri.fsPath), mappings);
+        const m = remoteDir ? await nodes.fleet.run(node, executablesUnder(remoteDir)).catch(() => []) : [];
+        return [r, m] as const;
+      },
+    );
     type Item = vscode.QuickPickItem & { bin?: string; manual?: boolean };
     const items: Item[] = [];
     if (mapped.length) {
       items.push({ label: 'From ebpfLens.annotations.pathMappings', kind: vscode.QuickPickItemKind.Separator });
       for (const p of rankBinaries(mapped, doc.uri.fsPath)) items.push({ label: path.basename(p), description: p, bin: p });
     }
-    const runPaths = rankBinaries(running.filter((r) => !r.deleted).map((r) => r.path), doc.uri.fsPath);
+    const runPaths = rankBinaries(
+      running.filter((r) => !r.deleted).map((r) => r.path),
+      doc.uri.fsPath,
+    );
     if (runPaths.length) {
       items.push({ label: `Running on ${node}`, kind: vscode.QuickPickItemKind.Separator });
       for (const p of runPaths) {
         const r = running.find((x) => x.path === p);
-        items.push({ label: path.basename(p), description: p, detail: r ? `${r.pids.length} process${r.pids.length === 1 ? '' : 'es'}: ${r.pids.slice(0, 6).join(', ')}${r.pids.length > 6 ? ' …' : ''}` : '', bin: p });
+        items.push({
+          label: path.basename(p),
+          description: p,
+          detail: r
+            ? `${r.pids.length} process${r.pids.length === 1 ? '' : 'es'}: ${r.pids.slice(0, 6).join(', ')}${r.pids.length > 6 ? ' …' : ''}`
+            : '',
+          bin: p,
+        });
       }
     }
     items.push({ label: '', kind: vscode.QuickPickItemKind.Separator }, { label: '$(edit) Enter a path on the node…', manual: true });
-    const pick = await vscode.window.showQuickPick(items, { title: `The binary ${fileLabel(doc)} is built into, on ${node}`, placeHolder: 'Binary or library (its functions are counted with uprobes)', matchOnDescription: true, ignoreFocusOut: true });
+    const pick = await vscode.window.showQuickPick(items, {
+      title: `The binary ${fileLabel(doc)} is built into, on ${node}`,
+      placeHolder: 'Binary or library (its functions are counted with uprobes)',
+      matchOnDescription: true,
+      ignoreFocusOut: true,
+    });
     if (!pick) return undefined;
     if (pick.bin) return pick.bin;
     return vscode.window.showInputBox({
@@ -334,12 +371,19 @@ export function registerAnnotations(context: vscode.ExtensionContext, log: vscod
     return [...fns.filter(shown), ...fns.filter((f) => !shown(f))];
   }
 
-  async function measureUser(doc: vscode.TextDocument, a: AnnotateArgs, fns: readonly SourceFunction[], lang: Parameters<typeof planCounts>[2], wanted?: () => boolean): Promise<FileAnnotations | undefined> {
+  async function measureUser(
+    doc: vscode.TextDocument,
+    a: AnnotateArgs,
+    fns: readonly SourceFunction[],
+    lang: Parameters<typeof planCounts>[2],
+    wanted?: () => boolean,
+  ): Promise<FileAnnotations | undefined> {
     const node = nodeFor(a);
     const uri = doc.uri.toString();
     // one measurement of a file at a time (live mode skips its turn instead of failing)
     const refuseIfBusy = (): void => {
-      if (measuring.has(uri) || starting.has(uri)) throw wanted ? new CancelledError() : new InputError(`${fileLabel(doc)} is being measured already`);
+      if (measuring.has(uri) || starting.has(uri))
+        throw wanted ? new CancelledError() : new InputError(`${fileLabel(doc)} is being measured already`);
     };
     refuseIfBusy();
     await nodes.fleet.connect(node);
@@ -354,23 +398,44 @@ export function registerAnnotations(context: vscode.ExtensionContext, log: vscod
     const windowSec = a.windowSec ?? Math.max(1, Math.min(3600, cfg().get<number>('windowSeconds', 10)));
     const [listing, feat] = await Promise.all([nodes.fleet.run(node, listProbesCommand(`uprobe:${binary}:*`)), featuresOf(node)]);
     const symbols = uprobeSymbols(listing.lines, binary);
-    if (symbols.length === 0) throw new InputError(`${binary} on ${node} has no function symbols bpftrace can see (not a binary there, or stripped)`);
+    if (symbols.length === 0)
+      throw new InputError(`${binary} on ${node} has no function symbols bpftrace can see (not a binary there, or stripped)`);
     await remember(node, doc, binary);
-    const plan: CountPlan = planCounts(byVisibility(doc, fns), symbols, lang, { multi: feat.uprobeMulti, maxProbes: Math.max(1, cfg().get<number>('maxProbes', 64)) });
-    if (plan.measured.length === 0) throw new InputError(`none of the ${fns.length} functions of ${fileLabel(doc)} is in ${binary} (${plan.notes.join('; ')})`);
-    const latency = (a.latency ?? []).flatMap((q) => plan.measured.find((m) => m.fn.qualified === q || m.fn.name === q)?.symbols.slice(0, 1) ?? []);
-    const script = countScript({ binary, plan: plan.plan, windowSec, ...(a.pid !== undefined ? { pid: a.pid } : {}), ...(latency.length ? { latency } : {}) });
+    const plan: CountPlan = planCounts(byVisibility(doc, fns), symbols, lang, {
+      multi: feat.uprobeMulti,
+      maxProbes: Math.max(1, cfg().get<number>('maxProbes', 64)),
+    });
+    if (plan.measured.length === 0)
+      throw new InputError(`none of the ${fns.length} functions of ${fileLabel(doc)} is in ${binary} (${plan.notes.join('; ')})`);
+    const latency = (a.latency ?? []).flatMap(
+      (q) => plan.measured.find((m) => m.fn.qualified === q || m.fn.name === q)?.symbols.slice(0, 1) ?? [],
+    );
+    const script = countScript({
+      binary,
+      plan: plan.plan,
+      windowSec,
+      ...(a.pid !== undefined ? { pid: a.pid } : {}),
+      ...(latency.length ? { latency } : {}),
+    });
     const probes = plan.plan.exact.length + plan.plan.patterns.length;
     // attaching and detaching many single uprobes takes time (~0.1 s each on bpftrace 0.17)
     const maxSec = windowSec + 30 + Math.ceil(probes * 0.25);
-    log.info(`annotate ${fileLabel(doc)} on ${node}: ${plan.measured.length} functions in ${binary}, ${probes} probe(s)${feat.uprobeMulti ? ' (uprobe_multi)' : ''}, ${windowSec} s`);
+    log.info(
+      `annotate ${fileLabel(doc)} on ${node}: ${plan.measured.length} functions in ${binary}, ${probes} probe(s)${feat.uprobeMulti ? ' (uprobe_multi)' : ''}, ${windowSec} s`,
+    );
     if (wanted && !wanted()) throw new CancelledError();
     // checked again: another measurement of this file may have got this far meanwhile
     refuseIfBusy();
     starting.add(uri);
     let session: TraceSession;
     try {
-      session = await tracing.start({ script, nodes: [node], title: `Call counts: ${fileLabel(doc)} in ${path.basename(binary)}`, maxSec, show: false });
+      session = await tracing.start({
+        script,
+        nodes: [node],
+        title: `Call counts: ${fileLabel(doc)} in ${path.basename(binary)}`,
+        maxSec,
+        show: false,
+      });
     } finally {
       starting.delete(uri);
     }
@@ -378,7 +443,10 @@ export function registerAnnotations(context: vscode.ExtensionContext, log: vscod
     // turned off while the trace was starting: stopLive found nothing to stop yet
     if (wanted && !wanted()) session.stop('cancel');
     updateStatus();
-    const wait = async (token?: vscode.CancellationToken, progress?: vscode.Progress<{ message?: string; increment?: number }>): Promise<void> => {
+    const wait = async (
+      token?: vscode.CancellationToken,
+      progress?: vscode.Progress<{ message?: string; increment?: number }>,
+    ): Promise<void> => {
       token?.onCancellationRequested(() => session.stop('cancel'));
       const t0 = Date.now();
       const tick = setInterval(() => {
@@ -395,7 +463,11 @@ export function registerAnnotations(context: vscode.ExtensionContext, log: vscod
       if (a.quiet) await wait();
       else
         await vscode.window.withProgress(
-          { location: vscode.ProgressLocation.Notification, title: `Counting calls of ${plan.measured.length} function${plan.measured.length === 1 ? '' : 's'} of ${fileLabel(doc)} on ${node} for ${windowSec} s`, cancellable: true },
+          {
+            location: vscode.ProgressLocation.Notification,
+            title: `Counting calls of ${plan.measured.length} function${plan.measured.length === 1 ? '' : 's'} of ${fileLabel(doc)} on ${node} for ${windowSec} s`,
+            cancellable: true,
+          },
           (progress, token) => wait(token, progress),
         );
     } finally {
@@ -406,11 +478,15 @@ export function registerAnnotations(context: vscode.ExtensionContext, log: vscod
     const outcome = part?.outcome;
     if (outcome?.reason === 'cancel') throw new CancelledError();
     if (part?.error && !outcome) throw new Error(part.error.message);
-    if (!outcome || outcome.state === 'failed') throw new Error(`counting on ${node} failed: ${outcome?.error?.message ?? part?.error?.message ?? 'no result'}`);
+    if (!outcome || outcome.state === 'failed')
+      throw new Error(`counting on ${node} failed: ${outcome?.error?.message ?? part?.error?.message ?? 'no result'}`);
     const r = readCounts(outcome.results.maps, { binary, plan: plan.plan, ...(latency.length ? { latency } : {}) });
     const notes = [...plan.notes];
     if (r.windowNs === undefined) notes.push('the window was cut short: rates are over the time the trace ran');
-    const secs = r.windowNs !== undefined ? r.windowNs / 1e9 : Math.max(0.001, (outcome.attachedMs ?? outcome.endedAt - outcome.startedAt - (outcome.results.attachedAt ?? 0)) / 1000);
+    const secs =
+      r.windowNs !== undefined
+        ? r.windowNs / 1e9
+        : Math.max(0.001, (outcome.attachedMs ?? outcome.endedAt - outcome.startedAt - (outcome.results.attachedAt ?? 0)) / 1000);
     const items = countAnnotations(plan, r, lineOf(doc), secs);
     const file: FileAnnotations = { kind: 'uprobe', node, windowSec: secs, at: outcome.endedAt, binary, items, session: session.id, notes };
     setState(uri, file, { ...a, node, binary });
@@ -477,7 +553,13 @@ export function registerAnnotations(context: vscode.ExtensionContext, log: vscod
           continue;
         }
         void functionsOf(doc)
-          .then(({ fns }) => bpfFile(doc, w.node, fns.filter((f) => f.section !== undefined)))
+          .then(({ fns }) =>
+            bpfFile(
+              doc,
+              w.node,
+              fns.filter((f) => f.section !== undefined),
+            ),
+          )
           .then((file) => {
             if (states.get(uri)?.file.kind === 'bpf') setState(uri, file, states.get(uri)?.args ?? {});
           })
@@ -504,7 +586,12 @@ export function registerAnnotations(context: vscode.ExtensionContext, log: vscod
     const { lang, fns } = await functionsOf(doc);
     if (fns.length === 0) throw new InputError(`no function definitions found in ${fileLabel(doc)}`);
     visible = true;
-    if (isBpfSource(fns)) return annotateBpf(doc, a, fns.filter((f) => f.section !== undefined));
+    if (isBpfSource(fns))
+      return annotateBpf(
+        doc,
+        a,
+        fns.filter((f) => f.section !== undefined),
+      );
     return measureUser(doc, a, fns, lang, wanted);
   }
 
@@ -532,7 +619,10 @@ export function registerAnnotations(context: vscode.ExtensionContext, log: vscod
         const at = ed && ed.document === doc ? doc.offsetAt(ed.selection.active) : -1;
         fn = fns.find((f) => at >= f.start && at <= f.end)?.qualified;
         if (!fn) {
-          const pick = await vscode.window.showQuickPick(fns.map((f) => ({ label: f.qualified })), { title: 'Measure the latency of…' });
+          const pick = await vscode.window.showQuickPick(
+            fns.map((f) => ({ label: f.qualified })),
+            { title: 'Measure the latency of…' },
+          );
           fn = pick?.label;
         }
       }
@@ -564,7 +654,11 @@ export function registerAnnotations(context: vscode.ExtensionContext, log: vscod
       const first = await annotate({ ...(states.get(uri)?.args ?? {}), ...a, uri });
       if (!first) return false;
       if (first.kind !== 'uprobe') {
-        void vscode.window.showInformationMessage(first.kind === 'bpf' ? 'BPF program annotations are live already: they follow the node’s stats.' : 'bpftrace annotations follow the script’s runs.');
+        void vscode.window.showInformationMessage(
+          first.kind === 'bpf'
+            ? 'BPF program annotations are live already: they follow the node’s stats.'
+            : 'bpftrace annotations follow the script’s runs.',
+        );
         return false;
       }
       const every = Math.max(first.windowSec + 2, a?.intervalSec ?? cfg().get<number>('liveIntervalSeconds', 30)) * 1000;

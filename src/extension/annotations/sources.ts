@@ -10,15 +10,20 @@ import { InputError } from '../../core/errors';
  * (clangd, cpptools, rust-analyzer, gopls), else from the built-in finder. BPF `SEC("…")`
  * sections always come from the text.
  */
-export async function functionsOf(doc: vscode.TextDocument): Promise<{ lang: SourceLanguage; fns: SourceFunction[]; from: 'symbols' | 'built-in' }> {
+export async function functionsOf(
+  doc: vscode.TextDocument,
+): Promise<{ lang: SourceLanguage; fns: SourceFunction[]; from: 'symbols' | 'built-in' }> {
   const lang = languageOf(doc.languageId, doc.fileName);
-  if (!lang) throw new InputError(`call-frequency annotations need a C, C++, Rust or Go file, or a bpftrace script (this is ${doc.languageId})`);
+  if (!lang)
+    throw new InputError(`call-frequency annotations need a C, C++, Rust or Go file, or a bpftrace script (this is ${doc.languageId})`);
   const text = doc.getText();
   const builtin = findFunctions(text, lang);
   const fromSymbols = await symbolFunctions(doc, lang);
   if (!fromSymbols || fromSymbols.length === 0) return { lang, fns: builtin, from: 'built-in' };
   // the text knows the sections (SEC("…")): carry them over by name and place
-  const sectionAt = new Map(builtin.filter((f) => f.section !== undefined).map((f) => [`${f.name}@${doc.positionAt(f.nameStart).line}`, f.section as string]));
+  const sectionAt = new Map(
+    builtin.filter((f) => f.section !== undefined).map((f) => [`${f.name}@${doc.positionAt(f.nameStart).line}`, f.section as string]),
+  );
   const fns = fromSymbols.map((f) => {
     const section = sectionAt.get(`${f.name}@${doc.positionAt(f.nameStart).line}`);
     return section !== undefined ? { ...f, section } : f;
@@ -29,14 +34,25 @@ export async function functionsOf(doc: vscode.TextDocument): Promise<{ lang: Sou
 }
 
 const FUNCTION_KINDS = new Set([vscode.SymbolKind.Function, vscode.SymbolKind.Method, vscode.SymbolKind.Constructor]);
-const OWNER_KINDS = new Set([vscode.SymbolKind.Class, vscode.SymbolKind.Struct, vscode.SymbolKind.Namespace, vscode.SymbolKind.Module, vscode.SymbolKind.Interface, vscode.SymbolKind.Object, vscode.SymbolKind.Enum]);
+const OWNER_KINDS = new Set([
+  vscode.SymbolKind.Class,
+  vscode.SymbolKind.Struct,
+  vscode.SymbolKind.Namespace,
+  vscode.SymbolKind.Module,
+  vscode.SymbolKind.Interface,
+  vscode.SymbolKind.Object,
+  vscode.SymbolKind.Enum,
+]);
 
 async function symbolFunctions(doc: vscode.TextDocument, lang: SourceLanguage): Promise<SourceFunction[] | undefined> {
   let symbols: (vscode.DocumentSymbol | vscode.SymbolInformation)[] | undefined;
   try {
     // a provider that never answers must not hold the annotations back
     symbols = await Promise.race([
-      vscode.commands.executeCommand<(vscode.DocumentSymbol | vscode.SymbolInformation)[] | undefined>('vscode.executeDocumentSymbolProvider', doc.uri),
+      vscode.commands.executeCommand<(vscode.DocumentSymbol | vscode.SymbolInformation)[] | undefined>(
+        'vscode.executeDocumentSymbolProvider',
+        doc.uri,
+      ),
       new Promise<undefined>((r) => setTimeout(() => r(undefined), 3000)),
     ]);
   } catch {
@@ -62,7 +78,14 @@ async function symbolFunctions(doc: vscode.TextDocument, lang: SourceLanguage): 
       if (!name) return;
       const sel = s.selectionRange ?? s.range;
       const nameStart = doc.offsetAt(sel.start);
-      out.push({ name, qualified: [...owner, name].join(sep), nameStart, nameEnd: nameStart + name.length, start: doc.offsetAt(s.range.start), end: doc.offsetAt(s.range.end) });
+      out.push({
+        name,
+        qualified: [...owner, name].join(sep),
+        nameStart,
+        nameEnd: nameStart + name.length,
+        start: doc.offsetAt(s.range.start),
+        end: doc.offsetAt(s.range.end),
+      });
     }
     const nextOwners = OWNER_KINDS.has(s.kind) ? [...owners, s.name.replace(/<.*$/, '').trim()] : owners;
     for (const c of s.children ?? []) visit(c, nextOwners);
@@ -71,7 +94,14 @@ async function symbolFunctions(doc: vscode.TextDocument, lang: SourceLanguage): 
     if ('children' in s) visit(s, []);
     else if (FUNCTION_KINDS.has(s.kind)) {
       const nameStart = doc.offsetAt(s.location.range.start);
-      out.push({ name: s.name, qualified: s.containerName ? `${s.containerName}${sep}${s.name}` : s.name, nameStart, nameEnd: nameStart + s.name.length, start: nameStart, end: doc.offsetAt(s.location.range.end) });
+      out.push({
+        name: s.name,
+        qualified: s.containerName ? `${s.containerName}${sep}${s.name}` : s.name,
+        nameStart,
+        nameEnd: nameStart + s.name.length,
+        start: nameStart,
+        end: doc.offsetAt(s.location.range.end),
+      });
     }
   }
   return out;

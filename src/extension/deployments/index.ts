@@ -29,7 +29,10 @@ export interface DeploymentsApi {
 
 /** ebpf-lens-snap:/<node>/<file>/<index>/<name>.xlated: one program of a stored snapshot, offsets removed. */
 function programUri(file: string, node: string, index: number, name: string): vscode.Uri {
-  return vscode.Uri.from({ scheme: SNAP_SCHEME, path: `/${node}/${path.basename(file)}/${index}/${(name || 'program').replace(/[^\w.-]/g, '_')}.xlated` });
+  return vscode.Uri.from({
+    scheme: SNAP_SCHEME,
+    path: `/${node}/${path.basename(file)}/${index}/${(name || 'program').replace(/[^\w.-]/g, '_')}.xlated`,
+  });
 }
 const EMPTY = vscode.Uri.from({ scheme: SNAP_SCHEME, path: '/-/empty/0/none.xlated' });
 
@@ -44,7 +47,10 @@ export function registerDeployments(
   const store = (): SnapshotStore => {
     const where = cfg().get<string>('location', 'global');
     const ws = vscode.workspace.workspaceFolders?.[0];
-    const root = where === 'workspace' && ws ? path.join(ws.uri.fsPath, '.ebpf-lens', 'snapshots') : path.join(context.globalStorageUri.fsPath, 'snapshots');
+    const root =
+      where === 'workspace' && ws
+        ? path.join(ws.uri.fsPath, '.ebpf-lens', 'snapshots')
+        : path.join(context.globalStorageUri.fsPath, 'snapshots');
     return new SnapshotStore(root, Math.max(2, cfg().get<number>('maxPerNode', 200)));
   };
   const cache = new Map<string, DeploymentEntry[]>();
@@ -60,9 +66,17 @@ export function registerDeployments(
     return list;
   }
 
-  async function snapshotWith(client: NodeClient, listing?: NodeListing, note?: string): Promise<{ snapshot: Snapshot; saved: boolean; path: string }> {
+  async function snapshotWith(
+    client: NodeClient,
+    listing?: NodeListing,
+    note?: string,
+  ): Promise<{ snapshot: Snapshot; saved: boolean; path: string }> {
     const st = store(); // what it holds (same tag, size and kernel) is not dumped again: a reconnect to an unchanged node dumps nothing
-    const snapshot = await takeSnapshot((cmd) => client.run(cmd), client.node, client.info, { known: await knownFromStore(st, client.node.name, client.info.kernel), ...(listing ? { listing } : {}), ...(note ? { note } : {}) });
+    const snapshot = await takeSnapshot((cmd) => client.run(cmd), client.node, client.info, {
+      known: await knownFromStore(st, client.node.name, client.info.kernel),
+      ...(listing ? { listing } : {}),
+      ...(note ? { note } : {}),
+    });
     const { entry, saved } = await st.save(snapshot);
     if (saved) log.info(`${client.node.name}: deployment snapshot ${path.basename(entry.path)} (${snapshot.programs.length} programs)`);
     await reload(client.node.name);
@@ -85,7 +99,9 @@ export function registerDeployments(
       const told = `${name}\u0000${StorageError.is(e) ? e.reason : 'other'}`;
       if (StorageError.is(e) && !warned.has(told)) {
         warned.add(told);
-        void vscode.window.showWarningMessage(`eBPF Lens ${e.message}: the deployment history of ${name} misses this deployment until it can save again (it tries at every refresh).`);
+        void vscode.window.showWarningMessage(
+          `eBPF Lens ${e.message}: the deployment history of ${name} misses this deployment until it can save again (it tries at every refresh).`,
+        );
       }
     });
   });
@@ -135,7 +151,10 @@ export function registerDeployments(
     // not awaited: the command returns while the message is up
     void vscode.window.showInformationMessage(title, ...(details.length ? ['Show Details'] : [])).then(async (pick) => {
       if (pick !== 'Show Details') return;
-      const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: `# ${title}\n\n${details.map((l) => `- ${l}`).join('\n')}\n` });
+      const doc = await vscode.workspace.openTextDocument({
+        language: 'markdown',
+        content: `# ${title}\n\n${details.map((l) => `- ${l}`).join('\n')}\n`,
+      });
       await vscode.window.showTextDocument(doc, { preview: true });
     });
     return d;
@@ -154,7 +173,11 @@ export function registerDeployments(
     const list = (await reload(node)).filter((e) => e.path !== exclude).reverse();
     if (list.length === 0) throw new Error(`no deployment snapshots of ${node} yet`);
     const pick = await vscode.window.showQuickPick(
-      list.map((e) => ({ label: new Date(e.takenAt).toLocaleString(), description: `${e.programs} programs · ${e.hash.slice(0, 8)}`, path: e.path })),
+      list.map((e) => ({
+        label: new Date(e.takenAt).toLocaleString(),
+        description: `${e.programs} programs · ${e.hash.slice(0, 8)}`,
+        path: e.path,
+      })),
       { title, ignoreFocusOut: true },
     );
     if (!pick) throw new vscode.CancellationError();
@@ -165,8 +188,13 @@ export function registerDeployments(
     'ebpfLens.takeSnapshot': async (arg?: unknown) => {
       const node = await pickNode(arg, 'Snapshot the deployment of');
       const client = await nodes.fleet.connect(node);
-      const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `eBPF Lens: snapshot of ${node}…` }, () => snapshotWith(client));
-      void vscode.window.showInformationMessage(r.saved ? `Snapshot of ${node}: ${r.snapshot.programs.length} programs.` : `${node}: no change since the last snapshot.`);
+      const r = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `eBPF Lens: snapshot of ${node}…` },
+        () => snapshotWith(client),
+      );
+      void vscode.window.showInformationMessage(
+        r.saved ? `Snapshot of ${node}: ${r.snapshot.programs.length} programs.` : `${node}: no change since the last snapshot.`,
+      );
       return { path: r.path, saved: r.saved };
     },
     'ebpfLens.compareWithPrevious': async (arg?: unknown) => {
@@ -188,7 +216,15 @@ export function registerDeployments(
     },
     'ebpfLens.compareWithNode': async (arg?: unknown, other?: string) => {
       const node = await pickNode(arg, 'Compare the deployment of');
-      const peer = other ?? (await vscode.window.showQuickPick(nodes.fleet.names().filter((n) => n !== node).sort(), { title: `Compare ${node} with` }));
+      const peer =
+        other ??
+        (await vscode.window.showQuickPick(
+          nodes.fleet
+            .names()
+            .filter((n) => n !== node)
+            .sort(),
+          { title: `Compare ${node} with` },
+        ));
       if (!peer) throw new vscode.CancellationError();
       const take = async (n: string): Promise<{ s: Snapshot; p: string }> => {
         const r = await snapshotWith(await nodes.fleet.connect(n));
@@ -231,7 +267,10 @@ export function registerDeployments(
         if (!pick) throw new vscode.CancellationError();
         since = pick.ms;
       }
-      const notes = opts?.notes ?? (await vscode.window.showInputBox({ title: `Postmortem for ${node}`, prompt: 'Your notes (optional)', ignoreFocusOut: true })) ?? '';
+      const notes =
+        opts?.notes ??
+        (await vscode.window.showInputBox({ title: `Postmortem for ${node}`, prompt: 'Your notes (optional)', ignoreFocusOut: true })) ??
+        '';
       const from = Date.now() - since;
       const problems: string[] = [];
       const snaps: Snapshot[] = [];
@@ -244,8 +283,25 @@ export function registerDeployments(
       const traces = tracing
         .list()
         .filter((t) => t.node === node && t.startedAt >= from)
-        .map((t) => ({ node: t.node, title: t.title, script: t.script, startedAt: t.startedAt, state: t.state, results: t.results, ...(t.outcome ? { outcome: t.outcome } : {}) }));
-      const md = postmortemMarkdown({ node, from: new Date(Math.max(0, from)), to: new Date(), snapshots: snaps, traces, notes, problems, xlated: store().source });
+        .map((t) => ({
+          node: t.node,
+          title: t.title,
+          script: t.script,
+          startedAt: t.startedAt,
+          state: t.state,
+          results: t.results,
+          ...(t.outcome ? { outcome: t.outcome } : {}),
+        }));
+      const md = postmortemMarkdown({
+        node,
+        from: new Date(Math.max(0, from)),
+        to: new Date(),
+        snapshots: snaps,
+        traces,
+        notes,
+        problems,
+        xlated: store().source,
+      });
       const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: md });
       await vscode.window.showTextDocument(doc);
       return md;

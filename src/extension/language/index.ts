@@ -36,7 +36,11 @@ interface CheckArgs {
  * everything that needs no node, plus what only a node can answer — probe lists for completion,
  * wildcard counts for hover, `bpftrace --fmt`, and "Check on Node" (compile only, never attach).
  */
-export function registerLanguage(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, nodes: NodesApi): { api: LanguageApi; commands: CommandTable } {
+export function registerLanguage(
+  context: vscode.ExtensionContext,
+  log: vscode.LogOutputChannel,
+  nodes: NodesApi,
+): { api: LanguageApi; commands: CommandTable } {
   let client: LanguageClient | undefined;
   let starting: Promise<void> | undefined;
   /** `bpftrace -l` answers per node + boot + pattern (a reboot may bring another kernel) */
@@ -95,7 +99,11 @@ export function registerLanguage(context: vscode.ExtensionContext, log: vscode.L
   const start = (): Promise<void> => {
     if (starting) return starting;
     const module = context.asAbsolutePath(path.join('dist', 'server.js'));
-    const c = clientModule().createLanguageClient(module, vscode.window.createOutputChannel('eBPF Lens bpftrace Language Server', { log: true }), LANGUAGE_ID);
+    const c = clientModule().createLanguageClient(
+      module,
+      vscode.window.createOutputChannel('eBPF Lens bpftrace Language Server', { log: true }),
+      LANGUAGE_ID,
+    );
     client = c;
     context.subscriptions.push({ dispose: () => void c.stop().catch(() => undefined) });
     c.onRequest(ListProbesRequest.method, listProbes);
@@ -146,7 +154,11 @@ export function registerLanguage(context: vscode.ExtensionContext, log: vscode.L
     if (!node) throw new Error('no node: set an active node (eBPF: Select Active Node…)');
     const text = doc.getText();
     const result = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Checking ${path.basename(doc.fileName)} on ${node} (compile only)…`, cancellable: true },
+      {
+        location: vscode.ProgressLocation.Notification,
+        title: `Checking ${path.basename(doc.fileName)} on ${node} (compile only)…`,
+        cancellable: true,
+      },
       async (_p, token) => {
         const nc = await nodes.fleet.connect(node, token);
         const version = nc.info.bpftrace?.version;
@@ -160,15 +172,25 @@ export function registerLanguage(context: vscode.ExtensionContext, log: vscode.L
     nodeDiagnostics.set(
       doc.uri,
       result.diagnostics.map((d) => {
-        const diag = new vscode.Diagnostic(toRange(doc, d), d.message, d.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning);
+        const diag = new vscode.Diagnostic(
+          toRange(doc, d),
+          d.message,
+          d.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning,
+        );
         diag.source = `bpftrace ${result.version} on ${node}`;
         return diag;
       }),
     );
     const errors = result.diagnostics.filter((d) => d.severity === 'error').length;
     log.info(`check on ${node} (bpftrace ${result.version}, ${result.mode}): ${result.ok ? 'ok' : `${errors} error(s)`}`);
-    if (result.ok) void vscode.window.showInformationMessage(`bpftrace ${result.version} on ${node} compiled the script without errors (compile only: nothing was attached).`);
-    else void vscode.window.showWarningMessage(`bpftrace ${result.version} on ${node}: ${errors} error${errors === 1 ? '' : 's'} (see Problems).`);
+    if (result.ok)
+      void vscode.window.showInformationMessage(
+        `bpftrace ${result.version} on ${node} compiled the script without errors (compile only: nothing was attached).`,
+      );
+    else
+      void vscode.window.showWarningMessage(
+        `bpftrace ${result.version} on ${node}: ${errors} error${errors === 1 ? '' : 's'} (see Problems).`,
+      );
     return result;
   }
 

@@ -39,10 +39,14 @@ export class Credentials {
       if (saved !== undefined) return saved;
     }
     // a wrong passphrase is refused in the box itself, which stays open for another try
-    const r = await askSecret(`eBPF Lens: ${nodeName}`, `${attempt > 1 ? 'The saved passphrase did not open the key. ' : ''}Passphrase for ${file}`, {
-      check: (v) => (check(v) ? undefined : `Wrong passphrase for ${file}: type it again, or Escape to cancel.`),
-      signal,
-    });
+    const r = await askSecret(
+      `eBPF Lens: ${nodeName}`,
+      `${attempt > 1 ? 'The saved passphrase did not open the key. ' : ''}Passphrase for ${file}`,
+      {
+        check: (v) => (check(v) ? undefined : `Wrong passphrase for ${file}: type it again, or Escape to cancel.`),
+        signal,
+      },
+    );
     if (!r) return undefined;
     if (r.remember) this.queue(nodeName, Credentials.passphraseKey(file), r.value);
     return r.value;

@@ -27,7 +27,11 @@ export interface NodesApi {
 type NodeArg = TreeRow | string | undefined;
 
 /** The Nodes capability: inventory, connections, the tree, live stats, the active node. */
-export function registerNodes(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, config: Config): { api: NodesApi; commands: CommandTable } {
+export function registerNodes(
+  context: vscode.ExtensionContext,
+  log: vscode.LogOutputChannel,
+  config: Config,
+): { api: NodesApi; commands: CommandTable } {
   const credentials = new Credentials(context.secrets);
   // the known_hosts files are read from the settings at every check
   const trust = new TrustStore(() => config.knownHostsFiles, TrustStore.defaultStoreFile());
@@ -58,7 +62,11 @@ export function registerNodes(context: vscode.ExtensionContext, log: vscode.LogO
     (node) => void connectWithProgress(node).then(undefined, () => undefined),
   );
   const view = vscode.window.createTreeView('ebpfLens.nodes', { treeDataProvider: tree, showCollapseAll: true });
-  context.subscriptions.push(tree, view, view.onDidExpandElement((e) => tree.expanded(e.element)));
+  context.subscriptions.push(
+    tree,
+    view,
+    view.onDidExpandElement((e) => tree.expanded(e.element)),
+  );
 
   const setContext = (key: string, value: unknown): Thenable<unknown> => vscode.commands.executeCommand('setContext', key, value);
 
@@ -168,7 +176,11 @@ export function registerNodes(context: vscode.ExtensionContext, log: vscode.LogO
       .sort()
       .map((n) => {
         const v = fleet.view(n);
-        return { label: n, description: v ? `${v.config.host}${v.config.port !== 22 ? `:${v.config.port}` : ''}` : '', detail: v?.state ?? '' };
+        return {
+          label: n,
+          description: v ? `${v.config.host}${v.config.port !== 22 ? `:${v.config.port}` : ''}` : '',
+          detail: v?.state ?? '',
+        };
       });
     if (items.length === 0) throw new Error('no nodes: add one with "eBPF: Add Node…"');
     const pick = await vscode.window.showQuickPick(items, { placeHolder });
@@ -223,7 +235,12 @@ export function registerNodes(context: vscode.ExtensionContext, log: vscode.LogO
         },
       });
       if (!name) return undefined;
-      const entry: Record<string, unknown> = { name, host: hop.host, ...(hop.port !== 22 ? { port: hop.port } : {}), ...(hop.user ? { user: hop.user } : {}) };
+      const entry: Record<string, unknown> = {
+        name,
+        host: hop.host,
+        ...(hop.port !== 22 ? { port: hop.port } : {}),
+        ...(hop.user ? { user: hop.user } : {}),
+      };
       await setNodes((nodes) => [...nodes, entry]);
       loadInventory();
       void connectWithProgress(name).then(undefined, () => undefined);
@@ -239,7 +256,12 @@ export function registerNodes(context: vscode.ExtensionContext, log: vscode.LogO
         return [];
       }
       const picks = await vscode.window.showQuickPick(
-        fresh.map((n) => ({ label: n.name, description: `${n.user ? `${n.user}@` : ''}${n.host}:${n.port}${n.proxyJump ? ` via ${n.proxyJump}` : ''}`, picked: true, node: n })),
+        fresh.map((n) => ({
+          label: n.name,
+          description: `${n.user ? `${n.user}@` : ''}${n.host}:${n.port}${n.proxyJump ? ` via ${n.proxyJump}` : ''}`,
+          picked: true,
+          node: n,
+        })),
         { canPickMany: true, title: `Import from ${config.sshConfigFile}`, placeHolder: 'Hosts to add to the ebpfLens.nodes setting' },
       );
       if (!picks || picks.length === 0) return [];
@@ -251,7 +273,8 @@ export function registerNodes(context: vscode.ExtensionContext, log: vscode.LogO
 
     'ebpfLens.removeNode': async (arg: NodeArg) => {
       const node = await pickNode(arg, 'Node to remove from the ebpfLens.nodes setting');
-      if (fleet.config(node)?.source !== 'settings') throw new Error(`${node} comes from ~/.ssh/config: remove it there, or turn off ebpfLens.sshConfig.import`);
+      if (fleet.config(node)?.source !== 'settings')
+        throw new Error(`${node} comes from ~/.ssh/config: remove it there, or turn off ebpfLens.sshConfig.import`);
       const ok = await vscode.window.showWarningMessage(`Remove ${node} from the eBPF Lens nodes?`, { modal: true }, 'Remove');
       if (ok !== 'Remove') return false;
       await fleet.disconnect(node);
@@ -274,12 +297,16 @@ export function registerNodes(context: vscode.ExtensionContext, log: vscode.LogO
 
     'ebpfLens.refresh': async (arg: NodeArg) => {
       const node = await pickNode(arg, 'Node to refresh');
-      await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `eBPF: listing ${node}` }, () => fleet.refresh(node));
+      await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `eBPF: listing ${node}` }, () =>
+        fleet.refresh(node),
+      );
     },
 
     'ebpfLens.refreshAll': async () => {
       loadInventory();
-      await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'eBPF: refreshing nodes' }, () => fleet.refreshAll());
+      await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'eBPF: refreshing nodes' }, () =>
+        fleet.refreshAll(),
+      );
     },
 
     'ebpfLens.setActiveNode': async (arg: NodeArg) => {
@@ -359,7 +386,7 @@ export function registerNodes(context: vscode.ExtensionContext, log: vscode.LogO
           {
             modal: true,
             detail:
-              'This sets kernel.bpf_stats_enabled=1 on the node\'s kernel: every BPF program there then counts its runs and run time, at a small cost per run. ' +
+              "This sets kernel.bpf_stats_enabled=1 on the node's kernel: every BPF program there then counts its runs and run time, at a small cost per run. " +
               'eBPF Lens restores the value it found when the last of its connections to that kernel turns stats off or disconnects (also after a crash, on the next connect). ' +
               'It needs root on the node (a root login, or sudo -n for sh).',
           },

@@ -30,7 +30,11 @@ export function settingsEntry(n: NodeConfig): Record<string, unknown> {
     host: n.host,
     ...(n.port !== 22 ? { port: n.port } : {}),
     ...(n.user ? { user: n.user } : {}),
-    ...(n.identityFiles.length === 1 ? { identityFile: n.identityFiles[0] } : n.identityFiles.length > 1 ? { identityFile: n.identityFiles } : {}),
+    ...(n.identityFiles.length === 1
+      ? { identityFile: n.identityFiles[0] }
+      : n.identityFiles.length > 1
+        ? { identityFile: n.identityFiles }
+        : {}),
     ...(n.proxyJump ? { proxyJump: n.proxyJump } : {}),
     ...(n.sudo !== 'auto' ? { sudo: n.sudo } : {}),
     ...(n.tags.length > 0 ? { tags: n.tags } : {}),

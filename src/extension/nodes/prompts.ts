@@ -10,7 +10,8 @@ export async function askHostKey(p: HostKeyPrompt): Promise<HostKeyDecision> {
     '',
     `Compare it with the node's own key before trusting it (on the node: ssh-keygen -lf /etc/ssh/ssh_host_${p.keyType.replace(/^ssh-|-.*$/g, '')}_key.pub).`,
   ];
-  if (p.otherTypes.length > 0) lines.push('', `Other key types are already known for this host (${p.otherTypes.join(', ')}): this one is new.`);
+  if (p.otherTypes.length > 0)
+    lines.push('', `Other key types are already known for this host (${p.otherTypes.join(', ')}): this one is new.`);
   if (p.certAuthorityOnly) lines.push('', 'An @cert-authority line covers this host, but certificates cannot be checked here.');
   lines.push('', '"Trust Always" adds it to eBPF Lens\'s own known_hosts file; your ~/.ssh is never written.');
   const pick = await vscode.window.showWarningMessage(

@@ -31,10 +31,22 @@ export class TraceCodeLens implements vscode.CodeLensProvider {
           command: node ? 'ebpfLens.runFile' : 'ebpfLens.runFileOn',
           arguments: [{ uri }],
         }),
-        new vscode.CodeLens(top, { title: 'Run script on…', tooltip: 'Run the whole script on one node, several, or a tag', command: 'ebpfLens.runFileOn', arguments: [{ uri }] }),
+        new vscode.CodeLens(top, {
+          title: 'Run script on…',
+          tooltip: 'Run the whole script on one node, several, or a tag',
+          command: 'ebpfLens.runFileOn',
+          arguments: [{ uri }],
+        }),
       );
     }
-    lenses.push(new vscode.CodeLens(top, { title: 'Check on Node', tooltip: 'Compile with the node’s bpftrace without attaching anything', command: 'ebpfLens.checkOnNode', arguments: [{ uri }] }));
+    lenses.push(
+      new vscode.CodeLens(top, {
+        title: 'Check on Node',
+        tooltip: 'Compile with the node’s bpftrace without attaching anything',
+        command: 'ebpfLens.checkOnNode',
+        arguments: [{ uri }],
+      }),
+    );
     for (const b of blocks) {
       const range = new vscode.Range(b.line, 0, b.line, 0);
       // a script of one probe runs whole (its includes and config come along either way)
@@ -42,11 +54,18 @@ export class TraceCodeLens implements vscode.CodeLensProvider {
       lenses.push(
         new vscode.CodeLens(range, {
           title: node ? `▶ Run on ${node}` : '▶ Run…',
-          tooltip: only ? `Run the script on ${node ?? 'a node'}` : `Run only this probe (${b.label}) with the script's includes, config and macros`,
+          tooltip: only
+            ? `Run the script on ${node ?? 'a node'}`
+            : `Run only this probe (${b.label}) with the script's includes, config and macros`,
           command: node ? (only ? 'ebpfLens.runFile' : 'ebpfLens.runProbe') : only ? 'ebpfLens.runFileOn' : 'ebpfLens.runProbeOn',
           arguments: [only ? { uri } : { uri, index: b.index }],
         }),
-        new vscode.CodeLens(range, { title: 'Run on…', tooltip: 'Pick one node, several, or a tag', command: only ? 'ebpfLens.runFileOn' : 'ebpfLens.runProbeOn', arguments: [only ? { uri } : { uri, index: b.index }] }),
+        new vscode.CodeLens(range, {
+          title: 'Run on…',
+          tooltip: 'Pick one node, several, or a tag',
+          command: only ? 'ebpfLens.runFileOn' : 'ebpfLens.runProbeOn',
+          arguments: [only ? { uri } : { uri, index: b.index }],
+        }),
       );
     }
     return lenses;

@@ -76,11 +76,18 @@ export interface StartOptions {
 }
 
 /** What a script from a document runs with: eBPF Lens's probe-hit counting, when it parses. */
-export function withProbeHits(script: string, uri: string | undefined, lineOf: (line: number) => number): { runScript?: string; source?: SessionSource } {
+export function withProbeHits(
+  script: string,
+  uri: string | undefined,
+  lineOf: (line: number) => number,
+): { runScript?: string; source?: SessionSource } {
   if (!uri || !vscode.workspace.getConfiguration('ebpfLens.annotations').get<boolean>('probeHits', true)) return {};
   const ins = instrumentProbes(script);
   if (!ins) return {};
-  return { runScript: ins.script, source: { uri, probes: ins.probes.map((p) => ({ index: p.index, line: lineOf(p.line), label: p.label, filtered: p.filtered })) } };
+  return {
+    runScript: ins.script,
+    source: { uri, probes: ins.probes.map((p) => ({ index: p.index, line: lineOf(p.line), label: p.label, filtered: p.filtered })) },
+  };
 }
 
 interface RunArgs {
@@ -95,7 +102,11 @@ interface RunArgs {
 }
 
 /** Traces: start (guarded) on one node or many, follow in the results view, stop, save, compare. */
-export function registerTracing(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, nodes: NodesApi): { api: TracingApi; commands: CommandTable } {
+export function registerTracing(
+  context: vscode.ExtensionContext,
+  log: vscode.LogOutputChannel,
+  nodes: NodesApi,
+): { api: TracingApi; commands: CommandTable } {
   const consent = new Consent(context.extensionMode);
   const sessions = new Map<string, TraceSession>();
   const traces = new Map<string, { run: TraceRun; session: TraceSession }>();
@@ -124,7 +135,10 @@ export function registerTracing(context: vscode.ExtensionContext, log: vscode.Lo
   let ticking: NodeJS.Timeout | undefined;
   const refreshUi = (): void => {
     const live = liveSessions();
-    const n = live.reduce((a, s) => a + s.runs().filter((r) => r.state === 'running' || r.state === 'starting' || r.state === 'stopping').length, 0);
+    const n = live.reduce(
+      (a, s) => a + s.runs().filter((r) => r.state === 'running' || r.state === 'starting' || r.state === 'stopping').length,
+      0,
+    );
     if (n > 0) {
       status.text = `$(pulse) ${n} trace${n === 1 ? '' : 's'}`;
       status.tooltip = `${live.map((s) => `${s.title} on ${s.nodes.join(', ')}`).join('\n')}\n\nClick to open results or stop.`;
@@ -167,16 +181,22 @@ export function registerTracing(context: vscode.ExtensionContext, log: vscode.Lo
     },
     stop: (s) => s.stop('stop'),
     rerun: (s) =>
-      void startSession({ script: s.script, nodes: [...s.nodes], title: s.title, maxSec: s.maxSec || maxSec(), ...(s.source ? { source: s.source, runScript: s.runScript } : {}) }).then(undefined, (e: unknown) =>
-        showError('Re-run', e),
-      ),
+      void startSession({
+        script: s.script,
+        nodes: [...s.nodes],
+        title: s.title,
+        maxSec: s.maxSec || maxSec(),
+        ...(s.source ? { source: s.source, runScript: s.runScript } : {}),
+      }).then(undefined, (e: unknown) => showError('Re-run', e)),
     copyMarkdown: async (s, compare) => {
       const md = compare ? compare.markdown : s ? runMarkdown(s.toSaved()) : '';
       await vscode.env.clipboard.writeText(md);
       void vscode.window.setStatusBarMessage('$(check) Copied as Markdown', 3000);
     },
     saveJson: async (s) => {
-      const def = vscode.Uri.file(path.join(vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? context.globalStorageUri.fsPath, `trace-${s.id}.json`));
+      const def = vscode.Uri.file(
+        path.join(vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? context.globalStorageUri.fsPath, `trace-${s.id}.json`),
+      );
       const to = await vscode.window.showSaveDialog({ defaultUri: def, filters: { JSON: ['json'] }, title: 'Save trace results as JSON' });
       if (!to) return;
       try {
@@ -242,18 +262,24 @@ export function registerTracing(context: vscode.ExtensionContext, log: vscode.Lo
       const one = failed.length === s.nodes.length && s.nodes.length === 1 ? failed[0] : undefined;
       if (one && endLabel(one.error)) {
         // the node stopped it, or the link was lost: what came until then is kept
-        void vscode.window.showWarningMessage(`Trace on ${one.node} ${endLabel(one.error) ?? ''}: ${one.error?.message ?? ''}`, 'Show Log').then((p) => p && log.show());
+        void vscode.window
+          .showWarningMessage(`Trace on ${one.node} ${endLabel(one.error) ?? ''}: ${one.error?.message ?? ''}`, 'Show Log')
+          .then((p) => p && log.show());
       } else if (one) {
         void vscode.window.showErrorMessage(`Trace on ${one.node}: ${one.error?.message ?? ''}`, 'Show Log').then((p) => p && log.show());
       } else if (failed.length) {
-        void vscode.window.showWarningMessage(`Trace: ${failed.length} of ${s.nodes.length} nodes failed (${failed.map((f) => f.node).join(', ')}); the others ran.`);
+        void vscode.window.showWarningMessage(
+          `Trace: ${failed.length} of ${s.nodes.length} nodes failed (${failed.map((f) => f.node).join(', ')}); the others ran.`,
+        );
       }
       try {
         await store.save(s.toSaved());
       } catch (e) {
         // the run stays open in this window (and in Compare Runs); the next save writes it
         log.warn(`could not save run ${s.id}: ${errorMessage(e)}`);
-        void vscode.window.showWarningMessage(`eBPF Lens ${errorMessage(e)}. It stays available in this window; eBPF Lens saves it with the next run that ends.`);
+        void vscode.window.showWarningMessage(
+          `eBPF Lens ${errorMessage(e)}. It stays available in this window; eBPF Lens saves it with the next run that ends.`,
+        );
       }
     });
     refreshUi();
@@ -290,14 +316,28 @@ export function registerTracing(context: vscode.ExtensionContext, log: vscode.Lo
     const items: Item[] = [
       ...all.map((n) => {
         const v = nodes.fleet.view(n);
-        return { label: n, description: [n === active ? 'active' : '', v?.state ?? '', v?.info?.bpftrace ? `bpftrace ${v.info.bpftrace.version}` : ''].filter(Boolean).join(' · '), nodes: [n], picked: n === active };
+        return {
+          label: n,
+          description: [n === active ? 'active' : '', v?.state ?? '', v?.info?.bpftrace ? `bpftrace ${v.info.bpftrace.version}` : '']
+            .filter(Boolean)
+            .join(' · '),
+          nodes: [n],
+          picked: n === active,
+        };
       }),
     ];
     if (tags.size) {
       items.push({ label: 'Tags', kind: vscode.QuickPickItemKind.Separator, nodes: [] });
-      for (const [t, ns] of [...tags.entries()].sort()) items.push({ label: `$(tag) ${t}`, description: `${ns.length} node${ns.length === 1 ? '' : 's'}: ${ns.join(', ')}`, nodes: ns });
+      for (const [t, ns] of [...tags.entries()].sort())
+        items.push({ label: `$(tag) ${t}`, description: `${ns.length} node${ns.length === 1 ? '' : 's'}: ${ns.join(', ')}`, nodes: ns });
     }
-    const picked = await vscode.window.showQuickPick(items, { title, canPickMany: true, placeHolder: 'Nodes (and tags) to run on', matchOnDescription: true, ignoreFocusOut: true });
+    const picked = await vscode.window.showQuickPick(items, {
+      title,
+      canPickMany: true,
+      placeHolder: 'Nodes (and tags) to run on',
+      matchOnDescription: true,
+      ignoreFocusOut: true,
+    });
     if (!picked || picked.length === 0) return undefined;
     return [...new Set(picked.flatMap((p) => p.nodes))];
   }
@@ -320,7 +360,10 @@ export function registerTracing(context: vscode.ExtensionContext, log: vscode.Lo
     return out;
   }
 
-  async function scriptOf(uri: string | undefined, index?: number): Promise<{ script: string; title?: string; runScript?: string; source?: SessionSource }> {
+  async function scriptOf(
+    uri: string | undefined,
+    index?: number,
+  ): Promise<{ script: string; title?: string; runScript?: string; source?: SessionSource }> {
     const doc = uri ? await vscode.workspace.openTextDocument(vscode.Uri.parse(uri)) : vscode.window.activeTextEditor?.document;
     if (!doc) throw new InputError('no script: open a .bt file');
     const text = doc.getText();
@@ -331,7 +374,11 @@ export function registerTracing(context: vscode.ExtensionContext, log: vscode.Lo
     if (s === undefined) throw new InputError('this probe cannot be run on its own until the syntax errors in the file are fixed');
     const block = probeBlocks(text)[index];
     const label = block?.label ?? `probe ${index + 1}`;
-    return { script: s, title: `${name}: ${label.length > 50 ? `${label.slice(0, 49)}…` : label}`, ...withProbeHits(s, docUri, () => block?.line ?? 0) };
+    return {
+      script: s,
+      title: `${name}: ${label.length > 50 ? `${label.slice(0, 49)}…` : label}`,
+      ...withProbeHits(s, docUri, () => block?.line ?? 0),
+    };
   }
 
   /** the selection of an editor as a script, its probes placed on the document's lines */
@@ -341,10 +388,15 @@ export function registerTracing(context: vscode.ExtensionContext, log: vscode.Lo
   }
 
   /** run, after a confirmation when the caller chose a document other than the editor in front, or a node other than the active one */
-  async function guarded(r: Parameters<typeof run>[0], uri: string | undefined, node?: string): Promise<Awaited<ReturnType<typeof run>> | undefined> {
+  async function guarded(
+    r: Parameters<typeof run>[0],
+    uri: string | undefined,
+    node?: string,
+  ): Promise<Awaited<ReturnType<typeof run>> | undefined> {
     const front = vscode.window.activeTextEditor?.document.uri.toString();
     const asked = (uri !== undefined && uri !== front) || (node !== undefined && node !== nodes.fleet.activeNode);
-    if (asked && !(await consent.confirmTrace({ nodes: r.nodes, script: r.script, durationSec: r.maxSec, title: r.title }))) return undefined;
+    if (asked && !(await consent.confirmTrace({ nodes: r.nodes, script: r.script, durationSec: r.maxSec, title: r.title })))
+      return undefined;
     return run(r);
   }
 
@@ -384,10 +436,15 @@ export function registerTracing(context: vscode.ExtensionContext, log: vscode.Lo
     if (direct) return direct;
     if (arg !== undefined && typeof arg !== 'object') throw new InputError(`no trace ${String(arg)}`);
     const list = [...sessions.values()].filter((s) => !onlyRunning || s.running).reverse();
-    if (list.length === 0) throw new InputError(onlyRunning ? 'no trace is running' : 'no trace has run in this window (saved runs: eBPF: Show Saved Runs…)');
+    if (list.length === 0)
+      throw new InputError(onlyRunning ? 'no trace is running' : 'no trace has run in this window (saved runs: eBPF: Show Saved Runs…)');
     if (list.length === 1 && list[0]) return list[0];
     const pick = await vscode.window.showQuickPick(
-      list.map((s) => ({ label: s.title, description: `${s.nodes.length === 1 ? s.nodes[0] : `${s.nodes.length} nodes`} · ${s.running ? `running ${Math.round((Date.now() - s.startedAt) / 1000)} s` : 'ended'}`, s })),
+      list.map((s) => ({
+        label: s.title,
+        description: `${s.nodes.length === 1 ? s.nodes[0] : `${s.nodes.length} nodes`} · ${s.running ? `running ${Math.round((Date.now() - s.startedAt) / 1000)} s` : 'ended'}`,
+        s,
+      })),
       { placeHolder },
     );
     if (!pick) throw new vscode.CancellationError();
@@ -398,7 +455,11 @@ export function registerTracing(context: vscode.ExtensionContext, log: vscode.Lo
     const list = (await store.list()).filter((e) => e.id !== exclude);
     if (list.length === 0) throw new InputError('no saved runs yet: runs are saved when they end');
     const pick = await vscode.window.showQuickPick(
-      list.map((e) => ({ label: e.title, description: `${e.nodes.length === 1 ? e.nodes[0] : `${e.nodes.length} nodes`} · ${new Date(e.startedAt).toLocaleString()}`, e })),
+      list.map((e) => ({
+        label: e.title,
+        description: `${e.nodes.length === 1 ? e.nodes[0] : `${e.nodes.length} nodes`} · ${new Date(e.startedAt).toLocaleString()}`,
+        e,
+      })),
       // one step of several (Compare Runs): a click elsewhere must not cancel it
       { title, matchOnDescription: true, ignoreFocusOut: true },
     );
@@ -420,7 +481,8 @@ export function registerTracing(context: vscode.ExtensionContext, log: vscode.Lo
   const commands: CommandTable = {
     'ebpfLens.runTrace': async (a?: RunArgs) => {
       const args = a ?? {};
-      if (args.durationSec !== undefined && (!Number.isInteger(args.durationSec) || args.durationSec < 1)) throw new InputError('durationSec must be a whole number of seconds, at least 1');
+      if (args.durationSec !== undefined && (!Number.isInteger(args.durationSec) || args.durationSec < 1))
+        throw new InputError('durationSec must be a whole number of seconds, at least 1');
       let script = args.script;
       let title = args.title;
       if (args.snippet) {
@@ -438,8 +500,14 @@ export function registerTracing(context: vscode.ExtensionContext, log: vscode.Lo
       }
       if (script.trim() === '') throw new InputError('no script: open a .bt file, select a script, or pass { script }');
       const ns = resolveNodes(args);
-      const chosenByCaller = args.script !== undefined || args.snippet !== undefined || args.node !== undefined || args.nodes !== undefined || args.tag !== undefined;
-      if (chosenByCaller && !(await consent.confirmTrace({ nodes: ns, script, durationSec: args.durationSec ?? maxSec(), title }))) return undefined;
+      const chosenByCaller =
+        args.script !== undefined ||
+        args.snippet !== undefined ||
+        args.node !== undefined ||
+        args.nodes !== undefined ||
+        args.tag !== undefined;
+      if (chosenByCaller && !(await consent.confirmTrace({ nodes: ns, script, durationSec: args.durationSec ?? maxSec(), title })))
+        return undefined;
       const r = await run({ script, nodes: ns, maxSec: args.durationSec ?? maxSec(), ...(title ? { title } : {}), ...counted });
       // a single node that could not start: say why (as before fleets existed)
       if (ns.length === 1 && r.id === undefined) throw new Error(Object.values(r.errors)[0] ?? 'the trace did not start');
@@ -477,7 +545,8 @@ export function registerTracing(context: vscode.ExtensionContext, log: vscode.Lo
     },
     // a CodeLens click runs the script of the editor in front on the active node: other
     // documents or nodes named by a caller are confirmed first (see Consent)
-    'ebpfLens.runFile': async (a?: { uri?: string }) => guarded({ ...(await scriptOf(a?.uri)), nodes: [needActive()], maxSec: maxSec() }, a?.uri),
+    'ebpfLens.runFile': async (a?: { uri?: string }) =>
+      guarded({ ...(await scriptOf(a?.uri)), nodes: [needActive()], maxSec: maxSec() }, a?.uri),
     'ebpfLens.runFileOn': async (a?: { uri?: string }) => {
       const s = await scriptOf(a?.uri);
       const ns = await pickNodes('Run the script on…');
@@ -545,7 +614,8 @@ export function registerTracing(context: vscode.ExtensionContext, log: vscode.Lo
       const rb = a?.b ? await loadRun(a.b) : await pickSaved('Compare runs: the second (B, after)', ra.id);
       if (!rb) return undefined;
       const deltas = compareMaps(runMaps(ra), runMaps(rb));
-      const label = (r: SavedRun): string => `${r.title} · ${r.nodes.length === 1 ? r.nodes[0]?.node : `${r.nodes.length} nodes`} · ${new Date(r.startedAt).toLocaleTimeString()}`;
+      const label = (r: SavedRun): string =>
+        `${r.title} · ${r.nodes.length === 1 ? r.nodes[0]?.node : `${r.nodes.length} nodes`} · ${new Date(r.startedAt).toLocaleTimeString()}`;
       const labels: [string, string] = ['A', 'B'];
       const markdown = `## Compare runs\n\n- **A**: ${label(ra)}\n- **B**: ${label(rb)}\n\n${compareMarkdown(deltas, labels)}`;
       const p = ResultsPanel.forCompare(context.extensionUri, { labels, deltas, a: label(ra), b: label(rb), markdown }, actions);
@@ -567,7 +637,13 @@ export function registerTracing(context: vscode.ExtensionContext, log: vscode.Lo
       tracesOn: (node) =>
         [...traces.values()]
           .filter((t) => t.run.node === node && (t.run.state === 'running' || t.run.state === 'starting' || t.run.state === 'stopping'))
-          .map((t) => ({ id: t.run.id, title: t.session.title, state: t.run.state, startedAt: t.run.startedAt, events: t.run.results.events })),
+          .map((t) => ({
+            id: t.run.id,
+            title: t.session.title,
+            state: t.run.state,
+            startedAt: t.run.startedAt,
+            events: t.run.results.events,
+          })),
       start: (o) => startSession(o),
     },
     commands,

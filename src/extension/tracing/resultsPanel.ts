@@ -16,7 +16,12 @@ export interface ViewSummary {
   readonly state: string;
   readonly lines: number;
   readonly shownLines: readonly string[];
-  readonly maps: readonly { readonly name: string; readonly rows: number; readonly bars: number; readonly cells: readonly (readonly string[])[] }[];
+  readonly maps: readonly {
+    readonly name: string;
+    readonly rows: number;
+    readonly bars: number;
+    readonly cells: readonly (readonly string[])[];
+  }[];
   readonly error: string;
   readonly tabs: readonly string[];
 }
@@ -45,7 +50,10 @@ export class ResultsPanel {
   readonly panel: vscode.WebviewPanel;
   private ready = false;
   private timer: NodeJS.Timeout | undefined;
-  private readonly cursors = new Map<string, { seq: number; mapsVersion: number; events: number; at: number; rate: number; sentFrozen: boolean }>();
+  private readonly cursors = new Map<
+    string,
+    { seq: number; mapsVersion: number; events: number; at: number; rate: number; sentFrozen: boolean }
+  >();
   private lastSummary: ViewSummary | undefined;
   private readonly summaryWaiters: ((s: ViewSummary) => void)[] = [];
   private readonly disposables: vscode.Disposable[] = [];
@@ -58,12 +66,28 @@ export class ResultsPanel {
       if (reveal) existing.panel.reveal(undefined, true);
       return existing;
     }
-    const p = new ResultsPanel(extensionUri, session.id, `${session.title} · ${session.nodes.length === 1 ? session.nodes[0] : `${session.nodes.length} nodes`}`, actions, session);
+    const p = new ResultsPanel(
+      extensionUri,
+      session.id,
+      `${session.title} · ${session.nodes.length === 1 ? session.nodes[0] : `${session.nodes.length} nodes`}`,
+      actions,
+      session,
+    );
     return p;
   }
 
-  static forCompare(extensionUri: vscode.Uri, data: { labels: [string, string]; deltas: readonly MapDelta[]; a: string; b: string; markdown: string }, actions: PanelActions): ResultsPanel {
-    const p = new ResultsPanel(extensionUri, `compare-${randomBytes(4).toString('hex')}`, `Compare: ${data.labels[0]} ↔ ${data.labels[1]}`, actions, undefined);
+  static forCompare(
+    extensionUri: vscode.Uri,
+    data: { labels: [string, string]; deltas: readonly MapDelta[]; a: string; b: string; markdown: string },
+    actions: PanelActions,
+  ): ResultsPanel {
+    const p = new ResultsPanel(
+      extensionUri,
+      `compare-${randomBytes(4).toString('hex')}`,
+      `Compare: ${data.labels[0]} ↔ ${data.labels[1]}`,
+      actions,
+      undefined,
+    );
     p.compareData = data;
     return p;
   }
@@ -84,11 +108,16 @@ export class ResultsPanel {
     readonly session: TraceSession | undefined,
   ) {
     const media = vscode.Uri.joinPath(extensionUri, 'media');
-    this.panel = vscode.window.createWebviewPanel('ebpfLens.results', title, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, {
-      enableScripts: true,
-      localResourceRoots: [media],
-      retainContextWhenHidden: true,
-    });
+    this.panel = vscode.window.createWebviewPanel(
+      'ebpfLens.results',
+      title,
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+      {
+        enableScripts: true,
+        localResourceRoots: [media],
+        retainContextWhenHidden: true,
+      },
+    );
     this.panel.iconPath = vscode.Uri.joinPath(media, 'ebpf.svg');
     this.panel.webview.html = this.html();
     ResultsPanel.open.set(id, this);
@@ -155,9 +184,24 @@ export class ResultsPanel {
         this.ready = true;
         this.cursors.clear();
         if (this.compareData) {
-          void this.panel.webview.postMessage({ type: 'compare', labels: this.compareData.labels, deltas: this.compareData.deltas, a: this.compareData.a, b: this.compareData.b });
+          void this.panel.webview.postMessage({
+            type: 'compare',
+            labels: this.compareData.labels,
+            deltas: this.compareData.deltas,
+            a: this.compareData.a,
+            b: this.compareData.b,
+          });
         } else if (this.session) {
-          void this.panel.webview.postMessage({ type: 'init', meta: { mode: 'run', title: this.session.title, nodes: this.session.nodes, maxSec: this.session.maxSec, startedAt: this.session.startedAt } });
+          void this.panel.webview.postMessage({
+            type: 'init',
+            meta: {
+              mode: 'run',
+              title: this.session.title,
+              nodes: this.session.nodes,
+              maxSec: this.session.maxSec,
+              startedAt: this.session.startedAt,
+            },
+          });
           this.update();
           this.kick();
         }

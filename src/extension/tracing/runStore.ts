@@ -67,10 +67,13 @@ export class RunStore {
     const out: RunEntry[] = [];
     for (const f of names.sort().reverse()) {
       const r = await this.load(path.join(this.dir, f));
-      if (typeof r !== 'string') out.push({ file: path.join(this.dir, f), id: r.id, title: r.title, startedAt: r.startedAt, nodes: r.nodes.map((n) => n.node) });
+      if (typeof r !== 'string')
+        out.push({ file: path.join(this.dir, f), id: r.id, title: r.title, startedAt: r.startedAt, nodes: r.nodes.map((n) => n.node) });
     }
     // runs not written yet are still there to open and compare
-    for (const r of this.unsaved.values()) if (!out.some((o) => o.id === r.id)) out.unshift({ file: `${PENDING}${r.id}`, id: r.id, title: r.title, startedAt: r.startedAt, nodes: r.nodes.map((n) => n.node) });
+    for (const r of this.unsaved.values())
+      if (!out.some((o) => o.id === r.id))
+        out.unshift({ file: `${PENDING}${r.id}`, id: r.id, title: r.title, startedAt: r.startedAt, nodes: r.nodes.map((n) => n.node) });
     return out;
   }
 

@@ -178,7 +178,13 @@ export class TraceSession {
         return {
           node: p.node,
           state: this.stateOf(p),
-          ...(p.outcome ? { reason: p.outcome.reason, endedAt: p.outcome.endedAt, ...(p.outcome.attachedMs !== undefined ? { attachedMs: p.outcome.attachedMs } : {}) } : {}),
+          ...(p.outcome
+            ? {
+                reason: p.outcome.reason,
+                endedAt: p.outcome.endedAt,
+                ...(p.outcome.attachedMs !== undefined ? { attachedMs: p.outcome.attachedMs } : {}),
+              }
+            : {}),
           ...(p.error ? { error: p.error } : {}),
           startedAt: p.startedAt,
           results,
@@ -189,5 +195,16 @@ export class TraceSession {
 }
 
 export function emptyResults(): ResultsSnapshot {
-  return { attachedProbes: undefined, lines: [], maps: [], values: [], events: 0, droppedByRate: 0, droppedOldest: 0, lostByBpftrace: 0, helperErrors: 0, diagnostics: [] };
+  return {
+    attachedProbes: undefined,
+    lines: [],
+    maps: [],
+    values: [],
+    events: 0,
+    droppedByRate: 0,
+    droppedOldest: 0,
+    lostByBpftrace: 0,
+    helperErrors: 0,
+    diagnostics: [],
+  };
 }

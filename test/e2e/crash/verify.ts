@@ -7,7 +7,9 @@ import { repoRoot } from '../../unit/paths';
 /** Crash check, part 2: a new extension host connects to a node of that kernel and the value found before is back. */
 export async function run(): Promise<void> {
   const sysctl = (): string =>
-    execFileSync('bash', [path.join(repoRoot, 'test', 'lab', 'lab.sh'), 'nodeexec', 'edge2', 'cat', '/proc/sys/kernel/bpf_stats_enabled'], { encoding: 'utf8' }).trim();
+    execFileSync('bash', [path.join(repoRoot, 'test', 'lab', 'lab.sh'), 'nodeexec', 'edge2', 'cat', '/proc/sys/kernel/bpf_stats_enabled'], {
+      encoding: 'utf8',
+    }).trim();
   const before = sysctl();
   const api = await vscode.extensions.getExtension<EbpfLensApi>('ebpf-lens.ebpf-lens')?.activate();
   if (!api) throw new Error('eBPF Lens did not activate');

@@ -8,7 +8,10 @@ import { chromium } from 'playwright-core';
  * Debian's chromium, headless, offline, with a fresh profile that is removed afterwards (kept when
  * `keepProfile`: the secrets check greps it, then removes it).
  */
-export async function openBrowser(work: string, o: { keepProfile?: boolean } = {}): Promise<{ ctx: BrowserContext; page: Page; profile: string; close(): Promise<void> }> {
+export async function openBrowser(
+  work: string,
+  o: { keepProfile?: boolean } = {},
+): Promise<{ ctx: BrowserContext; page: Page; profile: string; close(): Promise<void> }> {
   const profile = fs.mkdtempSync(path.join(work || os.tmpdir(), 'chromium-'));
   const ctx = await chromium.launchPersistentContext(profile, {
     executablePath: process.env['CHROMIUM'] ?? '/usr/bin/chromium',

@@ -59,7 +59,11 @@ function leftovers(): string[] {
   found.push(...ns.map((n) => `netns: ${n}`));
   if (fs.existsSync('/run/ebpf-lens-lab')) found.push('folder: /run/ebpf-lens-lab');
   const progs = JSON.parse(execFileSync('bpftool', ['-j', 'prog', 'show'], { encoding: 'utf8' })) as { name?: string; id: number }[];
-  found.push(...progs.filter((p) => ['count_writes', 'xdp_count', 'xdp_edge', 'on_packet', 'sampler'].includes(p.name ?? '')).map((p) => `BPF program still loaded: ${p.name ?? ''} #${p.id}`));
+  found.push(
+    ...progs
+      .filter((p) => ['count_writes', 'xdp_count', 'xdp_edge', 'on_packet', 'sampler'].includes(p.name ?? ''))
+      .map((p) => `BPF program still loaded: ${p.name ?? ''} #${p.id}`),
+  );
   return found;
 }
 
@@ -91,7 +95,8 @@ async function main(): Promise<number> {
     const exited = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
     try {
       const t0 = Date.now();
-      while (!/demo ready: open (\S+)/.test(out) && child.exitCode === null && Date.now() - t0 < 6 * 60_000) await new Promise((r) => setTimeout(r, 500));
+      while (!/demo ready: open (\S+)/.test(out) && child.exitCode === null && Date.now() - t0 < 6 * 60_000)
+        await new Promise((r) => setTimeout(r, 500));
       const url = /demo ready: open (\S+)/.exec(out)?.[1];
       record(C.up, !!url, url ? undefined : out.slice(-1500));
       if (url) {
@@ -104,9 +109,16 @@ async function main(): Promise<number> {
           await b.page.screenshot({ path: path.join(shots, '30-demo-walkthrough.png') });
           record(C.walkthrough, true);
           await b.page.locator('.activitybar [aria-label^="eBPF"]').first().click({ timeout: 30_000 });
-          await b.page.getByRole('treeitem', { name: /^edge-incident\b/ }).first().click({ timeout: 30_000 });
+          await b.page
+            .getByRole('treeitem', { name: /^edge-incident\b/ })
+            .first()
+            .click({ timeout: 30_000 });
           await b.page.mouse.move(900, 700);
-          for (const p of ['xdp_edge', 'on_packet', 'sampler']) await b.page.getByRole('treeitem', { name: new RegExp(`^${p}\\b`) }).first().waitFor({ timeout: 30_000 });
+          for (const p of ['xdp_edge', 'on_packet', 'sampler'])
+            await b.page
+              .getByRole('treeitem', { name: new RegExp(`^${p}\\b`) })
+              .first()
+              .waitFor({ timeout: 30_000 });
           await b.page.screenshot({ path: path.join(shots, '31-demo-node.png') });
           record(C.node, true);
         } catch (e) {

@@ -25,7 +25,10 @@ const work = process.env['E2E_WORK'] ?? '/tmp/ebpf-lens-e2e';
 const shots = process.env['E2E_SHOTS'] ?? path.join(repoRoot, 'test-results', 'e2e');
 const basePort = Number(process.env['E2E_PORT'] ?? 8310);
 const PHASES = ['vsix', 'crash', 'suite', 'sentinel', 'ui', 'probe', 'secrets', 'incident'] as const;
-const only = (process.env['E2E_ONLY'] ?? PHASES.join(',')).split(',').map((p) => p.trim()).filter(Boolean);
+const only = (process.env['E2E_ONLY'] ?? PHASES.join(','))
+  .split(',')
+  .map((p) => p.trim())
+  .filter(Boolean);
 
 const results: Check[] = [];
 /** `detail` explains a failure; it is not shown for a pass */
@@ -57,7 +60,18 @@ function record(name: string, ok: boolean, detail?: string): void {
   process.stdout.write(`  ${ok ? '✔' : '✘'} ${name}${error ? `: ${error}` : ''}\n`);
 }
 
-const ALLOWED_IN_VSIX = [/^package\.json$/, /^README\.md$/, /^LICENSE$/, /^CHANGELOG\.md$/, /^dist\/extension\.js$/, /^dist\/languageClient\.js$/, /^dist\/server\.js$/, /^media\//, /^syntaxes\//, /^language-configuration\.json$/];
+const ALLOWED_IN_VSIX = [
+  /^package\.json$/,
+  /^README\.md$/,
+  /^LICENSE$/,
+  /^CHANGELOG\.md$/,
+  /^dist\/extension\.js$/,
+  /^dist\/languageClient\.js$/,
+  /^dist\/server\.js$/,
+  /^media\//,
+  /^syntaxes\//,
+  /^language-configuration\.json$/,
+];
 
 function packageVsix(): string {
   execFileSync(process.execPath, [path.join(repoRoot, 'esbuild.mjs'), '--minify'], { cwd: repoRoot, stdio: 'inherit' });
@@ -72,7 +86,10 @@ function packageVsix(): string {
   const size = fs.statSync(path.join(repoRoot, 'dist', 'extension.js')).size;
   record(`dist/extension.js is under 1 MB (${(size / 1024).toFixed(0)} KB)`, size < 1024 * 1024);
   const vsix = path.join(work, 'ebpf-lens.vsix');
-  execFileSync(vsce, ['package', '--no-dependencies', '--no-rewrite-relative-links', '-o', vsix], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(vsce, ['package', '--no-dependencies', '--no-rewrite-relative-links', '-o', vsix], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   return vsix;
 }
 
@@ -140,7 +157,11 @@ async function main(): Promise<number> {
   // a phase name that matches nothing would make a run that checks nothing
   const unknown = only.filter((p) => !(PHASES as readonly string[]).includes(p));
   if (unknown.length > 0 || only.length === 0) {
-    record(`E2E_ONLY names known phases (${PHASES.join(', ')})`, false, unknown.length ? `unknown: ${unknown.join(', ')}` : 'E2E_ONLY is empty');
+    record(
+      `E2E_ONLY names known phases (${PHASES.join(', ')})`,
+      false,
+      unknown.length ? `unknown: ${unknown.join(', ')}` : 'E2E_ONLY is empty',
+    );
     process.stdout.write('\n0 passed, 1 failed\n');
     return 1;
   }
@@ -174,10 +195,18 @@ async function main(): Promise<number> {
         },
       });
       servers.push(server);
-      const env = { LAB_DIR: lab().labDir, ...(process.env['EBPF_LENS_E2E_GREP'] ? { EBPF_LENS_E2E_GREP: process.env['EBPF_LENS_E2E_GREP'] } : {}) };
+      const env = {
+        LAB_DIR: lab().labDir,
+        ...(process.env['EBPF_LENS_E2E_GREP'] ? { EBPF_LENS_E2E_GREP: process.env['EBPF_LENS_E2E_GREP'] } : {}),
+      };
       if (only.includes('crash')) {
         process.stdout.write('a killed extension host (SIGKILL) and the stats it held:\n');
-        const sysctl = (): string => execFileSync('bash', [path.join(repoRoot, 'test', 'lab', 'lab.sh'), 'nodeexec', 'edge1', 'cat', '/proc/sys/kernel/bpf_stats_enabled'], { encoding: 'utf8' }).trim();
+        const sysctl = (): string =>
+          execFileSync(
+            'bash',
+            [path.join(repoRoot, 'test', 'lab', 'lab.sh'), 'nodeexec', 'edge1', 'cat', '/proc/sys/kernel/bpf_stats_enabled'],
+            { encoding: 'utf8' },
+          ).trim();
         let killed = '';
         const hold = await runSuite(server, {
           extensionPath: repoRoot,
@@ -196,7 +225,11 @@ async function main(): Promise<number> {
             killed = hosts.map(([pid]) => pid).join(',');
           },
         });
-        record(`the extension turned stats on, and its extension host was killed with SIGKILL (pid ${killed || 'none'})`, /HOLDING-STATS/.test(hold.output) && killed !== '' && sysctl() === '1', hold.output.split('\n').slice(-3).join(' '));
+        record(
+          `the extension turned stats on, and its extension host was killed with SIGKILL (pid ${killed || 'none'})`,
+          /HOLDING-STATS/.test(hold.output) && killed !== '' && sysctl() === '1',
+          hold.output.split('\n').slice(-3).join(' '),
+        );
         const verify = await runSuite(server, {
           extensionPath: repoRoot,
           testsPath: path.join(repoRoot, 'out', 'test', 'e2e', 'crash', 'verify.js'),
@@ -205,7 +238,11 @@ async function main(): Promise<number> {
           timeoutMs: 2 * 60_000,
           work,
         });
-        record('the next connect (new extension host) restores kernel.bpf_stats_enabled', verify.code === 0 && sysctl() === '0', /STATS [^\n]*/.exec(verify.output)?.[0] ?? verify.output.slice(-500));
+        record(
+          'the next connect (new extension host) restores kernel.bpf_stats_enabled',
+          verify.code === 0 && sysctl() === '0',
+          /STATS [^\n]*/.exec(verify.output)?.[0] ?? verify.output.slice(-500),
+        );
       }
       if (only.includes('suite')) {
         process.stdout.write('extension-host suite (real VS Code, headless):\n');
@@ -221,7 +258,11 @@ async function main(): Promise<number> {
         const m = /(\d+) passed, (\d+) failed/.exec(r.output);
         const check = /^tier check: .*$/m.exec(r.output)?.[0];
         const hollow = /^HOLLOW RUN .*$/m.exec(r.output)?.[0];
-        record(`the suite is not hollow (${check ?? 'no tier check line'})`, check !== undefined && hollow === undefined, hollow ?? 'the suite printed no tier check');
+        record(
+          `the suite is not hollow (${check ?? 'no tier check line'})`,
+          check !== undefined && hollow === undefined,
+          hollow ?? 'the suite printed no tier check',
+        );
         const passed = Number(m?.[1] ?? 0);
         const failed = Number(m?.[2] ?? 0);
         for (let i = 0; i < passed; i++) results.push({ name: `suite test ${i + 1}`, ok: true, ms: 0 });
@@ -234,7 +275,11 @@ async function main(): Promise<number> {
           const error = `${named[i] ?? '(unnamed: see the suite output above)'}${i === 0 && errors.length ? ` | the extension's last errors: ${errors.slice(-3).join(' / ')}` : ''}`;
           results.push({ name: `suite failure ${i + 1}`, ok: false, ms: 0, error });
         }
-        record(`the suite's exit code is its verdict (${String(r.code)})`, r.code === (failed > 0 ? 1 : 0) && m !== null, m ? undefined : `no summary line; log:\n${r.output.slice(-2000)}`);
+        record(
+          `the suite's exit code is its verdict (${String(r.code)})`,
+          r.code === (failed > 0 ? 1 : 0) && m !== null,
+          m ? undefined : `no summary line; log:\n${r.output.slice(-2000)}`,
+        );
       }
       if (only.includes('sentinel')) {
         const r = await runSuite(server, {
@@ -245,7 +290,11 @@ async function main(): Promise<number> {
           timeoutMs: 3 * 60_000,
           work,
         });
-        record('sentinel: a suite that must fail is reported as failed', r.code !== 0 && r.code !== 'timeout' && /sentinel: 0 passed, 1 failed/.test(r.output), `exit ${String(r.code)}`);
+        record(
+          'sentinel: a suite that must fail is reported as failed',
+          r.code !== 0 && r.code !== 'timeout' && /sentinel: 0 passed, 1 failed/.test(r.output),
+          `exit ${String(r.code)}`,
+        );
         // a filter that matches no test, and a suite folder with no test files: both fail
         const nothing = await runSuite(server, {
           extensionPath: repoRoot,
@@ -257,7 +306,9 @@ async function main(): Promise<number> {
         });
         record(
           'sentinel: a filter matching no test is reported as failed',
-          typeof nothing.code === 'number' && nothing.code !== 0 && /HOLLOW RUN \(counted as failed\): the filter matched no test/.test(nothing.output),
+          typeof nothing.code === 'number' &&
+            nothing.code !== 0 &&
+            /HOLLOW RUN \(counted as failed\): the filter matched no test/.test(nothing.output),
           `exit ${String(nothing.code)}: ${nothing.output.slice(-300)}`,
         );
         const empty = await runSuite(server, {
@@ -279,11 +330,32 @@ async function main(): Promise<number> {
 
     if (only.includes('ui')) {
       const exts = path.join(work, 'exts-ui');
-      execFileSync(t.node24, [t.codeServerEntry, '--user-data-dir', path.join(work, 'install-data'), '--extensions-dir', exts, '--install-extension', vsix, '--force'], {
-        stdio: ['ignore', 'ignore', 'inherit'],
-      });
+      execFileSync(
+        t.node24,
+        [
+          t.codeServerEntry,
+          '--user-data-dir',
+          path.join(work, 'install-data'),
+          '--extensions-dir',
+          exts,
+          '--install-extension',
+          vsix,
+          '--force',
+        ],
+        {
+          stdio: ['ignore', 'ignore', 'inherit'],
+        },
+      );
       process.stdout.write('UI checks (the installed .vsix in the workbench, screenshots):\n');
-      const welcome = await startCodeServer(t, { name: 'ui-welcome', port: basePort + 1, work, folder, extensionsDir: exts, smokeTestDriver: false, userSettings: {} });
+      const welcome = await startCodeServer(t, {
+        name: 'ui-welcome',
+        port: basePort + 1,
+        work,
+        folder,
+        extensionsDir: exts,
+        smokeTestDriver: false,
+        userSettings: {},
+      });
       servers.push(welcome);
       results.push(...(await welcomeChecks(welcome, folder, shots, work)));
       await welcome.stop();
@@ -318,7 +390,9 @@ async function main(): Promise<number> {
             unknownKey: 'trixie1',
             fingerprint: labNode('trixie1').hostKeySha256,
             redeploy: () => execFileSync('bash', [path.join(repoRoot, 'test', 'lab', 'lab.sh'), 'deploy', 'edge1', 'counter_v2']),
-            appBinary: execFileSync('bash', [path.join(repoRoot, 'test', 'lab', 'lab.sh'), 'app', 'edge1', 'path'], { encoding: 'utf8' }).trim(),
+            appBinary: execFileSync('bash', [path.join(repoRoot, 'test', 'lab', 'lab.sh'), 'app', 'edge1', 'path'], {
+              encoding: 'utf8',
+            }).trim(),
           })),
         );
       } finally {
@@ -332,12 +406,29 @@ async function main(): Promise<number> {
       // another extension beside eBPF Lens (production mode), as an attacker's would be
       const exts = path.join(work, 'exts-probe');
       const probeVsix = path.join(work, 'ebpf-lens-probe.vsix');
-      execFileSync(path.join(repoRoot, 'node_modules', '.bin', 'vsce'), ['package', '--no-dependencies', '--skip-license', '--allow-missing-repository', '-o', probeVsix], {
-        cwd: path.join(repoRoot, 'test', 'e2e', 'probe'),
-        stdio: ['ignore', 'ignore', 'inherit'],
-      });
+      execFileSync(
+        path.join(repoRoot, 'node_modules', '.bin', 'vsce'),
+        ['package', '--no-dependencies', '--skip-license', '--allow-missing-repository', '-o', probeVsix],
+        {
+          cwd: path.join(repoRoot, 'test', 'e2e', 'probe'),
+          stdio: ['ignore', 'ignore', 'inherit'],
+        },
+      );
       for (const x of [vsix, probeVsix]) {
-        execFileSync(t.node24, [t.codeServerEntry, '--user-data-dir', path.join(work, 'install-data'), '--extensions-dir', exts, '--install-extension', x, '--force'], { stdio: ['ignore', 'ignore', 'inherit'] });
+        execFileSync(
+          t.node24,
+          [
+            t.codeServerEntry,
+            '--user-data-dir',
+            path.join(work, 'install-data'),
+            '--extensions-dir',
+            exts,
+            '--install-extension',
+            x,
+            '--force',
+          ],
+          { stdio: ['ignore', 'ignore', 'inherit'] },
+        );
       }
       process.stdout.write('another extension beside eBPF Lens (exports, commands with arguments):\n');
       const out = path.join(work, 'probe-out');
@@ -348,7 +439,11 @@ async function main(): Promise<number> {
         folder,
         extensionsDir: exts,
         smokeTestDriver: false,
-        userSettings: { 'ebpfLens.nodes': [nodeConfig('edge3')], 'ebpfLens.knownHostsFiles': [lab().knownHosts], 'workbench.colorTheme': 'Default Dark Modern' },
+        userSettings: {
+          'ebpfLens.nodes': [nodeConfig('edge3')],
+          'ebpfLens.knownHostsFiles': [lab().knownHosts],
+          'workbench.colorTheme': 'Default Dark Modern',
+        },
         env: { EBPF_LENS_PROBE_OUT: out, EBPF_LENS_PROBE_ARGS: JSON.stringify({ node: 'edge3', script: PROBE_SCRIPT, durationSec: 10 }) },
       });
       servers.push(server);
@@ -361,9 +456,22 @@ async function main(): Promise<number> {
 
     if (only.includes('secrets')) {
       const exts = path.join(work, 'exts-secrets');
-      execFileSync(t.node24, [t.codeServerEntry, '--user-data-dir', path.join(work, 'install-data'), '--extensions-dir', exts, '--install-extension', vsix, '--force'], {
-        stdio: ['ignore', 'ignore', 'inherit'],
-      });
+      execFileSync(
+        t.node24,
+        [
+          t.codeServerEntry,
+          '--user-data-dir',
+          path.join(work, 'install-data'),
+          '--extensions-dir',
+          exts,
+          '--install-extension',
+          vsix,
+          '--force',
+        ],
+        {
+          stdio: ['ignore', 'ignore', 'inherit'],
+        },
+      );
       process.stdout.write('secrets (a password and a passphrase typed in the workbench, then every artefact searched):\n');
       const password = fs.readFileSync(lab().passwordFile, 'utf8').trim();
       const passphrase = fs.readFileSync(lab().passphraseFile, 'utf8').trim();
@@ -391,7 +499,11 @@ async function main(): Promise<number> {
       let profile = '';
       let stepsOk = false;
       try {
-        const r = await secretsChecks(server, folder, shots, work, { pw: { node: 'edge-pw', user: 'edgeuser', password }, pp: { node: 'edge-pp', passphrase, file: lab().passphraseKey }, artefacts });
+        const r = await secretsChecks(server, folder, shots, work, {
+          pw: { node: 'edge-pw', user: 'edgeuser', password },
+          pp: { node: 'edge-pp', passphrase, file: lab().passphraseKey },
+          artefacts,
+        });
         results.push(...r.checks);
         profile = r.profile;
         stepsOk = r.checks.every((c) => c.ok);
@@ -402,9 +514,12 @@ async function main(): Promise<number> {
         const secrets = { password, passphrase };
         // the scanner finds what it looks for, in each encoding (a control, not a product check)
         const planted = `{"x":".${password}."}`;
-        const control = [Buffer.from(planted), Buffer.from(planted, 'utf16le'), Buffer.from(Buffer.from(planted).toString('base64')), Buffer.from(Buffer.from(planted).toString('hex'))].every((b) =>
-          scanBuffer(Buffer.concat([Buffer.from('xx'), b, Buffer.from('yy')]), secrets).some((h) => h.secret === 'password'),
-        );
+        const control = [
+          Buffer.from(planted),
+          Buffer.from(planted, 'utf16le'),
+          Buffer.from(Buffer.from(planted).toString('base64')),
+          Buffer.from(Buffer.from(planted).toString('hex')),
+        ].every((b) => scanBuffer(Buffer.concat([Buffer.from('xx'), b, Buffer.from('yy')]), secrets).some((h) => h.secret === 'password'));
         const roots = [work, shots]; // the workspace folder is under work
         const scan = scanTree(roots, secrets);
         const must = [
@@ -439,7 +554,20 @@ async function main(): Promise<number> {
       const wsInc = path.join(work, 'incident');
       writeIncidentWorkspace(wsInc, 'edge5');
       for (const x of [vsix, packageWalkthrough(path.join(work, 'ebpf-lens-incident.vsix'))]) {
-        execFileSync(t.node24, [t.codeServerEntry, '--user-data-dir', path.join(work, 'install-data'), '--extensions-dir', exts, '--install-extension', x, '--force'], { stdio: ['ignore', 'ignore', 'inherit'] });
+        execFileSync(
+          t.node24,
+          [
+            t.codeServerEntry,
+            '--user-data-dir',
+            path.join(work, 'install-data'),
+            '--extensions-dir',
+            exts,
+            '--install-extension',
+            x,
+            '--force',
+          ],
+          { stdio: ['ignore', 'ignore', 'inherit'] },
+        );
       }
       process.stdout.write('the 2 AM incident, through the demo walkthrough (screenshots):\n');
       execFileSync('bash', [incident, 'up', 'edge5'], { stdio: ['ignore', 'ignore', 'inherit'] });

@@ -46,15 +46,28 @@ function logins(node: string): number {
 
 /** a bpftrace running in the node's own mount namespace (the lab's nodes share one process table) */
 function bpftraceOn(node: string): boolean {
-  return onNode(node, ['sh', '-c', 'me=$(readlink /proc/self/ns/mnt); for p in $(pgrep -x bpftrace); do [ "$(readlink /proc/$p/ns/mnt 2>/dev/null)" = "$me" ] && echo $p; done; true']).trim() !== '';
+  return (
+    onNode(node, [
+      'sh',
+      '-c',
+      'me=$(readlink /proc/self/ns/mnt); for p in $(pgrep -x bpftrace); do [ "$(readlink /proc/$p/ns/mnt 2>/dev/null)" = "$me" ] && echo $p; done; true',
+    ]).trim() !== ''
+  );
 }
 
-export async function probeChecks(server: CodeServer, folder: string, shots: string, work: string, o: { node: string; out: string }): Promise<Check[]> {
+export async function probeChecks(
+  server: CodeServer,
+  folder: string,
+  shots: string,
+  work: string,
+  o: { node: string; out: string },
+): Promise<Check[]> {
   const T = probeSteps(o.node);
   const b = await openBrowser(work);
   const s = new Steps(b.page, shots, Object.values(T));
   const page = b.page;
-  const read = <X>(name: string): X | undefined => (fs.existsSync(path.join(o.out, name)) ? (JSON.parse(fs.readFileSync(path.join(o.out, name), 'utf8')) as X) : undefined);
+  const read = <X>(name: string): X | undefined =>
+    fs.existsSync(path.join(o.out, name)) ? (JSON.parse(fs.readFileSync(path.join(o.out, name), 'utf8')) as X) : undefined;
   const dialog = page.locator('.monaco-dialog-box', { hasText: `as root on ${o.node}` });
   const before = logins(o.node);
   /** the probe's command, from the palette once the server's extensions are scanned (seconds after the window opens) */
@@ -80,11 +93,15 @@ export async function probeChecks(server: CodeServer, folder: string, shots: str
       await openWorkbench(page, server, folder);
       await runProbe();
       const w = (await waitFor(() => read<Walk>('walk.json'), 60_000, 'the probe extension to write what it reached')) as Walk;
-      if (JSON.stringify(w.top) !== JSON.stringify([...PUBLIC_API_KEYS])) throw new Error(`exports are not the allow-list: ${JSON.stringify(w.top)}`);
-      const bad = [...w.keys, ...w.calledKeys].filter((k) => FORBIDDEN.test(k.path) || /Fleet|Session|Connection|Client|TraceRun|Worker/.test(k.ctor));
+      if (JSON.stringify(w.top) !== JSON.stringify([...PUBLIC_API_KEYS]))
+        throw new Error(`exports are not the allow-list: ${JSON.stringify(w.top)}`);
+      const bad = [...w.keys, ...w.calledKeys].filter(
+        (k) => FORBIDDEN.test(k.path) || /Fleet|Session|Connection|Client|TraceRun|Worker/.test(k.ctor),
+      );
       if (bad.length) throw new Error(`reachable: ${bad.map((k) => `${k.path} (${k.ctor || k.type})`).join(', ')}`);
       const fns = w.keys.filter((k) => k.type === 'function').map((k) => k.path);
-      if (JSON.stringify(fns.sort()) !== JSON.stringify(['exports.activeNode', 'exports.nodes'])) throw new Error(`functions reachable: ${fns.join(', ')}`);
+      if (JSON.stringify(fns.sort()) !== JSON.stringify(['exports.activeNode', 'exports.nodes']))
+        throw new Error(`functions reachable: ${fns.join(', ')}`);
       if (!Array.isArray(w.called.nodes) || w.called.nodes.length === 0) throw new Error(`nodes() gave ${JSON.stringify(w.called.nodes)}`);
     });
     await s.step(T.modal, '56-probe-consent-modal.png', async () => {
@@ -93,8 +110,15 @@ export async function probeChecks(server: CodeServer, folder: string, shots: str
       if (logins(o.node) !== before) throw new Error('the node saw a login before the modal was answered');
     });
     await s.step(T.cancelled, undefined, async () => {
-      await dialog.locator('a.monaco-button, button', { hasText: /^Cancel$/ }).first().click();
-      const r = (await waitFor(() => read<{ ok: boolean; result: unknown }>('command-1.json'), 30_000, 'the command to return after Cancel')) as { ok: boolean; result: unknown };
+      await dialog
+        .locator('a.monaco-button, button', { hasText: /^Cancel$/ })
+        .first()
+        .click();
+      const r = (await waitFor(
+        () => read<{ ok: boolean; result: unknown }>('command-1.json'),
+        30_000,
+        'the command to return after Cancel',
+      )) as { ok: boolean; result: unknown };
       if (!r.ok || r.result !== null) throw new Error(`the command returned ${JSON.stringify(r)}`);
       if (logins(o.node) !== before) throw new Error(`the node saw ${logins(o.node) - before} login(s)`);
       if (bpftraceOn(o.node)) throw new Error('a bpftrace runs on the node');
@@ -103,13 +127,28 @@ export async function probeChecks(server: CodeServer, folder: string, shots: str
       await runProbe();
       await dialog.waitFor({ timeout: 30_000 });
       await dialog.locator('a.monaco-button, button', { hasText: /^Run$/ }).first().click();
-      const r = (await waitFor(() => read<{ ok: boolean; result: { id?: string } | null }>('command-2.json'), connectedWithin(DEFAULT_CONNECT_MS) + loginBudgetMs(DEFAULT_CONNECT_MS), 'the accepted command to return')) as { ok: boolean; result: { id?: string } | null };
+      const r = (await waitFor(
+        () => read<{ ok: boolean; result: { id?: string } | null }>('command-2.json'),
+        connectedWithin(DEFAULT_CONNECT_MS) + loginBudgetMs(DEFAULT_CONNECT_MS),
+        'the accepted command to return',
+      )) as { ok: boolean; result: { id?: string } | null };
       if (!r.ok || !r.result?.id) throw new Error(`the accepted command returned ${JSON.stringify(r)}`);
       if (logins(o.node) <= before) throw new Error('the node saw no login');
-      await waitFor(async () => {
-        for (const f of page.frames()) if ((await f.getByText(CANARY).count().catch(() => 0)) > 0) return f;
-        return undefined;
-      }, attachedWithin(DEFAULT_CONNECT_MS, 10), `the results view to show the script's ${CANARY} line`);
+      await waitFor(
+        async () => {
+          for (const f of page.frames())
+            if (
+              (await f
+                .getByText(CANARY)
+                .count()
+                .catch(() => 0)) > 0
+            )
+              return f;
+          return undefined;
+        },
+        attachedWithin(DEFAULT_CONNECT_MS, 10),
+        `the results view to show the script's ${CANARY} line`,
+      );
     });
   } catch (e) {
     s.outside('the probe steps run without an error between them', e);

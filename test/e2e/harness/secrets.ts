@@ -20,7 +20,9 @@ export function encodings(secret: string): { encoding: string; bytes: Buffer }[]
     { encoding: 'hex', bytes: Buffer.from(raw.toString('hex')) },
   ];
   for (let k = 0; k < 3; k++) {
-    const b = Buffer.concat([Buffer.alloc(k), raw]).toString('base64').replace(/=+$/, '');
+    const b = Buffer.concat([Buffer.alloc(k), raw])
+      .toString('base64')
+      .replace(/=+$/, '');
     const start = k === 0 ? 0 : 4;
     const end = (k + raw.length) % 3 === 0 ? b.length : b.length - 4;
     if (end - start >= 8) out.push({ encoding: `base64+${k}`, bytes: Buffer.from(b.slice(start, end)) });

@@ -40,7 +40,11 @@ export class Steps {
   }
 
   async step(name: string, shot: string | undefined, fn: () => Promise<void>): Promise<void> {
-    const wrong = !this.table.includes(name) ? 'not declared in the step table' : this.seen.has(name) ? 'ran a second time: each step runs once' : undefined;
+    const wrong = !this.table.includes(name)
+      ? 'not declared in the step table'
+      : this.seen.has(name)
+        ? 'ran a second time: each step runs once'
+        : undefined;
     this.seen.add(name);
     if (wrong) {
       // a mistake in the steps themselves: the steps after it would not test what they say
@@ -316,15 +320,24 @@ export async function fleetChecks(
       await page.locator('.tabs-container .tab', { hasText: 'sleeplat.bt' }).first().waitFor({ timeout: 10_000 });
       await page.locator('.statusbar', { hasText: 'bpftrace' }).first().waitFor({ timeout: 10_000 });
       // highlighted: many token colours in the view, not one
-      const classes = await waitForValue(async () => {
-        const n = await page.locator('.editor-instance .view-lines span[class^="mtk"]').evaluateAll((els) => new Set(els.map((e) => e.className)).size);
-        return n >= 6 ? n : undefined;
-      }, 15_000, 'token colours in the editor');
+      const classes = await waitForValue(
+        async () => {
+          const n = await page
+            .locator('.editor-instance .view-lines span[class^="mtk"]')
+            .evaluateAll((els) => new Set(els.map((e) => e.className)).size);
+          return n >= 6 ? n : undefined;
+        },
+        15_000,
+        'token colours in the editor',
+      );
       if (classes < 6) throw new Error(`only ${classes} token colours`);
       await page.mouse.move(1200, 750);
     });
     await s.step(T.btHover, '13-bpftrace-hover.png', async () => {
-      await page.locator('.editor-instance .view-lines span', { hasText: /^hist$/ }).first().hover();
+      await page
+        .locator('.editor-instance .view-lines span', { hasText: /^hist$/ })
+        .first()
+        .hover();
       await page.locator('.monaco-hover', { hasText: 'Power-of-2 histogram' }).first().waitFor({ timeout: 20_000 });
     });
     await s.step(T.btCompletion, '14-bpftrace-completion.png', async () => {
@@ -367,7 +380,12 @@ export async function fleetChecks(
       // the end-of-line texts are CSS content: wait for one with a rate and a share
       await waitForValue(
         // (a page-side expression: the harness has no DOM types)
-        async () => ((await page.evaluate<boolean>(String.raw`[...document.styleSheets].some((sh) => [...sh.cssRules].some((r) => /content: "[\d.]+k?\/s · \d+%"/.test(r.cssText)))`)) ? true : undefined),
+        async () =>
+          (await page.evaluate<boolean>(
+            String.raw`[...document.styleSheets].some((sh) => [...sh.cssRules].some((r) => /content: "[\d.]+k?\/s · \d+%"/.test(r.cssText)))`,
+          ))
+            ? true
+            : undefined,
         60_000,
         'rates at the ends of the annotated lines',
       );
@@ -428,7 +446,13 @@ function incidentSteps(o: { node: string }) {
  * Lens), one button after the other, a screenshot of each step. `redeployed` tells when the
  * node's deploy tasks ran (the tasks run the incident script in VS Code's terminal).
  */
-export async function incidentChecks(server: CodeServer, folder: string, shots: string, work: string, o: { node: string }): Promise<Check[]> {
+export async function incidentChecks(
+  server: CodeServer,
+  folder: string,
+  shots: string,
+  work: string,
+  o: { node: string },
+): Promise<Check[]> {
   const T = incidentSteps(o);
   const b = await openBrowser(work);
   const page = b.page;
@@ -444,12 +468,21 @@ export async function incidentChecks(server: CodeServer, folder: string, shots: 
     await showWalkthrough();
     const head = walk.locator('.getting-started-step', { hasText: title }).first();
     await head.click();
-    await head.locator('.step-description-container').first().waitFor({ timeout: 10_000 }).catch(() => undefined);
+    await head
+      .locator('.step-description-container')
+      .first()
+      .waitFor({ timeout: 10_000 })
+      .catch(() => undefined);
   };
-  const button = (label: string): ReturnType<Page['locator']> => walk.locator('.getting-started-step.expanded').getByText(label, { exact: true }).first();
+  const button = (label: string): ReturnType<Page['locator']> =>
+    walk.locator('.getting-started-step.expanded').getByText(label, { exact: true }).first();
   const hoverOn = async (word: string, text: string, file: string): Promise<void> => {
     // bring the function into view first (Go to Line), as a person scrolls to it
-    const line = fs.readFileSync(path.join(folder, file), 'utf8').split('\n').findIndex((l) => new RegExp(`\\b${word}\\(`).test(l)) + 1;
+    const line =
+      fs
+        .readFileSync(path.join(folder, file), 'utf8')
+        .split('\n')
+        .findIndex((l) => new RegExp(`\\b${word}\\(`).test(l)) + 1;
     await page.keyboard.press('Control+G');
     await page.keyboard.type(String(line));
     await page.keyboard.press('Enter');
@@ -469,14 +502,29 @@ export async function incidentChecks(server: CodeServer, folder: string, shots: 
   };
   // several webviews are open at once (walkthrough media, results, preview): find the one that shows it
   const frameWith = (selector: string, timeout = 40_000): Promise<Frame> =>
-    waitForValue(async () => {
-      for (const f of page.frames()) if ((await f.locator(selector).count().catch(() => 0)) > 0) return f;
-      return undefined;
-    }, timeout, selector);
+    waitForValue(
+      async () => {
+        for (const f of page.frames())
+          if (
+            (await f
+              .locator(selector)
+              .count()
+              .catch(() => 0)) > 0
+          )
+            return f;
+        return undefined;
+      },
+      timeout,
+      selector,
+    );
   /** how many results views say their trace is done */
   const doneViews = async (): Promise<number> => {
     let n = 0;
-    for (const f of page.frames()) n += await f.locator('[data-testid=state]', { hasText: /^done$/ }).count().catch(() => 0);
+    for (const f of page.frames())
+      n += await f
+        .locator('[data-testid=state]', { hasText: /^done$/ })
+        .count()
+        .catch(() => 0);
     return n;
   };
   /** a walkthrough's run asks first (a command call chose the script and the node): the modal names both; Run */
@@ -523,7 +571,6 @@ export async function incidentChecks(server: CodeServer, folder: string, shots: 
       await row(page, /^on_packet\b.*ev\/s/).waitFor({ timeout: 30_000 });
       await page.mouse.move(1300, 780);
       await page.waitForTimeout(2500);
-
     });
     await s.step(T.diff, '44-incident-diff.png', async () => {
       await step('3. What changed?');
@@ -621,7 +668,11 @@ export async function secretsChecks(
   folder: string,
   shots: string,
   work: string,
-  o: { pw: { node: string; user: string; password: string }; pp: { node: string; passphrase: string; file: string }; artefacts: { json: string; postmortem: string } },
+  o: {
+    pw: { node: string; user: string; password: string };
+    pp: { node: string; passphrase: string; file: string };
+    artefacts: { json: string; postmortem: string };
+  },
 ): Promise<{ checks: Check[]; profile: string }> {
   const T = secretsSteps(o);
   const b = await openBrowser(work, { keepProfile: true });
@@ -635,8 +686,13 @@ export async function secretsChecks(
   /** refused in the same box: the field emptied for another try, and still the one typed into */
   const ready = async (what: string): Promise<void> => {
     const field = page.locator('.quick-input-widget input[type="password"]').first();
-    await waitForValue(async () => ((await field.inputValue()) === '' && (await field.isEnabled()) ? true : undefined), 5000, `the ${what} field emptied`);
-    if ((await page.locator('.quick-input-widget input[type="password"]:focus').count()) !== 1) throw new Error(`the ${what} field lost the keyboard focus after the wrong ${what}`);
+    await waitForValue(
+      async () => ((await field.inputValue()) === '' && (await field.isEnabled()) ? true : undefined),
+      5000,
+      `the ${what} field emptied`,
+    );
+    if ((await page.locator('.quick-input-widget input[type="password"]:focus').count()) !== 1)
+      throw new Error(`the ${what} field lost the keyboard focus after the wrong ${what}`);
   };
   const connected = (node: string): ReturnType<Page['locator']> => row(page, new RegExp(`^${node}\\b.*bpftool \\d`));
   const saveAs = async (file: string): Promise<void> => {
@@ -644,7 +700,11 @@ export async function secretsChecks(
     const input = page.locator('.quick-input-widget input[type="text"]').first();
     await input.waitFor({ timeout: 15_000 });
     // the dialog fills in its proposal first; type over it once it is there
-    await waitForValue(async () => ((await input.inputValue()).includes('/') ? true : undefined), 15_000, 'the save dialog proposing a path');
+    await waitForValue(
+      async () => ((await input.inputValue()).includes('/') ? true : undefined),
+      15_000,
+      'the save dialog proposing a path',
+    );
     // it may still be rewriting its proposal (folder, then name): type again until the path stays
     await waitForValue(
       async () => {
@@ -659,7 +719,9 @@ export async function secretsChecks(
     await waitForValue(async () => (fs.existsSync(file) ? true : undefined), 15_000, `${file} written`).catch(async (e: unknown) => {
       // say what the dialog did instead (a flake seen once: the dialog closed, nothing written)
       const open = await input.isVisible();
-      throw new Error(`${e instanceof Error ? e.message : String(e)}; the dialog ${open ? `is still open with ${JSON.stringify(await input.inputValue())}` : 'closed'}; in ${path.dirname(file)}: ${fs.readdirSync(path.dirname(file)).join(', ')}`);
+      throw new Error(
+        `${e instanceof Error ? e.message : String(e)}; the dialog ${open ? `is still open with ${JSON.stringify(await input.inputValue())}` : 'closed'}; in ${path.dirname(file)}: ${fs.readdirSync(path.dirname(file)).join(', ')}`,
+      );
     });
   };
   /** Save the active editor under a path (File: Save As from the palette, not a key press that
@@ -687,7 +749,8 @@ export async function secretsChecks(
       await page.keyboard.press('Enter');
       await prompt(`Wrong password for ${o.pw.user}@`).waitFor({ timeout: 30_000 });
       await ready('password');
-      if ((await page.locator('.quick-input-widget .action-label[aria-label^="Will be remembered"]').count()) !== 1) throw new Error('the remember toggle was lost');
+      if ((await page.locator('.quick-input-widget .action-label[aria-label^="Will be remembered"]').count()) !== 1)
+        throw new Error('the remember toggle was lost');
     });
     await s.step(T.rightPassword, '51-secrets-password-connected.png', async () => {
       await page.keyboard.type(o.pw.password);
@@ -733,13 +796,21 @@ export async function secretsChecks(
       await page.keyboard.press('Enter');
       await prompt('Your notes').waitFor({ timeout: 10_000 });
       await page.keyboard.press('Enter');
-      await page.locator('.editor-instance .view-lines', { hasText: `# Postmortem: ${o.pw.node}` }).first().waitFor({ timeout: 20_000 });
+      await page
+        .locator('.editor-instance .view-lines', { hasText: `# Postmortem: ${o.pw.node}` })
+        .first()
+        .waitFor({ timeout: 20_000 });
       await saveEditorAs(o.artefacts.postmortem);
-      const md = await waitForValue(async () => {
-        const t = fs.readFileSync(o.artefacts.postmortem, 'utf8');
-        return t.includes('@syscalls[comm] = count();') ? t : undefined;
-      }, 10_000, "the trace's script in the saved postmortem");
-      if (md.includes('__ebpf_lens')) throw new Error("the postmortem shows eBPF Lens's own probe-hit counting instead of the user's script");
+      const md = await waitForValue(
+        async () => {
+          const t = fs.readFileSync(o.artefacts.postmortem, 'utf8');
+          return t.includes('@syscalls[comm] = count();') ? t : undefined;
+        },
+        10_000,
+        "the trace's script in the saved postmortem",
+      );
+      if (md.includes('__ebpf_lens'))
+        throw new Error("the postmortem shows eBPF Lens's own probe-hit counting instead of the user's script");
     });
     await s.step(T.remembered, '54-secrets-remembered.png', async () => {
       await page.reload();
@@ -753,15 +824,27 @@ export async function secretsChecks(
         if ((await r.getAttribute('aria-expanded')) !== 'true') await r.click();
         await connected(n).waitFor({ timeout: 30_000 });
       }
-      if (await page.locator('.quick-input-widget', { hasText: /Password for|Passphrase for/ }).first().isVisible()) throw new Error('asked again');
+      if (
+        await page
+          .locator('.quick-input-widget', { hasText: /Password for|Passphrase for/ })
+          .first()
+          .isVisible()
+      )
+        throw new Error('asked again');
     });
     await s.step(T.forgotten, '55-secrets-forgotten.png', async () => {
       await runFromPalette(page, 'eBPF: Forget Saved Passwords and Passphrases');
       await page.keyboard.press('Enter');
-      await page.locator('.quick-input-widget input[placeholder^="Forget saved passwords and passphrases of"]').first().waitFor({ timeout: 10_000 });
+      await page
+        .locator('.quick-input-widget input[placeholder^="Forget saved passwords and passphrases of"]')
+        .first()
+        .waitFor({ timeout: 10_000 });
       await page.keyboard.type(o.pw.node);
       await page.keyboard.press('Enter');
-      await page.locator('.notifications-toasts, .notification-toast', { hasText: `forgot the saved secrets of ${o.pw.node}` }).first().waitFor({ timeout: 10_000 });
+      await page
+        .locator('.notifications-toasts, .notification-toast', { hasText: `forgot the saved secrets of ${o.pw.node}` })
+        .first()
+        .waitFor({ timeout: 10_000 });
       await page.reload();
       await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
       await page.locator('.statusbar').waitFor({ timeout: 60_000 });

@@ -10,7 +10,12 @@ import { repoRoot } from '../../unit/paths';
  */
 export function run(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ebpf-lens-empty-suite-'));
-  const mocha = new Mocha({ ui: 'bdd', color: false, reporter: path.join(repoRoot, 'test', 'support', 'summary-reporter.js'), reporterOptions: { dir } });
+  const mocha = new Mocha({
+    ui: 'bdd',
+    color: false,
+    reporter: path.join(repoRoot, 'test', 'support', 'summary-reporter.js'),
+    reporterOptions: { dir },
+  });
   return new Promise((resolve, reject) => {
     mocha.run((failures) => {
       fs.rmSync(dir, { recursive: true, force: true });

@@ -50,18 +50,36 @@ describe('eBPF Lens in the real extension host', () => {
     // what a production caller gets is api.public (checked from another extension by the e2e probe phase)
     assert.deepEqual(Object.keys(api.public), [...PUBLIC_API_KEYS]);
     assert.equal(api.public.apiVersion, 1);
-    assert.deepEqual(api.public.nodes().map((n) => n.name).sort(), ['edge1', 'edge2', 'trixie1']);
+    assert.deepEqual(
+      api.public
+        .nodes()
+        .map((n) => n.name)
+        .sort(),
+      ['edge1', 'edge2', 'trixie1'],
+    );
     assert.equal(typeof process.versions.node, 'string');
     assert.match(vscode.version, /^1\.\d+/);
   });
 
   it('every contributed command is registered, and every registered ebpfLens command is contributed', async () => {
-    const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { contributes: { commands: { command: string }[] } };
+    const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as {
+      contributes: { commands: { command: string }[] };
+    };
     const contributed = pkg.contributes.commands.map((c) => c.command).sort();
     // VS Code adds ebpfLens.nodes.focus etc. for the view itself
-    const registered = (await vscode.commands.getCommands(true)).filter((c) => c.startsWith('ebpfLens.') && !c.startsWith('ebpfLens.nodes.')).sort();
-    assert.deepEqual(contributed.filter((c) => !registered.includes(c)), [], 'contributed but not registered');
-    assert.deepEqual(registered.filter((c) => !contributed.includes(c)), [], 'registered but not contributed');
+    const registered = (await vscode.commands.getCommands(true))
+      .filter((c) => c.startsWith('ebpfLens.') && !c.startsWith('ebpfLens.nodes.'))
+      .sort();
+    assert.deepEqual(
+      contributed.filter((c) => !registered.includes(c)),
+      [],
+      'contributed but not registered',
+    );
+    assert.deepEqual(
+      registered.filter((c) => !contributed.includes(c)),
+      [],
+      'registered but not contributed',
+    );
     assert.ok(contributed.length >= 15);
   });
 
@@ -82,10 +100,23 @@ describe('eBPF Lens in the real extension host', () => {
       assert.match(nodeRow.contextValue, /^node:connected/, `${node}: ${api.nodes.fleet.view(node)?.error?.message ?? ''}`);
       const truth = await cliList(node);
       const rows = all(nodeRow.children);
-      const ids = (kind: string): number[] => rows.filter((r) => r.kind === kind).map((r) => r.ref?.id ?? -1).sort((a, b) => a - b);
-      assert.deepEqual(ids('program'), truth.programs.map((p) => p.id).sort((a, b) => a - b));
-      assert.deepEqual(ids('map'), truth.maps.map((m) => m.id).sort((a, b) => a - b));
-      assert.deepEqual(ids('link'), truth.links.map((l) => l.id).sort((a, b) => a - b));
+      const ids = (kind: string): number[] =>
+        rows
+          .filter((r) => r.kind === kind)
+          .map((r) => r.ref?.id ?? -1)
+          .sort((a, b) => a - b);
+      assert.deepEqual(
+        ids('program'),
+        truth.programs.map((p) => p.id).sort((a, b) => a - b),
+      );
+      assert.deepEqual(
+        ids('map'),
+        truth.maps.map((m) => m.id).sort((a, b) => a - b),
+      );
+      assert.deepEqual(
+        ids('link'),
+        truth.links.map((l) => l.id).sort((a, b) => a - b),
+      );
       // the TreeItem VS Code renders for a program row
       const prog = rows.find((r) => r.kind === 'program' && r.label === 'count_writes' && r.contextValue === 'program:pinned');
       assert.ok(prog, 'the deployed program with its pin');
@@ -97,7 +128,9 @@ describe('eBPF Lens in the real extension host', () => {
   }
 
   it('Show Program opens a read-only, normalised xlated dump; Show JSON opens the program as JSON', async () => {
-    const prog = all(api.nodes.tree.rows()).find((r) => r.node === 'edge1' && r.kind === 'program' && r.label === 'count_writes' && r.contextValue === 'program:pinned');
+    const prog = all(api.nodes.tree.rows()).find(
+      (r) => r.node === 'edge1' && r.kind === 'program' && r.label === 'count_writes' && r.contextValue === 'program:pinned',
+    );
     assert.ok(prog?.ref);
     const uri = (await vscode.commands.executeCommand<string>('ebpfLens.showProgram', prog)) ?? '';
     const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri);
@@ -125,12 +158,19 @@ describe('eBPF Lens in the real extension host', () => {
       await cfg.update('tree.groupByTag', true, vscode.ConfigurationTarget.Global);
       await waitFor(() => api.nodes.tree.rows().some((r) => r.kind === 'group' && r.label === 'lab-e2e'), 5000, 'the tag group');
       const group = api.nodes.tree.rows().find((r) => r.label === 'lab-e2e');
-      assert.deepEqual(group?.children.map((c) => c.label), ['edge3']);
+      assert.deepEqual(
+        group?.children.map((c) => c.label),
+        ['edge3'],
+      );
     } finally {
       await cfg.update('tree.groupByTag', undefined, vscode.ConfigurationTarget.Global);
       await cfg.update('nodes', before, vscode.ConfigurationTarget.Global);
     }
-    await waitFor(() => !api.nodes.tree.rows().some((r) => r.label === 'edge3') && api.nodes.tree.rows().every((r) => r.kind === 'node'), 5000, 'edge3 gone');
+    await waitFor(
+      () => !api.nodes.tree.rows().some((r) => r.label === 'edge3') && api.nodes.tree.rows().every((r) => r.kind === 'node'),
+      5000,
+      'edge3 gone',
+    );
   });
 
   it('live stats through the extension: values grow; two nodes of one kernel share them; the value found before comes back', async () => {
@@ -164,14 +204,19 @@ describe('eBPF Lens in the real extension host', () => {
     const before = progIds('edge1');
     const started = await vscode.commands.executeCommand<{ id: string }>('ebpfLens.runTrace', {
       node: 'edge1',
-      script: 'BEGIN { printf("hello from the extension\\n"); }\ntracepoint:syscalls:sys_enter_nanosleep { @sleeps = count(); }\nEND { printf("end ran\\n"); }',
+      script:
+        'BEGIN { printf("hello from the extension\\n"); }\ntracepoint:syscalls:sys_enter_nanosleep { @sleeps = count(); }\nEND { printf("end ran\\n"); }',
     });
     assert.match(started?.id ?? '', /^[0-9a-f]{12}$/);
     const get = async (): Promise<TraceInfo | undefined> => vscode.commands.executeCommand<TraceInfo>('ebpfLens.getTrace', started?.id);
     let done: TraceInfo | undefined;
     let running: TraceInfo | undefined;
     try {
-      await waitFor(async () => (await get())?.results.lines.some((l) => l.text === 'hello from the extension\n'), 20_000, 'the printf line');
+      await waitFor(
+        async () => (await get())?.results.lines.some((l) => l.text === 'hello from the extension\n'),
+        20_000,
+        'the printf line',
+      );
       // the guard names bpftrace's pid on stderr, which may come after bpftrace's first output
       await waitFor(async () => (await get())?.bpftracePid !== undefined, 20_000, "the guard naming bpftrace's pid");
       running = await get();
@@ -186,7 +231,10 @@ describe('eBPF Lens in the real extension host', () => {
     assert.equal(done?.state, 'done');
     assert.equal(done?.outcome?.reason, 'stop');
     assert.equal(done?.outcome?.verified, true);
-    assert.ok(done?.results.lines.some((l) => l.text === 'end ran\n'), 'END ran');
+    assert.ok(
+      done?.results.lines.some((l) => l.text === 'end ran\n'),
+      'END ran',
+    );
     assert.ok(done?.results.maps.some((m) => m.name === '@sleeps'));
     await nothingLeft('edge1', running?.bpftracePid, before, 5000);
   });
@@ -194,7 +242,11 @@ describe('eBPF Lens in the real extension host', () => {
   it('deployments: a snapshot on connect and on change; Compare with Previous shows exactly what changed; a postmortem', async () => {
     const cfg = vscode.workspace.getConfiguration('ebpfLens');
     const nodesBefore = cfg.get<unknown[]>('nodes', []);
-    await cfg.update('nodes', [...nodesBefore, { ...nodeConfig('edge1'), name: 'edge1s', scope: { pinPrefixes: ['/sys/fs/bpf/edge'] } }], vscode.ConfigurationTarget.Global);
+    await cfg.update(
+      'nodes',
+      [...nodesBefore, { ...nodeConfig('edge1'), name: 'edge1s', scope: { pinPrefixes: ['/sys/fs/bpf/edge'] } }],
+      vscode.ConfigurationTarget.Global,
+    );
     try {
       labSh('deploy', 'edge1', 'counter_v1');
       await waitFor(() => api.nodes.fleet.names().includes('edge1s'), 5000, 'the scoped node');
@@ -216,10 +268,16 @@ describe('eBPF Lens in the real extension host', () => {
         [['changed', 'count_writes · tracepoint']],
       );
       assert.ok(d?.programs[0]?.reasons.some((r) => r.kind === 'mapDefinition' && r.map === 'write_counts' && r.field === 'valueSize'));
-      const md = await vscode.commands.executeCommand<string>('ebpfLens.exportPostmortem', 'edge1s', { sinceMs: 3_600_000, notes: 'written by the e2e suite' });
+      const md = await vscode.commands.executeCommand<string>('ebpfLens.exportPostmortem', 'edge1s', {
+        sinceMs: 3_600_000,
+        notes: 'written by the e2e suite',
+      });
       assert.match(md ?? '', /# Postmortem: edge1s/);
       assert.match(md ?? '', /written by the e2e suite/);
-      assert.match(md ?? '', /- changed `count_writes · tracepoint`: tag [0-9a-f]+ → [0-9a-f]+; instructions \+\d+ −\d+; map write_counts: valueSize 8 → 16/);
+      assert.match(
+        md ?? '',
+        /- changed `count_writes · tracepoint`: tag [0-9a-f]+ → [0-9a-f]+; instructions \+\d+ −\d+; map write_counts: valueSize 8 → 16/,
+      );
     } finally {
       labSh('deploy', 'edge1', 'counter_v1');
       await vscode.commands.executeCommand('ebpfLens.disconnect', 'edge1s');
@@ -246,7 +304,9 @@ describe('eBPF Lens in the real extension host', () => {
     const complete = async (doc: vscode.TextDocument, pos: vscode.Position, trigger?: string): Promise<string[]> => {
       const l = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', doc.uri, pos, trigger);
       // VS Code adds words of the document (kind Text): only the language server's items count
-      return l.items.filter((i) => i.kind !== vscode.CompletionItemKind.Text).map((i) => (typeof i.label === 'string' ? i.label : i.label.label));
+      return l.items
+        .filter((i) => i.kind !== vscode.CompletionItemKind.Text)
+        .map((i) => (typeof i.label === 'string' ? i.label : i.label.label));
     };
     const SCRIPT = [
       '#!/usr/bin/env bpftrace',
@@ -268,10 +328,14 @@ describe('eBPF Lens in the real extension host', () => {
       assert.equal(doc.languageId, 'bpftrace');
       // the server starts with the first bpftrace document
       const maps =
-        (await waitFor(async () => {
-          const l = await complete(doc, after(doc, 'print(@'), '@');
-          return l.length > 0 ? l : undefined;
-        }, 30_000, 'the language server to complete maps')) ?? [];
+        (await waitFor(
+          async () => {
+            const l = await complete(doc, after(doc, 'print(@'), '@');
+            return l.length > 0 ? l : undefined;
+          },
+          30_000,
+          'the language server to complete maps',
+        )) ?? [];
       assert.deepEqual([...maps].sort(), ['@h', '@start']);
       const vars = await complete(doc, after(doc, '"%d\\n", $'), '$');
       assert.ok(vars.includes('$lat') && !vars.includes('$seen'), `variables of the kprobe only: ${vars.join(' ')}`);
@@ -292,10 +356,14 @@ describe('eBPF Lens in the real extension host', () => {
       assert.match(text, /hist\(int n\[, int k\]\)/);
       assert.match(text, /Power-of-2 histogram/);
       const diags =
-        (await waitFor(() => {
-          const d = vscode.languages.getDiagnostics(doc.uri).filter((x) => x.source === 'bpftrace');
-          return d.length >= 2 ? d : undefined;
-        }, 20_000, 'diagnostics')) ?? [];
+        (await waitFor(
+          () => {
+            const d = vscode.languages.getDiagnostics(doc.uri).filter((x) => x.source === 'bpftrace');
+            return d.length >= 2 ? d : undefined;
+          },
+          20_000,
+          'diagnostics',
+        )) ?? [];
       const syntax = diags.find((d) => d.severity === vscode.DiagnosticSeverity.Error);
       assert.ok(syntax, diags.map((d) => d.message).join('; '));
       assert.equal(syntax.range.start.line, 1);
@@ -308,14 +376,20 @@ describe('eBPF Lens in the real extension host', () => {
     it('Check on Node compiles on edge1 without attaching and puts the bad probe’s error on its line', async () => {
       const doc = await open('lang3.bt', 'BEGIN { printf("start\\n"); }\n\ntracepoint:sched:no_such_event_here { @x = count(); }\n');
       const before = progIds('edge1');
-      const r = await vscode.commands.executeCommand<{ ok: boolean; node: string; diagnostics: { line?: number }[] }>('ebpfLens.checkOnNode', { uri: doc.uri.toString() });
+      const r = await vscode.commands.executeCommand<{ ok: boolean; node: string; diagnostics: { line?: number }[] }>(
+        'ebpfLens.checkOnNode',
+        { uri: doc.uri.toString() },
+      );
       assert.equal(r?.ok, false);
       assert.equal(r?.node, 'edge1');
       const fromNode = vscode.languages.getDiagnostics(doc.uri).filter((d) => /on edge1$/.test(d.source ?? ''));
       assert.equal(fromNode.length, 1, JSON.stringify(fromNode));
       assert.equal(fromNode[0]?.range.start.line, 2);
       assert.match(fromNode[0]?.message ?? '', /no_such_event_here/);
-      assert.deepEqual([...progIds('edge1')].filter((id) => !before.has(id)), []);
+      assert.deepEqual(
+        [...progIds('edge1')].filter((id) => !before.has(id)),
+        [],
+      );
       // editing the text drops the node's (now stale) findings
       const edit = new vscode.WorkspaceEdit();
       edit.insert(doc.uri, new vscode.Position(0, 0), '// edited\n');
@@ -334,7 +408,11 @@ describe('eBPF Lens in the real extension host', () => {
       await vscode.window.showTextDocument(doc);
       return doc;
     };
-    const lineOf = (doc: vscode.TextDocument, re: RegExp): number => doc.getText().split('\n').findIndex((l) => re.test(l));
+    const lineOf = (doc: vscode.TextDocument, re: RegExp): number =>
+      doc
+        .getText()
+        .split('\n')
+        .findIndex((l) => re.test(l));
     const hoverAt = async (doc: vscode.TextDocument, line: number): Promise<string> => {
       const hs = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, new vscode.Position(line, 4));
       return hs.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
@@ -351,7 +429,11 @@ describe('eBPF Lens in the real extension host', () => {
       try {
         const doc = await copy('edgeapp.c');
         const before = progIds('edge1');
-        const file = await vscode.commands.executeCommand<FileAnnotations>('ebpfLens.annotate', { uri: doc.uri.toString(), binary: labSh('app', 'edge1', 'path').trim(), windowSec: 3 });
+        const file = await vscode.commands.executeCommand<FileAnnotations>('ebpfLens.annotate', {
+          uri: doc.uri.toString(),
+          binary: labSh('app', 'edge1', 'path').trim(),
+          windowSec: 3,
+        });
         assert.equal(file?.kind, 'uprobe');
         const hot = file?.items.find((i) => i.key === 'hot');
         const cold = file?.items.find((i) => i.key === 'cold');
@@ -372,7 +454,11 @@ describe('eBPF Lens in the real extension host', () => {
         const edit = new vscode.WorkspaceEdit();
         edit.insert(doc.uri, new vscode.Position(0, 0), '// one\n// two\n');
         await vscode.workspace.applyEdit(edit);
-        await waitFor(() => api.annotations.state(doc.uri.toString())?.items.find((i) => i.key === 'hot')?.line === hot.line + 2, 5000, 'hot() two lines down');
+        await waitFor(
+          () => api.annotations.state(doc.uri.toString())?.items.find((i) => i.key === 'hot')?.line === hot.line + 2,
+          5000,
+          'hot() two lines down',
+        );
         assert.ok(api.annotations.decorations(doc.uri.toString())?.buckets[6]?.includes(hot.line + 2));
         // toggled off: no hover, and back
         assert.equal(await vscode.commands.executeCommand('ebpfLens.toggleAnnotations'), false);
@@ -391,13 +477,25 @@ describe('eBPF Lens in the real extension host', () => {
         const doc = await copy('edgeapp.c');
         const uri = doc.uri.toString();
         const before = progIds('edge1');
-        assert.equal(await vscode.commands.executeCommand('ebpfLens.toggleLiveAnnotations', { uri, binary: labSh('app', 'edge1', 'path').trim(), windowSec: 1, intervalSec: 3 }), true);
+        assert.equal(
+          await vscode.commands.executeCommand('ebpfLens.toggleLiveAnnotations', {
+            uri,
+            binary: labSh('app', 'edge1', 'path').trim(),
+            windowSec: 1,
+            intervalSec: 3,
+          }),
+          true,
+        );
         assert.deepEqual(api.annotations.live(), [uri]);
         const first = api.annotations.state(uri)?.at ?? 0;
-        const second = await waitFor(() => {
-          const at = api.annotations.state(uri)?.at ?? 0;
-          return at > first ? at : undefined;
-        }, 20_000, 'a second measurement');
+        const second = await waitFor(
+          () => {
+            const at = api.annotations.state(uri)?.at ?? 0;
+            return at > first ? at : undefined;
+          },
+          20_000,
+          'a second measurement',
+        );
         assert.ok((second ?? 0) > first);
         // turned off while the timer's next measurement is being prepared (not counting yet): that
         // one is called off too, and once the toggle returns nothing measures and nothing is attached
@@ -422,7 +520,11 @@ describe('eBPF Lens in the real extension host', () => {
       labSh('app', 'edge1', 'start', '500');
       try {
         const doc = await copy('edgeapp.c');
-        const file = await vscode.commands.executeCommand<FileAnnotations>('ebpfLens.measureLatency', { uri: doc.uri.toString(), function: 'hot', windowSec: 2 });
+        const file = await vscode.commands.executeCommand<FileAnnotations>('ebpfLens.measureLatency', {
+          uri: doc.uri.toString(),
+          function: 'hot',
+          windowSec: 2,
+        });
         const hot = file?.items.find((i) => i.key === 'hot');
         assert.ok(hot?.latency && hot.latency.count > 50, `hot: ${JSON.stringify(hot)}; the file: ${JSON.stringify(file)?.slice(0, 1500)}`);
         const md = await hoverAt(doc, hot.line);
@@ -443,18 +545,29 @@ describe('eBPF Lens in the real extension host', () => {
         const writes = (): void => void onNode('edge1', ['sh', '-c', 'for i in $(seq 1 2000); do echo x; done > /dev/null']);
         writes();
         await vscode.commands.executeCommand('ebpfLens.annotate', { uri: doc.uri.toString() });
-        const cw = await waitFor(() => {
-          writes();
-          const a = api.annotations.state(doc.uri.toString())?.items.find((i) => i.key === 'count_writes');
-          return a?.rate && a.rate > 0 ? a : undefined;
-        }, 20_000, 'count_writes to show runs per second', 700);
+        const cw = await waitFor(
+          () => {
+            writes();
+            const a = api.annotations.state(doc.uri.toString())?.items.find((i) => i.key === 'count_writes');
+            return a?.rate && a.rate > 0 ? a : undefined;
+          },
+          20_000,
+          'count_writes to show runs per second',
+          700,
+        );
         assert.ok(cw);
         assert.equal(cw.line, lineOf(doc, /^int count_writes\(/));
         const prog = cw.programs?.[0];
         assert.ok(prog && prog.stats, JSON.stringify(cw.programs));
         const truth = helperCalls(onNode('edge1', ['bpftool', 'prog', 'dump', 'xlated', 'id', String(prog.id), 'linum']));
-        assert.deepEqual(cw.helpers?.map((h) => [h.name, h.placement, h.line]), truth.map((h) => [h.name, h.placement, h.line]));
-        assert.deepEqual(truth.map((h) => h.name), ['bpf_get_current_pid_tgid', '__htab_map_lookup_elem', 'htab_map_update_elem']);
+        assert.deepEqual(
+          cw.helpers?.map((h) => [h.name, h.placement, h.line]),
+          truth.map((h) => [h.name, h.placement, h.line]),
+        );
+        assert.deepEqual(
+          truth.map((h) => h.name),
+          ['bpf_get_current_pid_tgid', '__htab_map_lookup_elem', 'htab_map_update_elem'],
+        );
         const md = await hoverAt(doc, cw.line);
         assert.match(md, /\*\*Helper calls\*\*/);
         assert.match(md, /`bpf_get_current_pid_tgid` \(line 15\): on the straight path: about once per run — ≈ /);
@@ -471,7 +584,10 @@ describe('eBPF Lens in the real extension host', () => {
     it('a bpftrace script run from the editor: each probe block shows how often it fired, the script’s own results unchanged', async function () {
       this.timeout(60_000);
       const file = path.join(folder(), 'hits.bt');
-      fs.writeFileSync(file, 'BEGIN { printf("go\\n"); @t0 = nsecs; }\n\ninterval:ms:100 { @ticks = count(); }\n\ntracepoint:syscalls:sys_enter_nanosleep /pid == 1 && pid != 1/ { @never = count(); }\n\nEND { @w = nsecs - @t0; }\n');
+      fs.writeFileSync(
+        file,
+        'BEGIN { printf("go\\n"); @t0 = nsecs; }\n\ninterval:ms:100 { @ticks = count(); }\n\ntracepoint:syscalls:sys_enter_nanosleep /pid == 1 && pid != 1/ { @never = count(); }\n\nEND { @w = nsecs - @t0; }\n',
+      );
       const doc = await vscode.workspace.openTextDocument(file);
       await vscode.window.showTextDocument(doc);
       const t0 = Date.now();
@@ -479,12 +595,16 @@ describe('eBPF Lens in the real extension host', () => {
       await waitFor(() => (api.tracing.get(r.id ?? '')?.results.attachedProbes ?? 0) > 0, 15_000, 'attached');
       await sleep(2200);
       await vscode.commands.executeCommand('ebpfLens.stopTrace', r.session);
-      const st = await waitFor(() => {
-        const s = api.annotations.state(doc.uri.toString());
-        const run = api.tracing.session(r.session);
-        // the annotations of the ended run (not the last ones drawn while it ran)
-        return s && run && !run.running && run.endedAt !== undefined && s.at === run.endedAt && s.items.length === 4 ? s : undefined;
-      }, 10_000, 'the probe annotations');
+      const st = await waitFor(
+        () => {
+          const s = api.annotations.state(doc.uri.toString());
+          const run = api.tracing.session(r.session);
+          // the annotations of the ended run (not the last ones drawn while it ran)
+          return s && run && !run.running && run.endedAt !== undefined && s.at === run.endedAt && s.items.length === 4 ? s : undefined;
+        },
+        10_000,
+        'the probe annotations',
+      );
       assert.ok(st);
       const wall = (Date.now() - t0) / 1000;
       const maps = api.tracing.get(r.id ?? '')?.results.maps ?? [];
@@ -502,12 +622,18 @@ describe('eBPF Lens in the real extension host', () => {
       assert.ok(st.windowSec >= 2.15 && st.windowSec <= wall, `window ${st.windowSec} s; the run took ${wall} s here`);
       assert.ok(Math.abs(st.windowSec - own) < 0.01, `window ${st.windowSec} s; the script's own BEGIN → END ${own} s`);
       const rate = byLine.get(2)?.rate ?? 0;
-      assert.ok(Math.abs(rate * st.windowSec - (byLine.get(2)?.count ?? -1)) < 1e-6, `${rate}/s × ${st.windowSec} s = ${byLine.get(2)?.count}`);
+      assert.ok(
+        Math.abs(rate * st.windowSec - (byLine.get(2)?.count ?? -1)) < 1e-6,
+        `${rate}/s × ${st.windowSec} s = ${byLine.get(2)?.count}`,
+      );
       // a 100 ms timer never fires early; on a loaded node it fires late (17 in 2.4 s under two CPU hogs)
       assert.ok(rate <= 10.5 && rate > 5, `interval:ms:100 at ${rate}/s over ${st.windowSec} s`);
       // the script's results do not show eBPF Lens's counting
       const names = api.tracing.get(r.id ?? '')?.results.maps.map((m) => m.name) ?? [];
-      assert.deepEqual(names.filter((n) => n.includes('ebpf_lens')), []);
+      assert.deepEqual(
+        names.filter((n) => n.includes('ebpf_lens')),
+        [],
+      );
       // the run is saved after it ends (a moment after the annotations)
       const saved = await waitFor(() => api.tracing.store.find(r.session), 10_000, 'the saved run');
       assert.equal(saved?.script.includes('ebpf_lens'), false, 'the saved run keeps the user’s script');
@@ -524,7 +650,13 @@ describe('eBPF Lens in the real extension host', () => {
       return s;
     };
     const writer = (n: number): void => {
-      labSh('nodeexec', 'edge1', 'sh', '-c', `ln -sf "$(command -v dd)" /tmp/ebpflens-wr && /tmp/ebpflens-wr if=/dev/zero of=/dev/null bs=1 count=${n} status=none; rm -f /tmp/ebpflens-wr`);
+      labSh(
+        'nodeexec',
+        'edge1',
+        'sh',
+        '-c',
+        `ln -sf "$(command -v dd)" /tmp/ebpflens-wr && /tmp/ebpflens-wr if=/dev/zero of=/dev/null bs=1 count=${n} status=none; rm -f /tmp/ebpflens-wr`,
+      );
     };
     const COUNT_WRITES = 'tracepoint:syscalls:sys_enter_write /comm == "ebpflens-wr"/ { @writes = count(); @by[comm] = count(); }';
 
@@ -535,13 +667,20 @@ describe('eBPF Lens in the real extension host', () => {
 
     it('CodeLens above each probe block runs that block; the results view shows printf lines, and after Stop the final maps', async () => {
       const file = path.join(folder(), 'suite-activity.bt');
-      fs.writeFileSync(file, 'BEGIN { printf("started\\n"); }\n\ninterval:ms:100 { printf("tick\\n"); @ticks = count(); }\n\ntracepoint:raw_syscalls:sys_enter { @calls[comm] = count(); }\n');
+      fs.writeFileSync(
+        file,
+        'BEGIN { printf("started\\n"); }\n\ninterval:ms:100 { printf("tick\\n"); @ticks = count(); }\n\ntracepoint:raw_syscalls:sys_enter { @calls[comm] = count(); }\n',
+      );
       const doc = await vscode.workspace.openTextDocument(file);
       await vscode.window.showTextDocument(doc);
-      const lenses = await waitFor(async () => {
-        const l = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri);
-        return l.length > 0 ? l : undefined;
-      }, 10_000, 'CodeLens');
+      const lenses = await waitFor(
+        async () => {
+          const l = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri);
+          return l.length > 0 ? l : undefined;
+        },
+        10_000,
+        'CodeLens',
+      );
       const at = (line: number): string[] => (lenses ?? []).filter((l) => l.range.start.line === line).map((l) => l.command?.title ?? '');
       assert.deepEqual(at(0), ['▶ Run script on edge1', 'Run script on…', 'Check on Node', '▶ Run on edge1', 'Run on…']);
       assert.deepEqual(at(2), ['▶ Run on edge1', 'Run on…']);
@@ -553,17 +692,25 @@ describe('eBPF Lens in the real extension host', () => {
       assert.ok(r.id, JSON.stringify(r));
       const session = api.tracing.session(r.session);
       assert.equal(session?.script.includes('raw_syscalls'), false, 'only the interval probe runs');
-      const live = await waitFor(async () => {
-        const s = await summary(r.session);
-        return s.shownLines.filter((l) => l === 'tick').length >= 3 ? s : undefined;
-      }, 20_000, 'tick lines in the results view');
+      const live = await waitFor(
+        async () => {
+          const s = await summary(r.session);
+          return s.shownLines.filter((l) => l === 'tick').length >= 3 ? s : undefined;
+        },
+        20_000,
+        'tick lines in the results view',
+      );
       assert.equal(live?.state, 'running');
       const stopped = await vscode.commands.executeCommand<{ nodes: { state: string }[] }>('ebpfLens.stopTrace', r.session);
       assert.equal(stopped?.nodes[0]?.state, 'done');
-      const done = await waitFor(async () => {
-        const s = await summary(r.session);
-        return s.maps.some((m) => m.name === '@ticks') && s.state === 'done' ? s : undefined;
-      }, 10_000, 'the final map in the results view');
+      const done = await waitFor(
+        async () => {
+          const s = await summary(r.session);
+          return s.maps.some((m) => m.name === '@ticks') && s.state === 'done' ? s : undefined;
+        },
+        10_000,
+        'the final map in the results view',
+      );
       const ticks = done?.maps.find((m) => m.name === '@ticks');
       assert.ok(Number(ticks?.cells[0]?.[0]?.replace(/,/g, '')) >= 3, JSON.stringify(ticks));
       await nothingLeft('edge1', api.tracing.get(r.id ?? '')?.bpftracePid, before, 5000);
@@ -573,15 +720,22 @@ describe('eBPF Lens in the real extension host', () => {
       await waitFor(async () => ((await summary(r2.session)).shownLines.includes('started') ? true : undefined), 20_000, 'BEGIN output');
       await sleep(500);
       await vscode.commands.executeCommand('ebpfLens.stopTrace', r2.session);
-      const s2 = await waitFor(async () => {
-        const s = await summary(r2.session);
-        return s.maps.find((m) => m.name === '@calls' && m.rows > 0) ? s : undefined;
-      }, 10_000, 'the @calls table');
+      const s2 = await waitFor(
+        async () => {
+          const s = await summary(r2.session);
+          return s.maps.find((m) => m.name === '@calls' && m.rows > 0) ? s : undefined;
+        },
+        10_000,
+        'the @calls table',
+      );
       const calls = s2?.maps.find((m) => m.name === '@calls');
       assert.ok((calls?.rows ?? 0) >= 1);
       // sorted by value, largest first
       const values = (calls?.cells ?? []).map((c) => Number(c[1]?.replace(/,/g, '')));
-      assert.deepEqual(values, [...values].sort((a, b) => b - a));
+      assert.deepEqual(
+        values,
+        [...values].sort((a, b) => b - a),
+      );
     });
 
     it('the one-liner for packet drops runs (drop reasons from the kernel, as a map)', async () => {
@@ -590,10 +744,14 @@ describe('eBPF Lens in the real extension host', () => {
       // UDP to a closed port: the kernel drops the datagram (NO_SOCKET)
       await waitFor(() => (api.tracing.get(r.id ?? '')?.results.attachedProbes ?? 0) > 0, 15_000, 'the probes to attach');
       labSh('nodeexec', 'edge1', 'bash', '-c', 'for i in $(seq 1 40); do echo x > /dev/udp/127.0.0.1/9 || true; done');
-      const end = await waitFor(() => {
-        const t = api.tracing.get(r.id ?? '');
-        return t?.outcome ? t : undefined;
-      }, 20_000, 'the one-liner to end');
+      const end = await waitFor(
+        () => {
+          const t = api.tracing.get(r.id ?? '');
+          return t?.outcome ? t : undefined;
+        },
+        20_000,
+        'the one-liner to end',
+      );
       assert.equal(end?.outcome?.state, 'done', JSON.stringify(end?.outcome?.error));
       const drops = end?.results.maps.find((m) => m.name === '@drops_by_reason');
       assert.ok(drops && drops.entries.length > 0, JSON.stringify(end?.results.maps.map((m) => m.name)));
@@ -625,20 +783,45 @@ describe('eBPF Lens in the real extension host', () => {
         for (const e of Object.values(r.errors)) assert.match(e, /cannot reach|ECONNREFUSED/);
         // 8 sessions' login shells, then 8 bpftraces compiling at once: each attaches within its
         // login budget and its own time limit, or has ended (and says why below)
-        const state = (): Record<string, string> => Object.fromEntries(Object.entries(r.ids).map(([n, id]) => [n, `${api.tracing.get(id)?.state ?? '?'}/${api.tracing.get(id)?.results.attachedProbes ?? '-'}`]));
-        await waitFor(() => Object.values(r.ids).every((id) => (api.tracing.get(id)?.results.attachedProbes ?? 0) > 0 || api.tracing.get(id)?.outcome), attachedWithin(DEFAULT_CONNECT_MS, SEC), 'every node attached (or ended)', 250, state);
-        for (const [n, id] of Object.entries(r.ids)) assert.ok((api.tracing.get(id)?.results.attachedProbes ?? 0) > 0, `${n} attached: ${JSON.stringify(api.tracing.get(id)?.outcome?.error ?? state()[n])}`);
+        const state = (): Record<string, string> =>
+          Object.fromEntries(
+            Object.entries(r.ids).map(([n, id]) => [
+              n,
+              `${api.tracing.get(id)?.state ?? '?'}/${api.tracing.get(id)?.results.attachedProbes ?? '-'}`,
+            ]),
+          );
+        await waitFor(
+          () => Object.values(r.ids).every((id) => (api.tracing.get(id)?.results.attachedProbes ?? 0) > 0 || api.tracing.get(id)?.outcome),
+          attachedWithin(DEFAULT_CONNECT_MS, SEC),
+          'every node attached (or ended)',
+          250,
+          state,
+        );
+        for (const [n, id] of Object.entries(r.ids))
+          assert.ok(
+            (api.tracing.get(id)?.results.attachedProbes ?? 0) > 0,
+            `${n} attached: ${JSON.stringify(api.tracing.get(id)?.outcome?.error ?? state()[n])}`,
+          );
         writer(500);
         await vscode.commands.executeCommand('ebpfLens.stopTrace', r.session);
-        const per = Object.values(r.ids).map((id) => Number(api.tracing.get(id)?.results.maps.find((m) => m.name === '@writes')?.entries[0]?.value));
-        assert.ok(per.every((n) => n >= 500), per.join(','));
+        const per = Object.values(r.ids).map((id) =>
+          Number(api.tracing.get(id)?.results.maps.find((m) => m.name === '@writes')?.entries[0]?.value),
+        );
+        assert.ok(
+          per.every((n) => n >= 500),
+          per.join(','),
+        );
         const sum = per.reduce((a, b) => a + b, 0);
         const mergedValue = (s: ViewSummary): number => Number(s.maps.find((m) => m.name === '@writes')?.cells[0]?.[0]?.replace(/,/g, ''));
         // the view follows the session: once every node has printed its final map, the merged one is their sum
-        const view = await waitFor(async () => {
-          const s = await summary(r.session);
-          return s.tab === 'merged' && s.state === 'done (some nodes failed)' && mergedValue(s) === sum ? s : undefined;
-        }, 10_000, `the merged view to show ${sum}`);
+        const view = await waitFor(
+          async () => {
+            const s = await summary(r.session);
+            return s.tab === 'merged' && s.state === 'done (some nodes failed)' && mergedValue(s) === sum ? s : undefined;
+          },
+          10_000,
+          `the merged view to show ${sum}`,
+        );
         assert.deepEqual(view?.tabs, ['merged', ...fleet, 'lost1', 'lost2']);
         assert.match(view?.error ?? '', /lost1: .*lost2: /);
       } finally {
@@ -657,15 +840,28 @@ describe('eBPF Lens in the real extension host', () => {
       };
       const a = await one(100);
       const b = await one(300);
-      const c = await vscode.commands.executeCommand<{ id: string; deltas: { name: string; keys: { key: string | null; before?: number; after?: number; delta: number }[] }[] }>('ebpfLens.compareRuns', { a, b });
+      const c = await vscode.commands.executeCommand<{
+        id: string;
+        deltas: { name: string; keys: { key: string | null; before?: number; after?: number; delta: number }[] }[];
+      }>('ebpfLens.compareRuns', { a, b });
       const w = c?.deltas.find((d) => d.name === '@writes');
-      assert.deepEqual(w?.keys.map((k) => [k.before, k.after, k.delta]), [[100, 300, 200]]);
+      assert.deepEqual(
+        w?.keys.map((k) => [k.before, k.after, k.delta]),
+        [[100, 300, 200]],
+      );
       const by = c?.deltas.find((d) => d.name === '@by');
-      assert.deepEqual(by?.keys.map((k) => [k.key, k.delta]), [['ebpflens-wr', 200]]);
-      const view = await waitFor(async () => {
-        const s = await summary(c?.id ?? '');
-        return s.mode === 'compare' && s.maps.length >= 2 ? s : undefined;
-      }, 10_000, 'the compare view');
+      assert.deepEqual(
+        by?.keys.map((k) => [k.key, k.delta]),
+        [['ebpflens-wr', 200]],
+      );
+      const view = await waitFor(
+        async () => {
+          const s = await summary(c?.id ?? '');
+          return s.mode === 'compare' && s.maps.length >= 2 ? s : undefined;
+        },
+        10_000,
+        'the compare view',
+      );
       assert.deepEqual(view?.maps.find((m) => m.name === '@writes')?.cells[0], ['', '100', '300', '+200', '+200.0 %']);
     });
   });

@@ -18,15 +18,18 @@ import { repoRoot } from '../../unit/paths';
 const NODE = 'edge5';
 const NAME = 'edge-incident';
 const INCIDENT = path.join(repoRoot, 'demo', 'incident', 'incident.sh');
-const incident = (...args: string[]): string => execFileSync('bash', [INCIDENT, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const incident = (...args: string[]): string =>
+  execFileSync('bash', [INCIDENT, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 interface Truth {
   rate: number;
   abortFraction: number;
   samplerHz: number;
 }
 const all = (rows: readonly TreeRow[]): TreeRow[] => rows.flatMap((r) => [r, ...all(r.children)]);
-const near = (got: number, want: number, tol: number, what: string): void => assert.ok(Math.abs(got - want) <= want * tol, `${what}: ${got.toFixed(1)}, expected ${want.toFixed(1)} ± ${tol * 100}%`);
-const total = (m: MapSnapshot | undefined): number => (m?.entries ?? []).reduce((a, e) => a + (typeof e.value === 'number' ? e.value : 0), 0);
+const near = (got: number, want: number, tol: number, what: string): void =>
+  assert.ok(Math.abs(got - want) <= want * tol, `${what}: ${got.toFixed(1)}, expected ${want.toFixed(1)} ± ${tol * 100}%`);
+const total = (m: MapSnapshot | undefined): number =>
+  (m?.entries ?? []).reduce((a, e) => a + (typeof e.value === 'number' ? e.value : 0), 0);
 
 describe('the 2 AM incident, end to end (demo/incident)', function () {
   this.timeout(240_000);
@@ -36,7 +39,9 @@ describe('the 2 AM incident, end to end (demo/incident)', function () {
   const cfg = (): vscode.WorkspaceConfiguration => vscode.workspace.getConfiguration('ebpfLens');
   let nodesBefore: unknown[] = [];
   const runs: Record<string, string> = {};
-  const stats = (name: string): { eventsPerSec: number; avgNs?: number | undefined; cpuPercent: number; id: number; tag: string } | undefined => {
+  const stats = (
+    name: string,
+  ): { eventsPerSec: number; avgNs?: number | undefined; cpuPercent: number; id: number; tag: string } | undefined => {
     const l = api.nodes.fleet.listing(NAME)?.programs.find((p) => p.program.name === name);
     const s = l ? api.nodes.fleet.view(NAME)?.stats?.get(l.program.id) : undefined;
     return l && s ? { ...s, id: l.program.id, tag: l.program.tag } : undefined;
@@ -44,11 +49,16 @@ describe('the 2 AM incident, end to end (demo/incident)', function () {
   /** stats over a fresh window: wait for two samples after the call */
   const freshStats = async (name: string): Promise<NonNullable<ReturnType<typeof stats>>> => {
     const at = Date.now();
-    return waitFor(() => {
-      const s = stats(name);
-      const refreshed = api.nodes.fleet.view(NAME)?.refreshedAt ?? 0;
-      return s && refreshed > at + 2500 ? s : undefined;
-    }, 20_000, `fresh stats of ${name}`, 250) as Promise<NonNullable<ReturnType<typeof stats>>>;
+    return waitFor(
+      () => {
+        const s = stats(name);
+        const refreshed = api.nodes.fleet.view(NAME)?.refreshedAt ?? 0;
+        return s && refreshed > at + 2500 ? s : undefined;
+      },
+      20_000,
+      `fresh stats of ${name}`,
+      250,
+    ) as Promise<NonNullable<ReturnType<typeof stats>>>;
   };
   const annotate = async (file: string): Promise<FileAnnotations> => {
     const dst = path.join(folder(), path.basename(file));
@@ -59,14 +69,23 @@ describe('the 2 AM incident, end to end (demo/incident)', function () {
     assert.ok(r, `annotations of ${file}`);
     return r;
   };
-  const helperRate = (a: FunctionAnnotation | undefined, helper: string): number => a?.helpers?.find((h) => h.name === helper && h.placement === 'straight')?.perSec ?? -1;
+  const helperRate = (a: FunctionAnnotation | undefined, helper: string): number =>
+    a?.helpers?.find((h) => h.name === helper && h.placement === 'straight')?.perSec ?? -1;
   const xdpExceptions = async (key: string): Promise<{ perSec: number; map: MapSnapshot | undefined }> => {
-    const r = await vscode.commands.executeCommand<{ id?: string; session: string }>('ebpfLens.runTrace', { node: NAME, snippet: 'xdp-exceptions', durationSec: 6 });
+    const r = await vscode.commands.executeCommand<{ id?: string; session: string }>('ebpfLens.runTrace', {
+      node: NAME,
+      snippet: 'xdp-exceptions',
+      durationSec: 6,
+    });
     assert.ok(r.id, 'the one-liner started');
-    const end = await waitFor(() => {
-      const t = api.tracing.get(r.id ?? '');
-      return t?.outcome ? t : undefined;
-    }, 30_000, 'the XDP exceptions one-liner to end');
+    const end = await waitFor(
+      () => {
+        const t = api.tracing.get(r.id ?? '');
+        return t?.outcome ? t : undefined;
+      },
+      30_000,
+      'the XDP exceptions one-liner to end',
+    );
     assert.equal(end?.outcome?.state, 'done', JSON.stringify(end?.outcome?.error));
     await waitFor(async () => ((await api.tracing.store.find(r.session)) ? true : undefined), 10_000, 'the saved run');
     runs[key] = r.session;
@@ -82,7 +101,11 @@ describe('the 2 AM incident, end to end (demo/incident)', function () {
     truth = JSON.parse(incident('truth', NODE)) as Truth;
     api = (await vscode.extensions.getExtension<EbpfLensApi>('ebpf-lens.ebpf-lens')?.activate()) as EbpfLensApi;
     nodesBefore = cfg().get<unknown[]>('nodes', []);
-    await cfg().update('nodes', [...nodesBefore, { ...nodeConfig(NODE), name: NAME, scope: { pinPrefixes: ['/sys/fs/bpf/incident'] } }], vscode.ConfigurationTarget.Global);
+    await cfg().update(
+      'nodes',
+      [...nodesBefore, { ...nodeConfig(NODE), name: NAME, scope: { pinPrefixes: ['/sys/fs/bpf/incident'] } }],
+      vscode.ConfigurationTarget.Global,
+    );
     await waitFor(() => api.nodes.fleet.names().includes(NAME), 10_000, 'the incident node');
     await vscode.commands.executeCommand('ebpfLens.connect', NAME);
     assert.equal(await vscode.commands.executeCommand('ebpfLens.enableStats', NAME), true);
@@ -98,7 +121,13 @@ describe('the 2 AM incident, end to end (demo/incident)', function () {
   it('1. v1 in the tree: three programs; the per-packet program follows the packet rate, the sampler runs at 10 Hz', async () => {
     api.nodes.tree.rebuildNow();
     const rows = all(api.nodes.tree.rows().find((r) => r.label === NAME)?.children ?? []);
-    assert.deepEqual(rows.filter((r) => r.kind === 'program').map((r) => r.label).sort(), ['on_packet', 'sampler', 'xdp_edge']);
+    assert.deepEqual(
+      rows
+        .filter((r) => r.kind === 'program')
+        .map((r) => r.label)
+        .sort(),
+      ['on_packet', 'sampler', 'xdp_edge'],
+    );
     near((await freshStats('on_packet')).eventsPerSec, truth.rate, 0.15, 'on_packet runs/s');
     near((await freshStats('xdp_edge')).eventsPerSec, truth.rate, 0.15, 'xdp_edge runs/s');
     near((await freshStats('sampler')).eventsPerSec, truth.samplerHz, 0.3, 'sampler runs/s');
@@ -113,7 +142,11 @@ describe('the 2 AM incident, end to end (demo/incident)', function () {
     const sampler = f.items.find((i) => i.key === 'sampler');
     near(helperRate(sampler, 'bpf_perf_event_read'), truth.samplerHz, 0.3, 'bpf_perf_event_read in the sampler, per second');
     const onPacket = f.items.find((i) => i.key === 'on_packet');
-    assert.equal(onPacket?.helpers?.some((h) => h.name === 'bpf_perf_event_read'), false, 'v1’s per-packet program reads no counter');
+    assert.equal(
+      onPacket?.helpers?.some((h) => h.name === 'bpf_perf_event_read'),
+      false,
+      'v1’s per-packet program reads no counter',
+    );
   });
 
   it('3a. the XDP exceptions one-liner before the change: no aborts', async () => {
@@ -159,8 +192,19 @@ describe('the 2 AM incident, end to end (demo/incident)', function () {
   it('4b. v2’s BPF C source, annotated: the per-packet program now calls bpf_perf_event_read on its straight path, at ~the packet rate', async () => {
     const f = await annotate('edge_v2.bpf.c');
     const on = f.items.find((i) => i.key === 'on_packet');
-    near(helperRate(on, 'bpf_perf_event_read'), truth.rate * (1 - truth.abortFraction), 0.15, 'bpf_perf_event_read in on_packet, per second');
-    const md = (await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', vscode.window.activeTextEditor?.document.uri, new vscode.Position(on?.line ?? 0, 4)))
+    near(
+      helperRate(on, 'bpf_perf_event_read'),
+      truth.rate * (1 - truth.abortFraction),
+      0.15,
+      'bpf_perf_event_read in on_packet, per second',
+    );
+    const md = (
+      await vscode.commands.executeCommand<vscode.Hover[]>(
+        'vscode.executeHoverProvider',
+        vscode.window.activeTextEditor?.document.uri,
+        new vscode.Position(on?.line ?? 0, 4),
+      )
+    )
       .flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value)))
       .join('\n');
     assert.match(md, /`bpf_perf_event_read` \(line \d+\): on the straight path: about once per run — ≈ \d/);
@@ -170,20 +214,30 @@ describe('the 2 AM incident, end to end (demo/incident)', function () {
     const n = (await api.deployments.list(NAME)).length;
     incident('rollback', NODE);
     await vscode.commands.executeCommand('ebpfLens.refresh', NAME);
-    await waitFor(async () => ((await api.deployments.list(NAME)).length === n + 1 ? true : undefined), 15_000, 'the snapshot of the rollback');
+    await waitFor(
+      async () => ((await api.deployments.list(NAME)).length === n + 1 ? true : undefined),
+      15_000,
+      'the snapshot of the rollback',
+    );
     await vscode.commands.executeCommand('ebpfLens.compareWithPrevious', NAME);
     const st = Object.fromEntries((api.deployments.lastDiff()?.programs ?? []).map((p) => [p.label.split(' · ')[0], p.status]));
     assert.deepEqual(st, { on_packet: 'changed', sampler: 'added', xdp_edge: 'changed' });
     const after = await xdpExceptions('after');
     assert.equal(total(after.map), 0, 'no aborts after the rollback');
-    const c = await vscode.commands.executeCommand<{ deltas: { name: string; keys: { before?: number; after?: number; delta: number }[] }[] }>('ebpfLens.compareRuns', { a: runs['during'], b: runs['after'] });
+    const c = await vscode.commands.executeCommand<{
+      deltas: { name: string; keys: { before?: number; after?: number; delta: number }[] }[];
+    }>('ebpfLens.compareRuns', { a: runs['during'], b: runs['after'] });
     const x = c?.deltas.find((d) => d.name === '@xdp_exceptions');
     const before = (x?.keys ?? []).reduce((a, k) => a + (k.before ?? 0), 0);
     assert.ok(before > 0 && (x?.keys ?? []).every((k) => (k.after ?? 0) === 0 && k.delta === -(k.before ?? 0)), JSON.stringify(x));
   });
 
   it('6. Export Postmortem: a Markdown timeline of v1 → v2 (what changed), the traces and their numbers, the rollback', async () => {
-    const md = (await vscode.commands.executeCommand<string>('ebpfLens.exportPostmortem', NAME, { sinceMs: 3_600_000, notes: 'Packet loss on edge-incident: XDP aborts after the v2 "optimisation"; rolled back.' })) ?? '';
+    const md =
+      (await vscode.commands.executeCommand<string>('ebpfLens.exportPostmortem', NAME, {
+        sinceMs: 3_600_000,
+        notes: 'Packet loss on edge-incident: XDP aborts after the v2 "optimisation"; rolled back.',
+      })) ?? '';
     assert.match(md, /# Postmortem: edge-incident/);
     assert.match(md, /removed `sampler · perf_event`/);
     assert.match(md, /changed `xdp_edge · xdp`: tag [0-9a-f]+ → [0-9a-f]+; instructions \+\d+ −\d+/);
@@ -201,7 +255,10 @@ describe('the 2 AM incident, end to end (demo/incident)', function () {
     incident('down', NODE);
     await sleep(500);
     const left = JSON.parse(execFileSync('bpftool', ['-j', 'prog', 'show'], { encoding: 'utf8' })) as { name?: string }[];
-    assert.deepEqual(left.filter((p) => ['xdp_edge', 'on_packet', 'sampler'].includes(p.name ?? '')).map((p) => p.name), []);
+    assert.deepEqual(
+      left.filter((p) => ['xdp_edge', 'on_packet', 'sampler'].includes(p.name ?? '')).map((p) => p.name),
+      [],
+    );
     assert.ok(progIds(NODE).size <= before.size);
     assert.equal(fs.existsSync(path.join(lab().labDir, 'incident', NODE)), false);
     // up again for after() symmetry is not needed: after() runs down, which is idempotent
