@@ -21,7 +21,7 @@ trap '' PIPE HUP
 run="$script.run"
 if ! mv "$script" "$run" 2>/dev/null; then say "error script-missing"; exit 70; fi
 ctl=$(mktemp "$(dirname "$script")/ebpf-lens-ctl.XXXXXXXXXX") || { rm -f "$run"; say "error no-temp"; exit 71; }
-now > "$ctl.hb"
+echo 0 > "$ctl.hb"
 exec 3<&0
 # bpftrace's output reaches us through a pump that forwards what has come at most 50 times a
 # second: a busy trace then travels in a few large SSH packets instead of one per line (each
@@ -37,8 +37,11 @@ else
 fi
 child=$!
 # the control stream: each heartbeat is answered (the client hears a live link), stop and EOF end
-( while IFS= read -r line; do
-    case $line in stop) echo stop > "$ctl"; exit 0;; *) now > "$ctl.hb"; say hb;; esac
+# (a beat is counted with builtins only: a date per beat left the file truncated and empty while
+# the fork waited, and under load a flood of beats read as silence)
+( beats=0
+  while IFS= read -r line; do
+    case $line in stop) echo stop > "$ctl"; exit 0;; *) beats=$((beats + 1)); echo "$beats" > "$ctl.hb"; say hb;; esac
   done
   echo eof > "$ctl" ) <&3 >/dev/null &
 reader=$!
@@ -71,6 +74,7 @@ waitfor() {
   return 1
 }
 why=""
+seen=0
 last=$(now)
 start=$last
 while kill -0 "$child" 2>/dev/null; do
@@ -78,11 +82,11 @@ while kill -0 "$child" 2>/dev/null; do
   if [ -z "$btpid" ]; then btpid=$(find_bt "$child" 3) && say "bpftrace pid=$btpid"; fi
   c=$(cat "$ctl" 2>/dev/null)
   if [ -n "$c" ]; then why=$c; break; fi
-  # the reader rewrites the file for each heartbeat (truncate, then date writes): a read in
-  # between sees it empty, which is no news, not a heartbeat from 1970
-  hb=$(cat "$ctl.hb" 2>/dev/null)
-  [ -n "$hb" ] && last=$hb
+  # the reader counts heartbeats in a file: a count that moved is a heartbeat since the last
+  # look; a read between its truncation and its write sees it empty, which is no news
   t=$(now)
+  hb=$(cat "$ctl.hb" 2>/dev/null)
+  if [ -n "$hb" ] && [ "$hb" != "$seen" ]; then seen=$hb; last=$t; fi
   if [ $((t - \${last:-0})) -gt "$hbto" ]; then why=heartbeat; break; fi
   # the time limit sent SIGINT, and bpftrace is still there after the grace period (stuck in its
   # END, detaching, or ignoring SIGINT): end it as a stop would, with TERM and KILL to follow
