@@ -35,6 +35,7 @@ import {
 } from '../core/bpftrace/catalog';
 import type { Token } from '../core/bpftrace/lexer';
 import { Lexer, LineIndex } from '../core/bpftrace/lexer';
+import { splitAttachPoint } from '../core/bpftrace/parser';
 import { cursorContext, memberBefore, wordBefore } from './context';
 
 /**
@@ -249,28 +250,10 @@ export function listProvider(provider: string, target: Target): string | undefin
   }
 }
 
-/** Split on ':' outside quotes (C++ `::` kept). */
+/** An attach point's provider and parts, as the analyser splits them. */
 function segments(text: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let q = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charAt(i);
-    if (c === '"') q = !q;
-    if (c === ':' && !q) {
-      if (text.charAt(i + 1) === ':') {
-        cur += '::';
-        i++;
-        continue;
-      }
-      out.push(cur);
-      cur = '';
-      continue;
-    }
-    cur += c;
-  }
-  out.push(cur);
-  return out;
+  const a = splitAttachPoint(text, 0);
+  return [a.provider, ...a.parts];
 }
 
 const RETRIGGER = { title: 'more', command: 'editor.action.triggerSuggest' };

@@ -82,6 +82,25 @@ describe('bpftrace language: parser details', () => {
     );
   });
 
+  it('usdt::ns:probe (the binary left to -p, as bpftrace accepts it) is an empty part, not a provider named usdt::ns', () => {
+    for (const [src, parts] of [
+      ['usdt::prov:probe', ['', 'prov', 'probe']],
+      ['usdt::probe', ['', 'probe']],
+      ['uprobe:/bin/x:ns::f', ['/bin/x', 'ns::f']],
+      ['uprobe:/bin/x:cpp:"a::b"', ['/bin/x', 'cpp', '"a::b"']],
+    ] as const) {
+      const r = parse(`${src} { exit(); }`);
+      const p = r.program.items[0];
+      assert.ok(p?.kind === 'probe', src);
+      assert.deepEqual([p.attachPoints[0]?.provider, p.attachPoints[0]?.parts], [src.split(':')[0], parts], src);
+      assert.deepEqual(
+        analyze(`${src} { exit(); }`).diagnostics.map((d) => d.message),
+        [],
+        src,
+      );
+    }
+  });
+
   it('a division in a predicate is not its end', () => {
     const a = analyze('tracepoint:syscalls:sys_enter_write /args->count / 2 > 10/ { @c = count(); }');
     assert.deepEqual(a.diagnostics, []);

@@ -881,8 +881,9 @@ export function splitAttachPoint(text: string, start: number): AttachPoint {
       quoted = !quoted;
       cur += c;
     } else if (c === ':' && !quoted) {
-      // C++ names (ns::fn) inside a part are not separators
-      if (text.charAt(i + 1) === ':') {
+      // C++ names (ns::fn) inside a part are not separators; a provider never has one, so `::`
+      // right after it is an empty part (`usdt::ns:probe`: the binary left to -p)
+      if (text.charAt(i + 1) === ':' && parts.length > 0) {
         cur += '::';
         i++;
         continue;
