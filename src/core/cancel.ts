@@ -8,11 +8,6 @@ export interface CancellationTokenLike {
   onCancellationRequested(listener: () => void): DisposableLike;
 }
 
-export const neverCancelled: CancellationTokenLike = {
-  isCancellationRequested: false,
-  onCancellationRequested: () => ({ dispose: () => undefined }),
-};
-
 class SourceToken implements CancellationTokenLike {
   cancelled = false;
   readonly listeners = new Set<() => void>();

@@ -17,18 +17,26 @@ export type SshErrorReason =
   | 'proxyJump'
   | 'config';
 
-export class SshError extends Error {
-  override readonly name = 'SshError';
+/**
+ * An error with a reason from a closed list: `SshError.is(e, 'authFailed')` narrows to the class
+ * and checks the reason (the reason's type follows from the class it is called on).
+ */
+export abstract class ReasonError<R extends string> extends Error {
   constructor(
-    readonly reason: SshErrorReason,
+    readonly reason: R,
     message: string,
     readonly detail?: Readonly<Record<string, unknown>>,
   ) {
     super(message);
   }
-  static is(e: unknown, reason?: SshErrorReason): e is SshError {
-    return e instanceof SshError && (reason === undefined || e.reason === reason);
+  static is<T extends ReasonError<string>>(this: abstract new (...args: never[]) => T, e: unknown, reason?: T['reason']): e is T {
+    return e instanceof this && (reason === undefined || e.reason === reason);
   }
+}
+
+/** The connection failed: host key, login, network, the SSH server. */
+export class SshError extends ReasonError<SshErrorReason> {
+  override readonly name = 'SshError';
 }
 
 export type ToolErrorReason =
@@ -52,18 +60,8 @@ export type ToolErrorReason =
   | 'crashed';
 
 /** A failure on the node side: the connection worked, the tool did not. */
-export class ToolError extends Error {
+export class ToolError extends ReasonError<ToolErrorReason> {
   override readonly name = 'ToolError';
-  constructor(
-    readonly reason: ToolErrorReason,
-    message: string,
-    readonly detail?: Readonly<Record<string, unknown>>,
-  ) {
-    super(message);
-  }
-  static is(e: unknown, reason?: ToolErrorReason): e is ToolError {
-    return e instanceof ToolError && (reason === undefined || e.reason === reason);
-  }
 }
 
 export type StorageErrorReason =
@@ -84,17 +82,14 @@ export type StorageErrorReason =
  * Writing eBPF Lens's own files (snapshots, saved runs, the trust store, exports) failed: the disk
  * is full, read-only … The message names the path and says what happened; `path` is that path.
  */
-export class StorageError extends Error {
+export class StorageError extends ReasonError<StorageErrorReason> {
   override readonly name = 'StorageError';
   constructor(
-    readonly reason: StorageErrorReason,
+    reason: StorageErrorReason,
     message: string,
     readonly path?: string,
   ) {
-    super(message);
-  }
-  static is(e: unknown, reason?: StorageErrorReason): e is StorageError {
-    return e instanceof StorageError && (reason === undefined || e.reason === reason);
+    super(reason, message);
   }
   /**
    * An error met while writing, as a StorageError with `what` in front (`could not save the

@@ -1,6 +1,7 @@
 import type { CommandOutput, RemoteCommand } from './command';
 import { failure } from './command';
 import { parseBpftoolVersion } from './bpftool/parse';
+import { INSTALLED_GUARD_PATH } from './trace/guard';
 
 /** What the connection probe learns about a node, once per connection. */
 export interface NodeInfo {
@@ -47,7 +48,7 @@ const PROBE_SCRIPT = [
   'if [ -n "$su" ] && [ "$(id -u)" != 0 ]; then',
   '  if [ -n "$bt" ] && "$su" -n -l "$bt" >/dev/null 2>&1; then echo sudoBpftool=1; fi',
   '  if [ -n "$tr" ] && "$su" -n -l "$tr" >/dev/null 2>&1; then echo sudoBpftrace=1; fi',
-  '  g=/usr/local/lib/ebpf-lens/guard',
+  `  g=${INSTALLED_GUARD_PATH}`,
   '  if [ -x "$g" ] && [ "$(stat -c %u "$g" 2>/dev/null)" = 0 ] && "$su" -n -l "$g" >/dev/null 2>&1; then echo "rootGuard=$g"; fi',
   'fi',
   'exit 0',

@@ -77,8 +77,3 @@ export function validatePort(port: unknown): string | undefined {
   }
   return undefined;
 }
-
-/** Throws an InputError when `problem` is set: `need(validateHost(h), 'host')`. */
-export function need(problem: string | undefined, field?: string): void {
-  if (problem !== undefined) throw new InputError(problem, field);
-}

@@ -12,7 +12,3 @@ export interface Parsed<T> {
   readonly value: T;
   readonly errors: readonly ParseIssue[];
 }
-
-export function parsed<T>(value: T, errors: readonly ParseIssue[] = []): Parsed<T> {
-  return { value, errors };
-}

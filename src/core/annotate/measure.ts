@@ -5,7 +5,7 @@ import type { SourceFunction, SourceLanguage } from './functions';
 import type { FunctionAnnotation } from './model';
 import { withShares } from './model';
 import type { AttachPlan, FunctionMatch } from './symbols';
-import { PLAIN_SYMBOL, attachPlan, matchFunctions, symbolPath, wildcardMatch } from './symbols';
+import { PLAIN_SYMBOL, attachPlan, matchFunctions, wildcardMatch } from './symbols';
 
 /**
  * The bpftrace script that counts calls of a binary's functions for a window, and the reading of
@@ -127,12 +127,6 @@ export function readCounts(maps: readonly MapSnapshot[], o: Pick<CountOptions, '
 /** The calls of each function: the sum over its symbols. */
 export function callsOf(symbols: readonly string[], r: CountResult): number {
   return symbols.reduce((a, s) => a + (r.calls.get(s) ?? 0), 0);
-}
-
-/** a short name for a symbol in a hover: its demangled path */
-export function symbolLabel(sym: string): string {
-  const p = symbolPath(sym);
-  return p.length > 1 || p[0] !== sym ? `${p.join('::')} (${sym.length > 60 ? `${sym.slice(0, 59)}…` : sym})` : sym;
 }
 
 // ------------------------------------------------------------------------------ planning

@@ -22,7 +22,6 @@ export function versionText(v: Version): string {
 
 /** The newest bpftrace this analyser follows. */
 export const NEWEST: Version = [0, 26];
-export const OLDEST: Version = [0, 17];
 
 const v = (minor: number): Version => [0, minor];
 
