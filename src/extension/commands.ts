@@ -1,18 +1,19 @@
 import * as vscode from 'vscode';
 import { CancelledError, InputError, SshError, StorageError, ToolError, errorMessage } from '../core/errors';
 
-export type CommandHandler = (...args: never[]) => unknown;
-
-/** A capability's commands: id → handler. Registered through one wrapper. */
-export type CommandTable = Readonly<Record<string, CommandHandler>>;
+import type { CommandHandler, CommandId } from './commandIds';
 
 /**
  * Register commands so that every one logs its failures, shows the user a one-line message
  * (never a stack trace) with a "Show Log" action, and treats cancellation as silence.
  * The handler's return value is passed through (commands callable with arguments return data).
  */
-export function registerCommands(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, table: CommandTable): void {
-  for (const [id, handler] of Object.entries(table)) {
+export function registerCommands(
+  context: vscode.ExtensionContext,
+  log: vscode.LogOutputChannel,
+  table: ReadonlyMap<CommandId, CommandHandler>,
+): void {
+  for (const [id, handler] of table) {
     context.subscriptions.push(
       vscode.commands.registerCommand(id, async (...args: unknown[]) => {
         try {

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { commandTable } from './commandIds';
 import { registerCommands } from './commands';
 import { Config } from './config';
 import type { NodesApi } from './nodes';
@@ -55,14 +56,18 @@ export function activate(context: vscode.ExtensionContext): EbpfLensApi | EbpfLe
       deployments: deployments.entries(v.config.name),
       traces: tracing.api.tracesOn(v.config.name),
     }));
-    registerCommands(context, log, {
-      ...nodes.commands,
-      ...tracing.commands,
-      ...deployments.commands,
-      ...language.commands,
-      ...annotations.commands,
-      'ebpfLens.showLog': () => log.show(true),
-    });
+    registerCommands(
+      context,
+      log,
+      commandTable({
+        nodes: nodes.commands,
+        tracing: tracing.commands,
+        deployments: deployments.commands,
+        language: language.commands,
+        annotations: annotations.commands,
+        extension: { 'ebpfLens.showLog': () => log.show(true) },
+      }),
+    );
     const loadStart = typeof __ebpfLensLoadStart === 'number' ? __ebpfLensLoadStart : undefined;
     const loadEnd = typeof __ebpfLensLoadEnd === 'number' ? __ebpfLensLoadEnd : undefined;
     const activation = {

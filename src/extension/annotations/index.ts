@@ -19,7 +19,7 @@ import { xlatedDump } from '../../core/bpftool/xlated';
 import { CancelledError, InputError, errorMessage } from '../../core/errors';
 import { compact } from '../../core/stats';
 import { checkParam } from '../../core/trace/library';
-import type { CommandTable } from '../commands';
+import type { CommandsOf } from '../commandIds';
 import type { NodesApi } from '../nodes';
 import type { TracingApi } from '../tracing';
 import type { TraceSession } from '../tracing/session';
@@ -73,7 +73,7 @@ export function registerAnnotations(
   log: vscode.LogOutputChannel,
   nodes: NodesApi,
   tracing: TracingApi,
-): { api: AnnotationsApi; commands: CommandTable } {
+): { api: AnnotationsApi; commands: CommandsOf<'annotations'> } {
   const states = new Map<string, DocState>();
   const decorations = new HeatDecorations();
   const lives = new Map<string, NodeJS.Timeout>();
@@ -608,7 +608,7 @@ export function registerAnnotations(
     await Promise.all([s?.finished, liveRuns.get(uri)]);
   }
 
-  const commands: CommandTable = {
+  const commands: CommandsOf<'annotations'> = {
     'ebpfLens.annotate': (a?: AnnotateArgs) => annotate(a ?? {}),
     'ebpfLens.measureLatency': async (a?: AnnotateArgs & { function?: string }) => {
       const doc = await docFor(a ?? {});

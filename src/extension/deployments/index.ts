@@ -11,7 +11,7 @@ import { knownFromStore } from '../../core/snapshot/known';
 import { takeSnapshot } from '../../core/snapshot/take';
 import type { DeploymentEntry, TreeRow } from '../../core/tree';
 import type { NodeClient } from '../../ssh/nodeClient';
-import type { CommandTable } from '../commands';
+import type { CommandsOf } from '../commandIds';
 import type { NodesApi } from '../nodes';
 import type { TracingApi } from '../tracing';
 import { postmortemMarkdown } from '../../core/postmortem';
@@ -42,7 +42,7 @@ export function registerDeployments(
   log: vscode.LogOutputChannel,
   nodes: NodesApi,
   tracing: TracingApi,
-): { api: DeploymentsApi; commands: CommandTable; entries: (node: string) => DeploymentEntry[] | undefined } {
+): { api: DeploymentsApi; commands: CommandsOf<'deployments'>; entries: (node: string) => DeploymentEntry[] | undefined } {
   const cfg = (): vscode.WorkspaceConfiguration => vscode.workspace.getConfiguration('ebpfLens.snapshots');
   const store = (): SnapshotStore => {
     const where = cfg().get<string>('location', 'global');
@@ -184,7 +184,7 @@ export function registerDeployments(
     return pick.path;
   }
 
-  const commands: CommandTable = {
+  const commands: CommandsOf<'deployments'> = {
     'ebpfLens.takeSnapshot': async (arg?: unknown) => {
       const node = await pickNode(arg, 'Snapshot the deployment of');
       const client = await nodes.fleet.connect(node);

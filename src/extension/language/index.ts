@@ -8,7 +8,7 @@ import type { ListProbesParams, ListProbesResult, NodeFormatParams, NodeFormatRe
 import { ListProbesRequest, NodeFormatRequest, TargetNotification } from '../../core/bpftrace/protocol';
 import { errorMessage } from '../../core/errors';
 import type { ScriptDiagnostic } from '../../core/trace/diagnostics';
-import type { CommandTable } from '../commands';
+import type { CommandsOf } from '../commandIds';
 import type { NodesApi } from '../nodes';
 import type * as ClientModule from './client';
 import { lazy } from '../../core/lazy';
@@ -40,7 +40,7 @@ export function registerLanguage(
   context: vscode.ExtensionContext,
   log: vscode.LogOutputChannel,
   nodes: NodesApi,
-): { api: LanguageApi; commands: CommandTable } {
+): { api: LanguageApi; commands: CommandsOf<'language'> } {
   let client: LanguageClient | undefined;
   let starting: Promise<void> | undefined;
   /** `bpftrace -l` answers per node + boot + pattern (a reboot may bring another kernel) */

@@ -8,7 +8,7 @@ import type { TreeRow } from '../../core/tree';
 import { Fleet } from '../../ssh/fleet';
 import type { ConnectContext } from '../../ssh/nodeClient';
 import { TrustStore, expandHome } from '../../ssh/trustStore';
-import type { CommandTable } from '../commands';
+import type { CommandsOf } from '../commandIds';
 import { Config } from '../config';
 import { Credentials } from './credentials';
 import { ObjectDocuments, SCHEME, objectUri } from './documents';
@@ -31,7 +31,7 @@ export function registerNodes(
   context: vscode.ExtensionContext,
   log: vscode.LogOutputChannel,
   config: Config,
-): { api: NodesApi; commands: CommandTable } {
+): { api: NodesApi; commands: CommandsOf<'nodes'> } {
   const credentials = new Credentials(context.secrets);
   // the known_hosts files are read from the settings at every check
   const trust = new TrustStore(() => config.knownHostsFiles, TrustStore.defaultStoreFile());
@@ -207,7 +207,7 @@ export function registerNodes(
   }
 
   // ------------------------------------------------------------------------------- commands
-  const commands: CommandTable = {
+  const commands: CommandsOf<'nodes'> = {
     'ebpfLens.addNode': async () => {
       const target = await vscode.window.showInputBox({
         title: 'Add Node (1/2)',

@@ -13,7 +13,7 @@ import type { ResultsSnapshot } from '../../core/trace/results';
 import type { SavedRun } from '../../core/trace/savedRun';
 import { runMaps, runMarkdown } from '../../core/trace/savedRun';
 import type { TraceOutcome, TraceRun } from '../../ssh/trace';
-import type { CommandTable } from '../commands';
+import type { CommandsOf } from '../commandIds';
 import type { NodesApi } from '../nodes';
 import { TraceCodeLens } from './codelens';
 import type { PanelActions, ViewSummary } from './resultsPanel';
@@ -106,7 +106,7 @@ export function registerTracing(
   context: vscode.ExtensionContext,
   log: vscode.LogOutputChannel,
   nodes: NodesApi,
-): { api: TracingApi; commands: CommandTable } {
+): { api: TracingApi; commands: CommandsOf<'tracing'> } {
   const consent = new Consent(context.extensionMode);
   const sessions = new Map<string, TraceSession>();
   const traces = new Map<string, { run: TraceRun; session: TraceSession }>();
@@ -478,7 +478,7 @@ export function registerTracing(
   }
 
   // ------------------------------------------------------------------ commands
-  const commands: CommandTable = {
+  const commands: CommandsOf<'tracing'> = {
     'ebpfLens.runTrace': async (a?: RunArgs) => {
       const args = a ?? {};
       if (args.durationSec !== undefined && (!Number.isInteger(args.durationSec) || args.durationSec < 1))
