@@ -1,58 +1,64 @@
 import * as vscode from 'vscode';
+import type { SettingKey, SettingValue } from './settingsSpec';
+import { RECONNECT_SETTINGS, settingValue } from './settingsSpec';
 
-/** Typed access to the `ebpfLens.*` settings. */
+/**
+ * Typed access to the `ebpfLens.*` settings: the only reader of them. Defaults and bounds come
+ * from settingsSpec.ts (the same as package.json's), read fresh at each access.
+ */
 export class Config {
   static readonly section = 'ebpfLens';
 
-  private get c(): vscode.WorkspaceConfiguration {
-    return vscode.workspace.getConfiguration(Config.section);
+  /** A setting's value, its default when unset or of the wrong type, numbers within bounds. */
+  get<K extends SettingKey>(key: K): SettingValue<K> {
+    return settingValue(key, vscode.workspace.getConfiguration(Config.section).get<unknown>(key));
   }
 
   get nodesRaw(): unknown {
-    return this.c.get<unknown>('nodes', []);
+    return this.get('nodes');
   }
   get knownHostsFiles(): string[] {
-    return this.c.get<string[]>('knownHostsFiles', ['~/.ssh/known_hosts', '/etc/ssh/ssh_known_hosts']);
+    return [...this.get('knownHostsFiles')];
   }
   get importSshConfig(): boolean {
-    return this.c.get<boolean>('sshConfig.import', false);
+    return this.get('sshConfig.import');
   }
   get sshConfigFile(): string {
-    return this.c.get<string>('sshConfig.file', '~/.ssh/config');
+    return this.get('sshConfig.file');
   }
   get groupByTag(): boolean {
-    return this.c.get<boolean>('tree.groupByTag', false);
+    return this.get('tree.groupByTag');
   }
   get connectTimeoutMs(): number {
-    return Math.max(1, this.c.get<number>('connection.connectTimeoutSeconds', 15)) * 1000;
+    return this.get('connection.connectTimeoutSeconds') * 1000;
   }
   get commandTimeoutMs(): number {
-    return Math.max(1, this.c.get<number>('connection.commandTimeoutSeconds', 30)) * 1000;
+    return this.get('connection.commandTimeoutSeconds') * 1000;
   }
   get keepaliveIntervalMs(): number {
-    return Math.max(1, this.c.get<number>('connection.keepaliveIntervalSeconds', 10)) * 1000;
+    return this.get('connection.keepaliveIntervalSeconds') * 1000;
   }
   get maxConcurrentNodes(): number {
-    return Math.max(1, this.c.get<number>('connection.maxConcurrentNodes', 16));
+    return this.get('connection.maxConcurrentNodes');
   }
   get statsIntervalMs(): number {
-    return Math.max(1, this.c.get<number>('stats.refreshIntervalSeconds', 2)) * 1000;
+    return this.get('stats.refreshIntervalSeconds') * 1000;
   }
   get statsConfirm(): boolean {
-    return this.c.get<boolean>('stats.confirm', true);
+    return this.get('stats.confirm');
   }
 
   /** Settings whose change means: read the inventory again. */
   static affectsInventory(e: vscode.ConfigurationChangeEvent): boolean {
-    return ['nodes', 'sshConfig.import', 'sshConfig.file'].some((k) => e.affectsConfiguration(`${Config.section}.${k}`));
+    return (['nodes', 'sshConfig.import', 'sshConfig.file'] as const).some((k) => e.affectsConfiguration(`${Config.section}.${k}`));
   }
 
   /** Settings that only take effect for new connections. */
   static affectsConnections(e: vscode.ConfigurationChangeEvent): boolean {
-    return ['knownHostsFiles', 'connection'].some((k) => e.affectsConfiguration(`${Config.section}.${k}`));
+    return RECONNECT_SETTINGS.some((k) => e.affectsConfiguration(`${Config.section}.${k}`));
   }
 
   async update(key: string, value: unknown, target = vscode.ConfigurationTarget.Global): Promise<void> {
-    await this.c.update(key, value, target);
+    await vscode.workspace.getConfiguration(Config.section).update(key, value, target);
   }
 }

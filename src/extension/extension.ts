@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { commandTable } from './commandIds';
+import type { Ctx } from './ctx';
 import { registerCommands } from './commands';
 import { Config } from './config';
 import type { NodesApi } from './nodes';
@@ -46,11 +47,12 @@ export function activate(context: vscode.ExtensionContext): EbpfLensApi | EbpfLe
   context.subscriptions.push(log);
   try {
     const config = new Config();
-    const nodes = registerNodes(context, log, config);
-    const tracing = registerTracing(context, log, nodes.api);
-    const deployments = registerDeployments(context, log, nodes.api, tracing.api);
-    const language = registerLanguage(context, log, nodes.api);
-    const annotations = registerAnnotations(context, log, nodes.api, tracing.api);
+    const ctx: Ctx = { context, log, config };
+    const nodes = registerNodes(ctx);
+    const tracing = registerTracing({ ...ctx, nodes: nodes.api });
+    const deployments = registerDeployments({ ...ctx, nodes: nodes.api, tracing: tracing.api });
+    const language = registerLanguage({ ...ctx, nodes: nodes.api });
+    const annotations = registerAnnotations({ ...ctx, nodes: nodes.api, tracing: tracing.api });
     nodes.api.tree.setDecorator((v) => ({
       ...v,
       deployments: deployments.entries(v.config.name),

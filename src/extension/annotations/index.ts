@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import type { Ctx } from '../ctx';
 import * as vscode from 'vscode';
 import { executablesUnder, mapPath, rankBinaries, runningBinaries } from '../../core/annotate/binaries';
 import type { BpfProgramFacts } from '../../core/annotate/bpf';
@@ -59,7 +60,6 @@ interface DocState {
   args: AnnotateArgs;
 }
 
-const cfg = (): vscode.WorkspaceConfiguration => vscode.workspace.getConfiguration('ebpfLens.annotations');
 const BINARIES_KEY = 'ebpfLens.annotations.binaries';
 
 /**
@@ -68,12 +68,11 @@ const BINARIES_KEY = 'ebpfLens.annotations.binaries';
  * the run stats of the programs loaded under their names; bpftrace blocks show how often they
  * fired in the last run started from the editor.
  */
-export function registerAnnotations(
-  context: vscode.ExtensionContext,
-  log: vscode.LogOutputChannel,
-  nodes: NodesApi,
-  tracing: TracingApi,
-): { api: AnnotationsApi; commands: CommandsOf<'annotations'> } {
+export function registerAnnotations(ctx: Ctx & { readonly nodes: NodesApi; readonly tracing: TracingApi }): {
+  api: AnnotationsApi;
+  commands: CommandsOf<'annotations'>;
+} {
+  const { context, log, config, nodes, tracing } = ctx;
   const states = new Map<string, DocState>();
   const decorations = new HeatDecorations();
   const lives = new Map<string, NodeJS.Timeout>();
@@ -104,7 +103,7 @@ export function registerAnnotations(
     const uri = editor.document.uri.toString();
     const plan = visible ? planOf(uri) : undefined;
     if (!plan) decorations.clear(editor);
-    else decorations.apply(editor, plan, cfg().get<boolean>('gutterIcons', true));
+    else decorations.apply(editor, plan, config.get('annotations.gutterIcons'));
   };
   const renderAll = (uri?: string): void => {
     for (const ed of vscode.window.visibleTextEditors) if (!uri || ed.document.uri.toString() === uri) render(ed);
@@ -281,7 +280,7 @@ export function registerAnnotations(
   };
 
   async function pickBinary(node: string, doc: vscode.TextDocument): Promise<string | undefined> {
-    const mappings = cfg().get<Record<string, string>>('pathMappings', {});
+    const mappings = config.get('annotations.pathMappings');
     const [running, mapped] = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Window, title: `eBPF Lens: binaries on ${node}` },
       async () => {
@@ -395,7 +394,7 @@ export function registerAnnotations(
     binary = binary.trim();
     const why = checkParam('binary', binary);
     if (why) throw new InputError(`binary ${JSON.stringify(binary.slice(0, 120))} is not ${why}`);
-    const windowSec = a.windowSec ?? Math.max(1, Math.min(3600, cfg().get<number>('windowSeconds', 10)));
+    const windowSec = a.windowSec ?? config.get('annotations.windowSeconds');
     const [listing, feat] = await Promise.all([nodes.fleet.run(node, listProbesCommand(`uprobe:${binary}:*`)), featuresOf(node)]);
     const symbols = uprobeSymbols(listing.lines, binary);
     if (symbols.length === 0)
@@ -403,7 +402,7 @@ export function registerAnnotations(
     await remember(node, doc, binary);
     const plan: CountPlan = planCounts(byVisibility(doc, fns), symbols, lang, {
       multi: feat.uprobeMulti,
-      maxProbes: Math.max(1, cfg().get<number>('maxProbes', 64)),
+      maxProbes: config.get('annotations.maxProbes'),
     });
     if (plan.measured.length === 0)
       throw new InputError(`none of the ${fns.length} functions of ${fileLabel(doc)} is in ${binary} (${plan.notes.join('; ')})`);
@@ -661,7 +660,7 @@ export function registerAnnotations(
         );
         return false;
       }
-      const every = Math.max(first.windowSec + 2, a?.intervalSec ?? cfg().get<number>('liveIntervalSeconds', 30)) * 1000;
+      const every = Math.max(first.windowSec + 2, a?.intervalSec ?? config.get('annotations.liveIntervalSeconds')) * 1000;
       lives.set(
         uri,
         setInterval(() => {

@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import type { Ctx } from '../ctx';
 import * as vscode from 'vscode';
 import { StorageError, errorMessage } from '../../core/errors';
 import type { NodeListing } from '../../core/listing';
@@ -37,21 +38,20 @@ function programUri(file: string, node: string, index: number, name: string): vs
 const EMPTY = vscode.Uri.from({ scheme: SNAP_SCHEME, path: '/-/empty/0/none.xlated' });
 
 /** Deployments: snapshots on connect and on change, history in the tree, diffs, fleet matrix, postmortem. */
-export function registerDeployments(
-  context: vscode.ExtensionContext,
-  log: vscode.LogOutputChannel,
-  nodes: NodesApi,
-  tracing: TracingApi,
-): { api: DeploymentsApi; commands: CommandsOf<'deployments'>; entries: (node: string) => DeploymentEntry[] | undefined } {
-  const cfg = (): vscode.WorkspaceConfiguration => vscode.workspace.getConfiguration('ebpfLens.snapshots');
+export function registerDeployments(ctx: Ctx & { readonly nodes: NodesApi; readonly tracing: TracingApi }): {
+  api: DeploymentsApi;
+  commands: CommandsOf<'deployments'>;
+  entries: (node: string) => DeploymentEntry[] | undefined;
+} {
+  const { context, log, config, nodes, tracing } = ctx;
   const store = (): SnapshotStore => {
-    const where = cfg().get<string>('location', 'global');
+    const where = config.get('snapshots.location');
     const ws = vscode.workspace.workspaceFolders?.[0];
     const root =
       where === 'workspace' && ws
         ? path.join(ws.uri.fsPath, '.ebpf-lens', 'snapshots')
         : path.join(context.globalStorageUri.fsPath, 'snapshots');
-    return new SnapshotStore(root, Math.max(2, cfg().get<number>('maxPerNode', 200)));
+    return new SnapshotStore(root, config.get('snapshots.maxPerNode'));
   };
   const cache = new Map<string, DeploymentEntry[]>();
   const lastDeployed = new Map<string, string>();
@@ -85,7 +85,7 @@ export function registerDeployments(
 
   // on connect and whenever the set of deployed programs changed
   nodes.fleet.on('listing', (name: string, listing: NodeListing, client: NodeClient) => {
-    if (!cfg().get<boolean>('auto', true)) return;
+    if (!config.get('snapshots.auto')) return;
     const key = listing.programs
       .filter((p) => !isTransient(p.owners))
       .map((p) => p.program.id)

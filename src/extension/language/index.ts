@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import type { Ctx } from '../ctx';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import type { CheckResult } from '../../core/bpftrace/check';
@@ -36,11 +37,8 @@ interface CheckArgs {
  * everything that needs no node, plus what only a node can answer — probe lists for completion,
  * wildcard counts for hover, `bpftrace --fmt`, and "Check on Node" (compile only, never attach).
  */
-export function registerLanguage(
-  context: vscode.ExtensionContext,
-  log: vscode.LogOutputChannel,
-  nodes: NodesApi,
-): { api: LanguageApi; commands: CommandsOf<'language'> } {
+export function registerLanguage(ctx: Ctx & { readonly nodes: NodesApi }): { api: LanguageApi; commands: CommandsOf<'language'> } {
+  const { context, log, nodes } = ctx;
   let client: LanguageClient | undefined;
   let starting: Promise<void> | undefined;
   /** `bpftrace -l` answers per node + boot + pattern (a reboot may bring another kernel) */

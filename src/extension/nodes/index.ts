@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { Ctx } from '../ctx';
 import type { NodeConfig } from '../../core/inventory';
 import { parseHop, parseNode } from '../../core/inventory';
 import { errorMessage } from '../../core/errors';
@@ -27,11 +28,8 @@ export interface NodesApi {
 type NodeArg = TreeRow | string | undefined;
 
 /** The Nodes capability: inventory, connections, the tree, live stats, the active node. */
-export function registerNodes(
-  context: vscode.ExtensionContext,
-  log: vscode.LogOutputChannel,
-  config: Config,
-): { api: NodesApi; commands: CommandsOf<'nodes'> } {
+export function registerNodes(capability: Ctx): { api: NodesApi; commands: CommandsOf<'nodes'> } {
+  const { context, log, config } = capability;
   const credentials = new Credentials(context.secrets);
   // the known_hosts files are read from the settings at every check
   const trust = new TrustStore(() => config.knownHostsFiles, TrustStore.defaultStoreFile());

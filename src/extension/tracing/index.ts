@@ -1,4 +1,6 @@
 import * as path from 'node:path';
+import type { Config } from '../config';
+import type { Ctx } from '../ctx';
 import * as vscode from 'vscode';
 import { Consent } from '../consent';
 import { instrumentProbes } from '../../core/annotate/probeHits';
@@ -77,11 +79,12 @@ export interface StartOptions {
 
 /** What a script from a document runs with: eBPF Lens's probe-hit counting, when it parses. */
 export function withProbeHits(
+  config: Config,
   script: string,
   uri: string | undefined,
   lineOf: (line: number) => number,
 ): { runScript?: string; source?: SessionSource } {
-  if (!uri || !vscode.workspace.getConfiguration('ebpfLens.annotations').get<boolean>('probeHits', true)) return {};
+  if (!uri || !config.get('annotations.probeHits')) return {};
   const ins = instrumentProbes(script);
   if (!ins) return {};
   return {
@@ -102,18 +105,14 @@ interface RunArgs {
 }
 
 /** Traces: start (guarded) on one node or many, follow in the results view, stop, save, compare. */
-export function registerTracing(
-  context: vscode.ExtensionContext,
-  log: vscode.LogOutputChannel,
-  nodes: NodesApi,
-): { api: TracingApi; commands: CommandsOf<'tracing'> } {
+export function registerTracing(ctx: Ctx & { readonly nodes: NodesApi }): { api: TracingApi; commands: CommandsOf<'tracing'> } {
+  const { context, log, config, nodes } = ctx;
   const consent = new Consent(context.extensionMode);
   const sessions = new Map<string, TraceSession>();
   const traces = new Map<string, { run: TraceRun; session: TraceSession }>();
   const changed = new vscode.EventEmitter<string>();
   context.subscriptions.push(changed);
-  const cfg = (): vscode.WorkspaceConfiguration => vscode.workspace.getConfiguration('ebpfLens.trace');
-  const store = new RunStore(path.join(context.globalStorageUri.fsPath, 'runs'), () => Math.max(1, cfg().get<number>('savedRuns', 200)));
+  const store = new RunStore(path.join(context.globalStorageUri.fsPath, 'runs'), () => config.get('trace.savedRuns'));
   let last: StartOptions | undefined;
   let lastCompare: { id: string; deltas: ReturnType<typeof compareMaps> } | undefined;
 
@@ -214,7 +213,7 @@ export function registerTracing(
     void vscode.window.showErrorMessage(`${what}: ${errorMessage(e)}`, 'Show Log').then((p) => p && log.show());
   };
 
-  const maxSec = (): number => Math.max(1, Math.min(24 * 3600, cfg().get<number>('maxDurationSeconds', 600)));
+  const maxSec = (): number => config.get('trace.maxDurationSeconds');
 
   // ------------------------------------------------------------------ starting
   async function startSession(o: StartOptions, show = o.show ?? true): Promise<TraceSession> {
@@ -230,7 +229,7 @@ export function registerTracing(
         script: o.script,
         nodes: o.nodes,
         maxSec: o.maxSec,
-        concurrency: vscode.workspace.getConfiguration('ebpfLens.connection').get<number>('maxConcurrentNodes', 16),
+        concurrency: config.maxConcurrentNodes,
         ...(o.title ? { title: o.title } : {}),
         ...(o.runScript ? { runScript: o.runScript } : {}),
         ...(o.source ? { source: o.source } : {}),
@@ -369,7 +368,7 @@ export function registerTracing(
     const text = doc.getText();
     const name = doc.isUntitled ? 'untitled' : path.basename(doc.fileName);
     const docUri = doc.uri.toString();
-    if (index === undefined) return { script: text, title: name, ...withProbeHits(text, docUri, (l) => l) };
+    if (index === undefined) return { script: text, title: name, ...withProbeHits(config, text, docUri, (l) => l) };
     const s = standaloneProbe(text, index);
     if (s === undefined) throw new InputError('this probe cannot be run on its own until the syntax errors in the file are fixed');
     const block = probeBlocks(text)[index];
@@ -377,14 +376,14 @@ export function registerTracing(
     return {
       script: s,
       title: `${name}: ${label.length > 50 ? `${label.slice(0, 49)}…` : label}`,
-      ...withProbeHits(s, docUri, () => block?.line ?? 0),
+      ...withProbeHits(config, s, docUri, () => block?.line ?? 0),
     };
   }
 
   /** the selection of an editor as a script, its probes placed on the document's lines */
   function selectionScript(ed: vscode.TextEditor): { script: string; runScript?: string; source?: SessionSource } {
     const script = ed.document.getText(ed.selection);
-    return { script, ...withProbeHits(script, ed.document.uri.toString(), (l) => l + ed.selection.start.line) };
+    return { script, ...withProbeHits(config, script, ed.document.uri.toString(), (l) => l + ed.selection.start.line) };
   }
 
   /** run, after a confirmation when the caller chose a document other than the editor in front, or a node other than the active one */
@@ -495,7 +494,7 @@ export function registerTracing(
         if (!ed) throw new InputError('no script: open a .bt file, select a script, or pass { script }');
         if (ed.selection.isEmpty) {
           script = ed.document.getText();
-          counted = withProbeHits(script, ed.document.uri.toString(), (l) => l);
+          counted = withProbeHits(config, script, ed.document.uri.toString(), (l) => l);
         } else ({ script, ...counted } = selectionScript(ed));
       }
       if (script.trim() === '') throw new InputError('no script: open a .bt file, select a script, or pass { script }');
@@ -537,7 +536,7 @@ export function registerTracing(
         ({ script, ...counted } = selectionScript(ed));
       } else if (ed) {
         script = ed.document.getText();
-        counted = withProbeHits(script, ed.document.uri.toString(), (l) => l);
+        counted = withProbeHits(config, script, ed.document.uri.toString(), (l) => l);
       } else return undefined;
       const ns = await pickNodes(`Run “${title ?? path.basename(ed?.document.fileName ?? 'script')}” on…`);
       if (!ns) return undefined;
