@@ -5,7 +5,6 @@ import { errorKind, errorMessage } from '../core/errors';
 import type { NodeConfig } from '../core/inventory';
 import { mapText } from '../core/trace/format';
 import { keyParts, mapWithKeyArrays } from '../core/trace/keys';
-import type { TraceRecord } from '../core/trace/output';
 import { NodeClient } from '../ssh/nodeClient';
 import type { TraceOutcome } from '../ssh/trace';
 import { TraceRun } from '../ssh/trace';
@@ -178,7 +177,7 @@ async function traceOne(run: Run, o: TraceOne): Promise<void> {
     const note = slowLoginNote(run.client);
     if (note && !o.json) io.err(`${node.name}${note.trimEnd()}`);
     run.trace = await TraceRun.start(run.client, { script: o.script, maxSec: o.maxSec, token: o.cancel.token });
-    run.trace.on('record', (r: TraceRecord) => {
+    run.trace.onDidRecord((r) => {
       if (io.outputClosed?.()) return;
       if (o.json)
         io.out(

@@ -1,4 +1,3 @@
-import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -11,6 +10,7 @@ import { lazy } from '../core/lazy';
 import type { CancellationTokenLike } from '../core/cancel';
 import type { CommandOutput } from '../core/command';
 import { CancelledError, SshError, errorMessage } from '../core/errors';
+import { Emitter } from '../core/event';
 import { fingerprintSha256, keyTypeOf } from '../core/knownHosts';
 import { shJoin } from '../core/quote';
 import type { LoginFacts } from '../core/bounds';
@@ -149,7 +149,10 @@ function openSocket(host: string, port: number, timeoutMs: number, token?: Cance
  * channel for short commands and exec channels for streams, never more channels at once than
  * the server allows.
  */
-export class SshConnection extends EventEmitter {
+export class SshConnection {
+  private readonly closed$ = new Emitter<Error>();
+  /** The connection is closed (once): on purpose, by the server, or lost; the reason says which. */
+  readonly onDidClose = this.closed$.event;
   private worker: ShellWorker | undefined;
   private workerStarting: Promise<ShellWorker> | undefined;
   private openChannels = 0;
@@ -166,7 +169,6 @@ export class SshConnection extends EventEmitter {
     private readonly client: Client,
     readonly options: ConnectOptions,
   ) {
-    super();
     this.maxChannels = Math.max(1, options.maxChannels ?? 10);
   }
 
@@ -613,7 +615,8 @@ export class SshConnection extends EventEmitter {
     this.worker?.kill(reason);
     this.worker = undefined;
     for (const w of this.waiters.splice(0)) w();
-    this.emit('close', reason);
+    this.closed$.fire(reason);
+    this.closed$.dispose();
   }
 
   /** What `write` sends to the socket leaves in one write (cork, then uncork: one writev). */

@@ -1,8 +1,8 @@
-import { EventEmitter } from 'node:events';
 import type { CancellationTokenLike } from '../core/cancel';
 import type { RemoteCommand } from '../core/command';
 import { mapLimit } from '../core/concurrency';
 import { errorKind, errorMessage } from '../core/errors';
+import { Emitter } from '../core/event';
 import type { NodeConfig } from '../core/inventory';
 import type { NodeListing } from '../core/listing';
 import { listNode } from '../core/listing';
@@ -54,20 +54,30 @@ function sameConnection(a: NodeConfig, b: NodeConfig): boolean {
   );
 }
 
+/** A node's listing as a refresh got it. */
+export interface FleetListing {
+  readonly node: string;
+  readonly listing: NodeListing;
+  readonly client: NodeClient;
+}
+
 /**
  * Every node of the inventory and its connection, listing, errors and stats, without VS Code:
- * the extension shows it, the lab tests drive it directly. Emits 'change' (node name) whenever
- * something a view shows has changed.
+ * the extension shows it, the lab tests drive it directly.
  */
-export class Fleet extends EventEmitter {
+export class Fleet {
+  private readonly changed = new Emitter<string | undefined>();
+  private readonly listed = new Emitter<FleetListing>();
+  /** Something a view shows has changed: on this node, or (undefined) on the fleet as a whole. */
+  readonly onDidChange = this.changed.event;
+  /** A node was listed (a refresh): what it runs now, and the client that asked. */
+  readonly onDidList = this.listed.event;
   private readonly entries = new Map<string, Entry>();
   private inventory: NodeConfig[] = [];
   private active: string | undefined;
   private disposed = false;
 
-  constructor(private readonly opts: FleetOptions) {
-    super();
-  }
+  constructor(private readonly opts: FleetOptions) {}
 
   private log(msg: string): void {
     this.opts.log?.(msg);
@@ -94,12 +104,12 @@ export class Fleet extends EventEmitter {
         void this.disconnect(n.name).then(() => {
           const cur = this.entries.get(n.name);
           if (cur === e) this.entries.set(n.name, this.newEntry(n));
-          this.emit('change', n.name);
+          this.changed.fire(n.name);
         });
       } else e.config = n; // tags, scope: shown at once, no reconnect
     }
     if (this.active && !keep.has(this.active)) this.active = undefined;
-    this.emit('change', undefined);
+    this.changed.fire(undefined);
   }
 
   private newEntry(config: NodeConfig): Entry {
@@ -109,7 +119,7 @@ export class Fleet extends EventEmitter {
       this.opts.backoff ?? DEFAULT_BACKOFF,
     );
     const e: Entry = { config, session, statsOn: false };
-    session.on('state', (state: string, err?: Error) => {
+    session.onDidChangeState(({ state, error: err }) => {
       if (err) e.error = { kind: errorKind(err), message: errorMessage(err) };
       if (state === 'connected') {
         e.error = undefined;
@@ -117,9 +127,9 @@ export class Fleet extends EventEmitter {
         void this.afterConnect(e);
       }
       this.log(`${config.name}: ${state}${err ? ` (${errorMessage(err)})` : ''}`);
-      this.emit('change', config.name);
+      this.changed.fire(config.name);
     });
-    session.on('retry', (delay: number) => {
+    session.onDidScheduleRetry((delay) => {
       e.retryAt = this.now() + delay;
     });
     return e;
@@ -164,7 +174,7 @@ export class Fleet extends EventEmitter {
 
   setActive(name: string | undefined): void {
     this.active = name && this.entries.has(name) ? name : undefined;
-    this.emit('change', undefined);
+    this.changed.fire(undefined);
   }
 
   private entry(name: string): Entry {
@@ -210,7 +220,7 @@ export class Fleet extends EventEmitter {
       return c;
     } catch (err) {
       e.error = { kind: errorKind(err), message: errorMessage(err) };
-      this.emit('change', name);
+      this.changed.fire(name);
       throw err;
     }
   }
@@ -224,7 +234,7 @@ export class Fleet extends EventEmitter {
     e.stats = undefined;
     e.statsPrev = undefined;
     e.error = undefined;
-    this.emit('change', name);
+    this.changed.fire(name);
   }
 
   /** List a connected node again (connects first when it is not). */
@@ -257,12 +267,12 @@ export class Fleet extends EventEmitter {
           e.stats = next;
         }
       }
-      this.emit('change', name);
-      this.emit('listing', name, listing, client);
+      this.changed.fire(name);
+      this.listed.fire({ node: name, listing, client });
       return listing;
     } catch (err) {
       e.error = { kind: errorKind(err), message: errorMessage(err) };
-      this.emit('change', name);
+      this.changed.fire(name);
       throw err;
     }
   }
@@ -287,7 +297,7 @@ export class Fleet extends EventEmitter {
     e.statsOn = true;
     e.statsPrev = undefined;
     e.stats = undefined;
-    this.emit('change', name);
+    this.changed.fire(name);
     await this.refresh(name, token).catch(() => undefined);
     return st;
   }
@@ -297,7 +307,7 @@ export class Fleet extends EventEmitter {
     e.statsOn = false;
     e.stats = undefined;
     e.statsPrev = undefined;
-    this.emit('change', name);
+    this.changed.fire(name);
     const client = e.session.client;
     if (!client) return undefined;
     return client.run(statsControl('release'), token);
@@ -321,6 +331,7 @@ export class Fleet extends EventEmitter {
     if (this.disposed) return;
     this.disposed = true;
     await Promise.all(this.names().map((n) => this.disconnect(n)));
-    this.removeAllListeners();
+    this.changed.dispose();
+    this.listed.dispose();
   }
 }

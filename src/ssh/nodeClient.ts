@@ -82,8 +82,8 @@ export class NodeClient {
       if (login && login.ms > SLOW_LOGIN_MS)
         ctx.log?.(`${node.name}: ${loginText(login)} (its startup files run for every SSH session eBPF Lens opens)`);
       // a jump that goes away takes the node with it
-      for (const h of hops) h.once('close', () => conn.close());
-      conn.once('close', () => {
+      for (const h of hops) h.onDidClose(() => conn.close());
+      conn.onDidClose(() => {
         for (const h of hops) h.close();
       });
       return client;

@@ -1,4 +1,4 @@
-import { EventEmitter } from 'node:events';
+import { Emitter } from '../core/event';
 import type { CancellationTokenLike } from '../core/cancel';
 import type { RemoteCommand } from '../core/command';
 import { CancelledError, SshError, errorMessage } from '../core/errors';
@@ -36,9 +36,15 @@ export function isPermanent(e: unknown): boolean {
 /**
  * A node's connection over time: connects on demand, and when the connection drops on its own
  * reconnects with backoff (1 s, 2 s, 4 s … 30 s) until it is back or the failure needs a person.
- * Emits 'state' (state, error?) on every change.
+ * Says so on every change of state (onDidChangeState) and before each retry (onDidScheduleRetry).
  */
-export class NodeSession extends EventEmitter {
+export class NodeSession {
+  private readonly stateChanged = new Emitter<{ readonly state: SessionState; readonly error?: Error }>();
+  private readonly retryScheduled = new Emitter<number>();
+  /** The state and, for waiting and failed, the error that led there. */
+  readonly onDidChangeState = this.stateChanged.event;
+  /** A reconnect is scheduled in this many milliseconds. */
+  readonly onDidScheduleRetry = this.retryScheduled.event;
   private current: NodeClient | undefined;
   private pending: Promise<NodeClient> | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -51,9 +57,7 @@ export class NodeSession extends EventEmitter {
     readonly name: string,
     private readonly open: (token?: CancellationTokenLike) => Promise<NodeClient>,
     private readonly backoff: BackoffOptions = DEFAULT_BACKOFF,
-  ) {
-    super();
-  }
+  ) {}
 
   get client(): NodeClient | undefined {
     return this.current && !this.current.closed ? this.current : undefined;
@@ -62,7 +66,7 @@ export class NodeSession extends EventEmitter {
   private setState(s: SessionState, e?: Error): void {
     this.state = s;
     this.lastError = e;
-    this.emit('state', s, e);
+    this.stateChanged.fire(e ? { state: s, error: e } : { state: s });
   }
 
   /** The connected client; connects (once, shared by concurrent callers) if needed. */
@@ -81,7 +85,7 @@ export class NodeSession extends EventEmitter {
           this.current = client;
           this.attempt = 0;
           this.setState('connected');
-          client.connection.once('close', (reason: Error) => this.onDrop(client, reason));
+          client.connection.onDidClose((reason) => this.onDrop(client, reason));
           return client;
         })
         .catch((e: unknown) => {
@@ -113,7 +117,7 @@ export class NodeSession extends EventEmitter {
     }
     const delay = backoffDelay(this.attempt++, this.backoff);
     this.setState('waiting', e);
-    this.emit('retry', delay);
+    this.retryScheduled.fire(delay);
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       this.connect().catch(() => undefined);

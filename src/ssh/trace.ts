@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { EventEmitter } from 'node:events';
 import type { ClientChannel } from 'ssh2';
 import { janitorSec, loginTimeoutMessage } from '../core/bounds';
 import { CancelledError, ToolError, errorMessage } from '../core/errors';
+import { Emitter } from '../core/event';
 import { shJoin } from '../core/quote';
 import { parseStderr } from '../core/trace/diagnostics';
 import type { GuardEvent } from '../core/trace/guard';
@@ -21,7 +21,19 @@ export type { TraceOptions, TraceOutcome, TraceState } from './traceTypes';
  * One bpftrace run on a node under the guard: streams records, keeps bounded results, stops
  * cleanly, and checks on the node that nothing is left.
  */
-export class TraceRun extends EventEmitter {
+export class TraceRun {
+  private readonly stateChanged = new Emitter<TraceState>();
+  private readonly recorded = new Emitter<TraceRecord>();
+  private readonly guardSaid = new Emitter<GuardEvent>();
+  private readonly stderrLine$ = new Emitter<string>();
+  /** starting → running → stopping → done | failed */
+  readonly onDidChangeState = this.stateChanged.event;
+  /** each record of bpftrace's output (printf lines, maps, the attached count …), as parsed */
+  readonly onDidRecord = this.recorded.event;
+  /** each line of the guard on the node, but its heartbeat answers (those are for the link) */
+  readonly onDidGuard = this.guardSaid.event;
+  /** each line bpftrace wrote to stderr (and a failed check of the end) */
+  readonly onDidWriteStderr = this.stderrLine$.event;
   readonly id = randomBytes(6).toString('hex');
   state: TraceState = 'starting';
   readonly startedAt = Date.now();
@@ -59,7 +71,6 @@ export class TraceRun extends EventEmitter {
     readonly client: NodeClient,
     readonly options: TraceOptions,
   ) {
-    super();
     this.results = new TraceResults(options.limits ?? DEFAULT_LIMITS);
     this.finished = new Promise((r) => (this.resolveFinished = r));
     this.attached = new Promise((r) => (this.resolveAttached = r));
@@ -117,7 +128,7 @@ export class TraceRun extends EventEmitter {
     t.wire(t.channel);
     t.watchStart(t.channel, loginMs);
     t.state = 'running';
-    t.emit('state', t.state);
+    t.stateChanged.fire(t.state);
     o.token?.onCancellationRequested(() => t.stop('cancel'));
     return t;
   }
@@ -204,15 +215,14 @@ export class TraceRun extends EventEmitter {
       ch.close();
     }, loginMs);
     timer.unref?.();
-    const started = (g: { kind: string }): void => {
+    const started = this.onDidGuard((g) => {
       if (g.kind !== 'started') return;
       clearTimeout(timer);
-      this.off('guard', started);
-    };
-    this.on('guard', started);
+      started.dispose();
+    });
     ch.once('close', () => {
       clearTimeout(timer);
-      this.off('guard', started);
+      started.dispose();
     });
   }
 
@@ -221,7 +231,7 @@ export class TraceRun extends EventEmitter {
     for (const r of records) {
       this.results.add(r, t);
       if (r.type === 'attached') this.attachedWith(r.probes);
-      this.emit('record', r);
+      this.recorded.fire(r);
     }
   }
 
@@ -235,14 +245,13 @@ export class TraceRun extends EventEmitter {
       return;
     }
     const resolve = (): void => {
-      this.off('guard', wait);
+      wait.dispose();
       clearTimeout(timer);
       this.resolveAttached(probes);
     };
-    const wait = (): void => {
+    const wait = this.onDidGuard(() => {
       if (this.bpftracePid !== undefined || this.state === 'done' || this.state === 'failed') resolve();
-    };
-    this.on('guard', wait);
+    });
     const timer = setTimeout(resolve, 3000);
     timer.unref?.();
   }
@@ -257,13 +266,13 @@ export class TraceRun extends EventEmitter {
         this.stderrCarry += text;
         this.onGuard(g);
         // a heartbeat's answer is for the link only
-        if (g.kind !== 'hb') this.emit('guard', g);
+        if (g.kind !== 'hb') this.guardSaid.fire(g);
         continue;
       }
       const l = this.stderrCarry + text;
       this.stderrCarry = '';
       if (this.stderr.length < 64 * 1024) this.stderr += `${l}\n`;
-      this.emit('stderr', l);
+      this.stderrLine$.fire(l);
     }
   }
 
@@ -272,7 +281,7 @@ export class TraceRun extends EventEmitter {
     if (this.state !== 'running' && this.state !== 'starting') return;
     this.stopReason = reason;
     this.state = 'stopping';
-    this.emit('state', this.state);
+    this.stateChanged.fire(this.state);
     this.link?.stopping();
     const ch = this.channel;
     if (!ch) return;
@@ -324,7 +333,7 @@ export class TraceRun extends EventEmitter {
             message: `bpftrace pid ${this.bpftracePid} is still running on ${this.node} after the trace ended`,
           };
       } catch (e) {
-        this.emit('stderr', `could not verify the end of the trace: ${errorMessage(e)}`);
+        this.stderrLine$.fire(`could not verify the end of the trace: ${errorMessage(e)}`);
       }
     }
     const exitCode = this.guardExit ? this.guardExit.rc : null;
@@ -360,7 +369,7 @@ export class TraceRun extends EventEmitter {
       ...(error ? { error } : {}),
       ...(leftover ? { leftover } : {}),
     };
-    this.emit('state', this.state);
+    this.stateChanged.fire(this.state);
     this.resolveFinished(outcome);
   }
 }

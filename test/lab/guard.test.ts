@@ -91,7 +91,7 @@ describe('the guard on real nodes (#19)', () => {
       c = await openNode(node, { user });
       const said: GuardEvent[] = [];
       const t = await TraceRun.start(c, { script: SLEEPER });
-      t.on('guard', (g: GuardEvent) => said.push(g));
+      t.onDidGuard((g) => said.push(g));
       await t.attached;
       await waitFor(() => t.guardPid, 5000, 'the guard to say its pid');
       const started = said.find((g) => g.kind === 'started');

@@ -92,7 +92,7 @@ describe(`load: ${NODES} nodes, ${TRACES} traces at once, refreshed every 2 s fo
         const c = fleet.client(node);
         assert.ok(c, `${node} connected`);
         const t = await TraceRun.start(c, { script: SCRIPT, maxSec: SECONDS + 120 });
-        t.on('stderr', (line: string) => said.set(node, `${said.get(node) ?? ''}${line}`));
+        t.onDidWriteStderr((line) => said.set(node, `${said.get(node) ?? ''}${line}`));
         await t.attached;
         traces.set(node, t);
         attachedAt.set(node, Date.now());

@@ -173,9 +173,7 @@ describe('trace runner: guarded bpftrace on real nodes', () => {
         c = await openNode('edge1', { user });
         const t = await TraceRun.start(c, { script: SLEEPER }); // the default: 10 s without heartbeat
         const said: string[] = [];
-        t.on('guard', (g: { kind: string; fields: Record<string, string> }) =>
-          said.push(`${Date.now() - t.startedAt} ms ${g.kind} ${JSON.stringify(g.fields)}`),
-        );
+        t.onDidGuard((g) => said.push(`${Date.now() - t.startedAt} ms ${g.kind} ${JSON.stringify(g.fields)}`));
         await t.attached;
         const pid = t.bpftracePid;
         assert.ok(
@@ -199,8 +197,15 @@ describe('trace runner: guarded bpftrace on real nodes', () => {
         const startP = TraceRun.start(client, { script: SLEEPER });
         // close as soon as the guard says it started (before bpftrace has attached)
         const t = await startP;
-        t.once('guard', () => client.connection.close());
-        t.once('record', () => client.connection.close());
+        // the first guard line or record closes it, at once (inside the event)
+        const guard = t.onDidGuard(() => {
+          guard.dispose();
+          client.connection.close();
+        });
+        const record = t.onDidRecord(() => {
+          record.dispose();
+          client.connection.close();
+        });
         const o = await t.finished;
         assert.notEqual(o.state, 'running');
         await nothingLeft('edge2', t.bpftracePid, before);
@@ -226,7 +231,7 @@ describe('trace runner: guarded bpftrace on real nodes', () => {
         await t.attached;
         // the guard says so as soon as SIGINT and SIGTERM have failed, while bpftrace still runs
         let aliveWhenSaid: boolean | undefined;
-        t.on('guard', (g: { kind: string }) => {
+        t.onDidGuard((g) => {
           if (g.kind === 'cannot-kill') aliveWhenSaid = alive('edge1', t.bpftracePid);
         });
         const t0 = Date.now();

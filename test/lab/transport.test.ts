@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import { CancellationSource } from '../../src/core/cancel';
 import type { RemoteCommand } from '../../src/core/command';
 import { CancelledError, SshError, ToolError } from '../../src/core/errors';
+import { nextEvent } from '../../src/core/event';
 import { NodeSession } from '../../src/ssh/session';
 import { context, labNode, labSh, onNode, openNode, sleep, waitFor } from './labEnv';
 
@@ -166,7 +167,7 @@ describe('ssh transport on real nodes', () => {
   it('keepalive notices a cut link on a node without ClientAliveInterval', async () => {
     assert.equal(labNode('edge1').clientAlive, false);
     const c = await openNode('edge1', {}, context({ keepaliveIntervalMs: 500 }));
-    const closed = new Promise<Error>((r) => c.connection.once('close', r));
+    const closed = nextEvent(c.connection.onDidClose);
     labSh('cut', 'edge1');
     try {
       const t0 = Date.now();
@@ -182,7 +183,7 @@ describe('ssh transport on real nodes', () => {
   it('reconnects with backoff when a node goes away and comes back (sshd and sessions killed, restarted)', async () => {
     const states: string[] = [];
     const session = new NodeSession('edge4', () => openNode('edge4'), { initialMs: 200, maxMs: 1000, jitter: 0 });
-    session.on('state', (s: string) => states.push(s));
+    session.onDidChangeState(({ state }) => states.push(state));
     try {
       await session.connect();
       assert.equal((await session.run(sh('echo one'))).trim(), 'one');

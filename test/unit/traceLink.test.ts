@@ -217,7 +217,7 @@ describe('a trace’s link to its guard (TraceRun with a played node)', () => {
     const ch = new FakeChannel();
     const t = await start(ch);
     const kinds: string[] = [];
-    t.on('guard', (g: { kind: string }) => kinds.push(g.kind));
+    t.onDidGuard((g) => kinds.push(g.kind));
     for (let i = 0; i < 5; i++) ch.guard('hb');
     ch.exit(0, 'exited');
     await t.finished;

@@ -566,8 +566,7 @@ export function registerAnnotations(ctx: Ctx & { readonly nodes: NodesApi; reado
       }
     }, 300);
   };
-  nodes.fleet.on('change', onFleet);
-  context.subscriptions.push({ dispose: () => nodes.fleet.off('change', onFleet) }, { dispose: () => bpfTimer && clearTimeout(bpfTimer) });
+  context.subscriptions.push(nodes.fleet.onDidChange(onFleet), { dispose: () => bpfTimer && clearTimeout(bpfTimer) });
 
   /** `wanted`: asked again before the window starts (live mode may have been turned off meanwhile) */
   async function annotate(a: AnnotateArgs = {}, wanted?: () => boolean): Promise<FileAnnotations | undefined> {

@@ -84,7 +84,7 @@ export function registerDeployments(ctx: Ctx & { readonly nodes: NodesApi; reado
   }
 
   // on connect and whenever the set of deployed programs changed
-  nodes.fleet.on('listing', (name: string, listing: NodeListing, client: NodeClient) => {
+  const listed = nodes.fleet.onDidList(({ node: name, listing, client }) => {
     if (!config.get('snapshots.auto')) return;
     const key = listing.programs
       .filter((p) => !isTransient(p.owners))
@@ -106,9 +106,10 @@ export function registerDeployments(ctx: Ctx & { readonly nodes: NodesApi; reado
     });
   });
   for (const n of nodes.fleet.names()) void reload(n);
-  nodes.fleet.on('change', (name?: string) => {
+  const changed = nodes.fleet.onDidChange((name) => {
     if (name && !cache.has(name)) void reload(name);
   });
+  context.subscriptions.push(listed, changed);
 
   async function loadOrThrow(file: string): Promise<Snapshot> {
     const r = await store().load(file);

@@ -132,8 +132,7 @@ export function registerLanguage(ctx: Ctx & { readonly nodes: NodesApi }): { api
     }),
   );
   const onFleet = (): void => sendTarget();
-  nodes.fleet.on('change', onFleet);
-  context.subscriptions.push({ dispose: () => nodes.fleet.off('change', onFleet) });
+  context.subscriptions.push(nodes.fleet.onDidChange(onFleet));
 
   const toRange = (doc: vscode.TextDocument, d: ScriptDiagnostic): vscode.Range => {
     const line = Math.max(0, Math.min(doc.lineCount - 1, (d.line ?? 1) - 1));

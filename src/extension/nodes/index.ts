@@ -117,7 +117,7 @@ export function registerNodes(capability: Ctx): { api: NodesApi; commands: Comma
     status.show();
   };
 
-  fleet.on('change', (node?: string) => {
+  const fleetChanged = fleet.onDidChange((node) => {
     tree.rebuild();
     updateStatus();
     if (node) {
@@ -144,7 +144,7 @@ export function registerNodes(capability: Ctx): { api: NodesApi; commands: Comma
   startStatsTimer();
   context.subscriptions.push({ dispose: () => statsTimer && clearInterval(statsTimer) });
   // stats are released and connections closed when the extension stops
-  context.subscriptions.push({ dispose: () => void fleet.dispose() });
+  context.subscriptions.push(fleetChanged, { dispose: () => void fleet.dispose() });
 
   context.subscriptions.push(
     vscode.workspace.registerTextDocumentContentProvider(SCHEME, new ObjectDocuments(fleet)),

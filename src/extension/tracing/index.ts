@@ -128,8 +128,7 @@ export function registerTracing(ctx: Ctx & { readonly nodes: NodesApi }): { api:
   const lens = new TraceCodeLens(() => nodes.fleet.activeNode);
   context.subscriptions.push(lens, vscode.languages.registerCodeLensProvider({ language: 'bpftrace' }, lens));
   const onFleet = (): void => lens.refresh();
-  nodes.fleet.on('change', onFleet);
-  context.subscriptions.push({ dispose: () => nodes.fleet.off('change', onFleet) });
+  context.subscriptions.push(nodes.fleet.onDidChange(onFleet));
 
   let ticking: NodeJS.Timeout | undefined;
   const refreshUi = (): void => {

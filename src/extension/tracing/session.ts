@@ -93,7 +93,7 @@ export class TraceSession {
           part.run = run;
           part.startedAt = run.startedAt;
           onTrace(run);
-          run.on('state', () => s.changed());
+          run.onDidChangeState(() => s.changed());
           if (s.stopRequested) run.stop('stop');
           s.changed();
           ends.push(
