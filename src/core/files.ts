@@ -80,7 +80,7 @@ export function storageError(e: unknown, p: string, verb = 'write'): StorageErro
 export function makeDir(dir: string, mode = 0o777): string | undefined {
   const target = path.resolve(dir);
   const missing: string[] = [];
-  for (let cur = target; ; ) {
+  for (let cur = target; ;) {
     let st: fs.Stats;
     try {
       st = fs.statSync(cur);

@@ -399,22 +399,20 @@ function localTime(iso: string): string {
 function deploymentsFolder(base: string, node: string, list: readonly DeploymentEntry[]): TreeRow {
   const id = `${base}/deployments`;
   // newest first; the first row is what runs now (as of its time)
-  const rows = [...list].reverse().map(
-    (d, i): TreeRow => ({
-      id: `${id}/${d.takenAt}`,
-      kind: 'snapshot',
-      label: localTime(d.takenAt),
-      description: `${d.programs} program${d.programs === 1 ? '' : 's'} · ${d.hash.slice(0, 8)}${i === 0 ? ' · latest' : ''}`,
-      tooltip: `Deployment snapshot of **${esc(node)}** at ${d.takenAt}\n\n${d.programs} programs, content ${d.hash}\n\n${esc(d.path)}`,
-      icon: i === 0 ? 'history' : 'git-commit',
-      contextValue: i < list.length - 1 ? 'snapshot:hasPrevious' : 'snapshot',
-      collapsible: 'none',
-      node,
-      snapshot: d.path,
-      command: { id: 'ebpfLens.compareWithPrevious', title: 'Compare with Previous' },
-      children: [],
-    }),
-  );
+  const rows = [...list].reverse().map((d, i): TreeRow => ({
+    id: `${id}/${d.takenAt}`,
+    kind: 'snapshot',
+    label: localTime(d.takenAt),
+    description: `${d.programs} program${d.programs === 1 ? '' : 's'} · ${d.hash.slice(0, 8)}${i === 0 ? ' · latest' : ''}`,
+    tooltip: `Deployment snapshot of **${esc(node)}** at ${d.takenAt}\n\n${d.programs} programs, content ${d.hash}\n\n${esc(d.path)}`,
+    icon: i === 0 ? 'history' : 'git-commit',
+    contextValue: i < list.length - 1 ? 'snapshot:hasPrevious' : 'snapshot',
+    collapsible: 'none',
+    node,
+    snapshot: d.path,
+    command: { id: 'ebpfLens.compareWithPrevious', title: 'Compare with Previous' },
+    children: [],
+  }));
   return {
     id,
     kind: 'folder',
@@ -439,23 +437,21 @@ function tracesFolder(base: string, node: string, list: readonly TraceEntry[], n
     contextValue: 'folder:traces',
     collapsible: 'expanded',
     node,
-    children: list.map(
-      (t): TreeRow => ({
-        id: `${id}/${t.id}`,
-        kind: 'trace',
-        label: t.title,
-        description: `${t.state} · ${Math.max(0, Math.round((now - t.startedAt) / 1000))} s · ${t.events.toLocaleString('en-US')} events`,
-        tooltip: `Trace **${esc(t.id)}** on **${esc(node)}**: ${esc(t.state)}\n\nClick to open its results; Stop ends it (END probes run, maps print).`,
-        icon: 'debug-start',
-        iconColor: 'charts.green',
-        contextValue: 'trace:running',
-        collapsible: 'none',
-        node,
-        trace: t.id,
-        command: { id: 'ebpfLens.showTraceResults', title: 'Show Results' },
-        children: [],
-      }),
-    ),
+    children: list.map((t): TreeRow => ({
+      id: `${id}/${t.id}`,
+      kind: 'trace',
+      label: t.title,
+      description: `${t.state} · ${Math.max(0, Math.round((now - t.startedAt) / 1000))} s · ${t.events.toLocaleString('en-US')} events`,
+      tooltip: `Trace **${esc(t.id)}** on **${esc(node)}**: ${esc(t.state)}\n\nClick to open its results; Stop ends it (END probes run, maps print).`,
+      icon: 'debug-start',
+      iconColor: 'charts.green',
+      contextValue: 'trace:running',
+      collapsible: 'none',
+      node,
+      trace: t.id,
+      command: { id: 'ebpfLens.showTraceResults', title: 'Show Results' },
+      children: [],
+    })),
   };
 }
 

@@ -18,8 +18,7 @@ export interface ListProbesParams {
   readonly verbose?: boolean;
 }
 export type ListProbesResult =
-  | { readonly node: string; readonly lines: readonly string[]; readonly truncated: boolean }
-  | { readonly error: string };
+  { readonly node: string; readonly lines: readonly string[]; readonly truncated: boolean } | { readonly error: string };
 
 /** server → client: format with the node's own `bpftrace --fmt` (0.25+), if there is one. */
 export const NodeFormatRequest = { method: 'ebpfLens/nodeFormat' } as const;

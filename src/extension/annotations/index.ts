@@ -246,16 +246,14 @@ export function registerAnnotations(ctx: Ctx & { readonly nodes: NodesApi; reado
     }
     if (hits.size === 0 && s.running) return;
     const secs = windowMs / 1000;
-    const items = src.probes.map(
-      (p): FunctionAnnotation => ({
-        key: keyAt.get(p.line) ?? `${p.label}#0`,
-        label: p.label,
-        line: p.line,
-        count: hits.get(p.index) ?? 0,
-        ...(secs > 0 ? { rate: (hits.get(p.index) ?? 0) / secs } : {}),
-        filtered: p.filtered,
-      }),
-    );
+    const items = src.probes.map((p): FunctionAnnotation => ({
+      key: keyAt.get(p.line) ?? `${p.label}#0`,
+      label: p.label,
+      line: p.line,
+      count: hits.get(p.index) ?? 0,
+      ...(secs > 0 ? { rate: (hits.get(p.index) ?? 0) / secs } : {}),
+      filtered: p.filtered,
+    }));
     setState(
       src.uri,
       {
