@@ -81,22 +81,7 @@ const INT = INT_KIND;
 const TEXT: ValueKind = { cls: 'text', what: 'a string' };
 
 /** builtins whose value is an integer in every version (retval is typed in fexit: left out) */
-const INT_VALUE_BUILTINS = new Set([
-  'pid',
-  'tid',
-  'uid',
-  'gid',
-  'nsecs',
-  'elapsed',
-  'numaid',
-  'cpu',
-  'ncpus',
-  'rand',
-  'cgroup',
-  'cpid',
-  'jiffies',
-  'usermode',
-]);
+const INT_VALUE_BUILTINS = new Set([...INT_BUILTINS].filter((b) => b !== 'retval'));
 const TEXT_VALUE_BUILTINS: ReadonlyMap<string, ValueKind> = new Map<string, ValueKind>([
   ['comm', TEXT],
   ['username', TEXT],
