@@ -1,9 +1,9 @@
 import * as fs from 'node:fs';
-import { SLOW_LOGIN_MS, loginText } from '../core/bounds';
-import { InputError, errorMessage } from '../core/errors';
-import type { NodeConfig } from '../core/inventory';
-import { parseConfigFile } from '../core/inventory';
-import { nodesFromSshConfig } from '../core/sshConfig';
+import { SLOW_LOGIN_MS, loginText } from '../core/remote/bounds';
+import { InputError, errorMessage } from '../core/base/errors';
+import type { NodeConfig } from '../core/inventory/inventory';
+import { parseConfigFile } from '../core/inventory/inventory';
+import { nodesFromSshConfig } from '../core/inventory/sshConfig';
 import type { ConnectContext, NodeClient } from '../ssh/nodeClient';
 import { TrustStore, expandHome } from '../ssh/trustStore';
 import { askHidden } from './prompt';

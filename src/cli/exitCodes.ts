@@ -1,4 +1,4 @@
-import { CancelledError, InputError, SshError, StorageError, ToolError } from '../core/errors';
+import { CancelledError, InputError, SshError, StorageError, ToolError } from '../core/base/errors';
 
 /** `ebpf-lens` exit codes (README, "Command line"). */
 export const Exit = {
@@ -28,4 +28,4 @@ export function exitCodeFor(e: unknown): number {
   return Exit.nodeTool;
 }
 
-export { errorKind } from '../core/errors';
+export { errorKind } from '../core/base/errors';

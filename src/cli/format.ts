@@ -1,5 +1,5 @@
-import type { AttachPoint, NodeListing } from '../core/listing';
-import type { NodeInfo } from '../core/nodeInfo';
+import type { AttachPoint, NodeListing } from '../core/nodes/listing';
+import type { NodeInfo } from '../core/remote/nodeInfo';
 
 /** Columns padded to their widest cell; the last column is not padded. */
 export function table(rows: readonly (readonly string[])[], indent = '  '): string {

@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
-import { CancellationSource } from '../core/cancel';
-import { mapLimit } from '../core/concurrency';
-import { errorKind, errorMessage } from '../core/errors';
-import type { NodeConfig } from '../core/inventory';
-import { listNode, listingJson } from '../core/listing';
+import { CancellationSource } from '../core/base/cancel';
+import { mapLimit } from '../core/base/concurrency';
+import { errorKind, errorMessage } from '../core/base/errors';
+import type { NodeConfig } from '../core/inventory/inventory';
+import { listNode, listingJson } from '../core/nodes/listing';
 import { NodeClient } from '../ssh/nodeClient';
 import type { CliIO, InvalidNode } from './common';
 import { UsageError, positiveSeconds, slowLoginNote, where } from './common';

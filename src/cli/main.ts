@@ -1,4 +1,4 @@
-import { errorMessage } from '../core/errors';
+import { errorMessage } from '../core/base/errors';
 import { installedGuardFile } from '../core/trace/guard';
 import { cmdCheck } from './checkCmd';
 import type { CliIO } from './common';

@@ -1,4 +1,4 @@
-import type { NodeConfig } from '../core/inventory';
+import type { NodeConfig } from '../core/inventory/inventory';
 import type { CliIO, ConnectOptions, Inventory, InvalidNode } from './common';
 import { UsageError, connectContext, loadInventory } from './common';
 

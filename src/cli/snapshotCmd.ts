@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
-import { mapLimit } from '../core/concurrency';
-import { errorKind, errorMessage } from '../core/errors';
-import type { NodeConfig } from '../core/inventory';
+import { mapLimit } from '../core/base/concurrency';
+import { errorKind, errorMessage } from '../core/base/errors';
+import type { NodeConfig } from '../core/inventory/inventory';
 import type { Snapshot } from '../core/snapshot/model';
 import { knownFromStore } from '../core/snapshot/known';
 import { SnapshotStore } from '../core/snapshot/store';

@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { CancellationSource } from '../core/cancel';
-import { errorKind, errorMessage } from '../core/errors';
-import type { NodeConfig } from '../core/inventory';
+import { CancellationSource } from '../core/base/cancel';
+import { errorKind, errorMessage } from '../core/base/errors';
+import type { NodeConfig } from '../core/inventory/inventory';
 import { mapText } from '../core/trace/format';
 import { keyParts, mapWithKeyArrays } from '../core/trace/keys';
 import { NodeClient } from '../ssh/nodeClient';

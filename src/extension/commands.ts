@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { CancelledError, InputError, SshError, StorageError, ToolError, errorMessage } from '../core/errors';
+import { CancelledError, InputError, SshError, StorageError, ToolError, errorMessage } from '../core/base/errors';
 
 import type { CommandHandler, CommandId } from './commandIds';
 

@@ -1,7 +1,7 @@
-import { Emitter } from '../core/event';
-import type { CancellationTokenLike } from '../core/cancel';
-import type { RemoteCommand } from '../core/command';
-import { CancelledError, SshError, errorMessage } from '../core/errors';
+import { Emitter } from '../core/base/event';
+import type { CancellationTokenLike } from '../core/base/cancel';
+import type { RemoteCommand } from '../core/remote/command';
+import { CancelledError, SshError, errorMessage } from '../core/base/errors';
 import type { NodeClient } from './nodeClient';
 
 export type SessionState = 'idle' | 'connecting' | 'connected' | 'waiting' | 'failed' | 'closed';

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { ClientChannel } from 'ssh2';
-import { janitorSec, loginTimeoutMessage } from '../core/bounds';
-import { CancelledError, ToolError, errorMessage } from '../core/errors';
-import { Emitter } from '../core/event';
-import { shJoin } from '../core/quote';
+import { janitorSec, loginTimeoutMessage } from '../core/remote/bounds';
+import { CancelledError, ToolError, errorMessage } from '../core/base/errors';
+import { Emitter } from '../core/base/event';
+import { shJoin } from '../core/remote/quote';
 import { parseStderr } from '../core/trace/diagnostics';
 import type { GuardEvent } from '../core/trace/guard';
 import { guardArgv, splitGuardLine, writeScript } from '../core/trace/guard';

@@ -1,4 +1,4 @@
-import type { CancellationTokenLike } from '../core/cancel';
+import type { CancellationTokenLike } from '../core/base/cancel';
 import type { ScriptDiagnostic } from '../core/trace/diagnostics';
 import type { TraceError } from '../core/trace/outcome';
 import type { ResultsSnapshot, TraceLimits } from '../core/trace/results';

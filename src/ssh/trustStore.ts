@@ -1,10 +1,10 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { StorageError } from '../core/errors';
-import { makeDir, writeFileAtomicSync } from '../core/files';
-import type { HostKeyVerdict, KnownHostEntry } from '../core/knownHosts';
-import { checkHostKey, fingerprintSha256, knownHostName, knownHostsLine, parseKnownHosts } from '../core/knownHosts';
+import { StorageError } from '../core/base/errors';
+import { makeDir, writeFileAtomicSync } from '../core/base/files';
+import type { HostKeyVerdict, KnownHostEntry } from '../core/inventory/knownHosts';
+import { checkHostKey, fingerprintSha256, knownHostName, knownHostsLine, parseKnownHosts } from '../core/inventory/knownHosts';
 
 /**
  * Host keys the product trusts: the user's known_hosts files (read only — the product never

@@ -1,4 +1,4 @@
-import { shQuote } from '../core/quote';
+import { shQuote } from '../core/remote/quote';
 
 /**
  * The node-side time bound of worker commands.

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { ClientChannel } from 'ssh2';
-import type { CancellationTokenLike } from '../core/cancel';
-import type { LoginFacts } from '../core/bounds';
-import { DEFAULT_CONNECT_TIMEOUT_MS, loginBudgetMs, loginTimeoutMessage } from '../core/bounds';
-import type { CommandOutput } from '../core/command';
-import { CancelledError, SshError, ToolError } from '../core/errors';
-import { shQuote } from '../core/quote';
+import type { CancellationTokenLike } from '../core/base/cancel';
+import type { LoginFacts } from '../core/remote/bounds';
+import { DEFAULT_CONNECT_TIMEOUT_MS, loginBudgetMs, loginTimeoutMessage } from '../core/remote/bounds';
+import type { CommandOutput } from '../core/remote/command';
+import { CancelledError, SshError, ToolError } from '../core/base/errors';
+import { shQuote } from '../core/remote/quote';
 import type { NodeBound } from './watchdog';
 import { boundSetup, nodeBoundSeconds } from './watchdog';
 

@@ -1,5 +1,5 @@
-import { DEFAULT_CONNECT_TIMEOUT_MS, loginBudgetMs } from '../../src/core/bounds';
-import { probeCommand } from '../../src/core/nodeInfo';
+import { DEFAULT_CONNECT_TIMEOUT_MS, loginBudgetMs } from '../../src/core/remote/bounds';
+import { probeCommand } from '../../src/core/remote/nodeInfo';
 
 /**
  * How long the lab and e2e tests may wait, derived from the product's own bounds (never a guess):
@@ -18,7 +18,7 @@ export const CLI_TIMEOUT_MS = 20_000;
 export const DEFAULT_COMMAND_MS = 30_000;
 export const DEFAULT_CONNECT_MS = DEFAULT_CONNECT_TIMEOUT_MS;
 
-/** The node probe every connection runs first (core/nodeInfo.ts: probeCommand's timeout). */
+/** The node probe every connection runs first (core/remote/nodeInfo.ts: probeCommand's timeout). */
 export const PROBE_MS = probeCommand().timeoutMs ?? 15_000;
 
 /** a connection is usable: handshake, then the login shell of its worker, then the node probe */

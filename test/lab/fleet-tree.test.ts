@@ -1,9 +1,9 @@
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
-import { ToolError } from '../../src/core/errors';
-import type { TreeRow } from '../../src/core/tree';
-import { buildTree } from '../../src/core/tree';
+import { ToolError } from '../../src/core/base/errors';
+import type { TreeRow } from '../../src/core/nodes/tree';
+import { buildTree } from '../../src/core/nodes/tree';
 import { Fleet, MIN_STATS_WINDOW_MS } from '../../src/ssh/fleet';
 import { cli, context, inventory, lab, labSh, nodeConfig, sleep, tempXdg, waitFor, writeConfig } from './labEnv';
 

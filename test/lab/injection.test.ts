@@ -1,11 +1,11 @@
 import * as assert from 'node:assert/strict';
-import type { RemoteCommand } from '../../src/core/command';
-import { failure } from '../../src/core/command';
+import type { RemoteCommand } from '../../src/core/remote/command';
+import { failure } from '../../src/core/remote/command';
 import { countScript } from '../../src/core/annotate/measure';
 import { listProbesCommand } from '../../src/core/bpftrace/nodeTools';
 import { parse } from '../../src/core/bpftrace/parser';
-import { InputError, ToolError } from '../../src/core/errors';
-import { parseNodes } from '../../src/core/inventory';
+import { InputError, ToolError } from '../../src/core/base/errors';
+import { parseNodes } from '../../src/core/inventory/inventory';
 import { SNIPPETS, buildSnippet } from '../../src/core/trace/library';
 import { writeScript } from '../../src/core/trace/guard';
 import { TraceRun } from '../../src/ssh/trace';

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { ToolError } from '../../src/core/errors';
+import { ToolError } from '../../src/core/base/errors';
 import { progShow } from '../../src/core/bpftool/commands';
 import { cli, lab, labSh, nodeConfig, openNode, tempXdg, writeConfig } from './labEnv';
 

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { StorageError } from '../../src/core/errors';
+import { StorageError } from '../../src/core/base/errors';
 import type { Snapshot } from '../../src/core/snapshot/model';
 import { hashText } from '../../src/core/snapshot/model';
 import { SnapshotStore } from '../../src/core/snapshot/store';

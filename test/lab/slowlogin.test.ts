@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
-import { janitorSec, loginBudgetMs, SLOW_LOGIN_MS } from '../../src/core/bounds';
-import { SshError } from '../../src/core/errors';
-import { buildTree } from '../../src/core/tree';
+import { janitorSec, loginBudgetMs, SLOW_LOGIN_MS } from '../../src/core/remote/bounds';
+import { SshError } from '../../src/core/base/errors';
+import { buildTree } from '../../src/core/nodes/tree';
 import { Fleet } from '../../src/ssh/fleet';
 import { TraceRun } from '../../src/ssh/trace';
 import { LAB_CONNECT_MS, attachedWithin } from './bounds';

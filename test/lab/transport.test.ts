@@ -1,8 +1,8 @@
 import * as assert from 'node:assert/strict';
-import { CancellationSource } from '../../src/core/cancel';
-import type { RemoteCommand } from '../../src/core/command';
-import { CancelledError, SshError, ToolError } from '../../src/core/errors';
-import { nextEvent } from '../../src/core/event';
+import { CancellationSource } from '../../src/core/base/cancel';
+import type { RemoteCommand } from '../../src/core/remote/command';
+import { CancelledError, SshError, ToolError } from '../../src/core/base/errors';
+import { nextEvent } from '../../src/core/base/event';
 import { NodeSession } from '../../src/ssh/session';
 import { context, labNode, labSh, onNode, openNode, sleep, waitFor } from './labEnv';
 

@@ -18,7 +18,7 @@ import {
   wildcardMatch,
 } from '../../src/core/annotate/symbols';
 import { parse } from '../../src/core/bpftrace/parser';
-import type { NodeListing } from '../../src/core/listing';
+import type { NodeListing } from '../../src/core/nodes/listing';
 import type { MapSnapshot } from '../../src/core/trace/output';
 import { OutputParser } from '../../src/core/trace/output';
 import { TraceResults } from '../../src/core/trace/results';

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { linkShow, netShow, progShow } from '../../src/core/bpftool/commands';
 import { parseBpftoolVersion, parseLinkShow, parseMapShow, parseNet, parsePerf, parseProgShow } from '../../src/core/bpftool/parse';
-import { ToolError } from '../../src/core/errors';
+import { ToolError } from '../../src/core/base/errors';
 import { fixture } from './paths';
 
 const read = (v: string, f: string): string => fs.readFileSync(fixture('bpftool', v, f), 'utf8');

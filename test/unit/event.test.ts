@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { Emitter, nextEvent } from '../../src/core/event';
+import { Emitter, nextEvent } from '../../src/core/base/event';
 
 describe('typed events (Emitter / Event)', () => {
   it('listeners hear each event in the order they subscribed; dispose unsubscribes that one only', () => {

@@ -2,8 +2,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseConfigFile, parseHop, parseNodes, resolveJumps, stripJsonComments } from '../../src/core/inventory';
-import { nodesFromSshConfig } from '../../src/core/sshConfig';
+import { parseConfigFile, parseHop, parseNodes, resolveJumps, stripJsonComments } from '../../src/core/inventory/inventory';
+import { nodesFromSshConfig } from '../../src/core/inventory/sshConfig';
 import { HOSTILE } from '../support/hostile';
 
 describe('inventory: nodes from settings / config files', () => {

@@ -1,6 +1,13 @@
 import * as assert from 'node:assert/strict';
 import { createHmac, randomBytes } from 'node:crypto';
-import { checkHostKey, entryMatches, fingerprintSha256, knownHostName, knownHostsLine, parseKnownHosts } from '../../src/core/knownHosts';
+import {
+  checkHostKey,
+  entryMatches,
+  fingerprintSha256,
+  knownHostName,
+  knownHostsLine,
+  parseKnownHosts,
+} from '../../src/core/inventory/knownHosts';
 
 // real ed25519 public keys (from ssh-keygen)
 const K1 = 'AAAAC3NzaC1lZDI1NTE5AAAAIMm/F15uGTSDUv/jMfPdJXC+tvrA5h8caZRfGTmQT04j';

@@ -1,10 +1,10 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { parseLinkShow, parseMapShow, parseNet, parsePerf, parseProgShow } from '../../src/core/bpftool/parse';
-import type { RemoteCommand } from '../../src/core/command';
-import { CancelledError, SshError, ToolError } from '../../src/core/errors';
-import type { RawListing } from '../../src/core/listing';
-import { listNode, listingJson, mergeListing } from '../../src/core/listing';
+import type { RemoteCommand } from '../../src/core/remote/command';
+import { CancelledError, SshError, ToolError } from '../../src/core/base/errors';
+import type { RawListing } from '../../src/core/nodes/listing';
+import { listNode, listingJson, mergeListing } from '../../src/core/nodes/listing';
 import { fixture } from './paths';
 
 function raw(v: string): RawListing {

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { parseProbe, probeCommand } from '../../src/core/nodeInfo';
+import { parseProbe, probeCommand } from '../../src/core/remote/nodeInfo';
 
 describe('node probe', () => {
   it('parses the key=value answer', () => {

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { InputError } from '../../src/core/errors';
-import { shJoin, shQuote, validateHost, validateNodeName, validateRemotePath, validateUser } from '../../src/core/quote';
+import { InputError } from '../../src/core/base/errors';
+import { shJoin, shQuote, validateHost, validateNodeName, validateRemotePath, validateUser } from '../../src/core/remote/quote';
 import { HOSTILE } from '../support/hostile';
 
 /** What a real POSIX sh makes of a quoted line: its argv, one per NUL-terminated record. */

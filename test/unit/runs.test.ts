@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { analyze } from '../../src/core/bpftrace/analysis';
 import { mapAggregations, probeBlocks, standaloneProbe } from '../../src/core/bpftrace/blocks';
-import { InputError } from '../../src/core/errors';
+import { InputError } from '../../src/core/base/errors';
 import { SNIPPETS, btString, buildSnippet, checkParam } from '../../src/core/trace/library';
 import { compareMaps, compareMarkdown, mergeResults, percentileBucket } from '../../src/core/trace/merge';
 import type { HistBucket, MapSnapshot } from '../../src/core/trace/output';

@@ -2,13 +2,13 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { postmortemMarkdown } from '../../src/core/postmortem';
+import { postmortemMarkdown } from '../../src/core/snapshot/postmortem';
 import { diffText } from '../../src/cli/snapshot';
 import { diffSnapshots, fleetMatrix, instructionsForDiff } from '../../src/core/snapshot/diff';
 import type { Snapshot, SnapshotProgram } from '../../src/core/snapshot/model';
 import { attachUnknown, contentHash, hashText, parseSnapshot } from '../../src/core/snapshot/model';
 import { SnapshotStore } from '../../src/core/snapshot/store';
-import { StorageError } from '../../src/core/errors';
+import { StorageError } from '../../src/core/base/errors';
 import { Scratch, tmpFiles } from './scratch';
 
 const prog = (over: Partial<SnapshotProgram> & { name: string }): SnapshotProgram =>

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { normalizeXlated } from '../../src/core/bpftool/xlated';
 import type { BpfProgram } from '../../src/core/bpftool/types';
-import { compact, duration, rates, sample } from '../../src/core/stats';
+import { compact, duration, rates, sample } from '../../src/core/nodes/stats';
 
 const prog = (id: number, runCnt: number | undefined, runTimeNs: number | undefined, tag = 't'): BpfProgram => ({
   id,

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
-import type { RemoteCommand } from '../../src/core/command';
+import type { RemoteCommand } from '../../src/core/remote/command';
 import type { NodeClient } from '../../src/ssh/nodeClient';
 import type { TraceOptions } from '../../src/ssh/trace';
 import { TraceRun } from '../../src/ssh/trace';

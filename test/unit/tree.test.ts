@@ -1,12 +1,12 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { parseLinkShow, parseMapShow, parseNet, parsePerf, parseProgShow } from '../../src/core/bpftool/parse';
-import type { NodeConfig } from '../../src/core/inventory';
-import { parseNodes } from '../../src/core/inventory';
-import { mergeListing } from '../../src/core/listing';
-import type { NodeInfo } from '../../src/core/nodeInfo';
-import type { NodeView, TreeRow } from '../../src/core/tree';
-import { buildTree, errorLabel, findRow } from '../../src/core/tree';
+import type { NodeConfig } from '../../src/core/inventory/inventory';
+import { parseNodes } from '../../src/core/inventory/inventory';
+import { mergeListing } from '../../src/core/nodes/listing';
+import type { NodeInfo } from '../../src/core/remote/nodeInfo';
+import type { NodeView, TreeRow } from '../../src/core/nodes/tree';
+import { buildTree, errorLabel, findRow } from '../../src/core/nodes/tree';
 import { fixture } from './paths';
 
 const read = (f: string): string => fs.readFileSync(fixture('bpftool', '7.5', f), 'utf8');

@@ -6,9 +6,9 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClientChannel } from 'ssh2';
-import { CancellationSource } from '../../src/core/cancel';
-import { CancelledError, SshError, ToolError } from '../../src/core/errors';
-import { shJoin } from '../../src/core/quote';
+import { CancellationSource } from '../../src/core/base/cancel';
+import { CancelledError, SshError, ToolError } from '../../src/core/base/errors';
+import { shJoin } from '../../src/core/remote/quote';
 import { hereDocOk, parseLoginLine, ShellWorker } from '../../src/ssh/worker';
 import { waitFor } from './wait';
 

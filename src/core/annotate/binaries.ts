@@ -1,5 +1,5 @@
-import type { CommandOutput, RemoteCommand } from '../command';
-import { failure } from '../command';
+import type { CommandOutput, RemoteCommand } from '../remote/command';
+import { failure } from '../remote/command';
 import { checkParam } from '../trace/library';
 
 /** Candidates for "which binary runs this source?" on a node. */

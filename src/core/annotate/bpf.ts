@@ -1,6 +1,6 @@
-import type { ListedProgram, NodeListing } from '../listing';
+import type { ListedProgram, NodeListing } from '../nodes/listing';
 import { isTransient } from '../snapshot/model';
-import type { ProgramStats } from '../stats';
+import type { ProgramStats } from '../nodes/stats';
 import type { SourceFunction } from './functions';
 import type { HelperCall } from './helpers';
 import type { FunctionAnnotation } from './model';

@@ -1,4 +1,4 @@
-import { InputError } from '../errors';
+import { InputError } from '../base/errors';
 import { checkParam } from '../trace/library';
 import type { HistBucket, MapSnapshot, StatsValue } from '../trace/output';
 import type { SourceFunction, SourceLanguage } from './functions';

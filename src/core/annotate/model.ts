@@ -1,5 +1,5 @@
-import type { ProgramStats } from '../stats';
-import { compact, duration } from '../stats';
+import type { ProgramStats } from '../nodes/stats';
+import { compact, duration } from '../nodes/stats';
 import { histText } from '../trace/format';
 import type { HistBucket } from '../trace/output';
 import type { HelperCall } from './helpers';

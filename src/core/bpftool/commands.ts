@@ -1,6 +1,6 @@
-import { type CommandOutput, type RemoteCommand, failure } from '../command';
-import { ToolError } from '../errors';
-import type { Parsed } from '../result';
+import { type CommandOutput, type RemoteCommand, failure } from '../remote/command';
+import { ToolError } from '../base/errors';
+import type { Parsed } from '../base/result';
 import { parseLinkShow, parseMapShow, parseNet, parsePerf, parseProgShow } from './parse';
 import type { BpfLink, BpfMap, BpfProgram, NetAttachment, PerfAttachment } from './types';
 

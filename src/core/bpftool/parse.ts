@@ -1,4 +1,4 @@
-import type { ParseIssue, Parsed } from '../result';
+import type { ParseIssue, Parsed } from '../base/result';
 import type { BpfLink, BpfMap, BpfPidRef, BpfProgram, NetAttachment, PerfAttachment } from './types';
 
 /**

@@ -1,5 +1,5 @@
-import type { CommandOutput, RemoteCommand } from '../command';
-import { failure } from '../command';
+import type { CommandOutput, RemoteCommand } from '../remote/command';
+import { failure } from '../remote/command';
 
 /**
  * `bpftool prog dump xlated id N` (text: source lines from BTF line info are kept); with

@@ -1,6 +1,6 @@
-import type { CommandOutput, RemoteCommand } from '../command';
-import { failure } from '../command';
-import { ToolError } from '../errors';
+import type { CommandOutput, RemoteCommand } from '../remote/command';
+import { failure } from '../remote/command';
+import { ToolError } from '../base/errors';
 
 /**
  * Many `bpftool prog dump xlated id N` in one bpftool process: `bpftool batch file -`, the

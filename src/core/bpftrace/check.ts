@@ -1,5 +1,5 @@
-import type { CommandOutput, RemoteCommand } from '../command';
-import { ToolError } from '../errors';
+import type { CommandOutput, RemoteCommand } from '../remote/command';
+import { ToolError } from '../base/errors';
 import type { ScriptDiagnostic } from '../trace/diagnostics';
 import { parseStderr } from '../trace/diagnostics';
 import type { Version } from './catalog';

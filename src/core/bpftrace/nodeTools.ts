@@ -1,6 +1,6 @@
-import type { CommandOutput, RemoteCommand } from '../command';
-import { failure } from '../command';
-import { ToolError } from '../errors';
+import type { CommandOutput, RemoteCommand } from '../remote/command';
+import { failure } from '../remote/command';
+import { ToolError } from '../base/errors';
 
 /** At most this many attach points are kept from one listing (a full kprobe list is ~100k). */
 export const MAX_LISTED = 200_000;

@@ -1,9 +1,9 @@
 import type { BpfProgram } from '../bpftool/types';
 import { normalizeXlated, xlatedDump } from '../bpftool/xlated';
 import { xlatedBatch } from '../bpftool/xlatedBatch';
-import { mapLimit } from '../concurrency';
-import { ToolError } from '../errors';
-import type { Runner } from '../listing';
+import { mapLimit } from '../base/concurrency';
+import { ToolError } from '../base/errors';
+import type { Runner } from '../nodes/listing';
 
 /**
  * The normalised instructions of a snapshot's programs. Those whose (tag, xlated size) a store

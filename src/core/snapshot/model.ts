@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { AttachPoint, NodeListing } from '../listing';
-import type { NodeScope } from '../inventory';
+import type { AttachPoint, NodeListing } from '../nodes/listing';
+import type { NodeScope } from '../inventory/inventory';
 
 /**
  * A snapshot: what was deployed on a node at a time, as plain JSON. Written by the extension and

@@ -1,9 +1,9 @@
 import * as fs from 'node:fs';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { StorageError } from '../errors';
-import { makeDir, unmakeDir, writeFileAtomic } from '../files';
-import { validateNodeName } from '../quote';
+import { StorageError } from '../base/errors';
+import { makeDir, unmakeDir, writeFileAtomic } from '../base/files';
+import { validateNodeName } from '../remote/quote';
 import type { Snapshot, SnapshotParse } from './model';
 import { parseSnapshot } from './model';
 

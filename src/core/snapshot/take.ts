@@ -1,7 +1,7 @@
-import type { NodeConfig } from '../inventory';
-import type { NodeListing, Runner } from '../listing';
-import { listNode } from '../listing';
-import type { NodeInfo } from '../nodeInfo';
+import type { NodeConfig } from '../inventory/inventory';
+import type { NodeListing, Runner } from '../nodes/listing';
+import { listNode } from '../nodes/listing';
+import type { NodeInfo } from '../remote/nodeInfo';
 import type { KnownXlated } from './dumps';
 import { xlatedTexts } from './dumps';
 import type { Snapshot } from './model';

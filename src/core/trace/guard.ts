@@ -1,7 +1,7 @@
-import type { CommandOutput, RemoteCommand } from '../command';
-import { failure } from '../command';
-import { ToolError } from '../errors';
-import { shQuote } from '../quote';
+import type { CommandOutput, RemoteCommand } from '../remote/command';
+import { failure } from '../remote/command';
+import { ToolError } from '../base/errors';
+import { shQuote } from '../remote/quote';
 import { BASH_GUARD } from './guardBash';
 import { POSIX_GUARD } from './guardPosix';
 

@@ -1,4 +1,4 @@
-import { InputError } from '../errors';
+import { InputError } from '../base/errors';
 
 /**
  * The built-in library of one-liners for "eBPF: Run Trace…". Every one works where kprobes are

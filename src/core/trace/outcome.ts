@@ -1,4 +1,4 @@
-import type { CommandOutput, RemoteCommand } from '../command';
+import type { CommandOutput, RemoteCommand } from '../remote/command';
 import type { StderrReport } from './diagnostics';
 
 /**

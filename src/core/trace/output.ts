@@ -1,4 +1,4 @@
-import type { ParseIssue } from '../result';
+import type { ParseIssue } from '../base/result';
 
 /**
  * bpftrace `-f json` output: one JSON record per line (0.17 → 0.26). The parser takes chunks as

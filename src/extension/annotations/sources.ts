@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import type { SourceFunction, SourceLanguage } from '../../core/annotate/functions';
 import { findFunctions, languageOf } from '../../core/annotate/functions';
 import { probeBlocks } from '../../core/bpftrace/blocks';
-import { InputError } from '../../core/errors';
+import { InputError } from '../../core/base/errors';
 
 /**
  * The functions of a document: from the language's document-symbol provider when one answers

@@ -1,8 +1,8 @@
 import * as path from 'node:path';
 import type { Ctx } from '../ctx';
 import * as vscode from 'vscode';
-import { StorageError, errorMessage } from '../../core/errors';
-import type { NodeListing } from '../../core/listing';
+import { StorageError, errorMessage } from '../../core/base/errors';
+import type { NodeListing } from '../../core/nodes/listing';
 import type { ProgramChange, SnapshotDiff } from '../../core/snapshot/diff';
 import { diffSnapshots, fleetMatrix, instructionsForDiff, reasonText } from '../../core/snapshot/diff';
 import type { Snapshot } from '../../core/snapshot/model';
@@ -10,12 +10,12 @@ import { isTransient } from '../../core/snapshot/model';
 import { SnapshotStore } from '../../core/snapshot/store';
 import { knownFromStore } from '../../core/snapshot/known';
 import { takeSnapshot } from '../../core/snapshot/take';
-import type { DeploymentEntry, TreeRow } from '../../core/tree';
+import type { DeploymentEntry, TreeRow } from '../../core/nodes/tree';
 import type { NodeClient } from '../../ssh/nodeClient';
 import type { CommandsOf } from '../commandIds';
 import type { NodesApi } from '../nodes';
 import type { TracingApi } from '../tracing';
-import { postmortemMarkdown } from '../../core/postmortem';
+import { postmortemMarkdown } from '../../core/snapshot/postmortem';
 
 export const SNAP_SCHEME = 'ebpf-lens-snap';
 

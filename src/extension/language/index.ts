@@ -7,12 +7,12 @@ import { checkCommand } from '../../core/bpftrace/check';
 import { formatCommand, listProbesCommand } from '../../core/bpftrace/nodeTools';
 import type { ListProbesParams, ListProbesResult, NodeFormatParams, NodeFormatResult, TargetParams } from '../../core/bpftrace/protocol';
 import { ListProbesRequest, NodeFormatRequest, TargetNotification } from '../../core/bpftrace/protocol';
-import { errorMessage } from '../../core/errors';
+import { errorMessage } from '../../core/base/errors';
 import type { ScriptDiagnostic } from '../../core/trace/diagnostics';
 import type { CommandsOf } from '../commandIds';
 import type { NodesApi } from '../nodes';
 import type * as ClientModule from './client';
-import { lazy } from '../../core/lazy';
+import { lazy } from '../../core/base/lazy';
 
 // the language client is a bundle of its own, required with the first bpftrace document
 // eslint-disable-next-line @typescript-eslint/no-require-imports

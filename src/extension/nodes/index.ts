@@ -1,11 +1,11 @@
 import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
-import type { NodeConfig } from '../../core/inventory';
-import { parseHop, parseNode } from '../../core/inventory';
-import { errorMessage } from '../../core/errors';
-import { nodesFromSshConfig } from '../../core/sshConfig';
-import { compact } from '../../core/stats';
-import type { TreeRow } from '../../core/tree';
+import type { NodeConfig } from '../../core/inventory/inventory';
+import { parseHop, parseNode } from '../../core/inventory/inventory';
+import { errorMessage } from '../../core/base/errors';
+import { nodesFromSshConfig } from '../../core/inventory/sshConfig';
+import { compact } from '../../core/nodes/stats';
+import type { TreeRow } from '../../core/nodes/tree';
 import { Fleet } from '../../ssh/fleet';
 import type { ConnectContext } from '../../ssh/nodeClient';
 import { TrustStore, expandHome } from '../../ssh/trustStore';

@@ -1,6 +1,6 @@
-import type { NodeConfig } from '../../core/inventory';
-import { parseNodes } from '../../core/inventory';
-import { nodesFromSshConfig } from '../../core/sshConfig';
+import type { NodeConfig } from '../../core/inventory/inventory';
+import { parseNodes } from '../../core/inventory/inventory';
+import { nodesFromSshConfig } from '../../core/inventory/sshConfig';
 import { expandHome } from '../../ssh/trustStore';
 import type { Config } from '../config';
 

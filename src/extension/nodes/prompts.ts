@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { errorMessage } from '../../core/errors';
+import { errorMessage } from '../../core/base/errors';
 import type { HostKeyDecision, HostKeyPrompt } from '../../ssh/connection';
 
 /** The modal a person sees for a key that is not known: the fingerprint, and three choices. */

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
-import type { NodeView, TreeOptions, TreeRow } from '../../core/tree';
-import { buildTree, findRow } from '../../core/tree';
+import type { NodeView, TreeOptions, TreeRow } from '../../core/nodes/tree';
+import { buildTree, findRow } from '../../core/nodes/tree';
 import type { Fleet } from '../../ssh/fleet';
 
 /** The Nodes view: rows come from the core tree model; this only maps them to TreeItems. */

@@ -5,9 +5,9 @@ import * as vscode from 'vscode';
 import { Consent } from '../consent';
 import { instrumentProbes } from '../../core/annotate/probeHits';
 import { probeBlocks, standaloneProbe } from '../../core/bpftrace/blocks';
-import { InputError, errorKind, errorMessage } from '../../core/errors';
-import { writeFileAtomic } from '../../core/files';
-import type { TraceEntry } from '../../core/tree';
+import { InputError, errorKind, errorMessage } from '../../core/base/errors';
+import { writeFileAtomic } from '../../core/base/files';
+import type { TraceEntry } from '../../core/nodes/tree';
 import { SNIPPETS, buildSnippet, checkParam } from '../../core/trace/library';
 import { compareMaps, compareMarkdown } from '../../core/trace/merge';
 import { endLabel } from '../../core/trace/outcome';
@@ -23,7 +23,7 @@ import { ResultsPanel } from './resultsPanel';
 import { RunStore } from './runStore';
 import type { SessionSource } from './session';
 import { TraceSession } from './session';
-import { deviceNames } from '../../core/listing';
+import { deviceNames } from '../../core/nodes/listing';
 
 /** What `ebpfLens.getTrace` answers: plain data. */
 export interface TraceInfo {

@@ -1,8 +1,8 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { SavedRun } from '../../core/trace/savedRun';
-import { StorageError } from '../../core/errors';
-import { makeDir, writeFileAtomic } from '../../core/files';
+import { StorageError } from '../../core/base/errors';
+import { makeDir, writeFileAtomic } from '../../core/base/files';
 import { parseSavedRun } from '../../core/trace/savedRun';
 
 /** the file name of a run that is not written yet: `pending:<id>` */

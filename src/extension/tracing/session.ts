@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Aggregation } from '../../core/bpftrace/blocks';
 import { mapAggregations } from '../../core/bpftrace/blocks';
-import { mapLimit } from '../../core/concurrency';
-import { errorKind, errorMessage } from '../../core/errors';
+import { mapLimit } from '../../core/base/concurrency';
+import { errorKind, errorMessage } from '../../core/base/errors';
 import type { ResultsSnapshot } from '../../core/trace/results';
 import type { NodeRunResult, SavedRun } from '../../core/trace/savedRun';
 import { forSaving, runTitle } from '../../core/trace/savedRun';

@@ -7,7 +7,7 @@ import type { CodeServer } from './codeServer';
 import type { Check } from './ui';
 import { Steps, openWorkbench, runFromPalette } from './ui';
 import { waitFor } from '../../unit/wait';
-import { loginBudgetMs } from '../../../src/core/bounds';
+import { loginBudgetMs } from '../../../src/core/remote/bounds';
 import { DEFAULT_CONNECT_MS, attachedWithin, connectedWithin } from '../../lab/bounds';
 
 /**

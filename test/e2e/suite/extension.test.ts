@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { TreeRow } from '../../../src/core/tree';
+import type { TreeRow } from '../../../src/core/nodes/tree';
 import type { EbpfLensApi } from '../../../src/extension/extension';
 import { PUBLIC_API_KEYS } from '../../../src/extension/publicApi';
 import { DEFAULT_CONNECT_MS, attachedWithin } from '../../lab/bounds';

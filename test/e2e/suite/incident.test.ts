@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { FileAnnotations, FunctionAnnotation } from '../../../src/core/annotate/model';
 import type { MapSnapshot } from '../../../src/core/trace/output';
-import type { TreeRow } from '../../../src/core/tree';
+import type { TreeRow } from '../../../src/core/nodes/tree';
 import type { EbpfLensApi } from '../../../src/extension/extension';
 import { lab, nodeConfig, progIds, sleep, waitFor } from '../../lab/labEnv';
 import { repoRoot } from '../../unit/paths';

@@ -1,5 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import type { ParseIssue, Parsed } from './result';
+import type { ParseIssue, Parsed } from '../base/result';
 
 /**
  * OpenSSH known_hosts: plain and hashed (`|1|salt|hash`) host patterns, `[host]:port`, `!`

@@ -2,14 +2,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type * as SshConfigLib from 'ssh-config';
-import { lazy } from './lazy';
+import { lazy } from '../base/lazy';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const sshConfigLib = lazy(() => require('ssh-config') as typeof SshConfigLib);
-import { globToRegExp } from './glob';
+import { globToRegExp } from '../base/glob';
 import type { NodeConfig } from './inventory';
 import { parseNode } from './inventory';
-import type { ParseIssue, Parsed } from './result';
+import type { ParseIssue, Parsed } from '../base/result';
 
 /**
  * Nodes from an OpenSSH client config (`~/.ssh/config`). The `ssh-config` package parses and

@@ -1,7 +1,7 @@
 import type { CommandOutput, RemoteCommand } from './command';
 import { failure } from './command';
-import { parseBpftoolVersion } from './bpftool/parse';
-import { INSTALLED_GUARD_PATH } from './trace/guard';
+import { parseBpftoolVersion } from '../bpftool/parse';
+import { INSTALLED_GUARD_PATH } from '../trace/guard';
 
 /** What the connection probe learns about a node, once per connection. */
 export interface NodeInfo {

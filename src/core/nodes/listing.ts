@@ -1,11 +1,11 @@
-import type { Listed } from './bpftool/commands';
-import type { BatchListing } from './bpftool/commands';
-import { linkShow, listingBatch, mapShow, netShow, perfShow, progShow } from './bpftool/commands';
-import type { BpfLink, BpfMap, BpfPidRef, BpfProgram, NetAttachment, PerfAttachment } from './bpftool/types';
-import type { RemoteCommand } from './command';
-import { errorMessage, ToolError } from './errors';
-import { globToRegExp } from './glob';
-import type { NodeScope } from './inventory';
+import type { Listed } from '../bpftool/commands';
+import type { BatchListing } from '../bpftool/commands';
+import { linkShow, listingBatch, mapShow, netShow, perfShow, progShow } from '../bpftool/commands';
+import type { BpfLink, BpfMap, BpfPidRef, BpfProgram, NetAttachment, PerfAttachment } from '../bpftool/types';
+import type { RemoteCommand } from '../remote/command';
+import { errorMessage, ToolError } from '../base/errors';
+import { globToRegExp } from '../base/glob';
+import type { NodeScope } from '../inventory/inventory';
 
 /** Where a program is attached, from one of the three views bpftool gives. */
 export interface AttachPoint {

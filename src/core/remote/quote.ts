@@ -1,4 +1,4 @@
-import { InputError } from './errors';
+import { InputError } from '../base/errors';
 
 /**
  * The ONE place where strings become a POSIX `sh` command line. Every argument is quoted so

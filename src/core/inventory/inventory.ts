@@ -1,5 +1,5 @@
-import type { ParseIssue, Parsed } from './result';
-import { validateHost, validateNodeName, validatePort, validateRemotePath, validateUser } from './quote';
+import type { ParseIssue, Parsed } from '../base/result';
+import { validateHost, validateNodeName, validatePort, validateRemotePath, validateUser } from '../remote/quote';
 
 /** How a node's root-only commands run. */
 export type SudoMode = 'auto' | 'always' | 'never';

@@ -1,4 +1,4 @@
-import { ToolError } from './errors';
+import { ToolError } from '../base/errors';
 
 /** The result of one command run on a node. */
 export interface CommandOutput {

@@ -1,9 +1,9 @@
-import type { LoginFacts } from './bounds';
-import { SLOW_LOGIN_MS, loginText } from './bounds';
-import type { BpfMap, BpfLink } from './bpftool/types';
-import type { NodeConfig } from './inventory';
+import type { LoginFacts } from '../remote/bounds';
+import { SLOW_LOGIN_MS, loginText } from '../remote/bounds';
+import type { BpfMap, BpfLink } from '../bpftool/types';
+import type { NodeConfig } from '../inventory/inventory';
 import type { ListedProgram, NodeListing } from './listing';
-import type { NodeInfo } from './nodeInfo';
+import type { NodeInfo } from '../remote/nodeInfo';
 import type { ProgramStats } from './stats';
 import { compact, duration, statsText } from './stats';
 

@@ -1,5 +1,5 @@
-import type { CommandOutput, RemoteCommand } from './command';
-import { failure } from './command';
+import type { CommandOutput, RemoteCommand } from '../remote/command';
+import { failure } from '../remote/command';
 
 /**
  * kernel.bpf_stats_enabled is kernel-wide and shared by every connection to that kernel

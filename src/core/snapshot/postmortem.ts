@@ -1,9 +1,9 @@
-import type { Snapshot } from './snapshot/model';
-import { codeHash } from './snapshot/model';
-import type { XlatedSource } from './snapshot/diff';
-import { diffSnapshots, inlineXlated, reasonText } from './snapshot/diff';
-import { mapText } from './trace/format';
-import type { ResultsSnapshot } from './trace/results';
+import type { Snapshot } from './model';
+import { codeHash } from './model';
+import type { XlatedSource } from './diff';
+import { diffSnapshots, inlineXlated, reasonText } from './diff';
+import { mapText } from '../trace/format';
+import type { ResultsSnapshot } from '../trace/results';
 
 export interface PostmortemTrace {
   readonly node: string;

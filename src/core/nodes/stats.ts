@@ -1,4 +1,4 @@
-import type { BpfProgram } from './bpftool/types';
+import type { BpfProgram } from '../bpftool/types';
 
 /** One program's run statistics between two samples (kernel.bpf_stats_enabled=1). */
 export interface ProgramStats {
