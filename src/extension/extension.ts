@@ -1,4 +1,6 @@
 import * as vscode from 'vscode';
+import { Emitter } from '../core/base/event';
+import { errorMessage } from '../core/base/errors';
 import { commandTable } from './commandIds';
 import type { Ctx } from './ctx';
 import { registerCommands } from './commands';
@@ -45,6 +47,9 @@ export function activate(context: vscode.ExtensionContext): EbpfLensApi | EbpfLe
   const t0 = performance.now();
   const log = vscode.window.createOutputChannel('eBPF Lens', { log: true });
   context.subscriptions.push(log);
+  // a listener of the fleet's, a session's or a trace's events that throws is logged, not lost
+  Emitter.onListenerError = (e) =>
+    log.error(`an event listener failed: ${errorMessage(e)}${e instanceof Error && e.stack ? `\n${e.stack}` : ''}`);
   try {
     const config = new Config();
     const ctx: Ctx = { context, log, config };

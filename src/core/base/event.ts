@@ -11,7 +11,7 @@ export type Event<T> = (listener: (e: T) => void) => DisposableLike;
  * throws does not keep the others from hearing the event (its error goes to `onListenerError`).
  */
 export class Emitter<T> {
-  /** Where a listener's error goes (the console unless a host points it elsewhere). */
+  /** Where a listener's error goes (the console; the extension points it at its log). */
   static onListenerError: (e: unknown) => void = (e) => console.error('eBPF Lens: an event listener failed:', e);
 
   private listeners: ((e: T) => void)[] = [];
