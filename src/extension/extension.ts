@@ -7,8 +7,8 @@ import { registerCommands } from './commands';
 import { Config } from './config';
 import type { NodesApi } from './nodes';
 import { registerNodes } from './nodes';
-import type { AnnotationsApi } from './annotations';
-import { registerAnnotations } from './annotations';
+import type { AnnotationsApi } from './annotations/annotationsController';
+import { AnnotationsController } from './annotations/annotationsController';
 import type { DeploymentsApi } from './deployments';
 import { registerDeployments } from './deployments';
 import type { LanguageApi } from './language';
@@ -57,7 +57,7 @@ export function activate(context: vscode.ExtensionContext): EbpfLensApi | EbpfLe
     const tracing = registerTracing({ ...ctx, nodes: nodes.api });
     const deployments = registerDeployments({ ...ctx, nodes: nodes.api, tracing: tracing.api });
     const language = registerLanguage({ ...ctx, nodes: nodes.api });
-    const annotations = registerAnnotations({ ...ctx, nodes: nodes.api, tracing: tracing.api });
+    const annotations = new AnnotationsController({ ...ctx, nodes: nodes.api, tracing: tracing.api });
     nodes.api.tree.setDecorator((v) => ({
       ...v,
       deployments: deployments.entries(v.config.name),
