@@ -2,6 +2,7 @@ import type { HistBucket, MapEntry, MapSnapshot, StatsValue, Value } from './out
 
 /** Maps as text, the way bpftrace prints them at the end of a run. */
 
+/** a value as bpftrace prints it: tuples in parentheses, records as `{ .f = v }` */
 function valueText(v: Value): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return `(${v.map(valueText).join(', ')})`;

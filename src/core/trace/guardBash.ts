@@ -1,3 +1,5 @@
+import { BASH_STOP, stopEscalation } from './guardStop';
+
 /**
  * The guard in bash (see guard.ts for the protocol; the wrapper there runs it wherever bash is).
  *
@@ -127,27 +129,7 @@ while kill -0 "$child" 2>&5; do
 done
 if [ -n "$why" ]; then
   if [ "$why" = heartbeat ]; then say "stopping reason=heartbeat silent=$((SECONDS - last))"; else say "stopping reason=$why"; fi
-  kill -INT "$child" 2>&5
-  if ! waitfor "$grace"; then
-    say "escalating signal=TERM"
-    kill -TERM "$child" 2>&5
-    if ! waitfor "$grace"; then
-      if [ "$mode" = root ]; then
-        say "escalating signal=KILL"
-        # bpftrace only: its parent (timeout) reaps it, so no zombie is left to init
-        if [ -n "$btpid" ]; then kill -KILL "$btpid" 2>&5; else kill -KILL "$child" 2>&5; fi
-        waitfor 3
-      elif running; then
-        # a user cannot SIGKILL a root bpftrace: say so now, and wait for it
-        say "cannot-kill pid=$btpid"
-        warned=1
-      fi
-    fi
-  fi
-fi
-wait "$child"
-rc=$?
-if [ "$mode" = root ] && running; then kill -KILL "$btpid" 2>&5; n=0; while running && [ $n -lt 20 ]; do nap 0.1; n=$((n + 1)); done; fi
+${stopEscalation(BASH_STOP)}
 # the pump forwards the rest and ends with the pipe; a process bpftrace started (system()) may
 # still hold the pipe open
 n=0; while kill -0 "$pump" 2>&5 && [ $n -lt 30 ]; do nap 0.1; n=$((n + 1)); done

@@ -1,3 +1,5 @@
+import { POSIX_STOP, stopEscalation } from './guardStop';
+
 /**
  * The guard in POSIX sh: the fallback for nodes without bash (see guard.ts for the protocol). It
  * needs processes for what sh has no builtin for, and so starts a few a second while a trace
@@ -95,27 +97,7 @@ while kill -0 "$child" 2>/dev/null; do
 done
 if [ -n "$why" ]; then
   if [ "$why" = heartbeat ]; then say "stopping reason=heartbeat silent=$(($(now) - \${last:-0}))"; else say "stopping reason=$why"; fi
-  kill -INT "$child" 2>/dev/null
-  if ! waitfor "$grace"; then
-    say "escalating signal=TERM"
-    kill -TERM "$child" 2>/dev/null
-    if ! waitfor "$grace"; then
-      if [ "$mode" = root ]; then
-        say "escalating signal=KILL"
-        # bpftrace only: its parent (timeout) reaps it, so no zombie is left to init
-        if [ -n "$btpid" ]; then kill -KILL "$btpid" 2>/dev/null; else kill -KILL "$child" 2>/dev/null; fi
-        waitfor 3
-      elif running; then
-        # a user cannot SIGKILL a root bpftrace: say so now, and wait for it
-        say "cannot-kill pid=$btpid"
-        warned=1
-      fi
-    fi
-  fi
-fi
-wait "$child"
-rc=$?
-if [ "$mode" = root ] && running; then kill -KILL "$btpid" 2>/dev/null; n=0; while running && [ $n -lt 20 ]; do sleep 0.1; n=$((n + 1)); done; fi
+${stopEscalation(POSIX_STOP)}
 kill "$reader" 2>/dev/null
 # the pump forwards the rest; a process bpftrace started (system()) may still hold the pipe open
 : > "$ctl.done"

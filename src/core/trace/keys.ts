@@ -26,20 +26,15 @@ const TEXT_CALLS = new Set([
   'kptr',
   'strerror',
 ]);
+/** integer builtins, bare (`pid`) or as calls (`pid()`) */
+const INT_BUILTINS = ['pid', 'tid', 'uid', 'gid', 'cpu', 'nsecs', 'elapsed', 'cgroup', 'numaid', 'jiffies'];
 const INT_CALLS = new Set([
+  ...INT_BUILTINS,
   'count',
   'sum',
   'min',
   'max',
   'avg',
-  'pid',
-  'tid',
-  'uid',
-  'gid',
-  'cpu',
-  'nsecs',
-  'elapsed',
-  'cgroup',
   'kaddr',
   'uaddr',
   'reg',
@@ -49,32 +44,9 @@ const INT_CALLS = new Set([
   'strlen',
   'strcontains',
   'strncmp',
-  'numaid',
-  'jiffies',
 ]);
 const TEXT_IDENTS = new Set(['comm', 'func', 'probe', 'kstack', 'ustack', 'username']);
-const INT_IDENTS = new Set([
-  'pid',
-  'tid',
-  'uid',
-  'gid',
-  'cpu',
-  'nsecs',
-  'elapsed',
-  'cgroup',
-  'retval',
-  'rand',
-  'numaid',
-  'jiffies',
-  'ncpus',
-  'sarg0',
-  'arg0',
-  'arg1',
-  'arg2',
-  'arg3',
-  'arg4',
-  'arg5',
-]);
+const INT_IDENTS = new Set([...INT_BUILTINS, 'retval', 'rand', 'ncpus', 'sarg0', 'arg0', 'arg1', 'arg2', 'arg3', 'arg4', 'arg5']);
 const INT_TYPES = /^(u?int(8|16|32|64)|bool)$/;
 
 export function exprPart(e: Expr): KeyPart {

@@ -1,6 +1,6 @@
 import type { Aggregation } from '../bpftrace/blocks';
 import { bucketLabel } from './format';
-import type { HistBucket, MapEntry, MapSnapshot, StatsValue, Value } from './output';
+import type { HistBucket, MapEntry, MapSnapshot, StatsValue } from './output';
 
 /**
  * Maps from several nodes merged into one fleet view, and two runs compared. How values combine
@@ -261,14 +261,4 @@ export function compareMarkdown(deltas: readonly MapDelta[], labels: readonly [s
     }
   }
   return out.join('\n');
-}
-
-export function valueText(v: Value): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return `(${v.map(valueText).join(', ')})`;
-  if (typeof v === 'object')
-    return `{ ${Object.entries(v)
-      .map(([k, x]) => `.${k} = ${valueText(x)}`)
-      .join(', ')} }`;
-  return String(v);
 }
