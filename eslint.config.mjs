@@ -20,4 +20,31 @@ export default tseslint.config(
     files: ['src/extension/**/*.ts', 'test/e2e/**/*.ts', 'bench/exthost/**/*.ts'],
     rules: { 'no-restricted-imports': 'off' },
   },
+  // a dependency only points down: core → nothing of ours above it; ssh → core only
+  {
+    files: ['src/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'vscode', message: 'Only src/extension/ may import vscode.' }],
+          patterns: [
+            { group: ['**/ssh/*', '**/server/*', '**/cli/*', '**/extension/*'], message: 'src/core is pure: it imports only itself.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/ssh/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'vscode', message: 'Only src/extension/ may import vscode.' }],
+          patterns: [{ group: ['**/server/*', '**/cli/*', '**/extension/*'], message: 'src/ssh builds on src/core only.' }],
+        },
+      ],
+    },
+  },
 );
