@@ -21,21 +21,15 @@ import {
 import type { Analysis } from '../core/bpftrace/analysis';
 import { analyze } from '../core/bpftrace/analysis';
 import type { AttachPoint, Span } from '../core/bpftrace/ast';
-import type { FunctionInfo, ProbeType, Version } from '../core/bpftrace/catalog';
-import {
-  BUILTINS,
-  CONFIG_KEYS,
-  FUNCTIONS,
-  FUNCTION_BY_NAME,
-  NEWEST,
-  PROBE_TYPES,
-  probeType,
-  versionAtLeast,
-  versionText,
-} from '../core/bpftrace/catalog';
+import { splitAttachPoint } from '../core/bpftrace/attachPoints';
+import type { Version } from '../core/bpftrace/catalog';
+import { BUILTINS, CONFIG_KEYS, NEWEST, versionAtLeast, versionText } from '../core/bpftrace/catalog';
+import type { FunctionInfo } from '../core/bpftrace/functions';
+import { FUNCTIONS, FUNCTION_BY_NAME } from '../core/bpftrace/functions';
 import type { Token } from '../core/bpftrace/lexer';
 import { Lexer, LineIndex } from '../core/bpftrace/lexer';
-import { splitAttachPoint } from '../core/bpftrace/parser';
+import type { ProbeType } from '../core/bpftrace/probeTypes';
+import { PROBE_TYPES, probeType } from '../core/bpftrace/probeTypes';
 import { cursorContext, memberBefore, wordBefore } from './context';
 
 /**

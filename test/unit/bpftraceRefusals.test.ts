@@ -3,7 +3,7 @@ import { DiagnosticSeverity } from 'vscode-languageserver';
 import { checkLineText, checkText } from '../../src/cli/check';
 import { analyze } from '../../src/core/bpftrace/analysis';
 import type { Version } from '../../src/core/bpftrace/catalog';
-import { FUNCTIONS } from '../../src/core/bpftrace/catalog';
+import { FUNCTIONS } from '../../src/core/bpftrace/functions';
 import { conversions } from '../../src/core/bpftrace/printf';
 import { Doc, diagnostics } from '../../src/server/features';
 

@@ -6,7 +6,8 @@ import { parseNodes } from '../../src/core/inventory/inventory';
 import { mergeListing } from '../../src/core/nodes/listing';
 import type { NodeInfo } from '../../src/core/remote/nodeInfo';
 import type { NodeView, TreeRow } from '../../src/core/nodes/tree';
-import { buildTree, errorLabel, findRow } from '../../src/core/nodes/tree';
+import { errorLabel } from '../../src/core/nodes/nodeText';
+import { buildTree, findRow } from '../../src/core/nodes/tree';
 import { fixture } from './paths';
 
 const read = (f: string): string => fs.readFileSync(fixture('bpftool', '7.5', f), 'utf8');

@@ -73,10 +73,18 @@ const JUMP = /(?:\bgoto(?:l)?|\bmay_goto)\s+pc([+-]\d+)/;
 const SUBCALL = /^call\s+pc([+-]\d+)/;
 const HELPER = /^call\s+([A-Za-z_][\w.]*)/;
 
-/** The helper calls of a program, each with where it sits. */
-export function helperCalls(xlated: string): HelperCall[] {
-  const insns = parseDump(xlated);
-  if (insns.length === 0) return [];
+/** The control flow of a dump, by list position: each instruction's successors, and where each subprogram starts. */
+interface Flow {
+  readonly insns: readonly Insn[];
+  /** instruction index → list position */
+  readonly pos: ReadonlyMap<number, number>;
+  /** edges stay inside their region (a fall-through into the next subprogram is not a path) */
+  readonly succ: readonly (readonly number[])[];
+  /** the program's and each subprogram's entry, ascending; a region runs from one to the next */
+  readonly starts: readonly number[];
+}
+
+function flowOf(insns: readonly Insn[]): Flow {
   const pos = new Map<number, number>();
   insns.forEach((x, i) => pos.set(x.idx, i));
   // successors by list position; subprogram entries from `call pc+N`
@@ -100,74 +108,92 @@ export function helperCalls(xlated: string): HelperCall[] {
   });
   // regions: [entry, next entry)
   const starts = [...entries].sort((a, b) => a - b);
-  const regionOf = (i: number): number => {
-    let r = 0;
-    for (const s of starts) if (s <= i) r = s;
-    return r;
-  };
-  // keep edges inside their region (a fall-through into the next subprogram is not a path)
-  for (let i = 0; i < succ.length; i++) succ[i] = (succ[i] ?? []).filter((t) => regionOf(t) === regionOf(i));
-  const isExit = (i: number): boolean => /^exit\b/.test(insns[i]?.text ?? '');
+  for (let i = 0; i < succ.length; i++) succ[i] = (succ[i] ?? []).filter((t) => regionOf(starts, t) === regionOf(starts, i));
+  return { insns, pos, succ, starts };
+}
 
-  /** can the region's exit be reached from `from` without passing `avoid`? */
-  const exitAvoiding = (from: number, avoid: number): boolean => {
-    if (from === avoid) return false;
-    const seen = new Uint8Array(insns.length);
-    const stack = [from];
-    seen[from] = 1;
-    while (stack.length) {
-      const i = stack.pop() as number;
-      if (isExit(i)) return true;
-      for (const t of succ[i] ?? []) {
-        if (t === avoid || seen[t]) continue;
-        seen[t] = 1;
-        stack.push(t);
-      }
+/** the entry of the region `i` sits in */
+function regionOf(starts: readonly number[], i: number): number {
+  let r = 0;
+  for (const s of starts) if (s <= i) r = s;
+  return r;
+}
+
+/** can the region's exit be reached from `from` without passing `avoid`? */
+function exitAvoiding({ insns, succ }: Flow, from: number, avoid: number): boolean {
+  if (from === avoid) return false;
+  const seen = new Uint8Array(insns.length);
+  const stack = [from];
+  seen[from] = 1;
+  while (stack.length) {
+    const i = stack.pop() as number;
+    if (/^exit\b/.test(insns[i]?.text ?? '')) return true;
+    for (const t of succ[i] ?? []) {
+      if (t === avoid || seen[t]) continue;
+      seen[t] = 1;
+      stack.push(t);
     }
-    return false;
-  };
-  /** is `i` on a cycle? */
-  const onCycle = (i: number): boolean => {
-    const seen = new Uint8Array(insns.length);
-    const stack = [...(succ[i] ?? [])];
-    while (stack.length) {
-      const k = stack.pop() as number;
-      if (k === i) return true;
-      if (seen[k]) continue;
-      seen[k] = 1;
-      stack.push(...(succ[k] ?? []));
-    }
-    return false;
-  };
-  const place = (i: number): Placement => {
-    if (onCycle(i)) return 'loop';
-    return exitAvoiding(regionOf(i), i) ? 'branch' : 'straight';
-  };
-  // a subprogram's calls: combined with where the subprogram is called from
-  const callSitePlacement = new Map<number, Placement>();
-  insns.forEach((x, i) => {
+  }
+  return false;
+}
+
+/** is `i` on a cycle? */
+function onCycle({ insns, succ }: Flow, i: number): boolean {
+  const seen = new Uint8Array(insns.length);
+  const stack = [...(succ[i] ?? [])];
+  while (stack.length) {
+    const k = stack.pop() as number;
+    if (k === i) return true;
+    if (seen[k]) continue;
+    seen[k] = 1;
+    stack.push(...(succ[k] ?? []));
+  }
+  return false;
+}
+
+/** where `i` sits within its own region */
+function place(flow: Flow, i: number): Placement {
+  if (onCycle(flow, i)) return 'loop';
+  return exitAvoiding(flow, regionOf(flow.starts, i), i) ? 'branch' : 'straight';
+}
+
+/** each subprogram's entry → where it is called from */
+function callSitePlacements(flow: Flow): Map<number, Placement> {
+  const out = new Map<number, Placement>();
+  flow.insns.forEach((x, i) => {
     const sub = SUBCALL.exec(x.text);
     if (!sub) return;
-    const target = pos.get(x.idx + 1 + Number(sub[1]));
+    const target = flow.pos.get(x.idx + 1 + Number(sub[1]));
     if (target === undefined) return;
-    const p = place(i);
-    const was = callSitePlacement.get(target);
+    const p = place(flow, i);
+    const was = out.get(target);
     // called from two places: it may run twice per run
-    callSitePlacement.set(target, was === undefined ? p : 'loop');
+    out.set(target, was === undefined ? p : 'loop');
   });
-  const combine = (inner: Placement, outer: Placement | undefined): Placement => {
-    if (outer === undefined) return inner;
-    if (inner === 'loop' || outer === 'loop') return 'loop';
-    if (inner === 'branch' || outer === 'branch') return 'branch';
-    return 'straight';
-  };
+  return out;
+}
+
+/** a subprogram's call: where it sits inside, combined with where the subprogram is called from */
+function combine(inner: Placement, outer: Placement | undefined): Placement {
+  if (outer === undefined) return inner;
+  if (inner === 'loop' || outer === 'loop') return 'loop';
+  if (inner === 'branch' || outer === 'branch') return 'branch';
+  return 'straight';
+}
+
+/** The helper calls of a program, each with where it sits. */
+export function helperCalls(xlated: string): HelperCall[] {
+  const insns = parseDump(xlated);
+  if (insns.length === 0) return [];
+  const flow = flowOf(insns);
+  const callSitePlacement = callSitePlacements(flow);
   const out: HelperCall[] = [];
   insns.forEach((x, i) => {
     if (SUBCALL.test(x.text)) return;
     const h = HELPER.exec(x.text);
     if (!h?.[1]) return;
-    const region = regionOf(i);
-    const placement = combine(place(i), region === 0 ? undefined : callSitePlacement.get(region));
+    const region = regionOf(flow.starts, i);
+    const placement = combine(place(flow, i), region === 0 ? undefined : callSitePlacement.get(region));
     out.push({
       name: h[1],
       insn: x.idx,

@@ -1,5 +1,5 @@
 import type { Probe } from '../bpftrace/ast';
-import { probeType } from '../bpftrace/catalog';
+import { probeType } from '../bpftrace/probeTypes';
 import { LineIndex } from '../bpftrace/lexer';
 import { parse } from '../bpftrace/parser';
 import type { MapSnapshot } from '../trace/output';

@@ -45,103 +45,119 @@ export function nmSymbols(text: string): string[] {
 export function demanglePath(sym: string): string[] | undefined {
   const s = sym.replace(/^_+Z/, '_Z');
   if (!s.startsWith('_Z')) return undefined;
-  let i = 2;
+  const m = new Mangled(s, 2);
   const names: string[] = [];
-  const readName = (): string | undefined => {
-    let j = i;
-    while (j < s.length && s.charCodeAt(j) >= 48 && s.charCodeAt(j) <= 57) j++;
-    if (j === i) return undefined;
-    const len = Number(s.slice(i, j));
-    const name = s.slice(j, j + len);
-    if (name.length !== len) return undefined;
-    i = j + len;
-    return name;
-  };
-  const skipTemplateArgs = (): void => {
-    // I … E, nested
-    let depth = 0;
-    while (i < s.length) {
-      const c = s.charAt(i);
-      if (c === 'I') depth++;
-      else if (c === 'E') {
-        depth--;
-        if (depth === 0) {
-          i++;
-          return;
-        }
-      } else if (c >= '0' && c <= '9') {
-        let j = i;
-        while (j < s.length && s.charAt(j) >= '0' && s.charAt(j) <= '9') j++;
-        i = j + Number(s.slice(i, j));
-        continue;
-      }
-      i++;
-    }
-  };
-  if (s.charAt(i) === 'N') {
-    i++;
-    // cv-qualifiers and ref-qualifiers of a member function
-    while (/[rVKRO]/.test(s.charAt(i))) i++;
-    while (i < s.length && s.charAt(i) !== 'E') {
-      const c = s.charAt(i);
-      if (c === 'S' && s.charAt(i + 1) === 't') {
-        names.push('std');
-        i += 2;
-      } else if (c === 'S') {
-        // a substitution S_, S0_ …: an earlier prefix (names already pushed stand for it)
-        const e = s.indexOf('_', i);
-        if (e < 0) return names.length ? names : undefined;
-        i = e + 1;
-      } else if (c === 'I') skipTemplateArgs();
-      else if (c === 'C' && /[1-5]/.test(s.charAt(i + 1))) {
-        names.push(names[names.length - 1] ?? '');
-        i += 2;
-      } else if (c === 'D' && /[0-5]/.test(s.charAt(i + 1))) {
-        names.push(`~${names[names.length - 1] ?? ''}`);
-        i += 2;
-      } else if (c === 'L') i++;
-      else if (c >= '0' && c <= '9') {
-        const n = readName();
-        if (n === undefined) return names.length ? names : undefined;
-        names.push(n);
-      } else if (
-        c === 'o' ||
-        c === 'a' ||
-        c === 'n' ||
-        c === 'e' ||
-        c === 'l' ||
-        c === 'g' ||
-        c === 'c' ||
-        c === 'd' ||
-        c === 'p' ||
-        c === 'm' ||
-        c === 'q' ||
-        c === 'i' ||
-        c === 'v'
-      ) {
-        // an operator name (two letters): operator==, operator() …
-        names.push(`operator${operatorText(s.slice(i, i + 2))}`);
-        i += 2;
-      } else return names.length ? names : undefined;
-    }
-  } else if (s.charAt(i) === 'L') {
-    i++;
-    const n = readName();
-    if (n !== undefined) names.push(n);
-  } else if (s.startsWith('St', i)) {
-    i += 2;
-    names.push('std');
-    const n = readName();
-    if (n !== undefined) names.push(n);
-  } else {
-    const n = readName();
-    if (n !== undefined) names.push(n);
-    else if (/^[a-z][a-z]/.test(s.slice(i, i + 2))) names.push(`operator${operatorText(s.slice(i, i + 2))}`);
-  }
+  if (s.charAt(2) === 'N') {
+    // what cannot be read ends the path there, as read so far
+    if (!m.nestedName(names)) return names.length ? names : undefined;
+  } else m.unscopedName(names);
   if (names.length === 0) return undefined;
   // Rust legacy: the last component is a hash h0123456789abcdef
   if (names.length > 1 && /^h[0-9a-f]{16}$/.test(names[names.length - 1] ?? '')) names.pop();
   return names.map(rustUnescape);
+}
+
+/** the first letters of the two-letter operator names (`eq`, `cl`, …) in a nested name */
+const OPERATOR_START = new Set(['o', 'a', 'n', 'e', 'l', 'g', 'c', 'd', 'p', 'm', 'q', 'i', 'v']);
+
+/** A reading position in an Itanium-mangled name. */
+class Mangled {
+  constructor(
+    private readonly s: string,
+    private i: number,
+  ) {}
+
+  /** `<length><name>` */
+  private readName(): string | undefined {
+    const { s } = this;
+    let j = this.i;
+    while (j < s.length && s.charCodeAt(j) >= 48 && s.charCodeAt(j) <= 57) j++;
+    if (j === this.i) return undefined;
+    const len = Number(s.slice(this.i, j));
+    const name = s.slice(j, j + len);
+    if (name.length !== len) return undefined;
+    this.i = j + len;
+    return name;
+  }
+
+  /** `I … E`, nested */
+  private skipTemplateArgs(): void {
+    const { s } = this;
+    let depth = 0;
+    while (this.i < s.length) {
+      const c = s.charAt(this.i);
+      if (c === 'I') depth++;
+      else if (c === 'E') {
+        depth--;
+        if (depth === 0) {
+          this.i++;
+          return;
+        }
+      } else if (c >= '0' && c <= '9') {
+        let j = this.i;
+        while (j < s.length && s.charAt(j) >= '0' && s.charAt(j) <= '9') j++;
+        this.i = j + Number(s.slice(this.i, j));
+        continue;
+      }
+      this.i++;
+    }
+  }
+
+  /** `N … E` (at the `N`): its names pushed; false where something unreadable stopped it */
+  nestedName(names: string[]): boolean {
+    const { s } = this;
+    this.i++;
+    // cv-qualifiers and ref-qualifiers of a member function
+    while (/[rVKRO]/.test(s.charAt(this.i))) this.i++;
+    while (this.i < s.length && s.charAt(this.i) !== 'E') {
+      const c = s.charAt(this.i);
+      if (c === 'S' && s.charAt(this.i + 1) === 't') {
+        names.push('std');
+        this.i += 2;
+      } else if (c === 'S') {
+        // a substitution S_, S0_ …: an earlier prefix (names already pushed stand for it)
+        const e = s.indexOf('_', this.i);
+        if (e < 0) return false;
+        this.i = e + 1;
+      } else if (c === 'I') this.skipTemplateArgs();
+      else if (c === 'C' && /[1-5]/.test(s.charAt(this.i + 1))) {
+        names.push(names[names.length - 1] ?? '');
+        this.i += 2;
+      } else if (c === 'D' && /[0-5]/.test(s.charAt(this.i + 1))) {
+        names.push(`~${names[names.length - 1] ?? ''}`);
+        this.i += 2;
+      } else if (c === 'L') this.i++;
+      else if (c >= '0' && c <= '9') {
+        const n = this.readName();
+        if (n === undefined) return false;
+        names.push(n);
+      } else if (OPERATOR_START.has(c)) {
+        // an operator name (two letters): operator==, operator() …
+        names.push(`operator${operatorText(s.slice(this.i, this.i + 2))}`);
+        this.i += 2;
+      } else return false;
+    }
+    return true;
+  }
+
+  /** a name outside any scope (`L` internal linkage, `St` std::, or plain), or an operator */
+  unscopedName(names: string[]): void {
+    const { s } = this;
+    if (s.charAt(this.i) === 'L') {
+      this.i++;
+      const n = this.readName();
+      if (n !== undefined) names.push(n);
+    } else if (s.startsWith('St', this.i)) {
+      this.i += 2;
+      names.push('std');
+      const n = this.readName();
+      if (n !== undefined) names.push(n);
+    } else {
+      const n = this.readName();
+      if (n !== undefined) names.push(n);
+      else if (/^[a-z][a-z]/.test(s.slice(this.i, this.i + 2))) names.push(`operator${operatorText(s.slice(this.i, this.i + 2))}`);
+    }
+  }
 }
 
 const OPERATORS: Record<string, string> = {

@@ -1,23 +1,12 @@
 import type { Block, Expr, Probe, Program, Span, Stmt, TopItem } from './ast';
 import type { Feature, Version } from './catalog';
-import {
-  ARG_BUILTIN,
-  ARITY_SINCE,
-  BUILTINS,
-  CALLABLE_BUILTINS,
-  CONFIG_KEYS,
-  FEATURES,
-  FEATURE_TEXT,
-  FUNCTION_BY_NAME,
-  MODE_WORDS,
-  NEWEST,
-  SARG_BUILTIN,
-  versionAtLeast,
-  versionText,
-} from './catalog';
+import { ARG_BUILTIN, BUILTINS, CONFIG_KEYS, FEATURES, FEATURE_TEXT, NEWEST, SARG_BUILTIN, versionAtLeast, versionText } from './catalog';
+import { CALLABLE_BUILTINS, FUNCTION_BY_NAME, MODE_WORDS } from './functions';
 import type { KeyKind } from './kinds';
 import { INT_KIND, MapValues, keyKind, valueKind } from './kinds';
+import type { Report, VersionCheck } from './attachPoints';
 import { checkAttachPoint } from './attachPoints';
+import { checkCall } from './calls';
 import type { Diagnostic } from './parser';
 import { parse } from './parser';
 import { judgeFormat } from './printf';
@@ -83,6 +72,8 @@ class Analyser {
   private diag(span: Span, severity: Diagnostic['severity'], code: string, message: string): void {
     this.diagnostics.push({ start: span.start, end: span.end, severity, code, message });
   }
+  private readonly report: Report = (span, severity, code, message) => this.diag(span, severity, code, message);
+  private readonly versionCheck: VersionCheck = (span, since, what, until) => this.checkVersion(span, since, what, until);
 
   private line(offset: number): number {
     let n = 1;
@@ -171,12 +162,7 @@ class Analyser {
 
   private probeHeader(p: Probe): void {
     for (const ap of p.attachPoints) {
-      checkAttachPoint(
-        ap,
-        p.attachPoints.length,
-        (span, severity, code, message) => this.diag(span, severity, code, message),
-        (span, since, what, until) => this.checkVersion(span, since, what, until),
-      );
+      checkAttachPoint(ap, p.attachPoints.length, this.report, this.versionCheck);
     }
   }
 
@@ -401,7 +387,6 @@ class Analyser {
   }
 
   private call(e: Extract<Expr, { kind: 'call' }>, directMapValue: boolean): void {
-    const f = FUNCTION_BY_NAME.get(e.name);
     const macro = this.macros.get(e.name);
     // whole-map arguments are not reads of a scalar map
     e.args.forEach((a, i) => {
@@ -422,40 +407,8 @@ class Analyser {
       return;
     }
     if (this.fns.has(e.name)) return;
-    const cb = CALLABLE_BUILTINS.get(e.name);
-    if (cb && !f) {
-      this.checkVersion(e.nameSpan, cb.since, `${e.name}(…)`);
-      if (e.args.length > cb.max)
-        this.diag(e, 'error', 'arity', `${e.name}() takes at most ${cb.max} argument${cb.max === 1 ? '' : 's'} (${e.args.length} given)`);
-      return;
-    }
-    if (!f) {
-      this.diag(e.nameSpan, 'error', 'unknownFunction', `unknown function '${e.name}'`);
-      return;
-    }
-    this.checkVersion(e.nameSpan, f.since, `${f.name}()`, f.until);
-    const n = e.args.length;
-    const later = ARITY_SINCE.get(f.name)?.get(n);
-    if (later) this.checkVersion(e, later, `${f.name}() with ${n} argument${n === 1 ? '' : 's'}`);
-    if (n < f.min || n > f.max) {
-      const want = f.min === f.max ? `${f.min}` : f.max === Infinity || f.max >= 128 ? `at least ${f.min}` : `${f.min} to ${f.max}`;
-      this.diag(
-        e,
-        'error',
-        'arity',
-        `${f.name}() takes ${want} argument${f.max === 1 && f.min === 1 ? '' : 's'} (${n} given): ${f.signature}`,
-      );
-    }
-    if (f.aggregate && !directMapValue)
-      this.diag(e, 'error', 'aggregate', `${f.name}() must be assigned directly to a map, e.g. @x = ${f.name}(${f.min ? '…' : ''})`);
-    if (f.unsafe)
-      this.diag(
-        e,
-        'error',
-        'unsafeFunction',
-        `${f.name}() is an unsafe function: eBPF Lens runs bpftrace without --unsafe, so every node refuses it`,
-      );
-    if (FORMAT_FUNCTIONS.has(f.name) && e.args[0]?.kind === 'string')
+    const f = checkCall(e, directMapValue, this.report, this.versionCheck);
+    if (f && FORMAT_FUNCTIONS.has(f.name) && e.args[0]?.kind === 'string')
       this.formats.push({ call: e, since: f.since, macroParams: this.macroParams });
   }
 

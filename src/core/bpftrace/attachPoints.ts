@@ -1,6 +1,6 @@
 import type { AttachPoint, Span } from './ast';
 import type { Version } from './catalog';
-import { probeType } from './catalog';
+import { probeType } from './probeTypes';
 import type { Diagnostic } from './parser';
 
 /** Reports a diagnostic on a span. */
@@ -42,4 +42,31 @@ export function checkAttachPoint(ap: AttachPoint, count: number, diag: Report, c
     diag(ap, 'error', 'probeArgs', `${t.name} unit must be hz, s, ms or us`);
   }
   if (t.name === 'iter' && count > 1) diag(ap, 'error', 'probeArgs', 'an iter probe must be the only attach point of its probe');
+}
+
+/** Split an attach point's text into provider and parts (":" outside quotes). */
+export function splitAttachPoint(text: string, start: number): AttachPoint {
+  const parts: string[] = [];
+  let cur = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charAt(i);
+    if (c === '"') {
+      quoted = !quoted;
+      cur += c;
+    } else if (c === ':' && !quoted) {
+      // C++ names (ns::fn) inside a part are not separators; a provider never has one, so `::`
+      // right after it is an empty part (`usdt::ns:probe`: the binary left to -p)
+      if (text.charAt(i + 1) === ':' && parts.length > 0) {
+        cur += '::';
+        i++;
+        continue;
+      }
+      parts.push(cur);
+      cur = '';
+    } else cur += c;
+  }
+  parts.push(cur);
+  const [provider = '', ...rest] = parts;
+  return { text, provider, parts: rest, wildcard: /[*?[]/.test(rest.join(':').replace(/"[^"]*"/g, '')), start, end: start + text.length };
 }

@@ -1,5 +1,5 @@
 import type { Block, Expr, Probe, Program, Stmt } from './ast';
-import { FUNCTION_BY_NAME } from './catalog';
+import { FUNCTION_BY_NAME } from './functions';
 import { LineIndex } from './lexer';
 import { parse } from './parser';
 
@@ -61,112 +61,124 @@ export type Aggregation = 'count' | 'sum' | 'min' | 'max' | 'avg' | 'stats' | 'h
 export function mapAggregations(programOrText: Program | string): Map<string, Aggregation> {
   const program = typeof programOrText === 'string' ? parse(programOrText).program : programOrText;
   const out = new Map<string, Aggregation>();
-  const note = (name: string, a: Aggregation): void => {
+  const note: Note = (name, a) => {
     const was = out.get(name);
     // one map, two kinds of assignment: its values do not combine
     out.set(name, was === undefined || was === a ? a : 'value');
   };
-  const expr = (e: Expr | undefined): void => {
-    if (!e) return;
-    switch (e.kind) {
-      case 'binary':
-        expr(e.left);
-        expr(e.right);
-        return;
-      case 'unary':
-      case 'postfix':
-        if ((e.op === '++' || e.op === '--') && e.operand.kind === 'map') note(e.operand.name, 'count');
-        expr(e.operand);
-        return;
-      case 'ternary':
-        expr(e.cond);
-        expr(e.then);
-        expr(e.otherwise);
-        return;
-      case 'call':
-        e.args.forEach(expr);
-        return;
-      case 'field':
-        expr(e.object);
-        return;
-      case 'index':
-        expr(e.object);
-        expr(e.index);
-        return;
-      case 'cast':
-        expr(e.operand);
-        return;
-      case 'tuple':
-        e.elements.forEach(expr);
-        return;
-      case 'record':
-        e.fields.forEach((f) => expr(f.value));
-        return;
-      case 'ifExpr':
-        expr(e.cond);
-        block(e.then);
-        if (e.otherwise && 'statements' in e.otherwise) block(e.otherwise);
-        else expr(e.otherwise as Expr | undefined);
-        return;
-      case 'blockExpr':
-        block(e.block);
-        return;
-      default:
-        return;
-    }
-  };
-  const stmt = (s: Stmt): void => {
-    switch (s.kind) {
-      case 'assign': {
-        if (s.target.kind === 'map') {
-          const v = s.value;
-          if (s.op === '+=' || s.op === '-=') note(s.target.name, 'sum');
-          else if (v.kind === 'call' && FUNCTION_BY_NAME.get(v.name)?.aggregate) note(s.target.name, v.name as Aggregation);
-          else note(s.target.name, 'value');
-        }
-        expr(s.value);
-        return;
-      }
-      case 'expr':
-        expr(s.expr);
-        return;
-      case 'let':
-        expr(s.value);
-        return;
-      case 'if':
-        expr(s.cond);
-        block(s.then);
-        if (s.otherwise) {
-          if ('statements' in s.otherwise) block(s.otherwise);
-          else stmt(s.otherwise);
-        }
-        return;
-      case 'while':
-        expr(s.cond);
-        block(s.body);
-        return;
-      case 'unroll':
-        block(s.body);
-        return;
-      case 'for':
-        block(s.body);
-        return;
-      case 'block':
-        block(s.block);
-        return;
-      case 'return':
-        expr(s.value);
-        return;
-      case 'discard':
-        expr(s.value);
-        return;
-      default:
-        return;
-    }
-  };
-  const block = (b: Block): void => b.statements.forEach(stmt);
   for (const item of program.items) {
-    if (item.kind === 'probe' || item.kind === 'macro' || item.kind === 'fn') block(item.body);
+    if (item.kind === 'probe' || item.kind === 'macro' || item.kind === 'fn') walkBlock(item.body, note);
   }
   return out;
+}
+
+/** Takes note of an aggregation assigned to a map. */
+type Note = (name: string, a: Aggregation) => void;
+
+function walkBlock(b: Block, note: Note): void {
+  b.statements.forEach((s) => walkStmt(s, note));
+}
+
+function walkStmt(s: Stmt, note: Note): void {
+  const expr = (e: Expr | undefined): void => walkExpr(e, note);
+  const block = (b: Block): void => walkBlock(b, note);
+  switch (s.kind) {
+    case 'assign': {
+      if (s.target.kind === 'map') {
+        const v = s.value;
+        if (s.op === '+=' || s.op === '-=') note(s.target.name, 'sum');
+        else if (v.kind === 'call' && FUNCTION_BY_NAME.get(v.name)?.aggregate) note(s.target.name, v.name as Aggregation);
+        else note(s.target.name, 'value');
+      }
+      expr(s.value);
+      return;
+    }
+    case 'expr':
+      expr(s.expr);
+      return;
+    case 'let':
+      expr(s.value);
+      return;
+    case 'if':
+      expr(s.cond);
+      block(s.then);
+      if (s.otherwise) {
+        if ('statements' in s.otherwise) block(s.otherwise);
+        else walkStmt(s.otherwise, note);
+      }
+      return;
+    case 'while':
+      expr(s.cond);
+      block(s.body);
+      return;
+    case 'unroll':
+      block(s.body);
+      return;
+    case 'for':
+      block(s.body);
+      return;
+    case 'block':
+      block(s.block);
+      return;
+    case 'return':
+      expr(s.value);
+      return;
+    case 'discard':
+      expr(s.value);
+      return;
+    default:
+      return;
+  }
+}
+
+function walkExpr(e: Expr | undefined, note: Note): void {
+  if (!e) return;
+  const expr = (x: Expr | undefined): void => walkExpr(x, note);
+  const block = (b: Block): void => walkBlock(b, note);
+  switch (e.kind) {
+    case 'binary':
+      expr(e.left);
+      expr(e.right);
+      return;
+    case 'unary':
+    case 'postfix':
+      if ((e.op === '++' || e.op === '--') && e.operand.kind === 'map') note(e.operand.name, 'count');
+      expr(e.operand);
+      return;
+    case 'ternary':
+      expr(e.cond);
+      expr(e.then);
+      expr(e.otherwise);
+      return;
+    case 'call':
+      e.args.forEach(expr);
+      return;
+    case 'field':
+      expr(e.object);
+      return;
+    case 'index':
+      expr(e.object);
+      expr(e.index);
+      return;
+    case 'cast':
+      expr(e.operand);
+      return;
+    case 'tuple':
+      e.elements.forEach(expr);
+      return;
+    case 'record':
+      e.fields.forEach((f) => expr(f.value));
+      return;
+    case 'ifExpr':
+      expr(e.cond);
+      block(e.then);
+      if (e.otherwise && 'statements' in e.otherwise) block(e.otherwise);
+      else expr(e.otherwise as Expr | undefined);
+      return;
+    case 'blockExpr':
+      block(e.block);
+      return;
+    default:
+      return;
+  }
 }
