@@ -10,8 +10,7 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { NEWEST, parseVersion, versionAtLeast } from '../core/bpftrace/catalog';
 import { formatScript } from '../core/bpftrace/format';
-import type { ListProbesParams, ListProbesResult, NodeFormatParams, NodeFormatResult, TargetParams } from '../core/bpftrace/protocol';
-import { ListProbesRequest, NodeFormatRequest, TargetNotification } from '../core/bpftrace/protocol';
+import { onNotification, request } from './protocol';
 import type { NodeProbes, Target } from './features';
 import {
   DEFAULT_TARGET,
@@ -89,11 +88,7 @@ async function guardAsync<T>(what: string, f: () => Promise<T>, fallback: T): Pr
 const probes: NodeProbes = {
   async list(pattern, verbose) {
     if (!target.node) return undefined;
-    const r = await connection.sendRequest<ListProbesResult>(ListProbesRequest.method, {
-      pattern,
-      ...(verbose ? { verbose } : {}),
-    } satisfies ListProbesParams);
-    return r;
+    return request(connection, 'ebpfLens/listProbes', { pattern, ...(verbose ? { verbose } : {}) });
   },
 };
 
@@ -113,7 +108,7 @@ connection.onInitialize(() => ({
   serverInfo: { name: 'eBPF Lens bpftrace', version: '1' },
 }));
 
-connection.onNotification(TargetNotification.method, (p: TargetParams) => {
+onNotification(connection, 'ebpfLens/target', (p) => {
   const v = p.bpftraceVersion ? parseVersion(p.bpftraceVersion) : undefined;
   target = v ? { node: p.node, version: v, fromNode: true } : { node: p.node, version: NEWEST, fromNode: false };
   for (const d of documents.all()) guard('diagnostics', () => validate(d.uri), undefined);
@@ -235,7 +230,7 @@ connection.onDocumentFormatting((p) =>
       if (!doc) return null;
       let text: string | undefined;
       if (target.fromNode && target.node && versionAtLeast(target.version, [0, 25])) {
-        const r = await connection.sendRequest<NodeFormatResult>(NodeFormatRequest.method, { text: doc.text } satisfies NodeFormatParams);
+        const r = await request(connection, 'ebpfLens/nodeFormat', { text: doc.text });
         if ('text' in r) text = r.text;
         else if ('error' in r) connection.console.warn(`bpftrace --fmt on ${target.node}: ${r.error}; using the built-in formatter`);
       }
