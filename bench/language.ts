@@ -3,7 +3,11 @@
 // character read once). Also reported: what the server adds per keystroke (symbols, folding).
 import { analyze } from '../src/core/bpftrace/analysis';
 import { Lexer } from '../src/core/bpftrace/lexer';
-import { DEFAULT_TARGET, Doc, completion, documentSymbols, foldingRanges } from '../src/server/features';
+import { Doc } from '../src/server/document';
+import { completion } from '../src/server/providers/completion';
+import { documentSymbols } from '../src/server/providers/documentSymbols';
+import { foldingRanges } from '../src/server/providers/foldingRanges';
+import { DEFAULT_TARGET } from '../src/server/target';
 import { corpus } from '../test/support/corpus';
 import { median, percentile, report, timeRuns } from './util';
 

@@ -5,7 +5,8 @@ import { analyze } from '../../src/core/bpftrace/analysis';
 import type { Version } from '../../src/core/bpftrace/catalog';
 import { FUNCTIONS } from '../../src/core/bpftrace/functions';
 import { conversions } from '../../src/core/bpftrace/printf';
-import { Doc, diagnostics } from '../../src/server/features';
+import { Doc } from '../../src/server/document';
+import { diagnostics } from '../../src/server/providers/diagnostics';
 
 /**
  * What every node refuses although the script parses: unsafe functions (eBPF Lens never passes

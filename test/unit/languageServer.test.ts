@@ -6,19 +6,17 @@ import { StreamMessageReader, StreamMessageWriter, createMessageConnection } fro
 import { locateProbeErrors } from '../../src/core/bpftrace/check';
 import { formatScript } from '../../src/core/bpftrace/format';
 import { cursorContext } from '../../src/server/context';
-import type { NodeProbes, Target } from '../../src/server/features';
-import {
-  DEFAULT_TARGET,
-  Doc,
-  completion,
-  documentSymbols,
-  foldingRanges,
-  hover,
-  parseFields,
-  renameEdits,
-  signatureHelp,
-  symbolAt,
-} from '../../src/server/features';
+import { Doc } from '../../src/server/document';
+import type { NodeProbes } from '../../src/server/nodeProbes';
+import { completion } from '../../src/server/providers/completion';
+import { documentSymbols } from '../../src/server/providers/documentSymbols';
+import { parseFields } from '../../src/server/providers/fieldCompletion';
+import { foldingRanges } from '../../src/server/providers/foldingRanges';
+import { hover } from '../../src/server/providers/hover';
+import { renameEdits, symbolAt } from '../../src/server/providers/references';
+import { signatureHelp } from '../../src/server/providers/signatureHelp';
+import type { Target } from '../../src/server/target';
+import { DEFAULT_TARGET } from '../../src/server/target';
 import { corpus } from '../support/corpus';
 import { fuzzScripts } from '../support/fuzz';
 

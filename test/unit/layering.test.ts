@@ -13,6 +13,13 @@ function files(dir: string): string[] {
 const IMPORTS_VSCODE =
   /(?:^|\n)\s*import\s[^;]*?from\s*['"]vscode['"]|require\(\s*['"]vscode['"]\s*\)|import\(\s*['"]vscode['"]\s*\)|(?:^|\n)\s*import\s*['"]vscode['"]/;
 
+/** what a file imports or re-exports (`import … from '…'`, `export … from '…'`) */
+const importsOf = (f: string): string[] =>
+  [...fs.readFileSync(f, 'utf8').matchAll(/^\s*(?:import|export)\s[^;]*?from\s*['"]([^'"]+)['"]/gm)].map((m) => m[1] ?? '');
+/** whether a relative import of a file lands in src/<layer> */
+const within = (f: string, spec: string, layer: string): boolean =>
+  path.resolve(path.dirname(f), spec).startsWith(path.join(repoRoot, 'src', layer) + path.sep);
+
 describe('layering (DESIGN.md)', () => {
   it('only src/extension imports vscode', () => {
     const offenders = files(path.join(repoRoot, 'src'))
@@ -46,18 +53,29 @@ describe('layering (DESIGN.md)', () => {
   it('the language server imports only core, its own files and the language server packages', () => {
     const bad: string[] = [];
     for (const f of files(path.join(repoRoot, 'src', 'server'))) {
-      for (const m of fs.readFileSync(f, 'utf8').matchAll(/from\s*['"]([^'"]+)['"]/g)) {
-        const spec = m[1] ?? '';
+      for (const spec of importsOf(f)) {
         if (
-          spec.startsWith('./') ||
-          spec.startsWith('../core/') ||
-          spec.startsWith('node:') ||
-          /^vscode-languageserver(-textdocument)?(\/node)?$/.test(spec)
+          spec.startsWith('.')
+            ? within(f, spec, 'server') || within(f, spec, 'core')
+            : /^vscode-languageserver(-textdocument)?(\/node)?$/.test(spec) || spec.startsWith('node:')
         )
           continue;
         bad.push(`${path.relative(repoRoot, f)}: ${spec}`);
       }
     }
     assert.deepEqual(bad, []);
+  });
+
+  it('the extension takes from the server only the shared protocol, which imports nothing', () => {
+    const protocol = path.join(repoRoot, 'src', 'server', 'protocol.ts');
+    const bad: string[] = [];
+    for (const f of files(path.join(repoRoot, 'src', 'extension'))) {
+      for (const spec of importsOf(f)) {
+        if (spec.startsWith('.') && within(f, spec, 'server') && path.resolve(path.dirname(f), spec) + '.ts' !== protocol)
+          bad.push(`${path.relative(repoRoot, f)}: ${spec}`);
+      }
+    }
+    assert.deepEqual(bad, []);
+    assert.deepEqual(importsOf(protocol), []);
   });
 });

@@ -5,8 +5,8 @@ import type { LanguageClient } from 'vscode-languageclient/node';
 import type { CheckResult } from '../../core/bpftrace/check';
 import { checkCommand } from '../../core/bpftrace/check';
 import { formatCommand, listProbesCommand } from '../../core/bpftrace/nodeTools';
-import type { ListProbesParams, ListProbesResult, NodeFormatParams, NodeFormatResult, TargetParams } from '../../core/bpftrace/protocol';
-import { ListProbesRequest, NodeFormatRequest, TargetNotification } from '../../core/bpftrace/protocol';
+import type { ListProbesParams, ListProbesResult, NodeFormatParams, NodeFormatResult, TargetParams } from '../../server/protocol';
+import { notify } from '../../server/protocol';
 import { errorMessage } from '../../core/base/errors';
 import type { ScriptDiagnostic } from '../../core/trace/diagnostics';
 import type { CommandsOf } from '../commandIds';
@@ -59,7 +59,7 @@ export function registerLanguage(ctx: Ctx & { readonly nodes: NodesApi }): { api
     const key = JSON.stringify(p);
     if (key === lastTarget) return;
     lastTarget = key;
-    void client.sendNotification(TargetNotification.method, p);
+    void notify(client, 'ebpfLens/target', p);
   };
 
   const listProbes = async (p: ListProbesParams): Promise<ListProbesResult> => {
@@ -101,11 +101,10 @@ export function registerLanguage(ctx: Ctx & { readonly nodes: NodesApi }): { api
       module,
       vscode.window.createOutputChannel('eBPF Lens bpftrace Language Server', { log: true }),
       LANGUAGE_ID,
+      { 'ebpfLens/listProbes': listProbes, 'ebpfLens/nodeFormat': nodeFormat },
     );
     client = c;
     context.subscriptions.push({ dispose: () => void c.stop().catch(() => undefined) });
-    c.onRequest(ListProbesRequest.method, listProbes);
-    c.onRequest(NodeFormatRequest.method, nodeFormat);
     starting = c.start().then(
       () => {
         log.info('bpftrace language server started');
