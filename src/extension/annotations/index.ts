@@ -23,7 +23,7 @@ import { checkParam } from '../../core/trace/library';
 import type { CommandsOf } from '../commandIds';
 import type { NodesApi } from '../nodes';
 import type { TracingApi } from '../tracing';
-import type { TraceSession } from '../tracing/session';
+import type { TraceSession } from '../../ssh/traceSession';
 import { HeatDecorations } from './decorations';
 import { fileLabel, functionsOf, probeKeys } from './sources';
 

@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import type { Aggregation } from '../../core/bpftrace/blocks';
-import { mapAggregations } from '../../core/bpftrace/blocks';
-import { mapLimit } from '../../core/base/concurrency';
-import { errorKind, errorMessage } from '../../core/base/errors';
-import type { ResultsSnapshot } from '../../core/trace/results';
-import type { NodeRunResult, SavedRun } from '../../core/trace/savedRun';
-import { forSaving, runTitle } from '../../core/trace/savedRun';
-import type { Fleet } from '../../ssh/fleet';
-import type { TraceOutcome } from '../../ssh/trace';
-import { TraceRun } from '../../ssh/trace';
+import type { Aggregation } from '../core/bpftrace/blocks';
+import { mapAggregations } from '../core/bpftrace/blocks';
+import { mapLimit } from '../core/base/concurrency';
+import { errorKind, errorMessage } from '../core/base/errors';
+import type { ResultsSnapshot } from '../core/trace/results';
+import type { NodeRunResult, SavedRun } from '../core/trace/savedRun';
+import { forSaving, runTitle } from '../core/trace/savedRun';
+import type { Fleet } from './fleet';
+import type { TraceOutcome } from './trace';
+import { TraceRun } from './trace';
 
 /** One node's part of a session: a live trace, its outcome, or why it never started. */
 export interface NodePart {
