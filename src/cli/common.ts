@@ -100,6 +100,12 @@ export function positiveSeconds(value: string | undefined, option: string): numb
   return n;
 }
 
+export function positiveInteger(value: string | undefined, option: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${option} must be a positive integer`);
+  return n;
+}
+
 /** user@host:port, as the node's rows and errors say where it is */
 export function where(node: NodeConfig): string {
   return `${node.user ? `${node.user}@` : ''}${node.host}:${node.port}`;

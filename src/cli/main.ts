@@ -1,41 +1,53 @@
 import { errorMessage } from '../core/base/errors';
-import { installedGuardFile } from '../core/trace/guard';
-import { cmdCheck } from './checkCmd';
+import { cmdCheck } from './commands/check';
+import { cmdDiff } from './commands/diff';
+import { cmdGuardScript } from './commands/guardScript';
+import { cmdList } from './commands/list';
+import { cmdSnapshot } from './commands/snapshot';
+import { cmdTrace } from './commands/trace';
 import type { CliIO } from './common';
 import { UsageError, argsMessage } from './common';
 import { Exit, exitCodeFor } from './exitCodes';
-import { cmdList } from './list';
-import { cmdDiff, cmdSnapshot } from './snapshotCmd';
-import { cmdTrace } from './traceCmd';
+import type { Parsed, Verb } from './options';
+import { VERBS, parseVerb } from './options';
 import { USAGE } from './usage';
 
 export type { CliIO } from './common';
 
-async function run(command: string | undefined, rest: string[], io: CliIO): Promise<number> {
-  switch (command) {
-    case 'list':
-      return cmdList(rest, io);
-    case 'trace':
-      return cmdTrace(rest, io);
-    case 'snapshot':
-      return cmdSnapshot(rest, io);
-    case 'diff':
-      return cmdDiff(rest, io);
-    case 'check':
-      return cmdCheck(rest, io);
-    case 'guard-script':
-      // the root-owned guard a team may install on its nodes (SECURITY.md)
-      (io.write ?? ((t: string) => process.stdout.write(t)))(installedGuardFile());
-      return Exit.ok;
-    case undefined:
-    case '-h':
-    case '--help':
-    case 'help':
-      io.out(USAGE);
-      return command === undefined ? Exit.usage : Exit.ok;
-    default:
-      throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+interface Command<V extends Verb> {
+  /** takes arguments that are not options (script or snapshot files) */
+  readonly positionals: boolean;
+  readonly run: (p: Parsed<V>, io: CliIO) => number | Promise<number>;
+}
+
+const COMMANDS: { readonly [V in Verb]: Command<V> } = {
+  list: { positionals: false, run: cmdList },
+  trace: { positionals: true, run: cmdTrace },
+  snapshot: { positionals: false, run: cmdSnapshot },
+  diff: { positionals: true, run: cmdDiff },
+  check: { positionals: true, run: cmdCheck },
+  'guard-script': { positionals: false, run: cmdGuardScript },
+};
+
+async function runVerb<V extends Verb>(verb: V, args: string[], io: CliIO): Promise<number> {
+  const command: Command<V> = COMMANDS[verb];
+  const parsed = parseVerb(verb, args, command.positionals);
+  if (parsed.help) {
+    io.out(USAGE);
+    return Exit.ok;
   }
+  return command.run(parsed, io);
+}
+
+const isVerb = (s: string): s is Verb => (VERBS as readonly string[]).includes(s);
+
+async function run(command: string | undefined, rest: string[], io: CliIO): Promise<number> {
+  if (command !== undefined && isVerb(command)) return runVerb(command, rest, io);
+  if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
+    io.out(USAGE);
+    return command === undefined ? Exit.usage : Exit.ok;
+  }
+  throw new UsageError(`unknown command ${JSON.stringify(command)}`);
 }
 
 export async function main(argv: string[], io: CliIO): Promise<number> {

@@ -1,3 +1,5 @@
+import { optionsUsage } from './options';
+
 /** `ebpf-lens --help` */
 export const USAGE = `ebpf-lens — eBPF programs, maps and links on your edge nodes, over SSH
 
@@ -15,25 +17,18 @@ the extension's setting) or, without it, from the Host entries of ~/.ssh/config.
 that cannot be read (a bad user or host) is reported as a failed node, not left out.
 
 Options:
-  --config FILE         nodes (and "ebpfLens.knownHostsFiles") from a JSON file
-  --known-hosts FILE    a known_hosts file to trust (repeatable; default ~/.ssh/known_hosts
-                        and /etc/ssh/ssh_known_hosts), read together with eBPF Lens's own
-                        $XDG_CONFIG_HOME/ebpf-lens/known_hosts
-  --accept-new          trust an unknown host key and remember it (never a changed one)
-  --timeout SECONDS     per connection and per command (default 20)
-  --concurrency N       nodes worked on at once (list; default 8)
-  --json                machine-readable output
-  -h, --help
+${optionsUsage()}
 A value that starts with "-" is given as --option=VALUE.
 
 trace runs bpftrace on each node under eBPF Lens's guard: output streams back (with several
 nodes, each line starts with its node's name), Ctrl-C stops it (END probes run, maps print), and
 nothing is left on a node however the run ends. A trace the node stopped (it lost this client's
-heartbeat) or a lost connection is said plainly and exits non-zero.
-  --duration S          end the trace after S seconds (default 600, as the extension's
-                        ebpfLens.trace.maxDurationSeconds; at most 86400)
-  --json                one JSON record per line (with "node"; a map's composite key is an
-                        array, e.g. ["dd", 2]), then a summary object per node
+heartbeat) or a lost connection is said plainly and exits non-zero. With several nodes, once all
+have ended: a section per node ("== NODE: state ==" and its last maps, or its error), then
+"== merged (N nodes) ==", the maps of the nodes that printed them merged as the extension's
+results view does (counts and sums add up, min/max the extreme, histograms bucket by bucket).
+With --json, one JSON record per line (with "node"; a map's composite key is an array, e.g.
+["dd", 2]), then a summary object per node and, with several nodes, {"type":"merged",...}.
 
 snapshot records what is deployed on a node (programs, their maps and attach points, pins,
 normalised instructions) as JSON under DIR/NODE/ (default ./ebpf-lens-snapshots); an unchanged

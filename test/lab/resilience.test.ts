@@ -9,7 +9,7 @@ import { hashText } from '../../src/core/snapshot/model';
 import { SnapshotStore } from '../../src/core/snapshot/store';
 import { takeSnapshot } from '../../src/core/snapshot/take';
 import type { SavedRun } from '../../src/core/trace/savedRun';
-import { RunStore } from '../../src/extension/tracing/runStore';
+import { RunStore } from '../../src/core/trace/runStore';
 import { Fleet } from '../../src/ssh/fleet';
 import { NodeClient } from '../../src/ssh/nodeClient';
 import { TraceRun } from '../../src/ssh/trace';

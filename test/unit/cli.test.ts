@@ -7,11 +7,16 @@ import { parseArgs } from 'node:util';
 import { argsMessage, loadInventory } from '../../src/cli/common';
 import { Exit } from '../../src/cli/exitCodes';
 import { main } from '../../src/cli/main';
+import type { Verb } from '../../src/cli/options';
+import { OPTIONS, VERBS, optionsOf, parseVerb } from '../../src/cli/options';
 import { fleetExit, selectNodes } from '../../src/cli/select';
+import { mergedRecord, sectionsText } from '../../src/cli/traceReport';
 import { USAGE } from '../../src/cli/usage';
 import { keyParts, mapWithKeyArrays, splitKey } from '../../src/core/trace/keys';
 import { keyLabeller } from '../../src/core/trace/labels';
 import { SNIPPETS } from '../../src/core/trace/library';
+import type { MapSnapshot } from '../../src/core/trace/output';
+import { emptyResults, TraceSession } from '../../src/ssh/traceSession';
 import { repoRoot } from './paths';
 
 function tempConfig(nodes: unknown[]): string {
@@ -197,5 +202,163 @@ describe("labels for the one-liners' map keys", () => {
   });
   it("a user's own script with a map of that name is not guessed at", () => {
     assert.equal(keyLabeller('BEGIN { @xdp_exceptions[1, 2, 3] = count(); }'), undefined);
+  });
+});
+
+describe('cli: one option table for parsing and the usage text', () => {
+  const parseError = (verb: Verb, args: string[]): string => {
+    try {
+      parseVerb(verb, args, true);
+    } catch (e) {
+      return String((e as { code?: string }).code);
+    }
+    return 'parsed';
+  };
+  it('each verb takes exactly the options the table gives it', () => {
+    for (const verb of VERBS) {
+      for (const [name, o] of Object.entries(OPTIONS)) {
+        const args = o.type === 'string' ? [`--${name}`, 'x'] : [`--${name}`];
+        const takes = (o.verbs as readonly Verb[]).includes(verb);
+        assert.equal(parseError(verb, args), takes ? 'parsed' : 'ERR_PARSE_ARGS_UNKNOWN_OPTION', `${verb} --${name}`);
+      }
+    }
+    assert.deepEqual(optionsOf('diff'), ['no-instructions', 'json', 'help']);
+  });
+  it('defaults per verb, booleans false, lists as arrays, -h on every verb', () => {
+    assert.equal(parseVerb('trace', [], true).values.timeout, '20');
+    assert.equal(parseVerb('check', [], true).values.timeout, '60');
+    assert.equal(parseVerb('list', [], false).values.concurrency, '8');
+    assert.equal(parseVerb('trace', [], true).values.concurrency, '16');
+    assert.equal(parseVerb('snapshot', [], false).values.out, 'ebpf-lens-snapshots');
+    const t = parseVerb('trace', ['--node', 'a,b', '--node', 'c', '--json', 'x.bt'], true);
+    assert.deepEqual(
+      [t.values.node, t.values.json, t.values['accept-new'], t.positionals, t.help],
+      [['a,b', 'c'], true, false, ['x.bt'], false],
+    );
+    for (const verb of VERBS) assert.equal(parseVerb(verb, ['-h'], false).help, true, verb);
+    assert.throws(() => parseVerb('list', ['extra'], false), /Unexpected argument/);
+  });
+  it('the usage text names every option once, with its value and the verbs that take it', () => {
+    for (const [name, o] of Object.entries(OPTIONS)) {
+      const line = USAGE.split('\n').filter((l) => new RegExp(`^ {2}(-\\w, )?--${name}\\b`).test(l));
+      assert.equal(line.length, 1, `--${name}: ${line.join(' | ')}`);
+      if ('arg' in o) assert.ok(line[0]?.includes(`--${name} ${o.arg}`), line[0]);
+    }
+    assert.match(USAGE, /--concurrency N +nodes worked on \(trace: started\) at once \(list, trace; default 8; trace 16\)/);
+    assert.match(USAGE, /--timeout SECONDS +per connection and per command \(default 20; check 60\)/);
+    assert.match(USAGE, /--all +every node of the inventory \(list\)/);
+  });
+  it('--help after a verb prints the usage and exits 0; a verb given an option of another is a usage error', async () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const io = { out: (s: string) => out.push(s), err: (s: string) => err.push(s), env: {} };
+    assert.equal(await main(['check', '--help'], io), Exit.ok);
+    assert.equal(out.join(''), USAGE);
+    assert.equal(await main(['diff', '--all'], io), Exit.usage);
+    assert.match(err.join('\n'), /Unknown option '--all'[\s\S]*ebpf-lens --help for usage/);
+  });
+});
+
+describe('cli: a trace on several nodes, its sections and the merged maps', () => {
+  const map = (name: string, entries: [string, number][]): MapSnapshot => ({
+    name,
+    kind: 'map',
+    keyed: true,
+    entries: entries.map(([key, value]) => ({ key, value })),
+  });
+  const node = (name: string, maps: MapSnapshot[]) => ({
+    node: name,
+    state: 'done',
+    startedAt: 1,
+    results: { ...emptyResults(), maps },
+  });
+  const script = 'interval:ms:100 { @by[comm, 7] = count(); @max[comm] = max(nsecs); }';
+  const session = TraceSession.fromSaved({
+    version: 1,
+    id: 'abc',
+    title: 't',
+    script,
+    startedAt: 1,
+    nodes: [
+      node('edge1', [
+        map('@by', [
+          ['bash,7', 3],
+          ['sshd,7', 1],
+        ]),
+        map('@max', [['bash', 5]]),
+      ]),
+      node('edge2', [map('@by', [['bash,7', 4]]), map('@max', [['bash', 9]])]),
+      {
+        node: 'edge3',
+        state: 'failed',
+        startedAt: 1,
+        error: { kind: 'ssh.unreachable', message: 'edge3 is down' },
+        results: emptyResults(),
+      },
+    ],
+  });
+  it('a section per node (its maps or its error), then the maps merged by their aggregation', () => {
+    assert.equal(
+      sectionsText(session, [{ name: 'bad', message: 'node "bad": bad user' }]),
+      [
+        '== edge1: done ==',
+        '@by[sshd,7]: 1',
+        '@by[bash,7]: 3',
+        '@max[bash]: 5',
+        '== edge2: done ==',
+        '@by[bash,7]: 4',
+        '@max[bash]: 9',
+        '== edge3: failed ==',
+        'ERROR (ssh.unreachable): edge3 is down',
+        '(no maps)',
+        '== bad: failed ==',
+        'ERROR (config): node "bad": bad user',
+        '== merged (2 nodes) ==',
+        '@by[sshd,7]: 1',
+        '@by[bash,7]: 7',
+        '@max[bash]: 9',
+        '',
+      ].join('\n'),
+    );
+  });
+  it('--json: one merged record, composite keys as arrays', () => {
+    const r = JSON.parse(mergedRecord(session, keyParts(script))) as {
+      type: string;
+      nodes: string[];
+      maps: { name: string; entries: unknown[] }[];
+    };
+    assert.deepEqual([r.type, r.nodes], ['merged', ['edge1', 'edge2']]);
+    assert.deepEqual(r.maps.find((m) => m.name === '@by')?.entries, [
+      { key: ['bash', 7], value: 7 },
+      { key: ['sshd', 7], value: 1 },
+    ]);
+  });
+  it('nodes that cannot be reached: each reported in its section, merged over none, exit 3', async function () {
+    this.timeout(20_000);
+    const cfg = tempConfig([
+      { name: 'n1', host: '127.0.0.1', port: 1, tags: ['t'] },
+      { name: 'n2', host: '127.0.0.1', port: 1, tags: ['t'] },
+    ]);
+    const bt = path.join(path.dirname(cfg), 'x.bt');
+    fs.writeFileSync(bt, 'BEGIN { exit(); }');
+    const out: string[] = [];
+    const err: string[] = [];
+    const io = {
+      out: (s: string) => out.push(`${s}\n`),
+      write: (s: string) => out.push(s),
+      err: (s: string) => err.push(s),
+      env: { XDG_CONFIG_HOME: path.dirname(cfg) },
+    };
+    const code = await main(['trace', '--config', cfg, '--tag', 't', '--known-hosts', cfg, bt], io);
+    assert.equal(code, Exit.connection, err.join('\n'));
+    const text = out.join('');
+    assert.match(
+      text,
+      /^== n1: failed ==\nERROR \(ssh\.unreachable\): .*\n== n2: failed ==\nERROR \(ssh\.unreachable\): .*\n== merged \(0 nodes\) ==\n\(no maps\)\n$/,
+    );
+    assert.deepEqual(
+      err.map((l) => l.split(':')[1]),
+      [' n1', ' n2'],
+    );
   });
 });

@@ -5,7 +5,7 @@ import { Exit, errorKind, exitCodeFor } from '../../src/cli/exitCodes';
 import { StorageError } from '../../src/core/base/errors';
 import { makeDir, unmakeDir, writeFileAtomic, writeFileAtomicSync } from '../../src/core/base/files';
 import type { SavedRun } from '../../src/core/trace/savedRun';
-import { RunStore } from '../../src/extension/tracing/runStore';
+import { RunStore } from '../../src/core/trace/runStore';
 import { TrustStore } from '../../src/ssh/trustStore';
 import { Scratch, tmpFiles } from './scratch';
 

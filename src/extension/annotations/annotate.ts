@@ -4,7 +4,7 @@ import { isBpfSource } from '../../core/annotate/functions';
 import { InputError } from '../../core/base/errors';
 import type { AnnotateArgs } from './target';
 import { docFor } from './target';
-import type { TraceSession } from '../tracing/session';
+import type { TraceSession } from '../../ssh/traceSession';
 import type { AnnotationsController } from './annotationsController';
 import { annotateBpf } from './bpfAnnotations';
 import { measureUser } from './measureUser';

@@ -10,7 +10,7 @@ import type { CommandsOf } from '../commandIds';
 import type { Ctx } from '../ctx';
 import type { NodesApi } from '../nodes';
 import type { TracingApi } from '../tracing';
-import type { TraceSession } from '../tracing/session';
+import type { TraceSession } from '../../ssh/traceSession';
 import type { AnnotateArgs } from './target';
 import { annotationsCommands } from './commands';
 import { HeatDecorations } from './decorations';

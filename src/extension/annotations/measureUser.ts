@@ -10,7 +10,7 @@ import type { BpftraceFeatures } from '../../core/bpftrace/nodeTools';
 import { featuresCommand, listProbesCommand } from '../../core/bpftrace/nodeTools';
 import { CancelledError, InputError, errorMessage } from '../../core/base/errors';
 import { checkParam } from '../../core/trace/library';
-import type { TraceSession } from '../tracing/session';
+import type { TraceSession } from '../../ssh/traceSession';
 import type { AnnotateArgs } from './target';
 import { nodeFor } from './target';
 import type { AnnotationsController } from './annotationsController';

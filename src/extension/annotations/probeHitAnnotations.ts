@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { FunctionAnnotation } from '../../core/annotate/model';
 import { withShares } from '../../core/annotate/model';
 import { HITS_MAP, WINDOW_MAP, probeHits, probeWindowSec } from '../../core/annotate/probeHits';
-import type { TraceSession } from '../tracing/session';
+import type { TraceSession } from '../../ssh/traceSession';
 import type { AnnotationsController } from './annotationsController';
 import { probeKeys } from './sources';
 

@@ -20,9 +20,9 @@ import type { NodesApi } from '../nodes';
 import { TraceCodeLens } from './codelens';
 import type { PanelActions, ViewSummary } from './resultsPanel';
 import { ResultsPanel } from './resultsPanel';
-import { RunStore } from './runStore';
-import type { SessionSource } from './session';
-import { TraceSession } from './session';
+import { RunStore } from '../../core/trace/runStore';
+import type { SessionSource } from '../../ssh/traceSession';
+import { TraceSession } from '../../ssh/traceSession';
 import { deviceNames } from '../../core/nodes/listing';
 
 /** What `ebpfLens.getTrace` answers: plain data. */

@@ -7,7 +7,7 @@ import type { MapSnapshot } from '../../core/trace/output';
 import type { OutputLine } from '../../core/trace/results';
 import type { NodeFacts } from '../../core/trace/labels';
 import { keyLabeller } from '../../core/trace/labels';
-import type { NodePart, TraceSession } from './session';
+import type { NodePart, TraceSession } from '../../ssh/traceSession';
 
 /** What the webview reported it shows (tests read it; it proves the page rendered). */
 export interface ViewSummary {

@@ -1,14 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import type { Aggregation } from '../../core/bpftrace/blocks';
-import { mapAggregations } from '../../core/bpftrace/blocks';
-import { mapLimit } from '../../core/base/concurrency';
-import { errorKind, errorMessage } from '../../core/base/errors';
-import type { ResultsSnapshot } from '../../core/trace/results';
-import type { NodeRunResult, SavedRun } from '../../core/trace/savedRun';
-import { forSaving, runTitle } from '../../core/trace/savedRun';
-import type { Fleet } from '../../ssh/fleet';
-import type { TraceOutcome } from '../../ssh/trace';
-import { TraceRun } from '../../ssh/trace';
+import type { CancellationTokenLike } from '../core/base/cancel';
+import type { Aggregation } from '../core/bpftrace/blocks';
+import { mapAggregations } from '../core/bpftrace/blocks';
+import { mapLimit } from '../core/base/concurrency';
+import { errorKind, errorMessage } from '../core/base/errors';
+import type { MergedMap } from '../core/trace/merge';
+import { mergeResults } from '../core/trace/merge';
+import type { ResultsSnapshot } from '../core/trace/results';
+import type { NodeRunResult, SavedRun } from '../core/trace/savedRun';
+import { forSaving, runTitle } from '../core/trace/savedRun';
+import type { NodeClient } from './nodeClient';
+import type { TraceOutcome } from './trace';
+import { TraceRun } from './trace';
 
 /** One node's part of a session: a live trace, its outcome, or why it never started. */
 export interface NodePart {
@@ -16,6 +19,8 @@ export interface NodePart {
   run?: TraceRun;
   outcome?: TraceOutcome;
   error?: { kind: string; message: string };
+  /** what was thrown when it never started (the CLI's exit code follows its class) */
+  failure?: unknown;
   /** the results of a saved run (no live trace behind them) */
   frozen?: NodeRunResult;
   startedAt: number;
@@ -37,6 +42,13 @@ export interface SessionOptions {
   readonly maxSec: number;
   readonly title?: string;
   readonly concurrency?: number;
+  /** cancelled: connections under way give up (the CLI's Ctrl-C; the editor lets them finish) */
+  readonly token?: CancellationTokenLike;
+}
+
+/** How a session reaches a node: the editor's Fleet (its shared sessions), or the CLI's own clients. */
+export interface TraceConnector {
+  connect(node: string, token?: CancellationTokenLike): Promise<NodeClient>;
 }
 
 /**
@@ -59,7 +71,7 @@ export class TraceSession {
   /** resolves when every node's trace has ended (or never started) */
   readonly finished: Promise<void>;
   private readonly listeners = new Set<() => void>();
-  private stopRequested = false;
+  private stopRequested: string | undefined;
 
   private constructor(o: SessionOptions, id?: string, startedAt?: number) {
     this.id = id ?? randomBytes(6).toString('hex');
@@ -76,7 +88,7 @@ export class TraceSession {
   }
 
   /** Start the script on every node (at most `concurrency` connecting at once). */
-  static start(fleet: Fleet, o: SessionOptions, onTrace: (run: TraceRun) => void): TraceSession {
+  static start(fleet: TraceConnector, o: SessionOptions, onTrace: (run: TraceRun) => void): TraceSession {
     const s = new TraceSession(o);
     (s as { finished: Promise<void> }).finished = (async () => {
       const ends: Promise<void>[] = [];
@@ -88,13 +100,13 @@ export class TraceSession {
           return;
         }
         try {
-          const client = await fleet.connect(node);
-          const run = await TraceRun.start(client, { script: s.runScript, maxSec: o.maxSec });
+          const client = await fleet.connect(node, o.token);
+          const run = await TraceRun.start(client, { script: s.runScript, maxSec: o.maxSec, ...(o.token ? { token: o.token } : {}) });
           part.run = run;
           part.startedAt = run.startedAt;
           onTrace(run);
           run.onDidChangeState(() => s.changed());
-          if (s.stopRequested) run.stop('stop');
+          if (s.stopRequested) run.stop(s.stopRequested);
           s.changed();
           ends.push(
             run.finished.then((out) => {
@@ -105,6 +117,7 @@ export class TraceSession {
           );
         } catch (e) {
           part.error = { kind: errorKind(e), message: errorMessage(e) };
+          part.failure = e;
           s.changed();
         }
       });
@@ -138,7 +151,7 @@ export class TraceSession {
   }
 
   stop(reason = 'stop'): void {
-    this.stopRequested = true;
+    this.stopRequested ??= reason;
     for (const r of this.runs()) if (r.state === 'running' || r.state === 'starting') r.stop(reason);
   }
 
@@ -162,6 +175,15 @@ export class TraceSession {
     if (p.frozen) return p.frozen.results;
     if (p.outcome) return p.outcome.results;
     return p.run?.results.snapshot();
+  }
+
+  /** The fleet view: the maps of every node that has some, merged by each map's aggregation. */
+  merged(): { readonly nodes: string[]; readonly maps: MergedMap[] } {
+    const perNode = [...this.parts.values()].flatMap((p) => {
+      const maps = this.resultsOf(p)?.maps ?? [];
+      return maps.length > 0 ? [{ node: p.node, maps }] : [];
+    });
+    return { nodes: perNode.map((p) => p.node), maps: mergeResults(perNode, this.aggregations) };
   }
 
   toSaved(): SavedRun {

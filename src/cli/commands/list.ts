@@ -1,16 +1,15 @@
-import { parseArgs } from 'node:util';
-import { CancellationSource } from '../core/base/cancel';
-import { mapLimit } from '../core/base/concurrency';
-import { errorKind, errorMessage } from '../core/base/errors';
-import type { NodeConfig } from '../core/inventory/inventory';
-import { listNode, listingJson } from '../core/nodes/listing';
-import { NodeClient } from '../ssh/nodeClient';
-import type { CliIO, InvalidNode } from './common';
-import { UsageError, positiveSeconds, slowLoginNote, where } from './common';
-import { Exit, exitCodeFor } from './exitCodes';
-import { formatListing, nodeHeader } from './format';
-import { fleetExit, openSelection } from './select';
-import { USAGE } from './usage';
+import { CancellationSource } from '../../core/base/cancel';
+import { mapLimit } from '../../core/base/concurrency';
+import { errorKind, errorMessage } from '../../core/base/errors';
+import type { NodeConfig } from '../../core/inventory/inventory';
+import { listNode, listingJson } from '../../core/nodes/listing';
+import { NodeClient } from '../../ssh/nodeClient';
+import type { CliIO, InvalidNode } from '../common';
+import { positiveInteger, positiveSeconds, slowLoginNote, where } from '../common';
+import { Exit, exitCodeFor } from '../exitCodes';
+import { formatListing, nodeHeader } from '../listFormat';
+import type { Parsed } from '../options';
+import { fleetExit, openSelection } from '../select';
 
 interface Row {
   readonly ok: boolean;
@@ -18,15 +17,6 @@ interface Row {
   readonly json: Record<string, unknown>;
   readonly code: number;
 }
-
-const CONNECT_OPTIONS = {
-  config: { type: 'string' },
-  'known-hosts': { type: 'string', multiple: true },
-  'accept-new': { type: 'boolean', default: false },
-  timeout: { type: 'string', default: '20' },
-} as const;
-
-export { CONNECT_OPTIONS };
 
 function failedRow(
   node: { name: string; host?: string; port?: number },
@@ -85,28 +75,9 @@ async function listOne(
   }
 }
 
-export async function cmdList(args: string[], io: CliIO): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      node: { type: 'string', multiple: true },
-      tag: { type: 'string', multiple: true },
-      all: { type: 'boolean', default: false },
-      ...CONNECT_OPTIONS,
-      concurrency: { type: 'string', default: '8' },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-    strict: true,
-    allowPositionals: false,
-  });
-  if (values.help) {
-    io.out(USAGE);
-    return Exit.ok;
-  }
+export async function cmdList({ values }: Parsed<'list'>, io: CliIO): Promise<number> {
   const timeoutS = positiveSeconds(values.timeout, '--timeout');
-  const concurrency = Number(values.concurrency);
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError('--concurrency must be a positive integer');
+  const concurrency = positiveInteger(values.concurrency, '--concurrency');
   const { inv, sel, ctx } = openSelection(values, timeoutS, io);
 
   const cancel = new CancellationSource();

@@ -1,18 +1,15 @@
-import { parseArgs } from 'node:util';
-import { mapLimit } from '../core/base/concurrency';
-import { errorKind, errorMessage } from '../core/base/errors';
-import type { NodeConfig } from '../core/inventory/inventory';
-import type { Snapshot } from '../core/snapshot/model';
-import { knownFromStore } from '../core/snapshot/known';
-import { SnapshotStore } from '../core/snapshot/store';
-import { takeSnapshot } from '../core/snapshot/take';
-import { NodeClient } from '../ssh/nodeClient';
-import type { CliIO } from './common';
-import { UsageError, positiveSeconds } from './common';
-import { Exit, exitCodeFor } from './exitCodes';
-import { CONNECT_OPTIONS } from './list';
-import { fleetExit, openSelection } from './select';
-import { diffJson, diffSnapshots, diffText, objectsBeside, readSnapshotFile } from './snapshot';
+import { mapLimit } from '../../core/base/concurrency';
+import { errorKind, errorMessage } from '../../core/base/errors';
+import type { NodeConfig } from '../../core/inventory/inventory';
+import { knownFromStore } from '../../core/snapshot/known';
+import { SnapshotStore } from '../../core/snapshot/store';
+import { takeSnapshot } from '../../core/snapshot/take';
+import { NodeClient } from '../../ssh/nodeClient';
+import type { CliIO } from '../common';
+import { positiveSeconds } from '../common';
+import { Exit, exitCodeFor } from '../exitCodes';
+import type { Parsed } from '../options';
+import { fleetExit, openSelection } from '../select';
 
 interface Taken {
   readonly node: string;
@@ -65,22 +62,10 @@ async function snapshotOne(
   }
 }
 
-export async function cmdSnapshot(args: string[], io: CliIO): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      node: { type: 'string', multiple: true },
-      tag: { type: 'string', multiple: true },
-      out: { type: 'string', default: 'ebpf-lens-snapshots' },
-      note: { type: 'string' },
-      ...CONNECT_OPTIONS,
-      json: { type: 'boolean', default: false },
-    },
-    strict: true,
-  });
+export async function cmdSnapshot({ values }: Parsed<'snapshot'>, io: CliIO): Promise<number> {
   const timeoutS = positiveSeconds(values.timeout, '--timeout');
   const { inv, sel, ctx } = openSelection(values, timeoutS, io, false);
-  const store = new SnapshotStore(values.out ?? 'ebpf-lens-snapshots');
+  const store = new SnapshotStore(values.out);
   const several = sel.nodes.length + sel.invalid.length > 1;
   const taken = await mapLimit(sel.nodes, 4, (node) => snapshotOne(node, inv.nodes, ctx, store, values.note));
   const all: Taken[] = [
@@ -104,28 +89,4 @@ export async function cmdSnapshot(args: string[], io: CliIO): Promise<number> {
     Exit.ok,
     Exit.someNodesFailed,
   );
-}
-
-export function cmdDiff(args: string[], io: CliIO): number {
-  const { values, positionals } = parseArgs({
-    args,
-    options: { json: { type: 'boolean', default: false }, 'no-instructions': { type: 'boolean', default: false } },
-    strict: true,
-    allowPositionals: true,
-  });
-  if (positionals.length !== 2) throw new UsageError('give two snapshot files: ebpf-lens diff A.json B.json');
-  let a: Snapshot;
-  let b: Snapshot;
-  try {
-    a = readSnapshotFile(positionals[0] ?? '');
-    b = readSnapshotFile(positionals[1] ?? '');
-  } catch (e) {
-    throw new UsageError(errorMessage(e));
-  }
-  const fromA = objectsBeside(positionals[0] ?? '');
-  const fromB = objectsBeside(positionals[1] ?? '');
-  const d = diffSnapshots(a, b, (p) => (a.programs.includes(p) ? fromA(p) : fromB(p)));
-  io.out(values.json ? JSON.stringify(diffJson(d), null, 1) : diffText(d, !values['no-instructions']));
-  if (io.outputClosed?.()) return Exit.outputClosed;
-  return d.same ? Exit.ok : Exit.findings;
 }

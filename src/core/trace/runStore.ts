@@ -1,9 +1,9 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import type { SavedRun } from '../../core/trace/savedRun';
-import { StorageError } from '../../core/base/errors';
-import { makeDir, writeFileAtomic } from '../../core/base/files';
-import { parseSavedRun } from '../../core/trace/savedRun';
+import type { SavedRun } from './savedRun';
+import { StorageError } from '../base/errors';
+import { makeDir, writeFileAtomic } from '../base/files';
+import { parseSavedRun } from './savedRun';
 
 /** the file name of a run that is not written yet: `pending:<id>` */
 const PENDING = 'pending:';

@@ -1,19 +1,18 @@
 import * as fs from 'node:fs';
-import { parseArgs } from 'node:util';
-import type { Version } from '../core/bpftrace/catalog';
-import { parseVersion } from '../core/bpftrace/catalog';
-import { checkCommand } from '../core/bpftrace/check';
-import { mapLimit } from '../core/base/concurrency';
-import { ToolError, errorKind, errorMessage } from '../core/base/errors';
-import type { NodeConfig } from '../core/inventory/inventory';
-import { NodeClient } from '../ssh/nodeClient';
-import type { CheckLine } from './check';
-import { checkLineText, checkText, nodeCheckLines } from './check';
-import type { CliIO } from './common';
-import { UsageError, positiveSeconds } from './common';
-import { Exit, exitCodeFor } from './exitCodes';
-import { CONNECT_OPTIONS } from './list';
-import { fleetExit, openSelection } from './select';
+import type { Version } from '../../core/bpftrace/catalog';
+import { parseVersion } from '../../core/bpftrace/catalog';
+import { checkCommand } from '../../core/bpftrace/check';
+import { mapLimit } from '../../core/base/concurrency';
+import { ToolError, errorKind, errorMessage } from '../../core/base/errors';
+import type { NodeConfig } from '../../core/inventory/inventory';
+import { NodeClient } from '../../ssh/nodeClient';
+import type { CheckLine } from '../check';
+import { checkLineText, checkText, nodeCheckLines } from '../check';
+import type { CliIO } from '../common';
+import { UsageError, positiveSeconds } from '../common';
+import { Exit, exitCodeFor } from '../exitCodes';
+import type { Parsed } from '../options';
+import { fleetExit, openSelection } from '../select';
 
 interface ScriptFile {
   readonly file: string;
@@ -63,20 +62,7 @@ async function onNode(
   }
 }
 
-export async function cmdCheck(args: string[], io: CliIO): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    options: {
-      'target-version': { type: 'string' },
-      json: { type: 'boolean', default: false },
-      node: { type: 'string', multiple: true },
-      tag: { type: 'string', multiple: true },
-      ...CONNECT_OPTIONS,
-      timeout: { type: 'string', default: '60' },
-    },
-    strict: true,
-    allowPositionals: true,
-  });
+export async function cmdCheck({ values, positionals }: Parsed<'check'>, io: CliIO): Promise<number> {
   let target: Version | undefined;
   if (values['target-version'] !== undefined) {
     target = parseVersion(values['target-version']);
