@@ -5,8 +5,9 @@ import { commandTable } from './commandIds';
 import type { Ctx } from './ctx';
 import { registerCommands } from './commands';
 import { Config } from './config';
-import type { NodesApi } from './nodes';
-import { registerNodes } from './nodes';
+import type { NodesApi } from './nodes/nodesController';
+import { NodesController } from './nodes/nodesController';
+import { nodesCommands } from './nodes/nodesCommands';
 import type { AnnotationsApi } from './annotations';
 import { registerAnnotations } from './annotations';
 import type { DeploymentsApi } from './deployments';
@@ -53,7 +54,7 @@ export function activate(context: vscode.ExtensionContext): EbpfLensApi | EbpfLe
   try {
     const config = new Config();
     const ctx: Ctx = { context, log, config };
-    const nodes = registerNodes(ctx);
+    const nodes = new NodesController(ctx);
     const tracing = registerTracing({ ...ctx, nodes: nodes.api });
     const deployments = registerDeployments({ ...ctx, nodes: nodes.api, tracing: tracing.api });
     const language = registerLanguage({ ...ctx, nodes: nodes.api });
@@ -67,7 +68,7 @@ export function activate(context: vscode.ExtensionContext): EbpfLensApi | EbpfLe
       context,
       log,
       commandTable({
-        nodes: nodes.commands,
+        nodes: nodesCommands(nodes),
         tracing: tracing.commands,
         deployments: deployments.commands,
         language: language.commands,

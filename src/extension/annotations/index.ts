@@ -21,7 +21,7 @@ import { CancelledError, InputError, errorMessage } from '../../core/base/errors
 import { compact } from '../../core/nodes/stats';
 import { checkParam } from '../../core/trace/library';
 import type { CommandsOf } from '../commandIds';
-import type { NodesApi } from '../nodes';
+import type { NodesApi } from '../nodes/nodesController';
 import type { TracingApi } from '../tracing';
 import type { TraceSession } from '../tracing/session';
 import { HeatDecorations } from './decorations';

@@ -13,7 +13,7 @@ import { takeSnapshot } from '../../core/snapshot/take';
 import type { DeploymentEntry, TreeRow } from '../../core/nodes/tree';
 import type { NodeClient } from '../../ssh/nodeClient';
 import type { CommandsOf } from '../commandIds';
-import type { NodesApi } from '../nodes';
+import type { NodesApi } from '../nodes/nodesController';
 import type { TracingApi } from '../tracing';
 import { postmortemMarkdown } from '../../core/snapshot/postmortem';
 

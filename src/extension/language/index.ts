@@ -10,7 +10,7 @@ import { ListProbesRequest, NodeFormatRequest, TargetNotification } from '../../
 import { errorMessage } from '../../core/base/errors';
 import type { ScriptDiagnostic } from '../../core/trace/diagnostics';
 import type { CommandsOf } from '../commandIds';
-import type { NodesApi } from '../nodes';
+import type { NodesApi } from '../nodes/nodesController';
 import type * as ClientModule from './client';
 import { lazy } from '../../core/base/lazy';
 

@@ -16,7 +16,7 @@ import type { SavedRun } from '../../core/trace/savedRun';
 import { runMaps, runMarkdown } from '../../core/trace/savedRun';
 import type { TraceOutcome, TraceRun } from '../../ssh/trace';
 import type { CommandsOf } from '../commandIds';
-import type { NodesApi } from '../nodes';
+import type { NodesApi } from '../nodes/nodesController';
 import { TraceCodeLens } from './codelens';
 import type { PanelActions, ViewSummary } from './resultsPanel';
 import { ResultsPanel } from './resultsPanel';
