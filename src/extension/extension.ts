@@ -16,8 +16,9 @@ import type { LanguageApi } from './language';
 import { registerLanguage } from './language';
 import type { EbpfLensPublicApi } from './publicApi';
 import { publicApi } from './publicApi';
-import type { TracingApi } from './tracing';
-import { registerTracing } from './tracing';
+import type { TracingApi } from './tracing/tracingController';
+import { TracingController } from './tracing/tracingController';
+import { tracingCommands } from './tracing/tracingCommands';
 
 /** set by the bundle's first and last lines (esbuild.mjs): when evaluating it began and ended; absent in unbundled runs */
 declare const __ebpfLensLoadStart: number | undefined;
@@ -55,7 +56,7 @@ export function activate(context: vscode.ExtensionContext): EbpfLensApi | EbpfLe
     const config = new Config();
     const ctx: Ctx = { context, log, config };
     const nodes = new NodesController(ctx);
-    const tracing = registerTracing({ ...ctx, nodes: nodes.api });
+    const tracing = new TracingController({ ...ctx, nodes: nodes.api });
     const deployments = registerDeployments({ ...ctx, nodes: nodes.api, tracing: tracing.api });
     const language = registerLanguage({ ...ctx, nodes: nodes.api });
     const annotations = registerAnnotations({ ...ctx, nodes: nodes.api, tracing: tracing.api });
@@ -69,7 +70,7 @@ export function activate(context: vscode.ExtensionContext): EbpfLensApi | EbpfLe
       log,
       commandTable({
         nodes: nodesCommands(nodes),
-        tracing: tracing.commands,
+        tracing: tracingCommands(tracing),
         deployments: deployments.commands,
         language: language.commands,
         annotations: annotations.commands,

@@ -22,7 +22,7 @@ import { compact } from '../../core/nodes/stats';
 import { checkParam } from '../../core/trace/library';
 import type { CommandsOf } from '../commandIds';
 import type { NodesApi } from '../nodes/nodesController';
-import type { TracingApi } from '../tracing';
+import type { TracingApi } from '../tracing/tracingController';
 import type { TraceSession } from '../tracing/session';
 import { HeatDecorations } from './decorations';
 import { fileLabel, functionsOf, probeKeys } from './sources';

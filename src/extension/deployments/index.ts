@@ -14,7 +14,7 @@ import type { DeploymentEntry, TreeRow } from '../../core/nodes/tree';
 import type { NodeClient } from '../../ssh/nodeClient';
 import type { CommandsOf } from '../commandIds';
 import type { NodesApi } from '../nodes/nodesController';
-import type { TracingApi } from '../tracing';
+import type { TracingApi } from '../tracing/tracingController';
 import { postmortemMarkdown } from '../../core/snapshot/postmortem';
 
 export const SNAP_SCHEME = 'ebpf-lens-snap';
