@@ -10,8 +10,9 @@ import { NodesController } from './nodes/nodesController';
 import { nodesCommands } from './nodes/nodesCommands';
 import type { AnnotationsApi } from './annotations';
 import { registerAnnotations } from './annotations';
-import type { DeploymentsApi } from './deployments';
-import { registerDeployments } from './deployments';
+import type { DeploymentsApi } from './deployments/deploymentsController';
+import { DeploymentsController } from './deployments/deploymentsController';
+import { deploymentsCommands } from './deployments/deploymentsCommands';
 import type { LanguageApi } from './language';
 import { registerLanguage } from './language';
 import type { EbpfLensPublicApi } from './publicApi';
@@ -57,7 +58,7 @@ export function activate(context: vscode.ExtensionContext): EbpfLensApi | EbpfLe
     const ctx: Ctx = { context, log, config };
     const nodes = new NodesController(ctx);
     const tracing = new TracingController({ ...ctx, nodes: nodes.api });
-    const deployments = registerDeployments({ ...ctx, nodes: nodes.api, tracing: tracing.api });
+    const deployments = new DeploymentsController({ ...ctx, nodes: nodes.api, tracing: tracing.api });
     const language = registerLanguage({ ...ctx, nodes: nodes.api });
     const annotations = registerAnnotations({ ...ctx, nodes: nodes.api, tracing: tracing.api });
     nodes.api.tree.setDecorator((v) => ({
@@ -71,7 +72,7 @@ export function activate(context: vscode.ExtensionContext): EbpfLensApi | EbpfLe
       commandTable({
         nodes: nodesCommands(nodes),
         tracing: tracingCommands(tracing),
-        deployments: deployments.commands,
+        deployments: deploymentsCommands(deployments),
         language: language.commands,
         annotations: annotations.commands,
         extension: { 'ebpfLens.showLog': () => log.show(true) },
