@@ -13,8 +13,9 @@ import { registerAnnotations } from './annotations';
 import type { DeploymentsApi } from './deployments/deploymentsController';
 import { DeploymentsController } from './deployments/deploymentsController';
 import { deploymentsCommands } from './deployments/deploymentsCommands';
-import type { LanguageApi } from './language';
-import { registerLanguage } from './language';
+import type { LanguageApi } from './language/languageController';
+import { LanguageController } from './language/languageController';
+import { languageCommands } from './language/languageCommands';
 import type { EbpfLensPublicApi } from './publicApi';
 import { publicApi } from './publicApi';
 import type { TracingApi } from './tracing/tracingController';
@@ -43,8 +44,8 @@ export interface EbpfLensApi {
 }
 
 /**
- * Activation only wires capabilities; each lives in its own folder and registers its
- * disposables on the context it is given.
+ * Activation only wires capabilities; each lives in its own folder, its controller registered on
+ * the context (it disposes what it made), its commands in a table given the controller.
  */
 export function activate(context: vscode.ExtensionContext): EbpfLensApi | EbpfLensPublicApi {
   const t0 = performance.now();
@@ -59,7 +60,7 @@ export function activate(context: vscode.ExtensionContext): EbpfLensApi | EbpfLe
     const nodes = new NodesController(ctx);
     const tracing = new TracingController({ ...ctx, nodes: nodes.api });
     const deployments = new DeploymentsController({ ...ctx, nodes: nodes.api, tracing: tracing.api });
-    const language = registerLanguage({ ...ctx, nodes: nodes.api });
+    const language = new LanguageController({ ...ctx, nodes: nodes.api });
     const annotations = registerAnnotations({ ...ctx, nodes: nodes.api, tracing: tracing.api });
     nodes.api.tree.setDecorator((v) => ({
       ...v,
@@ -73,7 +74,7 @@ export function activate(context: vscode.ExtensionContext): EbpfLensApi | EbpfLe
         nodes: nodesCommands(nodes),
         tracing: tracingCommands(tracing),
         deployments: deploymentsCommands(deployments),
-        language: language.commands,
+        language: languageCommands(language),
         annotations: annotations.commands,
         extension: { 'ebpfLens.showLog': () => log.show(true) },
       }),
