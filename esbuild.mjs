@@ -40,7 +40,9 @@ const languageClientChunk = {
   name: 'language-client-chunk',
   setup(build) {
     build.onResolve({ filter: /^\.\/client$/ }, (args) =>
-      /[\\/]extension[\\/]language[\\/]index\.ts$/.test(args.importer) ? { path: './languageClient.js', external: true } : undefined,
+      /[\\/]extension[\\/]language[\\/]languageController\.ts$/.test(args.importer)
+        ? { path: './languageClient.js', external: true }
+        : undefined,
     );
   },
 };

@@ -4,7 +4,7 @@ import * as inspector from 'node:inspector';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import type { EbpfLensApi } from '../../src/extension/extension';
-import type { RunResult } from '../../src/extension/tracing';
+import type { RunResult } from '../../src/extension/tracing/tracingController';
 
 /**
  * Runs inside the real extension host (bench/traceLag.ts starts it): the extension host's

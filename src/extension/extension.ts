@@ -5,18 +5,23 @@ import { commandTable } from './commandIds';
 import type { Ctx } from './ctx';
 import { registerCommands } from './commands';
 import { Config } from './config';
-import type { NodesApi } from './nodes';
-import { registerNodes } from './nodes';
+import type { NodesApi } from './nodes/nodesController';
+import { NodesController } from './nodes/nodesController';
+import { nodesCommands } from './nodes/nodesCommands';
 import type { AnnotationsApi } from './annotations/annotationsController';
 import { AnnotationsController } from './annotations/annotationsController';
-import type { DeploymentsApi } from './deployments';
-import { registerDeployments } from './deployments';
-import type { LanguageApi } from './language';
-import { registerLanguage } from './language';
+import { annotationsCommands } from './annotations/annotationsCommands';
+import type { DeploymentsApi } from './deployments/deploymentsController';
+import { DeploymentsController } from './deployments/deploymentsController';
+import { deploymentsCommands } from './deployments/deploymentsCommands';
+import type { LanguageApi } from './language/languageController';
+import { LanguageController } from './language/languageController';
+import { languageCommands } from './language/languageCommands';
 import type { EbpfLensPublicApi } from './publicApi';
 import { publicApi } from './publicApi';
-import type { TracingApi } from './tracing';
-import { registerTracing } from './tracing';
+import type { TracingApi } from './tracing/tracingController';
+import { TracingController } from './tracing/tracingController';
+import { tracingCommands } from './tracing/tracingCommands';
 
 /** set by the bundle's first and last lines (esbuild.mjs): when evaluating it began and ended; absent in unbundled runs */
 declare const __ebpfLensLoadStart: number | undefined;
@@ -40,8 +45,8 @@ export interface EbpfLensApi {
 }
 
 /**
- * Activation only wires capabilities; each lives in its own folder and registers its
- * disposables on the context it is given.
+ * Activation only wires capabilities; each lives in its own folder, its controller registered on
+ * the context (it disposes what it made), its commands in a table given the controller.
  */
 export function activate(context: vscode.ExtensionContext): EbpfLensApi | EbpfLensPublicApi {
   const t0 = performance.now();
@@ -53,10 +58,10 @@ export function activate(context: vscode.ExtensionContext): EbpfLensApi | EbpfLe
   try {
     const config = new Config();
     const ctx: Ctx = { context, log, config };
-    const nodes = registerNodes(ctx);
-    const tracing = registerTracing({ ...ctx, nodes: nodes.api });
-    const deployments = registerDeployments({ ...ctx, nodes: nodes.api, tracing: tracing.api });
-    const language = registerLanguage({ ...ctx, nodes: nodes.api });
+    const nodes = new NodesController(ctx);
+    const tracing = new TracingController({ ...ctx, nodes: nodes.api });
+    const deployments = new DeploymentsController({ ...ctx, nodes: nodes.api, tracing: tracing.api });
+    const language = new LanguageController({ ...ctx, nodes: nodes.api });
     const annotations = new AnnotationsController({ ...ctx, nodes: nodes.api, tracing: tracing.api });
     nodes.api.tree.setDecorator((v) => ({
       ...v,
@@ -67,11 +72,11 @@ export function activate(context: vscode.ExtensionContext): EbpfLensApi | EbpfLe
       context,
       log,
       commandTable({
-        nodes: nodes.commands,
-        tracing: tracing.commands,
-        deployments: deployments.commands,
-        language: language.commands,
-        annotations: annotations.commands,
+        nodes: nodesCommands(nodes),
+        tracing: tracingCommands(tracing),
+        deployments: deploymentsCommands(deployments),
+        language: languageCommands(language),
+        annotations: annotationsCommands(annotations),
         extension: { 'ebpfLens.showLog': () => log.show(true) },
       }),
     );

@@ -6,13 +6,11 @@ import { MeasureState, SYSTEM_CLOCK } from '../../core/annotate/measureState';
 import type { DecorationPlan, FileAnnotations } from '../../core/annotate/model';
 import { decorationPlan } from '../../core/annotate/model';
 import type { BpftraceFeatures } from '../../core/bpftrace/nodeTools';
-import type { CommandsOf } from '../commandIds';
 import type { Ctx } from '../ctx';
-import type { NodesApi } from '../nodes';
-import type { TracingApi } from '../tracing';
+import type { NodesApi } from '../nodes/nodesController';
+import type { TracingApi } from '../tracing/tracingController';
 import type { TraceSession } from '../../ssh/traceSession';
 import type { AnnotateArgs } from './target';
-import { annotationsCommands } from './commands';
 import { HeatDecorations } from './decorations';
 import { followEdits } from './followEdits';
 import { hoverProvider } from './hover';
@@ -59,7 +57,6 @@ export class AnnotationsController implements vscode.Disposable {
   /** per node, program id and tag: the helpers a program calls */
   readonly helperCache = new Map<string, readonly HelperCall[]>();
   readonly bpfWatch: BpfWatch;
-  readonly commands: CommandsOf<'annotations'>;
   readonly api: AnnotationsApi;
   visible = true;
   private readonly decorations = new HeatDecorations();
@@ -86,7 +83,6 @@ export class AnnotationsController implements vscode.Disposable {
       { dispose: () => this.measure.dispose('extension stopped') },
     );
     ctx.context.subscriptions.push(this);
-    this.commands = annotationsCommands(this);
     this.api = this.makeApi();
   }
 

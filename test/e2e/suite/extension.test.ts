@@ -7,7 +7,7 @@ import type { EbpfLensApi } from '../../../src/extension/extension';
 import { PUBLIC_API_KEYS } from '../../../src/extension/publicApi';
 import { DEFAULT_CONNECT_MS, attachedWithin } from '../../lab/bounds';
 import { alive, cli, lab, labSh, nodeConfig, nothingLeft, onNode, progIds, sleep, tempXdg, waitFor, writeConfig } from '../../lab/labEnv';
-import type { TraceInfo } from '../../../src/extension/tracing';
+import type { TraceInfo } from '../../../src/extension/tracing/tracingController';
 import type { ViewSummary } from '../../../src/extension/tracing/resultsPanel';
 import type { FileAnnotations } from '../../../src/core/annotate/model';
 import { helperCalls } from '../../../src/core/annotate/helpers';
