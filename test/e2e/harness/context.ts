@@ -2,7 +2,7 @@
 import * as path from 'node:path';
 import { repoRoot } from '../../unit/paths';
 import type { CodeServer, Toolchain } from './codeServer';
-import type { Check } from './ui';
+import type { Check } from './steps';
 
 // env: EBPF_LENS_CACHE, E2E_WORK, E2E_SHOTS, E2E_PORT (E2E_ONLY: main.ts)
 export const cache = path.join(process.env['EBPF_LENS_CACHE'] ?? '/var/cache/ebpf-lens', 'vscode');

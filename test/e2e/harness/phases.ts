@@ -13,10 +13,13 @@ import type { CodeServer, Toolchain } from './codeServer';
 import { startCodeServer } from './codeServer';
 import type { Run } from './context';
 import { basePort, record, results, shots, work } from './context';
-import { PROBE_SCRIPT, probeChecks } from './probe';
+import { PROBE_SCRIPT, probeChecks } from './ui/probe';
 import { runSuite } from './runSuite';
 import { scanBuffer, scanTree } from './secrets';
-import { fleetChecks, incidentChecks, secretsChecks, welcomeChecks } from './ui';
+import { fleetChecks } from './ui/fleet';
+import { incidentChecks } from './ui/incident';
+import { secretsChecks } from './ui/secrets';
+import { welcomeChecks } from './ui/welcome';
 
 /** test/lab/lab.sh with these arguments (its stdout) */
 const labCmd = (...args: string[]): string =>
