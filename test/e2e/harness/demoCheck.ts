@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { repoRoot } from '../../unit/paths';
 import { openBrowser } from './browser';
+import { CheckTable } from './steps';
 
 /**
  * The demo tier: `npm run demo` as a newcomer runs it — it must come up with the node in the
@@ -13,33 +14,25 @@ const shots = process.env['E2E_SHOTS'] ?? path.join(repoRoot, 'test-results', 'e
 const port = Number(process.env['DEMO_PORT'] ?? 8391);
 
 /**
- * The checks of a run, declared up front in a table of names. Recording a name that is not in the
- * table, or one recorded already, fails (a typo or a copy must not pass); `summary()` fails each
- * declared check never recorded, so a branch or an early return cannot hide a missing check, and
- * ends with the line "N passed, N failed". `pending()` is the first declared check not recorded.
+ * The checks of a run, declared up front in a table of names (a CheckTable: a name not in the
+ * table, or recorded twice, fails; `summary()` fails each declared check never recorded and ends
+ * with the line "N passed, N failed"). `pending()` is the first declared check not recorded.
  */
 function checkTable(table: readonly string[]): {
   record: (name: string, ok: boolean, error?: string) => void;
   pending: () => string | undefined;
   summary: () => number;
 } {
-  const results: { name: string; ok: boolean; error?: string }[] = [];
-  const write = (name: string, ok: boolean, error?: string): void => {
-    results.push({ name, ok, ...(error ? { error } : {}) });
-    process.stdout.write(`  ${ok ? '✔' : '✘'} ${name}${error ? `: ${error}` : ''}\n`);
-  };
-  const recorded = (name: string): boolean => results.some((r) => r.name === name);
-  // two entries with one name would let one check stand for both
-  for (const name of new Set(table.filter((n, i) => table.indexOf(n) !== i))) write(name, false, 'declared twice in the check table');
+  const checks = new CheckTable(table, 'check');
   return {
     record: (name, ok, error) => {
-      if (!table.includes(name)) write(name, false, `not declared in the check table${error ? `; ${error}` : ''}`);
-      else if (recorded(name)) write(name, false, `recorded a second time: each check is recorded once${error ? `; ${error}` : ''}`);
-      else write(name, ok, error);
+      const wrong = checks.claim(name, 'recorded a second time: each check is recorded once');
+      if (wrong) checks.fail(name, `${wrong}${error ? `; ${error}` : ''}`);
+      else checks.add({ name, ok, ms: 0, ...(error ? { error } : {}) });
     },
-    pending: () => table.find((n) => !recorded(n)),
+    pending: () => checks.pending(),
     summary: () => {
-      for (const name of table) if (!recorded(name)) write(name, false, 'declared but never ran');
+      const results = checks.finish('declared but never ran');
       const failed = results.filter((r) => !r.ok).length;
       process.stdout.write(`\n${results.length - failed} passed, ${failed} failed\n`);
       return failed === 0 ? 0 : 1;

@@ -1,14 +1,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { PUBLIC_API_KEYS } from '../../../src/extension/publicApi';
-import { lab, onNode } from '../../lab/labEnv';
-import { openBrowser } from './browser';
-import type { CodeServer } from './codeServer';
-import type { Check } from './ui';
-import { Steps, openWorkbench, runFromPalette } from './ui';
-import { waitFor } from '../../unit/wait';
-import { loginBudgetMs } from '../../../src/core/remote/bounds';
-import { DEFAULT_CONNECT_MS, attachedWithin, connectedWithin } from '../../lab/bounds';
+import { PUBLIC_API_KEYS } from '../../../../src/extension/publicApi';
+import { lab, onNode } from '../../../lab/labEnv';
+import { openBrowser } from '../browser';
+import type { CodeServer } from '../codeServer';
+import type { Check } from '../steps';
+import { Steps } from '../steps';
+import { openWorkbench, runFromPalette } from './workbench';
+import { waitFor } from '../../../unit/wait';
+import { loginBudgetMs } from '../../../../src/core/remote/bounds';
+import { DEFAULT_CONNECT_MS, attachedWithin, connectedWithin } from '../../../lab/bounds';
 
 /**
  * Another extension installed beside eBPF Lens (test/e2e/probe, packaged as a .vsix), in
