@@ -19,7 +19,7 @@ trap 'exit 130' INT TERM
 
 bash scripts/ensure-deps.sh
 echo "building…"
-npx tsc -p . >/dev/null
+npm run -s compile >/dev/null
 node esbuild.mjs --minify
 echo "installing the real VS Code (code-server) if needed…"
 bash test/e2e/install.sh >/dev/null

@@ -13,7 +13,7 @@ say() { printf '\n=== %s (%ss)\n' "$*" $(( $(date +%s) - t0 )); }
 
 bash scripts/ensure-deps.sh || exit 1
 say "build: type-check + compile, bundle, lint"
-npx tsc -p . || exit 1
+npm run -s compile || exit 1   # out/ is made afresh: a file moved or removed leaves no stale test behind
 node esbuild.mjs || exit 1
 npx eslint . || exit 1
 npx prettier --check . >/dev/null || { echo "prettier: files not formatted (npm run format):"; npx prettier --list-different .; exit 1; }
