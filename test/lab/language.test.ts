@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { checkCommand } from '../../src/core/bpftrace/check';
+import { runCheck } from '../../src/core/bpftrace/check';
 import { formatCommand, listProbesCommand } from '../../src/core/bpftrace/nodeTools';
 import { SNIPPETS, buildSnippet } from '../../src/core/trace/library';
 import { TraceRun } from '../../src/ssh/trace';
@@ -89,7 +89,7 @@ describe('bpftrace language on real nodes', () => {
         try {
           const v = c.info.bpftrace?.version ?? '';
           assert.ok(v.startsWith(version), `bpftrace ${v}`);
-          const { result, seen } = await programsLoadedDuring(node, () => c.run(checkCommand(v, VALID)));
+          const { result, seen } = await programsLoadedDuring(node, () => runCheck((cmd) => c.run(cmd), v, VALID));
           assert.equal(result.ok, true, JSON.stringify(result.diagnostics) + result.output);
           assert.deepEqual([...seen.values()], [], 'programs were loaded during a compile-only check');
         } finally {
@@ -100,7 +100,7 @@ describe('bpftrace language on real nodes', () => {
       it('an invalid probe is reported on its line; nothing is loaded', async () => {
         const c = await openNode(node, { user });
         try {
-          const { result, seen } = await programsLoadedDuring(node, () => c.run(checkCommand(c.info.bpftrace?.version ?? '', BAD_PROBE)));
+          const { result, seen } = await programsLoadedDuring(node, () => runCheck((cmd) => c.run(cmd), c.info.bpftrace?.version ?? '', BAD_PROBE));
           assert.equal(result.ok, false);
           const err = result.diagnostics.find((d) => d.severity === 'error');
           assert.ok(err, result.output);
@@ -184,7 +184,7 @@ describe('bpftrace language on real nodes', () => {
           const failed: string[] = [];
           const { seen } = await programsLoadedDuring(node, async () => {
             for (const s of SNIPPETS) {
-              const r = await c.run(checkCommand(v, buildSnippet(s.id, params[s.id] ?? {})));
+              const r = await runCheck((cmd) => c.run(cmd), v, buildSnippet(s.id, params[s.id] ?? {}));
               if (!r.ok) failed.push(`${s.id}: ${r.diagnostics.map((d) => `${d.line ?? ''} ${d.message}`).join('; ')}`);
             }
           });

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import type { Version } from '../../core/bpftrace/catalog';
 import { parseVersion } from '../../core/bpftrace/catalog';
-import { checkCommand } from '../../core/bpftrace/check';
+import { runCheck } from '../../core/bpftrace/check';
 import { mapLimit } from '../../core/base/concurrency';
 import { ToolError, errorKind, errorMessage } from '../../core/base/errors';
 import type { NodeConfig } from '../../core/inventory/inventory';
@@ -45,7 +45,8 @@ async function onNode(
       throw new ToolError('missing', `bpftrace is not installed on ${node.name} (or did not say its version)`);
     const lines: CheckLine[] = [];
     for (const f of files) {
-      const r = await client.run(checkCommand(v, f.text));
+      const c = client;
+      const r = await runCheck((cmd) => c.run(cmd), v, f.text);
       lines.push(...nodeCheckLines(f.file, r.diagnostics, node.name));
     }
     return { node: node.name, version: parseVersion(v), lines, code: Exit.ok };

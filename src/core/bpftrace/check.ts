@@ -2,32 +2,9 @@ import type { CommandOutput, RemoteCommand } from '../remote/command';
 import { ToolError } from '../base/errors';
 import type { ScriptDiagnostic } from '../trace/diagnostics';
 import { parseStderr } from '../trace/diagnostics';
-import type { Version } from './catalog';
-import { parseVersion, versionAtLeast, versionText } from './catalog';
+import { compileOnlyFor, helpCommand } from './compileOnly';
 import { LineIndex } from './lexer';
 import { parse } from './parser';
-
-/**
- * "Check on Node": compile a script with the node's own bpftrace, never attaching. The
- * compile-only mode depends on the version: 0.17–0.23 `--emit-elf FILE` stops after writing the
- * object; 0.24 `--test-mode codegen`; 0.25+ `--mode codegen` (in 0.24+ `--emit-elf` goes on to
- * load and attach, and `--dry-run` attaches in every version that has it). A version outside
- * what is known is refused: an unknown version means "don't run", not "try".
- */
-export const CHECK_KNOWN_UP_TO: Version = [0, 26];
-
-export function compileOnlyArgs(version: string): string[] | string {
-  const v = parseVersion(version);
-  if (!v)
-    return `bpftrace did not say its version ("${version}"): eBPF Lens does not know how to compile without attaching, so it does not run it`;
-  if (v[0] !== 0 || !versionAtLeast(v, [0, 17])) return `bpftrace ${versionText(v)} is older than 0.17: not supported`;
-  if (!versionAtLeast(CHECK_KNOWN_UP_TO, v)) {
-    return `bpftrace ${versionText(v)} is newer than eBPF Lens knows (≤ ${versionText(CHECK_KNOWN_UP_TO)}): its compile-only mode is not known, so the check is not run (it could attach probes)`;
-  }
-  if (!versionAtLeast(v, [0, 24])) return ['--emit-elf', '/dev/null'];
-  if (!versionAtLeast(v, [0, 25])) return ['--test-mode', 'codegen'];
-  return ['--mode', 'codegen'];
-}
 
 export interface CheckResult {
   readonly ok: boolean;
@@ -36,10 +13,22 @@ export interface CheckResult {
   readonly output: string;
 }
 
+/** Runs a command on the node (a connection's `run`, bound to a cancellation where there is one). */
+export type RunOnNode = <T>(cmd: RemoteCommand<T>) => Promise<T>;
+
+/**
+ * "Check on Node": compile a script with the node's own bpftrace, never loading it. The
+ * compile-only mode is chosen from the node's `bpftrace --help` (compileOnly.ts); a bpftrace that
+ * offers none eBPF Lens knows is refused with the reason (a ToolError), and nothing runs.
+ */
+export async function runCheck(run: RunOnNode, version: string, script: string): Promise<CheckResult> {
+  const mode = compileOnlyFor(version, await run(helpCommand()));
+  if ('refused' in mode) throw new ToolError('failed', mode.refused);
+  return run(checkCommand(mode.args, script));
+}
+
 /** The script travels on stdin (`-`), so nothing is written on the node. */
-export function checkCommand(version: string, script: string): RemoteCommand<CheckResult> {
-  const args = compileOnlyArgs(version);
-  if (typeof args === 'string') throw new ToolError('failed', args);
+export function checkCommand(args: readonly string[], script: string): RemoteCommand<CheckResult> {
   return {
     title: `bpftrace ${args.join(' ')} (compile only)`,
     argv: ['bpftrace', ...args, '-'],

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { checkCommand } from '../../../core/bpftrace/check';
+import { runCheck } from '../../../core/bpftrace/check';
 import type { ScriptDiagnostic } from '../../../core/trace/diagnostics';
 import type { LanguageController, NodeCheck } from '../languageController';
 
@@ -36,7 +36,7 @@ function compileOnNode(c: LanguageController, doc: vscode.TextDocument, node: st
       const version = nc.info.bpftrace?.version;
       if (!nc.info.bpftrace) throw new Error(`bpftrace is not installed on ${node}`);
       if (!version) throw new Error(`bpftrace on ${node} did not say its version: the check is not run (it could attach)`);
-      const r = await fleet.run(node, checkCommand(version, text), token);
+      const r = await runCheck((cmd) => fleet.run(node, cmd, token), version, text);
       return { ...r, node, version };
     },
   );
