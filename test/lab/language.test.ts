@@ -100,7 +100,9 @@ describe('bpftrace language on real nodes', () => {
       it('an invalid probe is reported on its line; nothing is loaded', async () => {
         const c = await openNode(node, { user });
         try {
-          const { result, seen } = await programsLoadedDuring(node, () => runCheck((cmd) => c.run(cmd), c.info.bpftrace?.version ?? '', BAD_PROBE));
+          const { result, seen } = await programsLoadedDuring(node, () =>
+            runCheck((cmd) => c.run(cmd), c.info.bpftrace?.version ?? '', BAD_PROBE),
+          );
           assert.equal(result.ok, false);
           const err = result.diagnostics.find((d) => d.severity === 'error');
           assert.ok(err, result.output);
