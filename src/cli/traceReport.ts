@@ -67,6 +67,8 @@ export function reportNode(p: NodePart, o: ReportOptions): number {
   const drops = out.results.droppedByRate + out.results.droppedOldest;
   if (drops > 0 || out.results.lostByBpftrace > 0)
     say(`dropped ${drops} event(s) over the output limits; bpftrace lost ${out.results.lostByBpftrace}`);
+  // what bpftrace said about the node itself: once, as a fact of the node, not as the script's warning
+  for (const n of out.environment) say(`note: ${n.title}: ${n.meaning}`);
   for (const d of out.diagnostics)
     say(`${d.severity}${d.line !== undefined ? ` line ${d.line}${d.col !== undefined ? `:${d.col}` : ''}` : ''}: ${d.message}`);
   if (out.error && out.error.kind !== 'tool.script') say(`ebpf-lens: ${out.error.message}`);

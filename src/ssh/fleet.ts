@@ -16,6 +16,8 @@ import type { ConnectContext } from './nodeClient';
 import { NodeClient } from './nodeClient';
 import type { BackoffOptions } from './session';
 import { DEFAULT_BACKOFF, NodeSession } from './session';
+import type { EnvironmentNote } from '../core/trace/environment';
+import { mergeNotes } from '../core/trace/environment';
 
 export interface FleetOptions {
   readonly ctx: ConnectContext;
@@ -38,6 +40,8 @@ interface Entry {
   statsPrev?: StatsSample | undefined;
   stats?: Map<number, ProgramStats> | undefined;
   retryAt?: number | undefined;
+  /** what bpftrace said about the node (not about a script), one per kind */
+  environment?: readonly EnvironmentNote[] | undefined;
 }
 
 /** rates need a window at least this long between two samples */
@@ -138,6 +142,11 @@ export class Fleet {
   private async afterConnect(e: Entry): Promise<void> {
     const client = e.session.client;
     if (!client) return;
+    // what bpftrace says about the node is kept on the node, across its connections
+    client.onDidNoteEnvironment((notes) => {
+      e.environment = mergeNotes(e.environment ?? [], notes);
+      this.changed.fire(e.config.name);
+    });
     if (this.opts.recoverStatsOnConnect ?? true) {
       try {
         await client.run(statsControl('recover'));
@@ -195,6 +204,7 @@ export class Fleet {
       state,
       info: client?.info,
       login: client?.login,
+      environment: e.environment,
       error: e.error,
       listing: state === 'connected' ? e.listing : undefined,
       stats: e.statsOn ? e.stats : undefined,

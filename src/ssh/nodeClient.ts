@@ -12,6 +12,9 @@ import { shJoin } from '../core/remote/quote';
 import type { ConnectOptions, HostKeyDecision, HostKeyPrompt, Logger } from './connection';
 import { SshConnection } from './connection';
 import type { TrustStore } from './trustStore';
+import type { EnvironmentNote } from '../core/trace/environment';
+import { mergeNotes } from '../core/trace/environment';
+import { Emitter } from '../core/base/event';
 
 /** What every connection of one process shares: trust, prompts, limits. */
 export interface ConnectContext {
@@ -100,6 +103,24 @@ export class NodeClient {
   /** what the node's login shell cost on this connection */
   get login(): LoginFacts | undefined {
     return this.connection.login;
+  }
+
+  private notes: readonly EnvironmentNote[] = [];
+  private readonly noted = new Emitter<readonly EnvironmentNote[]>();
+  /** bpftrace said something new about the node (the notes so far) */
+  readonly onDidNoteEnvironment = this.noted.event;
+
+  /** what bpftrace said about this node on this connection (environment.ts), one per kind */
+  get environment(): readonly EnvironmentNote[] {
+    return this.notes;
+  }
+
+  /** Keep what a run of bpftrace said about the node; true if it was news. */
+  noteEnvironment(seen: readonly EnvironmentNote[]): boolean {
+    const fresh = seen.some((n) => !this.notes.some((k) => k.id === n.id));
+    if (seen.length > 0) this.notes = mergeNotes(this.notes, seen);
+    if (fresh) this.noted.fire(this.notes);
+    return fresh;
   }
 
   close(): void {

@@ -313,6 +313,7 @@ export class TraceRun {
     if (this.stderrLine || this.stderrCarry) this.onStderr('\n');
     this.resolveAttached(this.results.attachedProbes);
     const report = parseStderr(this.stderr, this.scriptPath);
+    this.client.noteEnvironment(report.environment);
     for (const d of report.diagnostics) if (this.results.diagnostics.length < 100) this.results.diagnostics.push(d);
     let verified = false;
     let leftover: TraceOutcome['leftover'];
@@ -359,6 +360,7 @@ export class TraceRun {
       reason,
       verified,
       diagnostics: [...this.results.diagnostics],
+      environment: report.environment,
       results: this.results.snapshot(),
       stderrTail: this.stderr.split('\n').slice(-20).join('\n'),
       startedAt: this.startedAt,

@@ -2,6 +2,7 @@ import type { CancellationTokenLike } from '../core/base/cancel';
 import type { ScriptDiagnostic } from '../core/trace/diagnostics';
 import type { TraceError } from '../core/trace/outcome';
 import type { ResultsSnapshot, TraceLimits } from '../core/trace/results';
+import type { EnvironmentNote } from '../core/trace/environment';
 
 /** What a trace is started with, and what it ends with (TraceRun, trace.ts). */
 export interface TraceOptions {
@@ -34,6 +35,8 @@ export interface TraceOutcome {
   /** checked on the node after the end that no bpftrace of this trace is left */
   readonly verified: boolean;
   readonly diagnostics: readonly ScriptDiagnostic[];
+  /** what bpftrace said about the node, not the script (kept on the node: NodeClient.environment) */
+  readonly environment: readonly EnvironmentNote[];
   readonly results: ResultsSnapshot;
   readonly stderrTail: string;
   readonly startedAt: number;

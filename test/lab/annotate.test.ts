@@ -9,7 +9,7 @@ import { uprobeSymbols } from '../../src/core/annotate/symbols';
 import { featuresCommand, listProbesCommand } from '../../src/core/bpftrace/nodeTools';
 import type { NodeClient } from '../../src/ssh/nodeClient';
 import { TraceRun } from '../../src/ssh/trace';
-import { lab, labSh, nothingLeft, openNode, progIds, sleep, waitFor } from './labEnv';
+import { FLAVOUR_NODES, lab, labSh, nothingLeft, openNode, progIds, sleep, waitFor } from './labEnv';
 import { repoRoot } from '../unit/paths';
 
 const SOURCE = fs.readFileSync(path.join(repoRoot, 'test', 'lab', 'src', 'edgeapp.c'), 'utf8');
@@ -40,7 +40,7 @@ async function plan(c: NodeClient, binary: string, maxProbes = 64): Promise<{ p:
 
 describe('call-frequency annotations on real nodes (uprobes)', function () {
   this.timeout(120_000);
-  for (const node of ['edge1', 'trixie1']) {
+  for (const node of FLAVOUR_NODES) {
     describe(node, () => {
       let binary = '';
       before(() => {
@@ -53,7 +53,7 @@ describe('call-frequency annotations on real nodes (uprobes)', function () {
         const c = await openNode(node);
         try {
           const { p, multi, symbols } = await plan(c, binary);
-          assert.equal(multi, node === 'trixie1', 'uprobe_multi on the trixie node only');
+          assert.equal(multi, node !== 'edge1', 'uprobe_multi on the trixie and forky nodes (bpftrace 0.23+), not on bookworm');
           assert.ok(symbols.includes('hot') && symbols.includes('cold') && symbols.includes('main'), symbols.join(' '));
           assert.deepEqual(p.measured.map((m) => m.fn.name).sort(), ['cold', 'hot', 'main', 'on_signal', 'step_parse', 'step_reply']);
           // with uprobe_multi the two step_ functions (a prefix no other symbol has) are one probe
@@ -129,7 +129,7 @@ describe('call-frequency annotations on real nodes (uprobes)', function () {
         'BEGIN { printf("go\\n"); @t0 = nsecs; }\ninterval:ms:100 { @ticks = count(); }\nEND { printf("bye\\n"); @w = nsecs - @t0; }\n',
       'no BEGIN or END': 'interval:ms:100 { @ticks = count(); }\n',
     };
-    for (const node of ['edge1', 'trixie1'])
+    for (const node of FLAVOUR_NODES)
       for (const [what, user] of Object.entries(scripts))
         it(`${node}, ${what}: the block fires as often as its own @ticks, at 10/s over the window on the kernel clock`, async () => {
           const ins = instrumentProbes(user);

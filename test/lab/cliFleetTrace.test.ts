@@ -7,7 +7,7 @@ import { repoRoot } from '../unit/paths';
 import { attachedWithin, CLI_TIMEOUT_MS } from './bounds';
 import { cli, nodeConfig, nothingLeft, progIds, runningOn, tempDir, tempXdg, waitFor, writeConfig } from './labEnv';
 
-const NODES = ['edge1', 'trixie1'] as const;
+const NODES = ['edge1', 'trixie1', 'forky1'] as const;
 
 function scriptFile(text: string): string {
   const f = path.join(tempDir('ebpf-lens-fleet-bt-'), 'script.bt');
@@ -72,6 +72,7 @@ describe('ebpf-lens trace on several nodes: a section per node and the merged ma
     writeConfig([
       nodeConfig('edge1', { tags: ['fleet'] }),
       nodeConfig('trixie1', { tags: ['fleet'] }),
+      nodeConfig('forky1', { tags: ['fleet'] }),
       // edge1's address on a port nothing listens on: refused at once
       nodeConfig('edge1', { name: 'gone', port: 1, tags: ['other'] }),
     ]);
@@ -83,17 +84,17 @@ describe('ebpf-lens trace on several nodes: a section per node and the merged ma
     for (const n of NODES) await cleanOn(n, before.get(n) ?? new Set());
   });
 
-  it('--node edge1,trixie1: live lines named by node, then each node and the merged counts (their sums)', async () => {
-    const r = await cli(['trace', '--config', cfg(), '--node', 'edge1,trixie1', scriptFile(COUNTS)], { XDG_CONFIG_HOME: tempXdg() });
+  it('--node edge1,trixie1,forky1: live lines named by node, then each node and the merged counts (their sums)', async () => {
+    const r = await cli(['trace', '--config', cfg(), '--node', NODES.join(','), scriptFile(COUNTS)], { XDG_CONFIG_HOME: tempXdg() });
     assert.equal(r.code, 0, r.stderr);
     const { live, by } = sections(r.stdout);
     assert.deepEqual(
-      live.filter((l) => !/^(edge1|trixie1): /.test(l)),
+      live.filter((l) => !/^(edge1|trixie1|forky1): /.test(l)),
       [],
       'every live line names its node',
     );
     assert.deepEqual([...by.keys()], [...NODES, 'merged']);
-    assert.match(by.get('merged')?.header ?? '', /^== merged \(2 nodes\) ==$/);
+    assert.match(by.get('merged')?.header ?? '', /^== merged \(3 nodes\) ==$/);
     const perNode = NODES.map((n) => {
       const s = by.get(n);
       assert.match(s?.header ?? '', new RegExp(`^== ${n}: done, `), r.stdout);
@@ -194,7 +195,7 @@ describe('ebpf-lens trace on several nodes: a section per node and the merged ma
         '--config',
         cfg(),
         '--node',
-        'edge1,trixie1',
+        NODES.join(','),
         scriptFile('interval:ms:100 { @total = count(); }\nEND { printf("end\\n"); }\n'),
       ],
       {

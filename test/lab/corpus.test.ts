@@ -1,20 +1,37 @@
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { analyze } from '../../src/core/bpftrace/analysis';
+import { compileOnlyFor } from '../../src/core/bpftrace/compileOnly';
 import { LineIndex } from '../../src/core/bpftrace/lexer';
 import { corpus } from '../support/corpus';
 import { LAB_SH, labNode } from './labEnv';
 
 /**
- * The corpus against real bpftrace (compile only: --emit-elf stops after writing the object on
- * 0.17–0.23): good scripts compile on the lab version that supports them, broken ones fail there
+ * The corpus against real bpftrace, compile only (the mode Check on Node chooses from the node's
+ * --help: --emit-elf on 0.17–0.23, --mode codegen on 0.27; --emit-elf would load on 0.27): good scripts compile on the lab version that supports them, broken ones fail there
  * on the line the analyser names — so the parser is neither too strict nor too lenient. Scripts
  * that need 0.24+ are checked against bpftrace's docs and tests (see the corpus headers).
  */
 const FLAVOURS: Record<string, { node: string; version: [number, number] }> = {
   '0.17': { node: 'edge1', version: [0, 17] },
   '0.23': { node: 'trixie1', version: [0, 23] },
+  '0.27': { node: 'forky1', version: [0, 27] },
 };
+
+const modes = new Map<string, readonly string[]>();
+/** the compile-only arguments for a flavour's bpftrace, as Check on Node chooses them */
+function compileOnly(node: string, root: string): readonly string[] {
+  const known = modes.get(node);
+  if (known) return known;
+  const on = (...argv: string[]) =>
+    spawnSync('bash', [LAB_SH, 'nodeexec', node, ...(root ? ['chroot', root] : []), 'bpftrace', ...argv], { encoding: 'utf8' });
+  const version = /v?(\d+\.\d+(?:\.\d+)?)/.exec(on('--version').stdout)?.[1] ?? '';
+  const help = on('--help');
+  const m = compileOnlyFor(version, `${help.stdout}\n${help.stderr}`);
+  if ('refused' in m) throw new Error(`${node}: ${m.refused}`);
+  modes.set(node, m.args);
+  return m.args;
+}
 
 function compile(flavour: string, name: string, text: string): { ok: boolean; errors: { l1: number; l2: number; message: string }[] } {
   const { node } = FLAVOURS[flavour] as { node: string };
@@ -22,8 +39,9 @@ function compile(flavour: string, name: string, text: string): { ok: boolean; er
   let out: string;
   let ok = true;
   try {
-    // the script on stdin, the object to /dev/null: nothing is written on the node
-    out = execFileSync('bash', [LAB_SH, 'nodeexec', node, ...(root ? ['chroot', root] : []), 'bpftrace', '--emit-elf', '/dev/null', '-'], {
+    // the script on stdin (an object, if any, to /dev/null): nothing is written on the node
+    const args = compileOnly(node, root);
+    out = execFileSync('bash', [LAB_SH, 'nodeexec', node, ...(root ? ['chroot', root] : []), 'bpftrace', ...args, '-'], {
       input: text,
       encoding: 'utf8',
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -43,7 +61,7 @@ function compile(flavour: string, name: string, text: string): { ok: boolean; er
   return { ok: ok && errors.length === 0, errors };
 }
 
-describe('the script corpus against real bpftrace (0.17 and 0.23, compile only)', function () {
+describe('the script corpus against real bpftrace (0.17, 0.23 and 0.27, compile only)', function () {
   this.timeout(600_000);
   for (const s of corpus('good')) {
     const targets = (s.labValidate ?? Object.keys(FLAVOURS)).filter((f) => {

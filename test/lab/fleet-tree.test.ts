@@ -5,7 +5,7 @@ import { ToolError } from '../../src/core/base/errors';
 import type { TreeRow } from '../../src/core/nodes/tree';
 import { buildTree } from '../../src/core/nodes/tree';
 import { Fleet, MIN_STATS_WINDOW_MS } from '../../src/ssh/fleet';
-import { cli, context, inventory, lab, labSh, nodeConfig, sleep, tempXdg, waitFor, writeConfig } from './labEnv';
+import { cli, context, FLAVOUR_NODES, inventory, lab, labSh, nodeConfig, sleep, tempXdg, waitFor, writeConfig } from './labEnv';
 
 const sysctl = (): string => labSh('nodeexec', 'edge1', 'cat', '/proc/sys/kernel/bpf_stats_enabled').trim();
 const all = (rows: readonly TreeRow[]): TreeRow[] => rows.flatMap((r) => [r, ...all(r.children)]);
@@ -20,17 +20,17 @@ describe('Nodes: fleet and tree on real nodes', () => {
     labSh('deploy', 'edge1', 'counter_v1');
     labSh('deploy', 'edge1', 'xdp');
     labSh('deploy', 'trixie1', 'counter_v1');
+    labSh('deploy', 'forky1', 'counter_v1');
   });
   after(() => {
-    labSh('undeploy', 'edge1');
-    labSh('undeploy', 'trixie1');
+    for (const n of ['edge1', 'trixie1', 'forky1']) labSh('undeploy', n);
   });
   beforeEach(() => {
     fleet = new Fleet({ ctx: context(), recoverStatsOnConnect: true });
   });
   afterEach(async () => fleet.dispose());
 
-  for (const node of ['edge1', 'trixie1']) {
+  for (const node of FLAVOUR_NODES) {
     it(`${node}: the tree shows exactly what ebpf-lens list shows`, async () => {
       fleet.setInventory(inventory([nodeConfig(node)]));
       await fleet.connect(node);

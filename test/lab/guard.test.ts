@@ -84,6 +84,8 @@ describe('the guard on real nodes (#19)', () => {
     ['trixie1', 'root', 'bash pump=perl'],
     // the root-owned guard installed on trixie1 (SECURITY.md), run with sudo
     ['trixie1', 'edgeuser', 'bash pump=perl'],
+    ['forky1', 'root', 'bash pump=perl'],
+    ['forky1', 'edgeuser', 'bash pump=perl'],
   ] as const) {
     it(`${node} as ${user}: while a 10 s trace runs, the guard starts no process (forks counted on the machine)`, async function () {
       this.timeout(60_000);

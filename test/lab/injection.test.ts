@@ -11,7 +11,7 @@ import { writeScript } from '../../src/core/trace/guard';
 import { TraceRun } from '../../src/ssh/trace';
 import { HOSTILE, hostileStrings } from '../support/hostile';
 import { figure } from './figures';
-import { cli, context, inventory, lab, nodeConfig, onNode, openNode, tempXdg, writeConfig } from './labEnv';
+import { cli, context, FLAVOUR_NODES, inventory, lab, nodeConfig, onNode, openNode, tempXdg, writeConfig } from './labEnv';
 import { NodeClient } from '../../src/ssh/nodeClient';
 
 const CANARY = '/tmp/ebpf-lens-canary';
@@ -51,7 +51,7 @@ function canaryExists(node: string): boolean {
 }
 
 describe('hostile strings reach the node as literal data, or are rejected', () => {
-  for (const node of ['edge1', 'trixie1']) {
+  for (const node of FLAVOUR_NODES) {
     it(`${node}: every attack string arrives as exactly one argument, no canary`, async () => {
       const c = await openNode(node);
       try {

@@ -30,24 +30,25 @@
 #
 # Nodes: edge1..edge$FLEET (netns, Debian bookworm tools: bpftrace 0.17, bpftool 7.1),
 #        lo1 (loopback port, same tools), trixie1 (netns + Debian trixie root: bpftrace 0.23,
-#        bpftool 7.5), jump1 (netns, allows TCP forwarding), hidden1 (sshd on 127.0.0.1 inside
-#        jump1's namespace: reachable only through ProxyJump jump1).
+#        bpftool 7.5), forky1 (netns + Debian forky root: bpftrace 0.27, bpftool 7.8), jump1
+#        (netns, allows TCP forwarding), hidden1 (sshd on 127.0.0.1 inside jump1's namespace:
+#        reachable only through ProxyJump jump1).
 # Users on every node: root (key), edgeuser (key or password, NOPASSWD sudo for bpftool and
 # bpftrace only), edgenosudo (key, no sudo).
-# ClientAliveInterval is left unset on edge1 and trixie1 (as on many real nodes).
+# ClientAliveInterval is left unset on edge1, trixie1 and forky1 (as on many real nodes).
 #
-# env: LAB_DIR (/run/ebpf-lens-lab)  FLEET (20)  TRIXIE (1)  EXTRAS (1: lo1, jump1, hidden1)
+# env: LAB_DIR (/run/ebpf-lens-lab)  FLEET (20)  TRIXIE (1)  FORKY (1)  EXTRAS (1: lo1, jump1, hidden1)
 #      LAB_BASEPORT (2200)
-#      EBPF_LENS_CACHE (/var/cache/ebpf-lens: the trixie root, reused; never required)
+#      EBPF_LENS_CACHE (/var/cache/ebpf-lens: the trixie and forky roots, reused; never required)
 set -euo pipefail
 
 LAB=${LAB_DIR:-/run/ebpf-lens-lab}
 FLEET=${FLEET:-20}
 TRIXIE=${TRIXIE:-1}
+FORKY=${FORKY:-1}
 EXTRAS=${EXTRAS:-1}
 BASEPORT=${LAB_BASEPORT:-2200}
 CACHE=${EBPF_LENS_CACHE:-/var/cache/ebpf-lens}
-TRIXIE_CACHE=$CACHE/trixie-root
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 BR=elabbr
 NET=10.200.0          # used ONLY on the lab's own bridge and namespaces
@@ -74,6 +75,7 @@ node_table() {
     printf 'hidden1 hidden 127.0.0.1 22 yes no\n'
   fi
   [ "$TRIXIE" = 1 ] && printf 'trixie1 trixie %s.3 22 no no\n' "$NET"
+  [ "$FORKY" = 1 ] && printf 'forky1 forky %s.4 22 no no\n' "$NET"
   return 0
 }
 node_field() { # NODE FIELD#
@@ -82,9 +84,12 @@ node_field() { # NODE FIELD#
   [ -n "$f" ] || die "unknown node $1"
   echo "$f"
 }
-netns_of() { case $(node_field "$1" 2) in netns|trixie) echo "elab-$1";; hidden) echo elab-jump1;; *) echo "";; esac; }
-root_of() { [ "$(node_field "$1" 2)" = trixie ] && echo "$LAB/nodes/$1/root" || echo ""; }
-pidfile_of() { [ "$(node_field "$1" 2)" = trixie ] && echo "$LAB/nodes/$1/upper/run/sshd-lab.pid" || echo "$LAB/nodes/$1/sshd.pid"; }
+# a node of a Debian root of its own (trixie, forky) runs chrooted on an overlay of the cached root
+rooted() { case $1 in trixie|forky) return 0;; *) return 1;; esac; }
+root_cache() { echo "$CACHE/$1-root"; } # FLAVOUR
+netns_of() { local k; k=$(node_field "$1" 2); case $k in netns|trixie|forky) echo "elab-$1";; hidden) echo elab-jump1;; *) echo "";; esac; }
+root_of() { rooted "$(node_field "$1" 2)" && echo "$LAB/nodes/$1/root" || echo ""; }
+pidfile_of() { rooted "$(node_field "$1" 2)" && echo "$LAB/nodes/$1/upper/run/sshd-lab.pid" || echo "$LAB/nodes/$1/sshd.pid"; }
 sshd_pid() { # prints the pid of NODE's listening sshd if it is alive and really ours
   local f p
   f=$(pidfile_of "$1"); [ -s "$f" ] || return 1
@@ -114,7 +119,7 @@ nodeexec() {
 install_deps() {
   local pkgs=(openssh-server openssh-client sudo bpftool bpftrace clang llvm libbpf-dev gcc libc6-dev
               systemtap-sdt-dev iproute2 util-linux procps passwd coreutils)
-  [ "$TRIXIE" = 1 ] && pkgs+=(debootstrap)
+  { [ "$TRIXIE" = 1 ] || [ "$FORKY" = 1 ]; } && pkgs+=(debootstrap)
   local missing=() p
   for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
   if [ ${#missing[@]} -gt 0 ]; then
@@ -161,19 +166,22 @@ build_assets() {
   chmod 0755 "$LAB" "$LAB/bin"
 }
 
-build_trixie() {
-  [ -x "$TRIXIE_CACHE/usr/bin/bpftrace" ] && return 0
-  local mirror
+build_root() { # FLAVOUR: debootstrap a Debian root for the nodes of that flavour, once (cached)
+  local flavour=$1 dest mirror script=()
+  dest=$(root_cache "$flavour")
+  [ -x "$dest/usr/bin/bpftrace" ] && return 0
   mirror=$(awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/*.sources 2>/dev/null || true)
   [ -n "$mirror" ] || mirror=$(awk '/^deb / { print $2; exit }' /etc/apt/sources.list 2>/dev/null || true)
-  [ -n "$mirror" ] || die "no Debian mirror found in /etc/apt for the trixie node"
-  log "building the trixie node root in $TRIXIE_CACHE (debootstrap, ~1 min, cached for next runs)"
-  mkdir -p "$CACHE"; rm -rf --one-file-system "$TRIXIE_CACHE.tmp"
+  [ -n "$mirror" ] || die "no Debian mirror found in /etc/apt for the $flavour node"
+  # bookworm's debootstrap has no script for forky: sid's builds it (never install forky packages on the machine)
+  [ -e "/usr/share/debootstrap/scripts/$flavour" ] || script=(/usr/share/debootstrap/scripts/sid)
+  log "building the $flavour node root in $dest (debootstrap, ~1 min, cached for next runs)"
+  mkdir -p "$CACHE"; rm -rf --one-file-system "$dest.tmp"
   debootstrap --variant=minbase --include=openssh-server,bpftrace,bpftool,sudo,iproute2,procps,passwd,coreutils \
-    --keyring=/usr/share/keyrings/debian-archive-keyring.gpg trixie "$TRIXIE_CACHE.tmp" "$mirror" \
-    >"$LAB/debootstrap.log" 2>&1 || { tail -20 "$LAB/debootstrap.log" >&2; die "debootstrap failed"; }
-  chroot "$TRIXIE_CACHE.tmp" apt-get clean >/dev/null 2>&1 || true
-  mv "$TRIXIE_CACHE.tmp" "$TRIXIE_CACHE"
+    --keyring=/usr/share/keyrings/debian-archive-keyring.gpg "$flavour" "$dest.tmp" "$mirror" "${script[@]}" \
+    >"$LAB/debootstrap-$flavour.log" 2>&1 || { tail -20 "$LAB/debootstrap-$flavour.log" >&2; die "debootstrap of $flavour failed"; }
+  chroot "$dest.tmp" apt-get clean >/dev/null 2>&1 || true
+  mv "$dest.tmp" "$dest"
 }
 
 make_keys() {
@@ -264,8 +272,8 @@ start_node() {
   d=$LAB/nodes/$n; mkdir -p "$d"
   if p=$(sshd_pid "$n"); then log "$n already up (sshd $p)"; return 0; fi
   ns=$(netns_of "$n")
-  [ "$kind" = netns ] || [ "$kind" = trixie ] && make_netns "$n" "$addr"
-  if [ "$kind" = trixie ]; then start_trixie "$n" "$addr" "$port" "$alive" "$fwd"; else
+  { [ "$kind" = netns ] || rooted "$kind"; } && make_netns "$n" "$addr"
+  if rooted "$kind"; then start_rooted "$n" "$kind" "$addr" "$port" "$alive" "$fwd"; else
     [ -f "$d/ssh_host_ed25519_key" ] || ssh-keygen -q -t ed25519 -N '' -C "$n-hostkey" -f "$d/ssh_host_ed25519_key"
     write_sshd_config "$n" "$addr" "$port" "$alive" "$fwd" "$d" "$d/sshd.pid" "$LAB/keys/authorized_keys" > "$d/sshd_config"
     $SSHD -t -f "$d/sshd_config" || die "bad sshd_config for $n"
@@ -283,13 +291,14 @@ start_node() {
   wait_listening "$n" "$addr" "$port"
 }
 
-start_trixie() { # NODE ADDR PORT CLIENTALIVE FORWARDING
-  local n=$1 d=$LAB/nodes/$1 R=$LAB/nodes/$1/root
-  [ -x "$TRIXIE_CACHE/usr/sbin/sshd" ] || die "trixie root missing ($TRIXIE_CACHE): run 'lab.sh up' with TRIXIE=1"
+start_rooted() { # NODE FLAVOUR ADDR PORT CLIENTALIVE FORWARDING
+  local n=$1 flavour=$2 d=$LAB/nodes/$1 R=$LAB/nodes/$1/root C
+  C=$(root_cache "$flavour")
+  [ -x "$C/usr/sbin/sshd" ] || die "$flavour root missing ($C): run 'lab.sh up' with ${flavour^^}=1"
   # the cached root stays pristine: the node runs on an overlay whose upper layer is the node's own
   rm -rf --one-file-system "$d/upper" "$d/work"; mkdir -p "$d/upper" "$d/work" "$R"
   [ -f "$d/ssh_host_ed25519_key" ] || ssh-keygen -q -t ed25519 -N '' -C "$n-hostkey" -f "$d/ssh_host_ed25519_key"
-  write_sshd_config "$n" "$2" "$3" "$4" "$5" /etc/ssh/lab /run/sshd-lab.pid /etc/ssh/lab/authorized_keys > "$d/sshd_config"
+  write_sshd_config "$n" "$3" "$4" "$5" "$6" /etc/ssh/lab /run/sshd-lab.pid /etc/ssh/lab/authorized_keys > "$d/sshd_config"
   sudoers_text /usr/sbin/bpftool /usr/bin/bpftrace > "$d/sudoers"
   # this node also has eBPF Lens's root-owned trace guard, allowed for the sudo user (SECURITY.md)
   rm -f "$d/guard"
@@ -325,8 +334,8 @@ start_trixie() { # NODE ADDR PORT CLIENTALIVE FORWARDING
     if [ -s "$D/guard" ]; then mkdir -p "$R/usr/local/lib/ebpf-lens"; install -m 0755 -o root -g root "$D/guard" "$R/usr/local/lib/ebpf-lens/guard"; fi
     chroot "$R" /usr/sbin/sshd -t -f /etc/ssh/lab/sshd_config
     exec chroot "$R" /usr/sbin/sshd -f /etc/ssh/lab/sshd_config -E /run/sshd-lab.log
-  ' trixie-node "$TRIXIE_CACHE" "$R" "$d" "$LAB" "$SUDO_USER_NAME" "$NOSUDO_USER_NAME" "$USER_MARK" </dev/null \
-    || die "trixie node $n failed to start"
+  ' "$flavour-node" "$C" "$R" "$d" "$LAB" "$SUDO_USER_NAME" "$NOSUDO_USER_NAME" "$USER_MARK" </dev/null \
+    || die "$flavour node $n failed to start"
 }
 
 wait_listening() { # NODE ADDR PORT
@@ -398,7 +407,8 @@ cmd_up() {
   install_deps
   ensure_mounts
   build_assets
-  [ "$TRIXIE" = 1 ] && build_trixie
+  [ "$TRIXIE" = 1 ] && build_root trixie
+  [ "$FORKY" = 1 ] && build_root forky
   make_keys
   node_table > "$LAB/nodes.tsv"
   make_users
@@ -437,7 +447,7 @@ cmd_down() {
     sysctl -qw kernel.bpf_stats_enabled="$(cat "$LAB/state/bpf_stats_was")"; rm -f "$LAB/state/bpf_stats_was"
   fi
   rm -rf /run/ebpf-lens   # eBPF Lens's stats refcount on the lab kernel
-  # the overlay upper layers of the trixie node (the cached root itself is kept)
+  # the overlay upper layers of the trixie and forky nodes (the cached roots themselves are kept)
   for p in "$LAB"/nodes/*/upper; do [ -d "$p" ] && rm -rf --one-file-system "${p%/upper}"; done 2>/dev/null || true
   [ -f "$LAB/.ebpf-lens-lab" ] && rm -rf --one-file-system "$LAB"
   log "down"
@@ -475,7 +485,7 @@ cmd_deploy() { # NODE WHAT
 }
 cmd_undeploy() { nodeexec "$1" rm -rf "$(root_of "$1")/sys/fs/bpf/edge${2:+/$2}"; }
 
-app_path() { # where NODE sees edgeapp (a trixie node runs its own copy, inside its root)
+app_path() { # where NODE sees edgeapp (a node with a root of its own runs its copy inside it)
   if [ -n "$(root_of "$1")" ]; then echo /usr/local/bin/edgeapp; else echo "$LAB/bin/edgeapp"; fi
 }
 cmd_app() { # NODE start [RATE] | stop | path : edgeapp in NODE's namespaces (it dies with the node)

@@ -16,7 +16,7 @@ export { sleep, waitFor };
 /** The lab made by test/lab/lab.sh (its lab.json), and helpers to act on it as root. */
 export interface LabNode {
   readonly name: string;
-  readonly kind: 'netns' | 'loopback' | 'hidden' | 'trixie';
+  readonly kind: 'netns' | 'loopback' | 'hidden' | 'trixie' | 'forky';
   readonly host: string;
   readonly port: number;
   readonly netns: string;
@@ -45,6 +45,20 @@ export interface Lab {
   readonly labBin: string;
   readonly nodes: readonly LabNode[];
 }
+
+/**
+ * One node of each flavour of the lab: the Debian release its tools come from and their versions.
+ * A test of something that differs between versions runs on all three.
+ */
+export const FLAVOURS = [
+  { node: 'edge1', release: 'bookworm', bpftrace: '0.17', bpftool: '7.1' },
+  { node: 'trixie1', release: 'trixie', bpftrace: '0.23', bpftool: '7.5' },
+  { node: 'forky1', release: 'forky', bpftrace: '0.27', bpftool: '7.8' },
+] as const;
+export type FlavourNode = (typeof FLAVOURS)[number]['node'];
+export const FLAVOUR_NODES: readonly FlavourNode[] = FLAVOURS.map((f) => f.node);
+/** the nodes that run a Debian root of their own (their files are under LabNode.root) */
+export const ROOTED_NODES = ['trixie1', 'forky1'] as const;
 
 export const LAB_SH = path.join(repoRoot, 'test', 'lab', 'lab.sh');
 const labDir = process.env['LAB_DIR'] ?? '/run/ebpf-lens-lab';

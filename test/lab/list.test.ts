@@ -35,18 +35,20 @@ const key = (p: { id: number; name: string; tag: string; mapIds?: number[]; map_
 
 describe('ebpf-lens list against real nodes', () => {
   before(() => {
-    for (const n of ['edge1', 'edge2', 'trixie1']) labSh('undeploy', n);
+    for (const n of ['edge1', 'edge2', 'trixie1', 'forky1']) labSh('undeploy', n);
     labSh('deploy', 'edge1', 'counter_v1');
     labSh('deploy', 'edge1', 'xdp');
     labSh('deploy', 'trixie1', 'counter_v1');
+    labSh('deploy', 'forky1', 'counter_v1');
   });
   after(() => {
-    for (const n of ['edge1', 'trixie1']) labSh('undeploy', n);
+    for (const n of ['edge1', 'trixie1', 'forky1']) labSh('undeploy', n);
   });
 
   for (const [node, bpftool, bpftrace] of [
     ['edge1', '7.1.0', '0.17.0'],
     ['trixie1', '7.5.0', '0.23.2'],
+    ['forky1', '7.8.0', '0.27.0'],
   ] as const) {
     it(`${node} (bpftool ${bpftool}): equals bpftool run on the node — ids, names, tags, map ids`, async () => {
       const { code, nodes, stderr } = await listJson([node]);
@@ -63,15 +65,19 @@ describe('ebpf-lens list against real nodes', () => {
   }
 
   it('pinned paths prove node identity: a program deployed on A shows its pin on A only', async () => {
-    const { code, nodes } = await listJson(['edge1', 'edge2', 'trixie1']);
+    const { code, nodes } = await listJson(['edge1', 'edge2', 'trixie1', 'forky1']);
     assert.equal(code, 0);
-    const [a, b, t] = nodes;
-    assert.ok(a && b && t);
+    const [a, b, t, f] = nodes;
+    assert.ok(a && b && t && f);
     const onA = a.programs.filter((p) => p.pinned.includes(PIN));
     const onT = t.programs.filter((p) => p.pinned.includes(PIN));
+    const onF = f.programs.filter((p) => p.pinned.includes(PIN));
     assert.equal(onA.length, 1);
     assert.equal(onT.length, 1);
-    assert.notEqual(onA[0]?.id, onT[0]?.id, 'edge1 and trixie1 each have their own deployment');
+    assert.equal(onF.length, 1);
+    // each pin once (bpftool 7.8 prints a pinned path twice)
+    for (const p of [...onA, ...onT, ...onF]) assert.deepEqual(p.pinned, [PIN]);
+    assert.equal(new Set([onA[0]?.id, onT[0]?.id, onF[0]?.id]).size, 3, 'edge1, trixie1 and forky1 each have their own deployment');
     // the same kernel lists both programs everywhere, but only the owner's bpffs pins them
     const aId = onA[0]?.id;
     assert.ok(
@@ -80,6 +86,7 @@ describe('ebpf-lens list against real nodes', () => {
     );
     assert.deepEqual(b.programs.find((p) => p.id === aId)?.pinned, []);
     assert.deepEqual(t.programs.find((p) => p.id === aId)?.pinned, []);
+    assert.deepEqual(f.programs.find((p) => p.id === aId)?.pinned, []);
     assert.ok(!b.programs.some((p) => p.pinned.length > 0), 'edge2 deployed nothing');
   });
 
@@ -96,7 +103,7 @@ describe('ebpf-lens list against real nodes', () => {
     assert.deepEqual(nodes[0]?.programs.map((p) => p.name).sort(), ['count_writes', 'xdp_count']);
   });
 
-  for (const node of ['edge2', 'trixie1']) {
+  for (const node of ['edge2', 'trixie1', 'forky1']) {
     it(`${node}: deploy during the test appears, undeploy is gone`, async () => {
       const cfgNodes = [nodeConfig(node, { scope: { pinPrefixes: ['/sys/fs/bpf/edge'] } })];
       const run = async (): Promise<JsonNode> => {

@@ -1,13 +1,13 @@
 import * as assert from 'node:assert/strict';
 import { ToolError } from '../../src/core/base/errors';
 import { progShow } from '../../src/core/bpftool/commands';
-import { cli, lab, labSh, nodeConfig, openNode, tempXdg, writeConfig } from './labEnv';
+import { cli, FLAVOUR_NODES, lab, labSh, nodeConfig, openNode, tempXdg, writeConfig } from './labEnv';
 
 describe('root, sudo -n, and neither', () => {
   before(() => labSh('deploy', 'edge1', 'counter_v1'));
   after(() => labSh('undeploy', 'edge1'));
 
-  for (const node of ['edge1', 'trixie1']) {
+  for (const node of FLAVOUR_NODES) {
     it(`${node}: a non-root user with NOPASSWD sudo for bpftool lists the same programs as root`, async () => {
       const asRoot = await openNode(node);
       const asUser = await openNode(node, { user: lab().sudoUser });
@@ -27,7 +27,7 @@ describe('root, sudo -n, and neither', () => {
   }
 
   it('a user without sudo rights: "needs root or sudo" (exit 4), on both flavours', async () => {
-    for (const node of ['edge1', 'trixie1']) {
+    for (const node of FLAVOUR_NODES) {
       const c = await openNode(node, { user: lab().noSudoUser });
       try {
         assert.equal(c.info.sudo.bpftool, false);

@@ -23,22 +23,31 @@ function byStatus(d: SnapshotDiff): Record<string, string[]> {
   return out;
 }
 
+/** the nodes whose bpftool (7.5, 7.8) names a perf_event link's tracepoint */
+const NAMING = ['trixie1', 'forky1'] as const;
+const ALL = ['edge1', ...NAMING] as const;
+
 describe('deployment snapshots and diffs on real nodes', () => {
   let a: NodeClient;
-  let t: NodeClient;
+  const named = new Map<string, NodeClient>();
   let store: SnapshotStore;
   before(async () => {
     a = await openNode('edge1', SCOPE);
-    t = await openNode('trixie1', SCOPE);
+    for (const n of NAMING) named.set(n, await openNode(n, SCOPE));
   });
   after(() => {
     a.close();
-    t.close();
-    for (const n of ['edge1', 'trixie1']) labSh('undeploy', n);
+    for (const c of named.values()) c.close();
+    for (const n of ALL) labSh('undeploy', n);
   });
+  const each = async <T>(f: (name: string, c: NodeClient) => Promise<T>): Promise<T[]> => {
+    const out: T[] = [];
+    for (const [n, c] of named) out.push(await f(n, c));
+    return out;
+  };
   beforeEach(() => {
     store = new SnapshotStore(tempDir('ebpf-lens-snaps-'));
-    for (const n of ['edge1', 'trixie1']) {
+    for (const n of ALL) {
       labSh('undeploy', n);
       labSh('deploy', n, 'counter_v1');
       labSh('deploy', n, 'xdp');
@@ -64,28 +73,32 @@ describe('deployment snapshots and diffs on real nodes', () => {
     const h = hunks(ch).join('\n');
     assert.match(h, /^\+\(25\) if r1 > 0x2 goto pc\+\d+$/m, 'the new stdout/stderr check is shown');
     assert.doesNotMatch(h, /map\[id:\d+\]|call [\w.]+#\d+|^[ +-]\s*\d+: \(/m, 'no map ids, helper addresses or instruction offsets');
-    // the other node saw no change
-    assert.ok(diffSnapshots(await snap(t), await snap(t)).same);
+    // the other nodes saw no change
+    await each(async (n, c) => assert.ok(diffSnapshots(await snap(c), await snap(c)).same, n));
   });
 
-  it('v1 redeployed unchanged: "no change" on trixie1 (7.5) although every id changed, one snapshot stored; on edge1 (7.1) the reloaded tracepoint program is "attach point unknown" and recorded', async () => {
-    const s1 = { a: await snap(a), t: await snap(t) };
-    for (const n of ['edge1', 'trixie1']) {
+  it('v1 redeployed unchanged: "no change" on trixie1 (7.5) and forky1 (7.8) although every id changed, one snapshot stored; on edge1 (7.1) the reloaded tracepoint program is "attach point unknown" and recorded', async () => {
+    const s1 = { a: await snap(a), t: await each((_n, c) => snap(c)) };
+    for (const n of ALL) {
       labSh('deploy', n, 'counter_v1');
       labSh('deploy', n, 'xdp');
     }
-    const s2 = { a: await snap(a), t: await snap(t) };
-    assert.notDeepEqual(
-      s1.t.programs.map((p) => p.id),
-      s2.t.programs.map((p) => p.id),
-      'new ids',
-    );
-    const d = diffSnapshots(s1.t, s2.t);
-    assert.ok(d.same, JSON.stringify(d.programs.map((p) => [p.label, p.reasons])));
-    assert.equal(s1.t.contentHash, s2.t.contentHash);
-    assert.equal((await store.save(s1.t)).saved, true);
-    assert.equal((await store.save(s2.t)).saved, false);
-    assert.equal((await store.list('trixie1')).length, 1);
+    const s2 = { a: await snap(a), t: await each((_n, c) => snap(c)) };
+    for (const [i, n] of NAMING.entries()) {
+      const [x, y] = [s1.t[i], s2.t[i]];
+      assert.ok(x && y);
+      assert.notDeepEqual(
+        x.programs.map((p) => p.id),
+        y.programs.map((p) => p.id),
+        `${n}: new ids`,
+      );
+      const d = diffSnapshots(x, y);
+      assert.ok(d.same, `${n}: ${JSON.stringify(d.programs.map((p) => [p.label, p.reasons]))}`);
+      assert.equal(x.contentHash, y.contentHash, n);
+      assert.equal((await store.save(x)).saved, true, n);
+      assert.equal((await store.save(y)).saved, false, n);
+      assert.equal((await store.list(n)).length, 1, n);
+    }
     // edge1: bpftool net names xdp_count's device; nothing names count_writes's tracepoint
     const da = diffSnapshots(s1.a, s2.a);
     assert.deepEqual(byStatus(da), { changed: ['count_writes · tracepoint'], unchanged: ['xdp_count · xdp'] });
@@ -97,32 +110,34 @@ describe('deployment snapshots and diffs on real nodes', () => {
     assert.equal((await store.save(s2.a)).saved, true, 'the redeploy is recorded');
   });
 
-  it('a program moved to another tracepoint under the same pins: trixie1 (bpftool 7.5) names both tracepoints; edge1 (7.1) records the redeploy and says its attach point is unknown', async () => {
+  it('a program moved to another tracepoint under the same pins: trixie1 (bpftool 7.5) and forky1 (7.8) name both tracepoints; edge1 (7.1) records the redeploy and says its attach point is unknown', async () => {
     assert.match(a.info.bpftool?.version ?? '', /^7\.1\./);
     const moved = (s: Snapshot): SnapshotProgram | undefined => s.programs.find((p) => p.name === 'moved');
-    for (const n of ['edge1', 'trixie1']) labSh('deploy', n, 'moved_getpgid');
-    const s1 = { a: await snap(a), t: await snap(t) };
-    assert.equal(moved(s1.t)?.attach.find((x) => x.kind === 'link:perf_event')?.target, 'sys_enter_getpgid', 'bpftool 7.5 names it');
+    for (const n of ALL) labSh('deploy', n, 'moved_getpgid');
+    const s1 = { a: await snap(a), t: await each((_n, c) => snap(c)) };
+    for (const x of s1.t)
+      assert.equal(moved(x)?.attach.find((k) => k.kind === 'link:perf_event')?.target, 'sys_enter_getpgid', `bpftool ${x.node} names it`);
     assert.equal((await store.save(s1.a)).saved, true);
-    assert.equal((await store.save(s1.t)).saved, true);
-    for (const n of ['edge1', 'trixie1']) labSh('deploy', n, 'moved_getsid');
-    const s2 = { a: await snap(a), t: await snap(t) };
-    for (const [x, y] of [
-      [s1.a, s2.a],
-      [s1.t, s2.t],
-    ] as const) {
+    for (const x of s1.t) assert.equal((await store.save(x)).saved, true);
+    for (const n of ALL) labSh('deploy', n, 'moved_getsid');
+    const s2 = { a: await snap(a), t: await each((_n, c) => snap(c)) };
+    for (const [x, y] of [[s1.a, s2.a] as const, ...s1.t.map((x, i) => [x, s2.t[i] as Snapshot] as const)]) {
       assert.equal(moved(y)?.tag, moved(x)?.tag, 'the same code');
       assert.equal(moved(y)?.xlatedHash, moved(x)?.xlatedHash, 'the same instructions');
       assert.deepEqual(moved(y)?.pinned, moved(x)?.pinned, 'pinned under the same path');
       assert.notEqual(moved(y)?.id, moved(x)?.id, 'reloaded');
     }
-    const dt = diffSnapshots(s1.t, s2.t);
-    assert.deepEqual(byStatus(dt), { changed: ['moved · tracepoint'], unchanged: ['count_writes · tracepoint', 'xdp_count · xdp'] });
-    assert.deepEqual(dt.programs[0]?.reasons, [
-      { kind: 'attach', attachKind: 'link:perf_event', before: 'sys_enter_getpgid', after: 'sys_enter_getsid' },
-    ]);
-    assert.match(diffText(dt, false), /^ {11}attach point sys_enter_getpgid → sys_enter_getsid$/m);
-    assert.equal((await store.save(s2.t)).saved, true, 'trixie1: the move is recorded');
+    for (const [i, n] of NAMING.entries()) {
+      const dt = diffSnapshots(s1.t[i] as Snapshot, s2.t[i] as Snapshot);
+      assert.deepEqual(byStatus(dt), { changed: ['moved · tracepoint'], unchanged: ['count_writes · tracepoint', 'xdp_count · xdp'] }, n);
+      assert.deepEqual(
+        dt.programs[0]?.reasons,
+        [{ kind: 'attach', attachKind: 'link:perf_event', before: 'sys_enter_getpgid', after: 'sys_enter_getsid' }],
+        n,
+      );
+      assert.match(diffText(dt, false), /^ {11}attach point sys_enter_getpgid → sys_enter_getsid$/m);
+      assert.equal((await store.save(s2.t[i] as Snapshot)).saved, true, `${n}: the move is recorded`);
+    }
     const da = diffSnapshots(s1.a, s2.a);
     assert.deepEqual(byStatus(da), { changed: ['moved · tracepoint'], unchanged: ['count_writes · tracepoint', 'xdp_count · xdp'] });
     assert.deepEqual(da.programs[0]?.reasons, [
@@ -166,20 +181,22 @@ describe('deployment snapshots and diffs on real nodes', () => {
     assert.deepEqual(byStatus(diffSnapshots(s2, s1)), { added: ['xdp_count · xdp'], unchanged: ['count_writes · tracepoint'] });
   });
 
-  it('bpftool 7.1 (edge1) and 7.5 (trixie1) running the same objects: "same"; v2 on one only: "changed" there, no change in the other’s history', async () => {
-    assert.notEqual(a.info.bpftool?.version, t.info.bpftool?.version);
-    const e = await snap(a);
-    const x = await snap(t);
-    assert.ok(diffSnapshots(e, x).same, JSON.stringify(diffSnapshots(e, x).programs.map((p) => [p.label, p.reasons])));
-    await store.save(e);
-    labSh('deploy', 'trixie1', 'counter_v2');
-    const x2 = await snap(t);
-    assert.deepEqual(byStatus(diffSnapshots(e, x2)).changed, ['count_writes · tracepoint']);
-    assert.equal((await store.save(await snap(a))).saved, false, 'edge1 did not change');
-  });
+  for (const n of NAMING)
+    it(`bpftool 7.1 (edge1) and ${n}'s running the same objects: "same"; v2 on one only: "changed" there, no change in the other’s history`, async () => {
+      const t = named.get(n) as NodeClient;
+      assert.notEqual(a.info.bpftool?.version, t.info.bpftool?.version);
+      const e = await snap(a);
+      const x = await snap(t);
+      assert.ok(diffSnapshots(e, x).same, JSON.stringify(diffSnapshots(e, x).programs.map((p) => [p.label, p.reasons])));
+      await store.save(e);
+      labSh('deploy', n, 'counter_v2');
+      const x2 = await snap(t);
+      assert.deepEqual(byStatus(diffSnapshots(e, x2)).changed, ['count_writes · tracepoint']);
+      assert.equal((await store.save(await snap(a))).saved, false, 'edge1 did not change');
+    });
 
-  it('a bpftrace running during a snapshot is not recorded as a deployment (both flavours, whole kernel)', async () => {
-    for (const node of ['edge2', 'trixie1']) {
+  it('a bpftrace running during a snapshot is not recorded as a deployment (every flavour, whole kernel)', async () => {
+    for (const node of ['edge2', 'trixie1', 'forky1']) {
       const c = await openNode(node); // no scope: the whole kernel
       try {
         const tr = await TraceRun.start(c, { script: 'tracepoint:syscalls:sys_enter_nanosleep { @n = count(); }' });

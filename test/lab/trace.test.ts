@@ -11,6 +11,7 @@ import { TraceRun } from '../../src/ssh/trace';
 import {
   alive,
   cli,
+  FLAVOUR_NODES,
   labNode,
   labSh,
   nodeConfig,
@@ -46,6 +47,7 @@ describe('trace runner: guarded bpftrace on real nodes', () => {
       ['edge1', 'root'],
       ['edge1', 'edgeuser'],
       ['trixie1', 'root'],
+      ['forky1', 'root'],
     ] as const) {
       it(`${node} as ${user}`, async () => {
         const c = await openNode(node, { user });
@@ -102,6 +104,7 @@ describe('trace runner: guarded bpftrace on real nodes', () => {
       ['edge1', 'root'],
       ['edge1', 'edgeuser'],
       ['trixie1', 'root'],
+      ['forky1', 'root'],
     ] as const) {
       it(`stop (${node}, ${user}): END runs, maps print, then no bpftrace, no program, no file`, async () => {
         const before = progIds(node);
@@ -149,6 +152,7 @@ describe('trace runner: guarded bpftrace on real nodes', () => {
       ['edge1', 'root'],
       ['edge1', 'edgeuser'],
       ['trixie1', 'root'],
+      ['forky1', 'root'],
     ] as const) {
       it(`the client process is killed with SIGKILL (${node}, ${user})`, async () => {
         const before = progIds(node);
@@ -268,8 +272,8 @@ describe('trace runner: guarded bpftrace on real nodes', () => {
   });
 
   describe('errors say what and where', () => {
-    it('a syntax error reports bpftrace’s line (both flavours)', async () => {
-      for (const node of ['edge1', 'trixie1']) {
+    it('a syntax error reports bpftrace’s line (every flavour)', async () => {
+      for (const node of FLAVOUR_NODES) {
         const c = await openNode(node);
         try {
           const t = await TraceRun.start(c, {
@@ -287,8 +291,8 @@ describe('trace runner: guarded bpftrace on real nodes', () => {
       }
     });
 
-    it('a kprobe on this kernel: "probe type not available on this node" (both flavours)', async () => {
-      for (const node of ['edge1', 'trixie1']) {
+    it('a kprobe on this kernel: "probe type not available on this node" (every flavour)', async () => {
+      for (const node of FLAVOUR_NODES) {
         const c = await openNode(node);
         try {
           const t = await TraceRun.start(c, { script: 'kprobe:do_nanosleep { @x = count(); }' });

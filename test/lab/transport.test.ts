@@ -27,6 +27,7 @@ describe('ssh transport on real nodes', () => {
   it('probes each node once on connect: kernel, BTF, tool versions, uid, sudo, boot id', async () => {
     const a = await openNode('edge1');
     const t = await openNode('trixie1', { user: 'edgeuser' });
+    const f = await openNode('forky1', { user: 'edgeuser' });
     try {
       assert.equal(a.info.uid, 0);
       assert.ok(a.info.btf);
@@ -34,12 +35,18 @@ describe('ssh transport on real nodes', () => {
       assert.equal(t.info.bpftool?.version, '7.5.0');
       assert.equal(t.info.bpftrace?.version, '0.23.2');
       assert.match(t.info.os, /trixie/);
+      assert.equal(f.info.bpftool?.version, '7.8.0');
+      assert.equal(f.info.bpftrace?.version, '0.27.0');
+      assert.match(f.info.os, /forky/);
+      assert.equal(f.info.bootId, a.info.bootId);
+      assert.ok(f.info.uid > 0 && f.info.sudo.bpftool && f.info.sudo.bpftrace);
       assert.equal(a.info.kernel, t.info.kernel);
       assert.equal(a.info.bootId, t.info.bootId, 'lab nodes share one kernel');
       assert.ok(t.info.uid > 0 && t.info.sudo.bpftool);
     } finally {
       a.close();
       t.close();
+      f.close();
     }
   });
 

@@ -48,13 +48,17 @@ async function onNode(
       const c = client;
       const r = await runCheck((cmd) => c.run(cmd), v, f.text);
       lines.push(...nodeCheckLines(f.file, r.diagnostics, node.name));
+      c.noteEnvironment(r.environment);
     }
-    return { node: node.name, version: parseVersion(v), lines, code: Exit.ok };
+    // what bpftrace said about the node itself: once per node, not once per file
+    const notes = client.environment.map((n) => `ebpf-lens: note: ${node.name}: ${n.title}: ${n.meaning}`);
+    return { node: node.name, version: parseVersion(v), lines, notes, code: Exit.ok };
   } catch (e) {
     return {
       node: node.name,
       version: undefined,
       lines: [],
+      notes: [],
       code: exitCodeFor(e),
       error: `${node.name}: ${errorKind(e)}: ${errorMessage(e)}`,
     };
@@ -78,6 +82,7 @@ export async function cmdCheck({ values, positionals }: Parsed<'check'>, io: Cli
     const results = await mapLimit(sel.nodes, 4, (n) => onNode(n, inv.nodes, ctx, files));
     for (const r of results) {
       onNodes.push(...r.lines);
+      for (const n of r.notes) io.err(n);
       if (r.error) io.err(`ebpf-lens: ${r.error}`);
       codes.push(r.code);
     }

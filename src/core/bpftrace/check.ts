@@ -2,6 +2,7 @@ import type { CommandOutput, RemoteCommand } from '../remote/command';
 import { ToolError } from '../base/errors';
 import type { ScriptDiagnostic } from '../trace/diagnostics';
 import { parseStderr } from '../trace/diagnostics';
+import type { EnvironmentNote } from '../trace/environment';
 import { compileOnlyFor, helpCommand } from './compileOnly';
 import { LineIndex } from './lexer';
 import { parse } from './parser';
@@ -11,6 +12,8 @@ export interface CheckResult {
   readonly diagnostics: readonly ScriptDiagnostic[];
   readonly mode: string;
   readonly output: string;
+  /** what bpftrace said about the node, not the script (a node fact: environment.ts) */
+  readonly environment: readonly EnvironmentNote[];
 }
 
 /** Runs a command on the node (a connection's `run`, bound to a cancellation where there is one). */
@@ -49,6 +52,7 @@ export function checkCommand(args: readonly string[], script: string): RemoteCom
         ok,
         diagnostics: locateProbeErrors(diagnostics, script),
         mode: args.join(' '),
+        environment: r.environment,
         output: `${out.stderr}${out.stdout}`.slice(-4000),
       };
     },

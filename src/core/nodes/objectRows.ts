@@ -1,4 +1,5 @@
 import type { BpfLink, BpfMap } from '../bpftool/types';
+import type { EnvironmentNote } from '../trace/environment';
 import type { ListedProgram } from './listing';
 import { esc, mdTable } from './markdown';
 import type { ProgramStats } from './stats';
@@ -19,6 +20,14 @@ export function detail(parent: string, node: string, key: string, label: string,
     collapsible: 'none',
     node,
     children: [],
+  };
+}
+
+/** What bpftrace said about the node itself: a fact with its meaning (core/trace/environment.ts). */
+export function noteRow(parent: string, node: string, n: EnvironmentNote): TreeRow {
+  return {
+    ...detail(parent, node, `note-${n.id}`, n.title, 'node fact', 'info'),
+    tooltip: `**${esc(n.title)}** on ${esc(node)}\n\nbpftrace says: _${esc(n.message)}_\n\n${esc(n.meaning)}`,
   };
 }
 

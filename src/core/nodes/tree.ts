@@ -1,10 +1,11 @@
 import type { NodeConfig } from '../inventory/inventory';
 import type { LoginFacts } from '../remote/bounds';
 import type { NodeInfo } from '../remote/nodeInfo';
+import type { EnvironmentNote } from '../trace/environment';
 import type { ListedProgram, NodeListing } from './listing';
 import { esc } from './markdown';
 import { nodeContext, nodeDescription, nodeTooltip, stateIcon } from './nodeText';
-import { detail, linkRow, mapRow, programRow } from './objectRows';
+import { detail, linkRow, mapRow, noteRow, programRow } from './objectRows';
 import type { ProgramStats } from './stats';
 
 /**
@@ -41,6 +42,8 @@ export interface NodeView {
   readonly deployments?: readonly DeploymentEntry[] | undefined;
   /** traces running on this node now */
   readonly traces?: readonly TraceEntry[] | undefined;
+  /** what bpftrace said about the node itself (not a script), one per kind */
+  readonly environment?: readonly EnvironmentNote[] | undefined;
 }
 
 export interface TraceEntry {
@@ -242,6 +245,7 @@ function nodeChildren(base: string, v: NodeView, filter: string, nodeMatched: bo
     ),
   );
   for (const [i, w] of l.warnings.entries()) rows.push({ ...detail(base, name, `warning${i}`, w, 'warning', 'warning'), kind: 'detail' });
+  for (const n of v.environment ?? []) rows.push(noteRow(base, name, n));
   if (v.deployments) rows.push(deploymentsFolder(base, name, v.deployments));
   return rows;
 }

@@ -1,6 +1,10 @@
+import type { EnvironmentNote } from './environment';
+import { environmentNote } from './environment';
+
 /**
  * bpftrace's stderr, read: located errors and warnings mapped to script lines, probe types this
- * node cannot attach, and the noise (the RLIMIT_MEMLOCK message bpftrace prints on some
+ * node cannot attach, warnings about the node itself (environment.ts: a node fact, not a
+ * diagnostic), and the noise (the RLIMIT_MEMLOCK message bpftrace prints on some
  * kernels) that is not failure.
  */
 export interface ScriptDiagnostic {
@@ -19,6 +23,8 @@ export interface StderrReport {
   readonly unavailable?: { readonly probeType: string; readonly message: string };
   /** lines that are neither diagnostics nor noise */
   readonly other: readonly string[];
+  /** what bpftrace said about the node, not the script: one per kind */
+  readonly environment: readonly EnvironmentNote[];
 }
 
 const NOISE = [/RLIMIT_MEMLOCK/, /^\s*~+\s*$/, /^Attaching \d+ probes?\.\.\.$/];
@@ -30,11 +36,17 @@ const PLAIN = /^(ERROR|WARNING): (.*)$/;
 export function parseStderr(text: string, scriptPath?: string): StderrReport {
   const diagnostics: ScriptDiagnostic[] = [];
   const other: string[] = [];
+  const environment = new Map<string, EnvironmentNote>();
   let unavailable: StderrReport['unavailable'];
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const l = (lines[i] ?? '').replace(/\r$/, '');
     if (l.trim() === '' || NOISE.some((re) => re.test(l))) continue;
+    const env = environmentNote(l);
+    if (env) {
+      environment.set(env.id, env);
+      continue;
+    }
     const m = LOCATED.exec(l);
     if (
       m &&
@@ -81,5 +93,5 @@ export function parseStderr(text: string, scriptPath?: string): StderrReport {
         message: `probe type not available on this node: ${(k[1] ?? '').toLowerCase()} (${k[0].trim()})`,
       };
   }
-  return { diagnostics, other, ...(unavailable ? { unavailable } : {}) };
+  return { diagnostics, other, environment: [...environment.values()], ...(unavailable ? { unavailable } : {}) };
 }

@@ -112,6 +112,11 @@ function prepareWorkspace(): string {
   fs.writeFileSync(path.join(folder, 'README.md'), '# eBPF Lens e2e workspace\n');
   fs.writeFileSync(path.join(folder, 'sleeplat.bt'), SLEEPLAT_BT);
   fs.writeFileSync(path.join(folder, 'activity.bt'), ACTIVITY_BT);
+  // a probe the kernel does not have: Check on Node puts bpftrace's error on line 3
+  fs.writeFileSync(
+    path.join(folder, 'badprobe.bt'),
+    'BEGIN { printf("start\\n"); }\n\ntracepoint:sched:no_such_event_here { @x = count(); }\n',
+  );
   fs.copyFileSync(path.join(repoRoot, 'test', 'lab', 'src', 'edgeapp.c'), path.join(folder, 'edgeapp.c'));
   return folder;
 }

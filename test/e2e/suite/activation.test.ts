@@ -25,7 +25,7 @@ describe('eBPF Lens in the real extension host', () => {
         .nodes()
         .map((n) => n.name)
         .sort(),
-      ['edge1', 'edge2', 'trixie1'],
+      ['edge1', 'edge2', 'forky1', 'trixie1'],
     );
     assert.equal(typeof process.versions.node, 'string');
     assert.match(vscode.version, /^1\.\d+/);

@@ -18,16 +18,16 @@ export async function activateExtension(): Promise<EbpfLensApi> {
   return ext.activate();
 }
 
-/** For the tests of the calling describe: counter_v1 and xdp on edge1, counter_v1 on trixie1; removed after them. */
+/** For the tests of the calling describe: counter_v1 and xdp on edge1, counter_v1 on trixie1 and forky1; removed after them. */
 export function withDeployedPrograms(): void {
   before(() => {
     labSh('deploy', 'edge1', 'counter_v1');
     labSh('deploy', 'edge1', 'xdp');
     labSh('deploy', 'trixie1', 'counter_v1');
+    labSh('deploy', 'forky1', 'counter_v1');
   });
   after(() => {
-    labSh('undeploy', 'edge1');
-    labSh('undeploy', 'trixie1');
+    for (const n of ['edge1', 'trixie1', 'forky1']) labSh('undeploy', n);
   });
 }
 

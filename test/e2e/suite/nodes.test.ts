@@ -29,13 +29,13 @@ describe('eBPF Lens in the real extension host', () => {
 
   it('the Nodes view shows the nodes of the ebpfLens.nodes setting', async () => {
     // remote settings may reach the extension host just after activation
-    await waitFor(() => api.nodes.tree.rows().length >= 3, 10_000, 'the nodes from the settings');
+    await waitFor(() => api.nodes.tree.rows().length >= 4, 10_000, 'the nodes from the settings');
     const names = api.nodes.tree.rows().map((r) => r.label);
-    for (const n of ['edge1', 'edge2', 'trixie1']) assert.ok(names.includes(n), `${n} in ${names.join(',')}`);
+    for (const n of ['edge1', 'edge2', 'trixie1', 'forky1']) assert.ok(names.includes(n), `${n} in ${names.join(',')}`);
     assert.deepEqual(api.nodes.inventoryProblems(), []);
   });
 
-  for (const node of ['edge1', 'trixie1']) {
+  for (const node of ['edge1', 'trixie1', 'forky1']) {
     it(`the Nodes tree for ${node} equals ebpf-lens list for it`, async () => {
       await vscode.commands.executeCommand('ebpfLens.connect', node);
       api.nodes.tree.rebuildNow();

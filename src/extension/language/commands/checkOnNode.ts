@@ -37,6 +37,8 @@ function compileOnNode(c: LanguageController, doc: vscode.TextDocument, node: st
       if (!nc.info.bpftrace) throw new Error(`bpftrace is not installed on ${node}`);
       if (!version) throw new Error(`bpftrace on ${node} did not say its version: the check is not run (it could attach)`);
       const r = await runCheck((cmd) => fleet.run(node, cmd, token), version, text);
+      // what bpftrace said about the node itself is a fact of the node (its row), not a diagnostic here
+      nc.noteEnvironment(r.environment);
       return { ...r, node, version };
     },
   );

@@ -6,7 +6,7 @@ import { Steps } from '../steps';
 import { openEbpfView, openWorkbench, quickOpen, row, runFromPalette, waitForValue } from './workbench';
 
 /** The steps of `fleetChecks`, by name: each runs once, and one that never runs fails. */
-function fleetSteps(o: { good: string; lost: string; unknownKey: string }) {
+function fleetSteps(o: { good: string; lost: string; unknownKey: string; newest: string }) {
   return {
     nodes: 'the Nodes view lists the configured nodes',
     programs: `expanding ${o.good} connects and shows its programs by type`,
@@ -25,6 +25,7 @@ function fleetSteps(o: { good: string; lost: string; unknownKey: string }) {
     traceStopped: 'Stop ends it: END runs, the final maps stay, the state says done',
     annotate: `"eBPF: Annotate Call Frequency" on edgeapp.c asks for the binary on ${o.good}, counts for a window, and heats the lines with rates at their ends`,
     annotationHover: 'hovering hot() shows its calls, rate, share, node, window and actions',
+    checkNewest: `with ${o.newest} active (bpftrace 0.27), the "Check on Node" CodeLens compiles without loading and puts the bad probe’s error on its line`,
   } as const;
 }
 
@@ -34,7 +35,16 @@ export async function fleetChecks(
   folder: string,
   shots: string,
   work: string,
-  o: { good: string; programs: string[]; lost: string; unknownKey: string; fingerprint: string; redeploy: () => void; appBinary: string },
+  o: {
+    good: string;
+    programs: string[];
+    lost: string;
+    unknownKey: string;
+    newest: string;
+    fingerprint: string;
+    redeploy: () => void;
+    appBinary: string;
+  },
 ): Promise<Check[]> {
   const T = fleetSteps(o);
   const b = await openBrowser(work);
@@ -209,6 +219,25 @@ export async function fleetChecks(
       }
       await tip.locator('text=Measure again').first().waitFor({ timeout: 5000 });
       await page.waitForTimeout(500);
+    });
+    await s.step(T.checkNewest, '19-check-on-newest.png', async () => {
+      await page.mouse.move(900, 700);
+      await runFromPalette(page, 'eBPF: Select Active Node…');
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: o.newest }).first().waitFor({ timeout: 10_000 });
+      await page.keyboard.type(o.newest);
+      await page.keyboard.press('Enter');
+      await page.locator('.statusbar', { hasText: o.newest }).first().waitFor({ timeout: 30_000 });
+      await runFromPalette(page, 'View: Close All Editor Groups');
+      await quickOpen(page, 'badprobe.bt');
+      const lens = page.locator('.codelens-decoration a', { hasText: 'Check on Node' }).first();
+      await lens.waitFor({ timeout: 20_000 });
+      await lens.click();
+      await page
+        .locator('.notifications-toasts', { hasText: new RegExp(`bpftrace 0\\.27\\.\\d+ on ${o.newest}: 1 error`) })
+        .first()
+        .waitFor({ timeout: 60_000 });
+      await page.locator('.editor-instance .squiggly-error').first().waitFor({ timeout: 10_000 });
+      await page.waitForTimeout(800);
     });
   } catch (e) {
     s.outside('the fleet steps run without an error between them', e);
