@@ -36,6 +36,10 @@ function strs(o: Obj, k: string): string[] {
   const v = o[k];
   return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
 }
+/** pinned paths, each once: bpftool 7.8 prints a path twice when bpffs is mounted twice over it */
+function pinnedPaths(o: Obj): string[] {
+  return [...new Set(strs(o, 'pinned'))];
+}
 function pids(o: Obj): BpfPidRef[] {
   const v = o['pids'];
   if (!Array.isArray(v)) return [];
@@ -134,7 +138,7 @@ export function parseProgShow(text: string): Parsed<BpfProgram[]> {
       bytesMemlock: num(o, 'bytes_memlock'),
       mapIds: nums(o, 'map_ids'),
       btfId: num(o, 'btf_id'),
-      pinned: strs(o, 'pinned'),
+      pinned: pinnedPaths(o),
       pids: pids(o),
       runTimeNs: num(o, 'run_time_ns'),
       runCnt: num(o, 'run_cnt'),
@@ -161,7 +165,7 @@ export function parseMapShow(text: string): Parsed<BpfMap[]> {
       bytesMemlock: num(o, 'bytes_memlock'),
       frozen: bool(o, 'frozen'),
       btfId: num(o, 'btf_id'),
-      pinned: strs(o, 'pinned'),
+      pinned: pinnedPaths(o),
       pids: pids(o),
       raw: o,
     });
@@ -215,7 +219,7 @@ export function parseLinkShow(text: string): Parsed<BpfLink[]> {
       type: str(o, 'type') ?? `type ${asText(o['type'])}`,
       progId: num(o, 'prog_id'),
       target: linkTarget(o),
-      pinned: strs(o, 'pinned'),
+      pinned: pinnedPaths(o),
       pids: pids(o),
       raw: o,
     });
