@@ -309,7 +309,7 @@ start_rooted() { # NODE FLAVOUR ADDR PORT CLIENTALIVE FORWARDING
     log "dist/cli.js not built: $n gets no root-owned guard"
   fi
   ip netns exec "elab-$n" /bin/bash -ec '
-    C=$1 R=$2 D=$3 LAB=$4 U1=$5 U2=$6 MARK=$7
+    C=$1 R=$2 D=$3 LAB=$4 U1=$5 U2=$6 MARK=$7 FLAVOUR=$8
     mount -t overlay overlay -o "lowerdir=$C,upperdir=$D/upper,workdir=$D/work" "$R"
     # tracefs/debugfs in the namespace itself too (a host-side loader run in this namespace needs them)
     mountpoint -q /sys/kernel/tracing || mount -t tracefs tracefs /sys/kernel/tracing
@@ -319,6 +319,9 @@ start_rooted() { # NODE FLAVOUR ADDR PORT CLIENTALIVE FORWARDING
     mountpoint -q "$R/sys/kernel/tracing" || mount -t tracefs tracefs "$R/sys/kernel/tracing"
     mountpoint -q "$R/sys/kernel/debug" || mount -t debugfs debugfs "$R/sys/kernel/debug"
     mount -t bpf bpf "$R/sys/fs/bpf"
+    # forky1 has its bpffs mounted twice over /sys/fs/bpf, as where systemd and a container
+    # runtime both mount it: bpftool then prints every pinned path twice
+    [ "$FLAVOUR" = forky ] && mount --bind "$R/sys/fs/bpf" "$R/sys/fs/bpf"
     mount --rbind /dev "$R/dev"; mount --make-rslave "$R/dev"
     mount -t tmpfs -o mode=1777 tmpfs "$R/tmp"
     mkdir -p "$R/etc/ssh/lab" "$R/run/sshd"
@@ -334,7 +337,7 @@ start_rooted() { # NODE FLAVOUR ADDR PORT CLIENTALIVE FORWARDING
     if [ -s "$D/guard" ]; then mkdir -p "$R/usr/local/lib/ebpf-lens"; install -m 0755 -o root -g root "$D/guard" "$R/usr/local/lib/ebpf-lens/guard"; fi
     chroot "$R" /usr/sbin/sshd -t -f /etc/ssh/lab/sshd_config
     exec chroot "$R" /usr/sbin/sshd -f /etc/ssh/lab/sshd_config -E /run/sshd-lab.log
-  ' "$flavour-node" "$C" "$R" "$d" "$LAB" "$SUDO_USER_NAME" "$NOSUDO_USER_NAME" "$USER_MARK" </dev/null \
+  ' "$flavour-node" "$C" "$R" "$d" "$LAB" "$SUDO_USER_NAME" "$NOSUDO_USER_NAME" "$USER_MARK" "$flavour" </dev/null \
     || die "$flavour node $n failed to start"
 }
 

@@ -10,6 +10,32 @@ const read = (v: string, f: string): string => fs.readFileSync(fixture('bpftool'
 // Captured on the lab: v7.1 = Debian bookworm bpftool 7.1.0 (the machine's), v7.5 = trixie 7.5.0.
 // Each node had counter_v1 (tracepoint) and xdp_count deployed and a bpftrace running
 // (tracepoint:syscalls:sys_enter_openat + uprobe:/bin/bash:readline).
+// Captured on forky1 (bpftool 7.8.0) with its bpffs mounted twice at /sys/fs/bpf (as where systemd
+// and a container runtime both mount it): bpftool walks each mount and prints every pin twice.
+describe('bpftool on a node whose bpffs is mounted twice', () => {
+  it('each pinned path once, for programs, maps and links', () => {
+    const raw = JSON.parse(read('7.8', 'prog-double-bpffs.json')) as { pinned?: string[] }[];
+    assert.ok(
+      raw.some((p) => (p.pinned ?? []).length === 2 && p.pinned?.[0] === p.pinned?.[1]),
+      'the capture has the doubled pin',
+    );
+    const progs = parseProgShow(read('7.8', 'prog-double-bpffs.json'));
+    assert.deepEqual(progs.errors, []);
+    assert.deepEqual(
+      progs.value.map((p) => p.pinned),
+      [['/sys/fs/bpf/edge/counter/prog_count_writes'], []],
+    );
+    assert.deepEqual(
+      parseMapShow(read('7.8', 'map-double-bpffs.json')).value.flatMap((m) => m.pinned),
+      ['/sys/fs/bpf/edge/counter/map_write_counts'],
+    );
+    assert.deepEqual(
+      parseLinkShow(read('7.8', 'link-double-bpffs.json')).value.flatMap((l) => l.pinned),
+      ['/sys/fs/bpf/edge/counter/link_count_writes'],
+    );
+  });
+});
+
 for (const v of ['7.1', '7.5']) {
   describe(`bpftool ${v} output`, () => {
     it('prog show: every program, with pins where this node pinned them', () => {
