@@ -156,6 +156,23 @@ describe('bpftrace language on real nodes', () => {
       assertNothingOfTheScript(calls, node);
     });
 
+  it('ebpf-lens check --node forky1, two files: what bpftrace 0.27 says about the node is one note on stderr, never a finding', async () => {
+    const dir = tempDir('ebpf-lens-check-');
+    const files = ['a.bt', 'b.bt'].map((f) => path.join(dir, f));
+    for (const f of files) fs.writeFileSync(f, VALID);
+    const cfg = writeConfig([nodeConfig('forky1')]);
+    const r = await cli(['check', '--config', cfg, '--node', 'forky1', '--json', ...files], { XDG_CONFIG_HOME: tempXdg() });
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.doesNotMatch(r.stdout, /Could not read functions|traceable/i, 'no finding about the node');
+    const notes = r.stderr.split('\n').filter((l) => l.startsWith('ebpf-lens: note: forky1: '));
+    assert.deepEqual(
+      notes.map((l) => l.split(': ').slice(0, 4).join(': ')),
+      ['ebpf-lens: note: forky1: bpftrace cannot read the list of traceable functions'],
+      r.stderr,
+    );
+    assert.match(notes[0] ?? '', /available_filter_functions\).*--traceable-functions FILE/);
+  });
+
   describe('the one-liner library compiles on every lab flavour (compile only)', () => {
     const LIBC = '/usr/lib/x86_64-linux-gnu/libc.so.6';
     const params: Record<string, Record<string, string>> = {

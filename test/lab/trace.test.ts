@@ -327,6 +327,30 @@ describe('trace runner: guarded bpftrace on real nodes', () => {
       }
     });
 
+    it('forky1 (bpftrace 0.27): what it says about the node (its unreadable list of traceable functions) is a fact of the node, not a diagnostic of the script', async () => {
+      const c = await openNode('forky1');
+      try {
+        for (let i = 0; i < 2; i++) {
+          const t = await TraceRun.start(c, { script: 'interval:ms:100 { @n = count(); } interval:ms:500 { exit(); }' });
+          const o = await t.finished;
+          assert.equal(o.state, 'done', JSON.stringify(o.error));
+          assert.deepEqual(o.diagnostics, [], 'no diagnostic on the script');
+          assert.match(o.stderrTail, /Could not read functions from/, 'bpftrace said it (so the note is not made up)');
+          assert.deepEqual(
+            o.environment.map((n) => n.id),
+            ['traceableFunctions'],
+          );
+        }
+        assert.deepEqual(
+          c.environment.map((n) => n.id),
+          ['traceableFunctions'],
+          'one note on the node after two runs',
+        );
+      } finally {
+        c.close();
+      }
+    });
+
     it('a user without sudo rights: needs root or sudo, before anything is written', async () => {
       const c = await openNode('edge1', { user: 'edgenosudo' });
       try {

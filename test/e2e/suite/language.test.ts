@@ -125,5 +125,39 @@ describe('eBPF Lens in the real extension host', () => {
       assert.equal(vscode.languages.getDiagnostics(doc.uri).filter((d) => /on edge1$/.test(d.source ?? '')).length, 0);
       await vscode.commands.executeCommand('workbench.action.files.revert');
     });
+
+    it('Check on Node on forky1 (bpftrace 0.27): its compile-only mode from its help, the error on its line; what bpftrace says about the node is a row under the node, not a diagnostic', async () => {
+      const doc = await open('lang4.bt', 'BEGIN { printf("start\\n"); }\n\ntracepoint:sched:no_such_event_here { @x = count(); }\n');
+      const r = await vscode.commands.executeCommand<{
+        ok: boolean;
+        node: string;
+        version: string;
+        mode: string;
+        diagnostics: { line?: number }[];
+      }>('ebpfLens.checkOnNode', { uri: doc.uri.toString(), node: 'forky1' });
+      assert.equal(r?.ok, false);
+      assert.equal(r?.mode, '--mode codegen');
+      assert.match(r?.version ?? '', /^0\.27\./);
+      const fromNode = vscode.languages.getDiagnostics(doc.uri).filter((d) => /on forky1$/.test(d.source ?? ''));
+      assert.deepEqual(
+        fromNode.map((d) => d.range.start.line),
+        [2],
+        JSON.stringify(fromNode),
+      );
+      assert.ok(!fromNode.some((d) => /Could not read functions/.test(d.message)), 'the node’s own warning is no diagnostic');
+      api.nodes.tree.rebuildNow();
+      const rows = (
+        rs: readonly { label: string; children: readonly unknown[] }[],
+      ): { label: string; description?: string; children: readonly unknown[] }[] =>
+        rs.flatMap((x) => [x, ...rows(x.children as typeof rs)]);
+      const forky = api.nodes.tree.rows().find((x) => x.label === 'forky1');
+      assert.ok(forky);
+      const notes = rows(forky.children).filter((x) => x.description === 'node fact');
+      assert.deepEqual(
+        notes.map((x) => x.label),
+        ['bpftrace cannot read the list of traceable functions'],
+      );
+      await vscode.commands.executeCommand('workbench.action.files.revert');
+    });
   });
 });
