@@ -295,6 +295,8 @@ export class TraceRun {
     // that does not come back either (the link died meanwhile) ends the trace as a lost link.
     this.forceClose = setTimeout(() => {
       ch.close();
+      // the guard said bpftrace outlives every signal it may send: a leftover on a live link, not a lost link
+      if (this.cannotKill) return void this.finish();
       this.forceClose = setTimeout(() => this.linkLost(ch, this.link?.silentMs() ?? 0), 3000);
       this.forceClose.unref?.();
     }, this.stopBudgetMs);

@@ -247,6 +247,28 @@ describe('trace runner: guarded bpftrace on real nodes', () => {
         c.close();
       }
     });
+    it('its END outlasts the client’s stop budget (2 × grace + 10 s): still a leftover on a live link, not a lost link; its files go when it ends', async () => {
+      // grace 1 s: the client closes the channel 12 s after its stop; this END runs for 20 s
+      const END_SEC = 20;
+      const c = await openNode('edge1', { user: 'edgeuser' });
+      try {
+        const t = await TraceRun.start(c, {
+          script: `${SLEEPER}\nEND { system("sleep ${END_SEC}"); }`,
+          graceSec: 1,
+          bpftraceArgs: ['--unsafe'],
+        });
+        await t.attached;
+        t.stop();
+        const o = await t.finished;
+        assert.equal(o.error?.kind, 'tool.leftover', JSON.stringify(o.error));
+        assert.match(o.leftover?.message ?? '', new RegExp(`could not stop bpftrace pid ${t.bpftracePid} on edge1 \\(needs root`));
+        assert.equal(alive('edge1', t.bpftracePid), true, 'the trace ended before bpftrace did');
+        await waitFor(() => !alive('edge1', t.bpftracePid), END_SEC * 1000, 'it to end by itself');
+        await waitFor(() => tempFiles('edge1').length === 0, (JANITOR_SEC + 3) * 1000, 'its files to go (the guard, else the janitor)');
+      } finally {
+        c.close();
+      }
+    });
     it('with the root-owned guard installed (trixie1), the same user’s trace is stopped (TERM, else KILL)', async () => {
       const before = progIds('trixie1');
       const c = await openNode('trixie1', { user: 'edgeuser' });
