@@ -8,8 +8,11 @@ import { lab } from './labEnv';
 export interface BpfCalls {
   /** BPF_PROG_LOAD: program type and instruction count of each program loaded */
   readonly loads: readonly { readonly pid: number; readonly type: number; readonly insns: number }[];
-  /** BPF_LINK_CREATE and BPF_RAW_TRACEPOINT_OPEN: a program attached through a link */
-  readonly links: readonly { readonly pid: number; readonly cmd: string }[];
+  /**
+   * BPF_LINK_CREATE (with its attach type) and BPF_RAW_TRACEPOINT_OPEN (attach type -1): a program
+   * attached through a link; `ret` is what bpf() answered (a link fd, or -errno: nothing attached)
+   */
+  readonly links: readonly { readonly pid: number; readonly cmd: string; readonly attachType: number; readonly ret: number }[];
   /** PERF_EVENT_IOC_SET_BPF: a program attached to a perf event (kprobe, tracepoint, uprobe) */
   readonly perfAttach: readonly { readonly pid: number }[];
 }
@@ -22,8 +25,13 @@ tracepoint:syscalls:sys_enter_bpf /curtask->nsproxy->mnt_ns->ns.inum == $1/ {
     $a = (uint64)args->uattr;
     printf("load %d %u %u\\n", pid, *uptr((uint32 *)$a), *uptr((uint32 *)($a + 4)));
   }
-  if (args->cmd == 28) { printf("link %d link_create\\n", pid); }
-  if (args->cmd == 17) { printf("link %d raw_tracepoint_open\\n", pid); }
+  if (args->cmd == 28) { @link[tid] = 1 + *uptr((uint32 *)((uint64)args->uattr + 8)); }
+  if (args->cmd == 17) { @link[tid] = -1; }
+}
+tracepoint:syscalls:sys_exit_bpf /@link[tid] != 0/ {
+  if (@link[tid] > 0) { printf("link %d link_create %d %d\\n", pid, @link[tid] - 1, args->ret); }
+  else { printf("link %d raw_tracepoint_open -1 %d\\n", pid, args->ret); }
+  delete(@link[tid]);
 }
 tracepoint:syscalls:sys_enter_ioctl /curtask->nsproxy->mnt_ns->ns.inum == $1 && args->cmd == 0x40042408/ {
   printf("perf %d\\n", pid);
@@ -64,12 +72,12 @@ export async function bpfCallsDuring<T>(node: string, during: () => Promise<T>):
 
 function parse(text: string): BpfCalls {
   const loads: { pid: number; type: number; insns: number }[] = [];
-  const links: { pid: number; cmd: string }[] = [];
+  const links: { pid: number; cmd: string; attachType: number; ret: number }[] = [];
   const perfAttach: { pid: number }[] = [];
   for (const line of text.split('\n')) {
     const f = line.trim().split(/\s+/);
     if (f[0] === 'load') loads.push({ pid: Number(f[1]), type: Number(f[2]), insns: Number(f[3]) });
-    else if (f[0] === 'link') links.push({ pid: Number(f[1]), cmd: f[2] ?? '' });
+    else if (f[0] === 'link') links.push({ pid: Number(f[1]), cmd: f[2] ?? '', attachType: Number(f[3]), ret: Number(f[4]) });
     else if (f[0] === 'perf') perfAttach.push({ pid: Number(f[1]) });
   }
   return { loads, links, perfAttach };

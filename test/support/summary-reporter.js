@@ -2,8 +2,11 @@
 // the tier's proof that it is not hollow: every test file of the tier ran at least one test, and
 // every registered test ran (a skip, a test that never ran after a hook failed, a file that
 // loaded but registered nothing: each fails the tier). With a filter (--grep/--fgrep) the
-// per-file rule is off, but the filter must match at least one test.
+// per-file rule is off, but the filter must match at least one test. With linger=S a tier cannot
+// hang after its last test either: if something a test left behind (a timer, a socket, a child)
+// still holds the process S seconds after the run ended, the reporter names it and exits failed.
 //   --reporter-option dir=out/test/unit   where the tier's *.test.js files are (required)
+//   --reporter-option linger=30           (plain mocha only, not in an extension host)
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
@@ -34,6 +37,24 @@ function hollowReasons({ files, registered, executed, perFile, filtered }) {
     if (empty.length) why.push(`test files that ran no test: ${empty.map((f) => path.basename(f)).join(', ')}`);
   }
   return why;
+}
+
+/** Mocha runs without --exit, so a leak keeps the tier alive forever: bound it, and say what leaked. */
+function lingerWatch(ms) {
+  const t = setTimeout(() => {
+    const held = {};
+    for (const r of process.getActiveResourcesInfo()) held[r] = (held[r] || 0) + 1;
+    const what = Object.entries(held)
+      .map(([k, n]) => `${k} ×${n}`)
+      .join(', ');
+    console.log(`LINGERING (counted as failed): the process still runs ${ms / 1000} s after the last test, held by: ${what}`);
+    // mocha's own exit listener sets the exit code to its failure count (0 here): ours runs last
+    process.on('exit', () => {
+      process.exitCode = 1;
+    });
+    process.exit(1);
+  }, ms);
+  t.unref(); // fires only if something else holds the process
 }
 
 class SummaryReporter extends Mocha.reporters.Spec {
@@ -72,6 +93,7 @@ class SummaryReporter extends Mocha.reporters.Spec {
           `tier check: ${filtered ? 'filtered run' : `${files.length} test files`}, ${registered} tests registered, ${executed} executed`,
         );
       }
+      if (Number(opts.linger) > 0) lingerWatch(Number(opts.linger) * 1000);
     });
   }
 }

@@ -79,4 +79,15 @@ describe('test tiers cannot pass hollow', () => {
     assert.notEqual(r.code, 0, r.out);
     assert.match(r.out, /1 tests registered, 0 executed/);
   });
+
+  it('a tier whose tests pass but leave something holding the process fails soon after, naming it (linger=S)', () => {
+    const leak = "it('leaks a timer', () => { setInterval(() => undefined, 1000); });\n";
+    const r = tier({ 'a.test.js': leak }, '--reporter-option', 'linger=1');
+    assert.equal(r.code, 1, `the tier must end (not hang until the spawn's 30 s) and fail:\n${r.out}`);
+    assert.match(r.out, /1 passed, 0 failed/);
+    assert.match(r.out, /LINGERING \(counted as failed\): the process still runs 1 s after the last test, held by: .*Timeout ×1/);
+    const clean = tier({ 'a.test.js': ONE }, '--reporter-option', 'linger=1');
+    assert.equal(clean.code, 0, clean.out);
+    assert.doesNotMatch(clean.out, /LINGERING/);
+  });
 });

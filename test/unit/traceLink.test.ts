@@ -56,6 +56,7 @@ function fakeClient(ch: FakeChannel): NodeClient {
     },
     connection: { loginTimeoutMs: 60_000, exec: async () => ch },
     closed: false,
+    noteEnvironment: () => false,
     // writeScript answers the script's path; the check after the end answers "gone"
     run: async (cmd: RemoteCommand<unknown>) => (cmd.title === 'write the trace script' ? '/tmp/ebpf-lens-0123456789' : false),
   };
