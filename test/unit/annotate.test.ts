@@ -7,7 +7,7 @@ import { findFunctions } from '../../src/core/annotate/functions';
 import { helperCalls } from '../../src/core/annotate/helpers';
 import { countAnnotations, countScript, planCounts, readCounts } from '../../src/core/annotate/measure';
 import { HEAT_BUCKETS, heatBucket, hoverMarkdown, lineText, reanchor, withShares } from '../../src/core/annotate/model';
-import { HITS_MAP, WINDOW_MAP, instrumentProbes, probeHits, probeWindowSec } from '../../src/core/annotate/probeHits';
+import { HITS_MAP, NOW_MAP, T0_MAP, instrumentProbes, probeHits, probeWindowSec } from '../../src/core/annotate/probeHits';
 import {
   attachPlan,
   demanglePath,
@@ -164,16 +164,29 @@ describe('annotations: the count script and its results', () => {
     // a call counts only within the window on the kernel clock: exactly 10 s, however late the ticks
     assert.match(
       s,
-      /uprobe:\/run\/lab\/bin\/edgeapp:cold,\nuprobe:\/run\/lab\/bin\/edgeapp:hot\n\/@lens_on && nsecs - @lens_t0 < 10000000000\//,
+      /uprobe:\/run\/lab\/bin\/edgeapp:cold,\nuprobe:\/run\/lab\/bin\/edgeapp:hot\n\/@lens_on && nsecs < @lens_t0 \+ 10000000000\//,
     );
-    assert.match(s, /if \(@lens_on && nsecs - @lens_t0 >= 10000000000\) \{\n\t\t@lens_on = 0;\n\t\t@lens_t1 = @lens_t0 \+ 10000000000;/);
+    assert.match(s, /if \(@lens_on && nsecs >= @lens_t0 \+ 10000000000\) \{\n\t\t@lens_on = 0;\n\t\t@lens_t1 = @lens_t0 \+ 10000000000;/);
     // the timer is the last probe (attached after the uprobes)
     assert.ok(s.lastIndexOf('interval:ms:100') > s.lastIndexOf('uprobe:'));
     const lat = countScript({ binary: '/bin/app', plan, windowSec: 5, latency: ['hot'], pid: 42 });
     assert.equal(parse(lat).diagnostics.filter((d) => d.severity === 'error').length, 0, lat);
     assert.match(lat, /uretprobe:\/bin\/app:hot/);
-    assert.match(lat, /pid == 42 && nsecs - @lens_t0 < 5000000000\//);
-    assert.match(lat, /uprobe:\/bin\/app:hot\n\/@lens_on && pid == 42 && nsecs - @lens_t0 < 5000000000\/\n\{\n\t@lens_ts0/);
+    assert.match(lat, /pid == 42 && nsecs < @lens_t0 \+ 5000000000\//);
+    assert.match(lat, /uprobe:\/bin\/app:hot\n\/@lens_on && pid == 42 && nsecs < @lens_t0 \+ 5000000000\/\n\{\n\t@lens_ts0/);
+    // the duration is the one subtraction, cast (0.27 warns on unsigned ones); delete() as the node's version takes it
+    assert.match(lat, /\t\$d = \(int64\)nsecs - \(int64\)@lens_ts0\[tid\];/);
+    assert.match(lat, /\n\tdelete\(@lens_ts0\[tid\]\);\n/, 'no version known: the statement every version takes');
+    for (const [v, want] of [
+      ['0.17.0', /\n\tdelete\(@lens_ts0\[tid\]\);\n/],
+      ['0.23.5', /\n\tdelete\(@lens_ts0\[tid\]\);\n/],
+      ['0.24.1', /\n\t\$lens_had = delete\(@lens_ts0\[tid\]\);\n/],
+      ['v0.27.0', /\n\t\$lens_had = delete\(@lens_ts0\[tid\]\);\n/],
+    ] as const) {
+      const text = countScript({ binary: '/bin/app', plan, windowSec: 5, latency: ['hot'], bpftrace: v });
+      assert.match(text, want, v);
+      assert.equal(parse(text).diagnostics.filter((d) => d.severity === 'error').length, 0, text);
+    }
     assert.throws(() => countScript({ binary: '/bin/app; rm -rf /', plan, windowSec: 5 }), /binary/);
     assert.throws(() => countScript({ binary: 'relative/app', plan, windowSec: 5 }), /binary/);
     assert.throws(
@@ -362,18 +375,16 @@ describe('annotations: bpftrace probe hits', () => {
     // the user's lines keep their numbers (bpftrace's errors still point at the right line)
     for (let i = 0; i < orig.length - 1; i++)
       assert.ok(
-        (now[i] ?? '').replace(
-          / @__ebpf_lens_hits\[\d\] = count\(\);( @__ebpf_lens_t0 = nsecs;| @__ebpf_lens_ns = nsecs - @__ebpf_lens_t0;)? /,
-          '',
-        ) === orig[i],
+        (now[i] ?? '').replace(/ @__ebpf_lens_hits\[\d\] = count\(\);( @__ebpf_lens_t0 = nsecs;| @__ebpf_lens_now = nsecs;)? /, '') ===
+          orig[i],
         `line ${i}: ${now[i]}`,
       );
     // the user's BEGIN notes the start, the user's END the window; the timer prints both
     assert.match(now[1] ?? '', /^BEGIN \{ @__ebpf_lens_hits\[0\] = count\(\); @__ebpf_lens_t0 = nsecs; {2}printf/);
-    assert.match(now[6] ?? '', /^END\{ @__ebpf_lens_hits\[2\] = count\(\); @__ebpf_lens_ns = nsecs - @__ebpf_lens_t0; \}$/);
+    assert.match(now[6] ?? '', /^END\{ @__ebpf_lens_hits\[2\] = count\(\); @__ebpf_lens_now = nsecs; \}$/);
     assert.match(
       ins.script,
-      /\ninterval:s:1 \{ @__ebpf_lens_ns = nsecs - @__ebpf_lens_t0; print\(@__ebpf_lens_hits\); print\(@__ebpf_lens_ns\); \}\n$/,
+      /\ninterval:s:1 \{ @__ebpf_lens_now = nsecs; print\(@__ebpf_lens_hits\); print\(@__ebpf_lens_t0\); print\(@__ebpf_lens_now\); \}\n$/,
     );
     assert.equal(ins.window, true);
     assert.equal(instrumentProbes('BEGIN { @x = count( }'), undefined, 'a script that does not parse runs as written');
@@ -386,7 +397,7 @@ describe('annotations: bpftrace probe hits', () => {
     assert.equal(ins.window, true);
     assert.equal(parse(ins.script).diagnostics.filter((d) => d.severity === 'error').length, 0, ins.script);
     assert.equal(ins.script.split('\n')[0], 'interval:ms:100 { @__ebpf_lens_hits[0] = count();  @t = count(); }');
-    assert.match(ins.script, /\nBEGIN \{ @__ebpf_lens_t0 = nsecs; \}\nEND \{ @__ebpf_lens_ns = nsecs - @__ebpf_lens_t0; \}\n$/);
+    assert.match(ins.script, /\nBEGIN \{ @__ebpf_lens_t0 = nsecs; \}\nEND \{ @__ebpf_lens_now = nsecs; \}\n$/);
     // the lower-case spelling is the same probe (bpftrace allows one BEGIN)
     const lower = instrumentProbes('begin { @a = 1; }\nkprobe:f { }\n');
     assert.ok(lower?.window);
@@ -398,22 +409,21 @@ describe('annotations: bpftrace probe hits', () => {
       const ins = instrumentProbes(s);
       assert.ok(ins, s);
       assert.equal(ins.window, false, s);
-      assert.doesNotMatch(ins.script, /@__ebpf_lens_(t0|ns)/, s);
+      assert.doesNotMatch(ins.script, /@__ebpf_lens_(t0|now)/, s);
       assert.match(ins.script, /\ninterval:s:1 \{ print\(@__ebpf_lens_hits\); \}\n$/, s);
       assert.equal(ins.script.match(/\bBEGIN\b/g)?.length ?? 0, s.match(/\bBEGIN\b/g)?.length ?? 0, s);
     }
   });
 
-  it('reads the window from its printed map', () => {
+  it('reads the window from its printed start and now (the node does no arithmetic on them)', () => {
     const r = new TraceResults();
-    for (const rec of new OutputParser().push(`{"type": "map", "data": {"${WINDOW_MAP}": 2203456789}}\n`)) r.add(rec, 0);
-    assert.equal(probeWindowSec(r.snapshot().hidden?.find((m) => m.name === WINDOW_MAP)), 2.203456789);
+    const out = `{"type": "map", "data": {"${T0_MAP}": 62025587154133}}\n{"type": "map", "data": {"${NOW_MAP}": 62027790610922}}\n`;
+    for (const rec of new OutputParser().push(out)) r.add(rec, 0);
+    assert.equal(probeWindowSec(r.snapshot().hidden), 2.203456789);
     assert.equal(probeWindowSec(undefined), undefined);
-    assert.equal(
-      probeWindowSec({ name: WINDOW_MAP, kind: 'map', keyed: false, entries: [{ key: null, value: 0 }] }),
-      undefined,
-      'END before BEGIN: no window',
-    );
+    const one = (name: string, value: number): MapSnapshot => ({ name, kind: 'map', keyed: false, entries: [{ key: null, value }] });
+    assert.equal(probeWindowSec([one(T0_MAP, 5)]), undefined, 'no END or print yet: no window');
+    assert.equal(probeWindowSec([one(T0_MAP, 9), one(NOW_MAP, 9)]), undefined, 'an empty window is none');
   });
 
   it('keeps the hits map out of the script’s results', () => {

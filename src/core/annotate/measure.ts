@@ -1,4 +1,5 @@
 import { InputError } from '../base/errors';
+import { parseVersion, versionAtLeast } from '../bpftrace/catalog';
 import { checkParam } from '../trace/library';
 import type { HistBucket, MapSnapshot, StatsValue } from '../trace/output';
 import type { SourceFunction, SourceLanguage } from './functions';
@@ -23,6 +24,18 @@ export interface CountOptions {
   readonly pid?: number;
   /** symbols to time (uprobe + uretprobe: a latency histogram each) */
   readonly latency?: readonly string[];
+  /** the node's bpftrace version: the script is written for it (see deleteKey) */
+  readonly bpftrace?: string;
+}
+
+/**
+ * `delete(target)` as a statement the node's bpftrace takes without a word: from 0.24 delete()
+ * returns whether the key was there, and 0.25 on warns "Return value discarded" when a statement
+ * drops a value (the `_ =` that silences it is 0.25+, so a variable takes it, as from 0.24).
+ */
+export function deleteKey(target: string, bpftrace: string | undefined): string {
+  const v = bpftrace === undefined ? undefined : parseVersion(bpftrace);
+  return v && versionAtLeast(v, [0, 24]) ? `$lens_had = delete(${target});` : `delete(${target});`;
 }
 
 /** a bpftrace integer map name for the i-th timed function */
@@ -41,7 +54,7 @@ export function countScript(o: CountOptions): string {
     if (!/^[A-Za-z_$][\w$.@]*\*$/.test(p)) throw new InputError(`not a symbol pattern: ${JSON.stringify(p.slice(0, 120))}`);
   if (o.plan.exact.length + o.plan.patterns.length === 0) throw new InputError('no function of this file is in the binary');
   const windowNs = o.windowSec * 1e9;
-  const pid = `${o.pid !== undefined ? ` && pid == ${o.pid}` : ''} && nsecs - @lens_t0 < ${windowNs}`;
+  const pid = `${o.pid !== undefined ? ` && pid == ${o.pid}` : ''} && nsecs < @lens_t0 + ${windowNs}`;
   const at = (kind: string, sym: string): string => `${kind}:${o.binary}:${sym}`;
   const parts: string[] = [`// eBPF Lens: call counts in ${o.binary} for ${o.windowSec} s`];
   if (o.plan.exact.length)
@@ -52,14 +65,16 @@ export function countScript(o: CountOptions): string {
   (o.latency ?? []).forEach((s, i) => {
     parts.push(`${at('uprobe', s)}\n/@lens_on${pid}/\n{\n\t@lens_ts${i}[tid] = nsecs;\n}`);
     parts.push(
-      `${at('uretprobe', s)}\n/@lens_ts${i}[tid]/\n{\n\t$d = nsecs - @lens_ts${i}[tid];\n\t${latName(i)} = hist($d);\n\t@lens_latstat${i} = stats($d);\n\tdelete(@lens_ts${i}[tid]);\n}`,
+      `${at('uretprobe', s)}\n/@lens_ts${i}[tid]/\n{\n\t$d = (int64)nsecs - (int64)@lens_ts${i}[tid];\n\t${latName(i)} = hist($d);\n\t@lens_latstat${i} = stats($d);\n\t${deleteKey(`@lens_ts${i}[tid]`, o.bpftrace)}\n}`,
     );
   });
-  // the timer comes last: bpftrace attaches in order, so it starts once the probes are in. The
+  // no subtraction of unsigned values (bpftrace 0.27 warns on each) except the latency's, cast:
+  // its entry probe, above it, gave the map its type (0.17 cannot cast a map it has not seen set).
+  // The timer comes last: bpftrace attaches in order, so it starts once the probes are in. The
   // calls count while nsecs is within the window (the probes' filter), so a late tick (on a
   // loaded node they come late: once 0.4 s) only ends the run later, it does not widen the window
   parts.push(
-    `interval:ms:${TICK_MS}\n{\n\t@lens_n++;\n\tif (@lens_n == 1) {\n\t\t@lens_t0 = nsecs;\n\t\t@lens_on = 1;\n\t}\n\tif (@lens_on && nsecs - @lens_t0 >= ${windowNs}) {\n\t\t@lens_on = 0;\n\t\t@lens_t1 = @lens_t0 + ${windowNs};\n\t\texit();\n\t}\n}`,
+    `interval:ms:${TICK_MS}\n{\n\t@lens_n++;\n\tif (@lens_n == 1) {\n\t\t@lens_t0 = nsecs;\n\t\t@lens_on = 1;\n\t}\n\tif (@lens_on && nsecs >= @lens_t0 + ${windowNs}) {\n\t\t@lens_on = 0;\n\t\t@lens_t1 = @lens_t0 + ${windowNs};\n\t\texit();\n\t}\n}`,
   );
   const ts = (o.latency ?? []).map((_s, i) => `\tclear(@lens_ts${i});`).join('\n');
   if (ts) parts.push(`END\n{\n${ts}\n}`);

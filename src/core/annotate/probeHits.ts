@@ -16,12 +16,15 @@ import { HIDDEN_MAP_PREFIX } from '../trace/results';
  * one for it: it sees the attach line and the end of the run late, by the stop's round trip and
  * bpftrace's exit (on a loaded node most of a second). So the script also measures its window on
  * the kernel clock: BEGIN (the user's, or one more) notes `nsecs`, and each print of the counts,
- * and END, set the time since then, printed with the counts it belongs to.
+ * and END, note it again; both are printed with the counts they belong to. The node does no
+ * arithmetic on them: bpftrace 0.27 warns on any subtraction of unsigned values, and a cast of a
+ * map bpftrace 0.17 has not yet seen assigned (an END above the BEGIN) is an error.
  */
 export const HITS_MAP = `${HIDDEN_MAP_PREFIX}hits`;
-/** nanoseconds from BEGIN to the counts printed with it (the last one: to END) */
-export const WINDOW_MAP = `${HIDDEN_MAP_PREFIX}ns`;
-const T0_MAP = `${HIDDEN_MAP_PREFIX}t0`;
+/** kernel nanoseconds at BEGIN */
+export const T0_MAP = `${HIDDEN_MAP_PREFIX}t0`;
+/** kernel nanoseconds when the counts printed with it were read (the last one: END) */
+export const NOW_MAP = `${HIDDEN_MAP_PREFIX}now`;
 
 export interface InstrumentedProbe {
   readonly index: number;
@@ -35,7 +38,7 @@ export interface InstrumentedProbe {
 export interface Instrumented {
   readonly script: string;
   readonly probes: readonly InstrumentedProbe[];
-  /** the script measures its window (WINDOW_MAP); false when its own BEGIN or END cannot carry
+  /** the script measures its window (T0_MAP, NOW_MAP); false when its own BEGIN or END cannot carry
    * the measurement (a BEGIN with a predicate or with other attach points: bpftrace allows one) */
   readonly window: boolean;
 }
@@ -66,25 +69,30 @@ export function instrumentProbes(script: string): Instrumented | undefined {
   const begin = special('BEGIN');
   const end = special('END');
   const window = begin.ok && end.ok;
-  const since = `${WINDOW_MAP} = nsecs - ${T0_MAP};`;
+  const since = `${NOW_MAP} = nsecs;`;
   for (let i = probes.length - 1; i >= 0; i--) {
     const p = probes[i] as Probe;
     const at = p.body.start + 1; // just after `{`
     const extra = window && p === begin.at ? ` ${T0_MAP} = nsecs;` : window && p === end.at ? ` ${since}` : '';
     out = `${out.slice(0, at)} ${HITS_MAP}[${i}] = count();${extra} ${out.slice(at)}`;
   }
-  const added = [window ? `interval:s:1 { ${since} print(${HITS_MAP}); print(${WINDOW_MAP}); }` : `interval:s:1 { print(${HITS_MAP}); }`];
+  const added = [
+    window ? `interval:s:1 { ${since} print(${HITS_MAP}); print(${T0_MAP}); print(${NOW_MAP}); }` : `interval:s:1 { print(${HITS_MAP}); }`,
+  ];
   if (window && !begin.at) added.push(`BEGIN { ${T0_MAP} = nsecs; }`);
   if (window && !end.at) added.push(`END { ${since} }`);
   out = `${out.replace(/\s*$/, '')}\n${added.join('\n')}\n`;
   return { script: out, probes: list, window };
 }
 
-/** seconds the counts were measured over, from the printed WINDOW_MAP (undefined if absent) */
-export function probeWindowSec(map: MapSnapshot | undefined): number | undefined {
-  const v = map?.entries[0]?.value;
-  const ns = typeof v === 'number' ? v : typeof v === 'string' ? Number(v) : NaN;
-  return Number.isFinite(ns) && ns > 0 ? ns / 1e9 : undefined;
+/** seconds the counts were measured over, from the printed T0_MAP and NOW_MAP (undefined if either is absent) */
+export function probeWindowSec(hidden: readonly MapSnapshot[] | undefined): number | undefined {
+  const ns = (name: string): number => {
+    const v = hidden?.find((m) => m.name === name)?.entries[0]?.value;
+    return typeof v === 'number' ? v : typeof v === 'string' ? Number(v) : NaN;
+  };
+  const d = ns(NOW_MAP) - ns(T0_MAP);
+  return Number.isFinite(d) && d > 0 ? d / 1e9 : undefined;
 }
 
 /** block index → times fired, from the printed hits map */

@@ -59,7 +59,7 @@ export async function measureUser(ctrl: AnnotationsController, req: UserMeasure)
 async function prepare(ctrl: AnnotationsController, req: UserMeasure, node: string): Promise<Prepared | undefined> {
   const { doc, args: a } = req;
   const { fleet } = ctrl.ctx.nodes;
-  await fleet.connect(node);
+  const bpftrace = (await fleet.connect(node)).info.bpftrace?.version;
   const asked = a.binary || rememberedBinary(ctrl, node, doc) || (await pickBinary(ctrl, node, doc));
   if (!asked) return undefined;
   const binary = asked.trim();
@@ -81,7 +81,7 @@ async function prepare(ctrl: AnnotationsController, req: UserMeasure, node: stri
     (q) => plan.measured.find((x) => x.fn.qualified === q || x.fn.name === q)?.symbols.slice(0, 1) ?? [],
   );
   const opts: CountOptions = { binary, plan: plan.plan, windowSec, ...(a.pid !== undefined ? { pid: a.pid } : {}) };
-  const script = countScript({ ...opts, ...(latency.length ? { latency } : {}) });
+  const script = countScript({ ...opts, ...(latency.length ? { latency } : {}), ...(bpftrace ? { bpftrace } : {}) });
   const probes = plan.plan.exact.length + plan.plan.patterns.length;
   ctrl.ctx.log.info(
     `annotate ${fileLabel(doc)} on ${node}: ${plan.measured.length} functions in ${binary}, ${probes} probe(s)${feat.uprobeMulti ? ' (uprobe_multi)' : ''}, ${windowSec} s`,

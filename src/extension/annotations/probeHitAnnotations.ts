@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { FunctionAnnotation } from '../../core/annotate/model';
 import { withShares } from '../../core/annotate/model';
-import { HITS_MAP, WINDOW_MAP, probeHits, probeWindowSec } from '../../core/annotate/probeHits';
+import { HITS_MAP, probeHits, probeWindowSec } from '../../core/annotate/probeHits';
 import type { TraceSession } from '../../ssh/traceSession';
 import type { AnnotationsController } from './annotationsController';
 import { probeKeys } from './sources';
@@ -66,7 +66,7 @@ function hitsOf(s: TraceSession): { hits: Map<number, number>; windowMs: number 
     // the window the counts were printed with (kernel clock) when the script measured it; else
     // this host's view of the run, which is late by the stop's round trip and bpftrace's exit
     const seen = p.outcome?.attachedMs ?? (p.outcome?.endedAt ?? (s.running ? now : (s.endedAt ?? now))) - (p.startedAt + r.attachedAt);
-    const kernel = probeWindowSec(r.hidden?.find((m) => m.name === WINDOW_MAP));
+    const kernel = probeWindowSec(r.hidden);
     windowMs = Math.max(windowMs, kernel !== undefined && kernel * 1000 <= seen + 2000 ? kernel * 1000 : seen);
   }
   return { hits, windowMs };
