@@ -7,6 +7,7 @@ import { errorKind, errorMessage } from '../core/base/errors';
 import type { MergedMap } from '../core/trace/merge';
 import { mergeResults } from '../core/trace/merge';
 import type { ResultsSnapshot } from '../core/trace/results';
+import type { ScriptOrigin } from '../core/trace/origin';
 import type { NodeRunResult, SavedRun } from '../core/trace/savedRun';
 import { forSaving, runTitle } from '../core/trace/savedRun';
 import type { NodeClient } from './nodeClient';
@@ -38,6 +39,8 @@ export interface SessionOptions {
   /** what runs when it is not `script` (the script with eBPF Lens's probe-hit counting added) */
   readonly runScript?: string;
   readonly source?: SessionSource;
+  /** where the text that runs is in a document (what bpftrace says at a line:col is shown there) */
+  readonly origin?: ScriptOrigin;
   readonly nodes: readonly string[];
   readonly maxSec: number;
   readonly title?: string;
@@ -66,6 +69,7 @@ export class TraceSession {
   readonly parts = new Map<string, NodePart>();
   readonly aggregations: ReadonlyMap<string, Aggregation>;
   readonly source: SessionSource | undefined;
+  readonly origin: ScriptOrigin | undefined;
   readonly runScript: string;
   endedAt: number | undefined;
   /** resolves when every node's trace has ended (or never started) */
@@ -82,6 +86,7 @@ export class TraceSession {
     this.startedAt = startedAt ?? Date.now();
     this.aggregations = mapAggregations(o.script);
     this.source = o.source;
+    this.origin = o.origin;
     this.runScript = o.runScript ?? o.script;
     for (const n of o.nodes) this.parts.set(n, { node: n, startedAt: this.startedAt });
     this.finished = Promise.resolve();

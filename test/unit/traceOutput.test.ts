@@ -160,6 +160,32 @@ describe('bpftrace stderr', () => {
     assert.equal(r.unavailable?.probeType, 'kprobe');
     assert.match(r.unavailable?.message ?? '', /probe type not available on this node: kprobe/);
   });
+
+  it('bpftrace 0.27 where it cannot read the traceable functions: "No matches for kprobe" is the node, not the script', () => {
+    // stderr of a real run on the lab's forky1 (bpftrace 0.27.0)
+    const stderr = [
+      'WARNING: Could not read functions from /sys/kernel/debug/tracing/available_filter_functions. If this is expected, use --traceable-functions to set this path manually. This file is needed in order to determine which functions can safely be traced without causing issues in the kernel.',
+      'WARNING: Unknown error -1: couldn\'t set RLIMIT_MEMLOCK for bpftrace. If your program is not loading, you can try "ulimit -l 8192" to fix the problem',
+      '/tmp/ebpf-lens-LJH1nNxouB.run:1:1-20: ERROR: No matches for kprobe do_nanosleep.',
+      'kprobe:do_nanosleep { @x = count(); }',
+      '~~~~~~~~~~~~~~~~~~~',
+      '/tmp/ebpf-lens-LJH1nNxouB.run:1:1-20: WARNING: do_nanosleep is not traceable (either non-existing, inlined, or marked as "notrace"); attaching to it will likely fail',
+      'kprobe:do_nanosleep { @x = count(); }',
+      '~~~~~~~~~~~~~~~~~~~',
+      '',
+    ].join('\n');
+    const r = parseStderr(stderr, '/tmp/ebpf-lens-LJH1nNxouB');
+    assert.equal(r.unavailable?.probeType, 'kprobe');
+    assert.match(r.unavailable?.message ?? '', /probe type not available on this node: kprobe \(bpftrace cannot read the kernel's list/);
+    assert.deepEqual(
+      r.environment.map((e) => e.id),
+      ['traceableFunctions'],
+    );
+    // where bpftrace could read the list, no match is the script's (a misspelt function)
+    const own = parseStderr(stderr.split('\n').slice(1).join('\n'), '/tmp/ebpf-lens-LJH1nNxouB');
+    assert.equal(own.unavailable, undefined);
+    assert.equal(own.diagnostics[0]?.message, 'No matches for kprobe do_nanosleep.');
+  });
 });
 
 describe('bounded results', () => {

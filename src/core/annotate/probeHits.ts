@@ -3,6 +3,7 @@ import { probeType } from '../bpftrace/probeTypes';
 import { LineIndex } from '../bpftrace/lexer';
 import { parse } from '../bpftrace/parser';
 import type { MapSnapshot } from '../trace/output';
+import type { Insertion } from '../trace/origin';
 import { HIDDEN_MAP_PREFIX } from '../trace/results';
 
 /**
@@ -41,6 +42,10 @@ export interface Instrumented {
   /** the script measures its window (T0_MAP, NOW_MAP); false when its own BEGIN or END cannot carry
    * the measurement (a BEGIN with a predicate or with other attach points: bpftrace allows one) */
   readonly window: boolean;
+  /** what was added inside the script (ascending, offsets of the original) … */
+  readonly inserted: readonly Insertion[];
+  /** … and how much of the original is kept before the probes added at the end */
+  readonly kept: number;
 }
 
 /** The script with counting added, or undefined when it does not parse (it then runs as written). */
@@ -70,11 +75,14 @@ export function instrumentProbes(script: string): Instrumented | undefined {
   const end = special('END');
   const window = begin.ok && end.ok;
   const since = `${NOW_MAP} = nsecs;`;
+  const inserted: Insertion[] = [];
   for (let i = probes.length - 1; i >= 0; i--) {
     const p = probes[i] as Probe;
     const at = p.body.start + 1; // just after `{`
     const extra = window && p === begin.at ? ` ${T0_MAP} = nsecs;` : window && p === end.at ? ` ${since}` : '';
-    out = `${out.slice(0, at)} ${HITS_MAP}[${i}] = count();${extra} ${out.slice(at)}`;
+    const text = ` ${HITS_MAP}[${i}] = count();${extra} `;
+    out = `${out.slice(0, at)}${text}${out.slice(at)}`;
+    inserted.unshift({ at, length: text.length });
   }
   const added = [
     window ? `interval:s:1 { ${since} print(${HITS_MAP}); print(${T0_MAP}); print(${NOW_MAP}); }` : `interval:s:1 { print(${HITS_MAP}); }`,
@@ -82,7 +90,7 @@ export function instrumentProbes(script: string): Instrumented | undefined {
   if (window && !begin.at) added.push(`BEGIN { ${T0_MAP} = nsecs; }`);
   if (window && !end.at) added.push(`END { ${since} }`);
   out = `${out.replace(/\s*$/, '')}\n${added.join('\n')}\n`;
-  return { script: out, probes: list, window };
+  return { script: out, probes: list, window, inserted, kept: script.replace(/\s*$/, '').length };
 }
 
 /** seconds the counts were measured over, from the printed T0_MAP and NOW_MAP (undefined if either is absent) */

@@ -40,18 +40,30 @@ export function probeBlocks(text: string): ProbeBlock[] {
  * are left out. Returns undefined when the script does not parse well enough to cut.
  */
 export function standaloneProbe(text: string, index: number): string | undefined {
+  return standaloneProbeFrom(text, index)?.script;
+}
+
+/** standaloneProbe, with where each part of it is in the text: [start in the script, start in the text, length] */
+export function standaloneProbeFrom(
+  text: string,
+  index: number,
+): { script: string; pieces: (readonly [number, number, number])[] } | undefined {
   const { program, diagnostics } = parse(text);
   if (diagnostics.some((d) => d.severity === 'error')) return undefined;
   const probes = program.items.filter((i): i is Probe => i.kind === 'probe');
   const keep = probes[index];
   if (!keep) return undefined;
   const parts: string[] = [];
+  const pieces: (readonly [number, number, number])[] = [];
+  let at = 0;
   // a leading shebang is not an item: keep it out (the script runs as bpftrace's input anyway)
   for (const item of program.items) {
     if (item.kind === 'probe' && item !== keep) continue;
+    pieces.push([at, item.start, item.end - item.start]);
     parts.push(text.slice(item.start, item.end));
+    at += item.end - item.start + 1;
   }
-  return `${parts.join('\n')}\n`;
+  return { script: `${parts.join('\n')}\n`, pieces };
 }
 
 /** How a map's values combine across nodes or runs, from the aggregation assigned to it. */

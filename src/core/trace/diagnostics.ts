@@ -33,6 +33,9 @@ const NOISE = [/RLIMIT_MEMLOCK/, /^\s*~+\s*$/, /^Attaching \d+ probes?\.\.\.$/];
 const LOCATED = /^(.*?):(\d+)(?:-(\d+))?(?::(\d+)(?:-(\d+))?)?: (ERROR|WARNING): (.*)$/;
 const PLAIN = /^(ERROR|WARNING): (.*)$/;
 
+/** bpftrace 0.24+'s "No matches for kprobe do_nanosleep." (kernel functions matched at compile time) */
+const KERNEL_MATCH = /No matches for (kprobe|kretprobe|fentry|fexit|kfunc|kretfunc) /i;
+
 export function parseStderr(text: string, scriptPath?: string): StderrReport {
   const diagnostics: ScriptDiagnostic[] = [];
   const other: string[] = [];
@@ -81,6 +84,14 @@ export function parseStderr(text: string, scriptPath?: string): StderrReport {
     unavailable = {
       probeType: t,
       message: `probe type not available on this node: ${t} (the kernel has no ${t.startsWith('u') ? 'uprobe' : 'kprobe'}_events: ${t.startsWith('u') ? 'CONFIG_UPROBE_EVENTS' : 'CONFIG_KPROBES'} is off?)`,
+    };
+  } else if (environment.has('traceableFunctions') && KERNEL_MATCH.test(all)) {
+    // 0.24+ matches kernel functions at compile time against the list it could not read: no
+    // function matches, whatever the script says (seen on the lab's forky node, bpftrace 0.27)
+    const t = (KERNEL_MATCH.exec(all)?.[1] ?? 'kprobe').toLowerCase();
+    unavailable = {
+      probeType: t,
+      message: `probe type not available on this node: ${t} (bpftrace cannot read the kernel's list of traceable functions here, so no ${t} matches; bpftrace's --traceable-functions FILE, or a readable tracefs, would let it match)`,
     };
   } else {
     const k =

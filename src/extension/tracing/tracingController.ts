@@ -15,7 +15,9 @@ import { TraceCodeLens } from './codelens';
 import { panelActions } from './panelActions';
 import type { PanelActions, ViewSummary } from './resultsPanel';
 import { ResultsPanel } from './resultsPanel';
+import { RunDiagnostics } from './runDiagnostics';
 import { RunStore } from '../../core/trace/runStore';
+import type { ScriptOrigin } from '../../core/trace/origin';
 import type { SessionSource } from '../../ssh/traceSession';
 import { TraceSession } from '../../ssh/traceSession';
 
@@ -69,6 +71,7 @@ export interface StartOptions {
   readonly maxSec: number;
   readonly runScript?: string;
   readonly source?: SessionSource;
+  readonly origin?: ScriptOrigin;
   /** open the results view (default true) */
   readonly show?: boolean;
 }
@@ -95,13 +98,14 @@ export class TracingController implements vscode.Disposable {
   lastCompare: Comparison | undefined;
   private readonly changed = new vscode.EventEmitter<string>();
   private readonly activity: TraceActivity;
+  private readonly runDiagnostics = new RunDiagnostics();
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(readonly ctx: TracingCtx) {
     const { context, config, nodes } = ctx;
     context.subscriptions.push(this);
     this.consent = new Consent(context.extensionMode);
-    this.disposables.push(this.changed);
+    this.disposables.push(this.changed, this.runDiagnostics);
     this.store = new RunStore(path.join(context.globalStorageUri.fsPath, 'runs'), () => config.get('trace.savedRuns'));
     // stop what runs when the extension stops (the node's guard would stop it anyway: EOF)
     this.disposables.push({ dispose: () => this.liveSessions().forEach((s) => s.stop('extension stopped')) });
@@ -207,6 +211,7 @@ export class TracingController implements vscode.Disposable {
         ...(o.title ? { title: o.title } : {}),
         ...(o.runScript ? { runScript: o.runScript } : {}),
         ...(o.source ? { source: o.source } : {}),
+        ...(o.origin ? { origin: o.origin } : {}),
       },
       (run) => {
         this.traces.set(run.id, { run, session: s });
@@ -244,9 +249,11 @@ export class TracingController implements vscode.Disposable {
       throttle = setTimeout(() => {
         throttle = undefined;
         this.changed.fire(s.id);
+        void this.runDiagnostics.update(s);
         this.activity.refresh();
       }, 200);
     });
+    this.runDiagnostics.started(s);
     if (show) ResultsPanel.forSession(this.ctx.context.extensionUri, s, this.actions);
     void s.finished.then(() => this.ended(s));
     this.activity.refresh();
@@ -256,6 +263,7 @@ export class TracingController implements vscode.Disposable {
     const { log } = this.ctx;
     this.activity.refresh();
     this.changed.fire(s.id);
+    await this.runDiagnostics.update(s);
     const failed = [...s.parts.values()].filter((p) => p.error && p.error.kind !== 'cancelled');
     const one = failed.length === s.nodes.length && s.nodes.length === 1 ? failed[0] : undefined;
     if (one && endLabel(one.error)) {

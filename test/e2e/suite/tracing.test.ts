@@ -152,6 +152,52 @@ describe('eBPF Lens in the real extension host', () => {
       );
     });
 
+    it('a probe run on forky1 (bpftrace 0.27, probe hits counted): its errorf, warnf and runtime_error are on the document where they were written', async () => {
+      const text = [
+        'BEGIN { printf("not run: only the probe below is\\n"); }',
+        '',
+        'interval:ms:100 {',
+        '  @n++; @z[1] = 0;',
+        '  if (@n == 2) { errorf("bad %d", @n); warnf("careful %d", @n); }',
+        '  if (@n == 3) { $z = @z[1]; @d = 10 / $z; }',
+        '  if (@n == 5) { exit(); }',
+        '}',
+        '',
+      ].join('\n');
+      const file = path.join(workspaceFolder(), 'suite-runtime-errors.bt');
+      fs.writeFileSync(file, text);
+      const doc = await vscode.workspace.openTextDocument(file);
+      await vscode.window.showTextDocument(doc);
+      const at = (needle: string): vscode.Position => doc.positionAt(text.indexOf(needle));
+      await vscode.commands.executeCommand('ebpfLens.connect', 'forky1');
+      api.nodes.fleet.setActive('forky1');
+      try {
+        const r = await vscode.commands.executeCommand<Run>('ebpfLens.runProbe', { uri: doc.uri.toString(), index: 1 });
+        assert.ok(r?.id, JSON.stringify(r));
+        const session = api.tracing.session(r.session);
+        assert.ok(session?.runScript.includes('@__ebpf_lens_hits'), 'probe hits are counted: the script that ran is not the text');
+        const fromRun = (): vscode.Diagnostic[] =>
+          vscode.languages.getDiagnostics(doc.uri).filter((d) => / on forky1 \(run\)$/.test(d.source ?? ''));
+        const diags = await waitFor(
+          () => (fromRun().length >= 3 ? fromRun() : undefined),
+          // attached within the login budget and its compile; it then ends itself after 5 ticks of 100 ms (10 s is ample)
+          attachedWithin(DEFAULT_CONNECT_MS, 10),
+          'errorf, warnf and the runtime_error on the document',
+        );
+        const got = (diags ?? [])
+          .map((d) => [d.severity, d.message.replace(/ This can lead.*/, ''), d.range.start.line, d.range.start.character])
+          .sort((a, b) => Number(a[2]) - Number(b[2]) || Number(a[3]) - Number(b[3]));
+        assert.deepEqual(got, [
+          [vscode.DiagnosticSeverity.Error, 'bad 2', at('errorf(').line, at('errorf(').character],
+          [vscode.DiagnosticSeverity.Warning, 'careful 2', at('warnf(').line, at('warnf(').character],
+          [vscode.DiagnosticSeverity.Error, 'Divide or modulo by 0 detected.', at('10 / $z').line, at('10 / $z').character],
+        ]);
+        assert.match(diags?.[0]?.source ?? '', /^bpftrace 0\.27\.\d+ on forky1 \(run\)$/);
+      } finally {
+        api.nodes.fleet.setActive('edge1');
+      }
+    });
+
     it('the one-liner for packet drops runs (drop reasons from the kernel, as a map)', async () => {
       const r = await vscode.commands.executeCommand<Run>('ebpfLens.runTrace', { node: 'edge1', snippet: 'skb-drops', durationSec: 3 });
       assert.ok(r.id, JSON.stringify(r.errors));
