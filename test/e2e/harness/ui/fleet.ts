@@ -223,11 +223,13 @@ export async function fleetChecks(
     await s.step(T.checkNewest, '19-check-on-newest.png', async () => {
       await page.mouse.move(900, 700);
       await runFromPalette(page, 'eBPF: Select Active Node…');
+      await page.keyboard.press('Enter');
       await page.locator('.quick-input-list .monaco-list-row', { hasText: o.newest }).first().waitFor({ timeout: 10_000 });
       await page.keyboard.type(o.newest);
       await page.keyboard.press('Enter');
       await page.locator('.statusbar', { hasText: o.newest }).first().waitFor({ timeout: 30_000 });
       await runFromPalette(page, 'View: Close All Editor Groups');
+      await page.keyboard.press('Enter');
       await quickOpen(page, 'badprobe.bt');
       const lens = page.locator('.codelens-decoration a', { hasText: 'Check on Node' }).first();
       await lens.waitFor({ timeout: 20_000 });
