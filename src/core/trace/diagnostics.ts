@@ -79,16 +79,17 @@ export function parseStderr(text: string, scriptPath?: string): StderrReport {
   }
   const all = text;
   const attach = /Error attaching probe:? '?([a-z_]+):/.exec(all);
+  const kernelMatch = environment.has('traceableFunctions') ? KERNEL_MATCH.exec(all) : null;
   if (attach && /kprobe_events|uprobe_events/.test(all) && /No such file or directory/.test(all)) {
     const t = attach[1] ?? 'kprobe';
     unavailable = {
       probeType: t,
       message: `probe type not available on this node: ${t} (the kernel has no ${t.startsWith('u') ? 'uprobe' : 'kprobe'}_events: ${t.startsWith('u') ? 'CONFIG_UPROBE_EVENTS' : 'CONFIG_KPROBES'} is off?)`,
     };
-  } else if (environment.has('traceableFunctions') && KERNEL_MATCH.test(all)) {
+  } else if (kernelMatch) {
     // 0.24+ matches kernel functions at compile time against the list it could not read: no
     // function matches, whatever the script says (seen on the lab's forky node, bpftrace 0.27)
-    const t = (KERNEL_MATCH.exec(all)?.[1] ?? 'kprobe').toLowerCase();
+    const t = (kernelMatch[1] ?? 'kprobe').toLowerCase();
     unavailable = {
       probeType: t,
       message: `probe type not available on this node: ${t} (bpftrace cannot read the kernel's list of traceable functions here, so no ${t} matches; bpftrace's --traceable-functions FILE, or a readable tracefs, would let it match)`,

@@ -14,6 +14,8 @@ export class RunDiagnostics implements vscode.Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection('ebpf-lens-run');
   /** document uri → the session whose diagnostics it shows */
   private readonly newest = new Map<string, string>();
+  /** document uri → what it shows now (results change many times a second; the diagnostics rarely do) */
+  private readonly shown = new Map<string, string>();
 
   dispose(): void {
     this.collection.dispose();
@@ -23,6 +25,7 @@ export class RunDiagnostics implements vscode.Disposable {
   started(s: TraceSession): void {
     if (!s.origin) return;
     this.newest.set(s.origin.uri, s.id);
+    this.shown.delete(s.origin.uri);
     this.collection.delete(vscode.Uri.parse(s.origin.uri));
   }
 
@@ -33,7 +36,12 @@ export class RunDiagnostics implements vscode.Disposable {
     const said = [...s.parts.values()].map((p) => ({ node: p.node, diagnostics: s.resultsOf(p)?.diagnostics ?? [] }));
     const placed = placeDiagnostics(s.runScript, origin, said);
     const uri = vscode.Uri.parse(origin.uri);
-    if (placed.length === 0) return void this.collection.delete(uri);
+    const key = JSON.stringify(placed);
+    if (this.shown.get(origin.uri) === key) return;
+    if (placed.length === 0) {
+      this.shown.set(origin.uri, key);
+      return void this.collection.delete(uri);
+    }
     let doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === origin.uri);
     try {
       doc ??= await vscode.workspace.openTextDocument(uri);
@@ -41,6 +49,7 @@ export class RunDiagnostics implements vscode.Disposable {
       return; // the document is gone: nowhere to show them (the results view still has them)
     }
     if (this.newest.get(origin.uri) !== s.id) return;
+    this.shown.set(origin.uri, key);
     this.collection.set(
       uri,
       placed.map((d) => this.toDiagnostic(doc, d, s)),

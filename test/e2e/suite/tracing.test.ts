@@ -8,6 +8,7 @@ import { DEFAULT_CONNECT_MS, attachedWithin } from '../../lab/bounds';
 import { alive, lab, labSh, nodeConfig, nothingLeft, progIds, sleep, waitFor } from '../../lab/labEnv';
 import type { TraceInfo } from '../../../src/extension/tracing/tracingController';
 import type { ViewSummary } from '../../../src/extension/tracing/resultsPanel';
+import { RECORDS_PROBE, RECORDS_SAID, saidMessage } from '../../support/runtimeRecords';
 import { activateExtension, workspaceFolder } from './host';
 
 describe('eBPF Lens in the real extension host', () => {
@@ -153,17 +154,7 @@ describe('eBPF Lens in the real extension host', () => {
     });
 
     it('a probe run on forky1 (bpftrace 0.27, probe hits counted): its errorf, warnf and runtime_error are on the document where they were written', async () => {
-      const text = [
-        'BEGIN { printf("not run: only the probe below is\\n"); }',
-        '',
-        'interval:ms:100 {',
-        '  @n++; @z[1] = 0;',
-        '  if (@n == 2) { errorf("bad %d", @n); warnf("careful %d", @n); }',
-        '  if (@n == 3) { $z = @z[1]; @d = 10 / $z; }',
-        '  if (@n == 5) { exit(); }',
-        '}',
-        '',
-      ].join('\n');
+      const text = ['BEGIN { printf("not run: only the probe below is\\n"); }', '', ...RECORDS_PROBE, ''].join('\n');
       const file = path.join(workspaceFolder(), 'suite-runtime-errors.bt');
       fs.writeFileSync(file, text);
       const doc = await vscode.workspace.openTextDocument(file);
@@ -185,13 +176,13 @@ describe('eBPF Lens in the real extension host', () => {
           'errorf, warnf and the runtime_error on the document',
         );
         const got = (diags ?? [])
-          .map((d) => [d.severity, d.message.replace(/ This can lead.*/, ''), d.range.start.line, d.range.start.character])
+          .map((d) => [d.severity, saidMessage(d.message), d.range.start.line, d.range.start.character])
           .sort((a, b) => Number(a[2]) - Number(b[2]) || Number(a[3]) - Number(b[3]));
-        assert.deepEqual(got, [
-          [vscode.DiagnosticSeverity.Error, 'bad 2', at('errorf(').line, at('errorf(').character],
-          [vscode.DiagnosticSeverity.Warning, 'careful 2', at('warnf(').line, at('warnf(').character],
-          [vscode.DiagnosticSeverity.Error, 'Divide or modulo by 0 detected.', at('10 / $z').line, at('10 / $z').character],
-        ]);
+        const severity = { error: vscode.DiagnosticSeverity.Error, warning: vscode.DiagnosticSeverity.Warning };
+        assert.deepEqual(
+          got,
+          RECORDS_SAID.map((r) => [severity[r.severity], r.message, at(r.at).line, at(r.at).character]),
+        );
         assert.match(diags?.[0]?.source ?? '', /^bpftrace 0\.27\.\d+ on forky1 \(run\)$/);
       } finally {
         api.nodes.fleet.setActive('edge1');

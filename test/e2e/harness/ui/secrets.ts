@@ -61,6 +61,22 @@ export async function secretsChecks(
     if ((await page.locator('.quick-input-widget input[type="password"]:focus').count()) !== 1)
       throw new Error(`the ${what} field lost the keyboard focus after the wrong ${what}`);
   };
+  /**
+   * Type into the secret box as a person does: into its field, which has the keyboard focus (a
+   * fresh-check once lost the typing: the box was shown, the focus still on the tree row that
+   * opened it, the field stayed empty); the field then holds what was typed.
+   */
+  const typeSecret = async (text: string): Promise<void> => {
+    const field = page.locator('.quick-input-widget input[type="password"]').first();
+    await field.waitFor({ timeout: 5000 });
+    if ((await page.locator('.quick-input-widget input[type="password"]:focus').count()) !== 1) await field.click();
+    await page.keyboard.type(text);
+    await waitForValue(
+      async () => ((await field.inputValue()) === text ? true : undefined),
+      5000,
+      `the ${text.length} characters typed into the field`,
+    );
+  };
   const connected = (node: string): ReturnType<Page['locator']> => row(page, new RegExp(`^${node}\\b.*bpftool \\d`));
   /**
    * Click a node's row to expand it, and wait for the secret prompt its connection opens. The tree
@@ -132,7 +148,7 @@ export async function secretsChecks(
       await page.locator('.quick-input-widget input[type="password"]').first().waitFor({ timeout: 5000 });
       await remember();
       // a typo first
-      await page.keyboard.type(`not-${o.pw.password.slice(0, 6)}`);
+      await typeSecret(`not-${o.pw.password.slice(0, 6)}`);
     });
     await s.step(T.wrongPassword, '51-secrets-wrong-password.png', async () => {
       await page.keyboard.press('Enter');
@@ -142,20 +158,20 @@ export async function secretsChecks(
         throw new Error('the remember toggle was lost');
     });
     await s.step(T.rightPassword, '51-secrets-password-connected.png', async () => {
-      await page.keyboard.type(o.pw.password);
+      await typeSecret(o.pw.password);
       await page.keyboard.press('Enter');
       await connected(o.pw.node).waitFor({ timeout: 30_000 });
     });
     await s.step(T.wrongPassphrase, '52-secrets-wrong-passphrase.png', async () => {
       await expandFor(o.pp.node, 'Passphrase for');
-      await page.keyboard.type(`not-${o.pp.passphrase.slice(0, 6)}`);
+      await typeSecret(`not-${o.pp.passphrase.slice(0, 6)}`);
       await page.keyboard.press('Enter');
       await prompt(`Wrong passphrase for ${o.pp.file}`).waitFor({ timeout: 30_000 });
       await ready('passphrase');
     });
     await s.step(T.rightPassphrase, undefined, async () => {
       await remember();
-      await page.keyboard.type(o.pp.passphrase);
+      await typeSecret(o.pp.passphrase);
       await page.keyboard.press('Enter');
       await connected(o.pp.node).waitFor({ timeout: 30_000 });
     });
