@@ -136,6 +136,51 @@ describe('trace runner: guarded bpftrace on real nodes', () => {
       });
     }
 
+    // bpftrace 0.17/0.18 miss a signal that comes while they are not waiting for output (here a
+    // system() call; on a loaded node, any busy moment): before the guard sent TERM again itself,
+    // such a stop ran until the time limit (a fresh-check on 57fefc7: edge1, a sudo user)
+    for (const [node, user] of [
+      ['edge1', 'root'],
+      ['edge1', 'edgeuser'],
+      ['trixie1', 'edgeuser'],
+      ['forky1', 'root'],
+    ] as const) {
+      it(`a stop that comes while bpftrace runs a system() call (${node}, ${user}; 0.17 misses its SIGINT and the TERM): it ends, END runs, maps print, nothing left`, async () => {
+        const before = progIds(node);
+        c = await openNode(node, { user });
+        // grace 2 s: the SIGINT (at once) and the TERM (2 s later) come during the 3 s call; the
+        // guard's own TERM (4.2 s) is heard; KILL (root) or cannot-kill (sudo) would come at 5 s
+        const t = await TraceRun.start(c, {
+          // (a map from BEGIN: the stop may come before the timer's first tick)
+          script:
+            'BEGIN { @begun = count(); printf("begun\\n"); system("sleep 3"); }\ninterval:ms:100 { @ticks = count(); }\nEND { printf("end ran\\n"); }',
+          graceSec: 2,
+          bpftraceArgs: ['--unsafe'],
+        });
+        await t.attached;
+        await waitFor(
+          () => t.results.linesSince(0).lines.some((l) => l.text === 'begun\n'),
+          5000,
+          'BEGIN’s line (printed as it starts its system() call)',
+        );
+        t.stop();
+        const o = await t.finished;
+        assert.equal(o.state, 'done', `${JSON.stringify(o.error)} ${o.stderrTail}`);
+        assert.equal(o.reason, 'stop');
+        assert.equal(o.leftover, undefined, o.leftover?.message);
+        assert.ok(o.verified);
+        assert.ok(
+          o.results.lines.some((l) => l.text === 'end ran\n'),
+          `END ran (not killed): ${JSON.stringify(o.results.lines.map((l) => l.text))} ${o.stderrTail}`,
+        );
+        assert.ok(
+          o.results.maps.some((m) => m.name === '@begun'),
+          'maps printed at the end',
+        );
+        await nothingLeft(node, t.bpftracePid, before, 3000);
+      });
+    }
+
     for (const user of ['root', 'edgeuser']) {
       it(`cancel (edge1, ${user})`, async () => {
         const before = progIds('edge1');

@@ -25,9 +25,11 @@ import { POSIX_GUARD } from './guardPosix';
  *   (`hb` on stderr: the client's proof that the link is alive), `stop` stops, EOF (the channel or
  *   the connection closed) stops, and no line for HB seconds (a cut network that sshd never
  *   notices, or a client that is suspended) stops.
- * - Stopping: SIGINT (END probes run, maps print) → after GRACE SIGTERM → after GRACE, as root,
- *   SIGKILL. Signals go through `timeout`, which passes them on (through sudo for non-root
- *   users: sudo relays INT/TERM; a user cannot SIGKILL a root bpftrace, which is reported).
+ * - Stopping: SIGINT (END probes run, maps print) → after GRACE SIGTERM → after GRACE, TERM again
+ *   for a second (bpftrace 0.17/0.18 can miss a signal: guardStop.ts), then, as root, SIGKILL.
+ *   Signals go through `timeout`, which passes them on once (through sudo for non-root users: sudo
+ *   relays INT/TERM; a user cannot SIGKILL a root bpftrace, which is reported, and TERM is sent
+ *   again until it ends); the repeated TERM goes straight to sudo, or as root to bpftrace.
  * - Its processes carry the name (comm) `ebpf-lens-guard` until they exec something: the
  *   library's process and file one-liners leave them and their children out (library.ts).
  * - Guard lines on stderr start with GUARD_MARK: `started guard=PID timeout=PID bpftrace=PID

@@ -1,4 +1,4 @@
-import { BASH_STOP, stopEscalation } from './guardStop';
+import { BASH_STOP, resendText, stopEscalation } from './guardStop';
 
 /**
  * The guard in bash (see guard.ts for the protocol; the wrapper there runs it wherever bash is).
@@ -80,11 +80,17 @@ find_bt() {
   done
   return 1
 }
+# who passes a TERM on to bpftrace (guardStop.ts): sudo, the child of timeout, or bpftrace as root
+relay=
+find_relay() {
+  if [ "$mode" = sudo ]; then children "$child"; set -- $REPLY; relay=\${1-}; else relay=$btpid; fi
+}
 n=0
 while [ -z "$btpid" ] && [ $n -lt 50 ] && kill -0 "$child" 2>&5; do
   find_bt "$child" 3 || nap 0.1
   n=$((n + 1))
 done
+[ -n "$btpid" ] && find_relay
 say "started guard=$$ timeout=$child bpftrace=\${btpid:-?} ack=1 variant=bash pump=$pumpby"
 # is our bpftrace still there? (only /proc/PID/comm: reading stat or status of a process that
 # is tearing down its memory can block until it is gone)
@@ -95,17 +101,23 @@ running() {
   [ "$c" = bpftrace ]
 }
 warned=
+# wait up to $1 seconds for the end; with a 2nd argument, TERM again every 0.4 s meanwhile (guardStop.ts)
 waitfor() {
   local i=$(($1 * 5))
-  while [ $i -gt 0 ]; do kill -0 "$child" 2>&5 || return 0; nap 0.2; i=$((i - 1)); done
+  while [ $i -gt 0 ]; do
+    kill -0 "$child" 2>&5 || return 0
+    if [ -n "\${2-}" ] && [ $((i % 2)) -eq 0 ]; then resend; fi
+    nap 0.2; i=$((i - 1))
+  done
   return 1
 }
+${resendText(BASH_STOP)}
 # the control stream: each heartbeat is answered (the client hears a live link); stop, EOF and
 # HB seconds without a line (a cut link that sshd never notices) end the trace
 why= part= last=$SECONDS start=$SECONDS
 while kill -0 "$child" 2>&5; do
   # a node slow to start bpftrace: keep looking, and say so when it is found
-  if [ -z "$btpid" ] && find_bt "$child" 3; then say "bpftrace pid=$btpid"; fi
+  if [ -z "$btpid" ] && find_bt "$child" 3; then find_relay; say "bpftrace pid=$btpid"; fi
   l=
   if IFS= read -r -t 0.2 l; then
     l=$part$l part=

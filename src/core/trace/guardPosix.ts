@@ -1,4 +1,4 @@
-import { POSIX_STOP, stopEscalation } from './guardStop';
+import { POSIX_STOP, resendText, stopEscalation } from './guardStop';
 
 /**
  * The guard in POSIX sh: the fallback for nodes without bash (see guard.ts for the protocol). It
@@ -57,12 +57,18 @@ find_bt() {
   done
   return 1
 }
+# who passes a TERM on to bpftrace (guardStop.ts): sudo, the child of timeout, or bpftrace as root
+relay=""
+find_relay() {
+  if [ "$mode" = sudo ]; then relay=$(pgrep -P "$child" 2>/dev/null | head -n 1); else relay=$btpid; fi
+}
 n=0
 while [ -z "$btpid" ] && [ $n -lt 50 ] && kill -0 "$child" 2>/dev/null; do
   btpid=$(find_bt "$child" 3)
   [ -z "$btpid" ] && sleep 0.1
   n=$((n + 1))
 done
+[ -n "$btpid" ] && find_relay
 say "started guard=$$ timeout=$child bpftrace=\${btpid:-?} ack=1 variant=posix"
 # is our bpftrace still there? (only /proc/PID/comm: reading stat or status of a process that
 # is tearing down its memory can block until it is gone)
@@ -70,18 +76,24 @@ running() {
   [ -n "$btpid" ] && [ "$(cat /proc/$btpid/comm 2>/dev/null)" = bpftrace ]
 }
 warned=""
+# wait up to $1 seconds for the end; with a 2nd argument, TERM again every 0.4 s meanwhile (guardStop.ts)
 waitfor() {
   i=$(($1 * 5))
-  while [ $i -gt 0 ]; do kill -0 "$child" 2>/dev/null || return 0; sleep 0.2; i=$((i - 1)); done
+  while [ $i -gt 0 ]; do
+    kill -0 "$child" 2>/dev/null || return 0
+    if [ -n "\${2-}" ] && [ $((i % 2)) -eq 0 ]; then resend; fi
+    sleep 0.2; i=$((i - 1))
+  done
   return 1
 }
+${resendText(POSIX_STOP)}
 why=""
 seen=0
 last=$(now)
 start=$last
 while kill -0 "$child" 2>/dev/null; do
   # a node slow to start bpftrace: keep looking, and say so when it is found
-  if [ -z "$btpid" ]; then btpid=$(find_bt "$child" 3) && say "bpftrace pid=$btpid"; fi
+  if [ -z "$btpid" ]; then btpid=$(find_bt "$child" 3) && find_relay && say "bpftrace pid=$btpid"; fi
   c=$(cat "$ctl" 2>/dev/null)
   if [ -n "$c" ]; then why=$c; break; fi
   # the reader counts heartbeats in a file: a count that moved is a heartbeat since the last
