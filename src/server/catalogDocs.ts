@@ -35,16 +35,21 @@ export function functionDoc(f: FunctionInfo, target: Target): string {
   return lines.join('\n');
 }
 
-export function probeTypeDoc(t: ProbeType, target: Target): string {
+/** `written`: the name as the script has it (lowercase `begin`/`end` came in 0.24) */
+export function probeTypeDoc(t: ProbeType, target: Target, written = t.name): string {
+  const lower = (t.name === 'BEGIN' || t.name === 'END') && written !== t.name;
+  const since: Version = lower ? [0, 24] : t.since;
   const lines = [
     '```bpftrace',
     t.syntax,
     '```',
     t.doc,
     '',
-    `since bpftrace ${versionText(t.since)}${t.aliases.length ? ` · alias${t.aliases.length > 1 ? 'es' : ''}: ${t.aliases.map((a) => `\`${a}\``).join(', ')}` : ''}`,
+    lower
+      ? `\`${written}\` since bpftrace 0.24 (\`${t.name}\` since ${versionText(t.since)})`
+      : `since bpftrace ${versionText(t.since)}${t.aliases.length ? ` · alias${t.aliases.length > 1 ? 'es' : ''}: ${t.aliases.map((a) => `\`${a}\``).join(', ')}` : ''}`,
   ];
-  const n = sinceNote(t.since, target, t.until);
+  const n = sinceNote(since, target, t.until);
   if (n.note) lines.push('', `⚠️${n.note}`);
   return lines.join('\n');
 }

@@ -165,7 +165,7 @@ describe('bpftrace refusals: printf formats', () => {
     const src = 'BEGIN { printf("100% sure\\n"); }';
     assert.deepEqual(found(src, [0, 23]), []);
     assert.deepEqual(found(src, undefined), [
-      'warning printfArgs «printf("100% sure\\n")»: printf: the format has 1 conversion but 0 arguments are given (bpftrace 0.24 and newer refuse it, 0.17–0.23 accept it; checking against 0.26)',
+      'warning printfArgs «printf("100% sure\\n")»: printf: the format has 1 conversion but 0 arguments are given (bpftrace 0.24 and newer refuse it, 0.17–0.23 accept it; checking against 0.27)',
     ]);
   });
 

@@ -164,6 +164,16 @@ describe('bpftrace language server: hover, signatures, symbols, folding, navigat
     assert.match(hoverText(h), /\*\*3 attach points\*\* match `t:sched:sched_w\*` on edge1/);
   });
 
+  it('hover: lowercase begin is 0.24 (BEGIN 0.17), and says so against a 0.17 node', async () => {
+    const node: Target = { node: 'edge1', version: [0, 17], fromNode: true };
+    let { doc, offset } = at('beg|in { }', node);
+    const text = hoverText(await hover(doc, offset));
+    assert.match(text, /`begin` since bpftrace 0\.24 \(`BEGIN` since 0\.17\)/);
+    assert.match(text, /needs bpftrace 0\.24/);
+    ({ doc, offset } = at('BEG|IN { }', node));
+    assert.doesNotMatch(hoverText(await hover(doc, offset)), /needs bpftrace/);
+  });
+
   it('signature help: the active parameter of the call around the cursor', () => {
     const { doc, offset } = at('BEGIN { @l = lhist(arg0, 0, |) }');
     const s = signatureHelp(doc, offset);

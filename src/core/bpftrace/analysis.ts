@@ -1,12 +1,13 @@
 import type { Block, Expr, Probe, Program, Span, Stmt, TopItem } from './ast';
 import type { Feature, Version } from './catalog';
-import { ARG_BUILTIN, BUILTINS, CONFIG_KEYS, FEATURES, FEATURE_TEXT, NEWEST, SARG_BUILTIN, versionAtLeast, versionText } from './catalog';
-import { CALLABLE_BUILTINS, FUNCTION_BY_NAME, MODE_WORDS } from './functions';
-import type { KeyKind } from './kinds';
-import { INT_KIND, MapValues, keyKind, valueKind } from './kinds';
+import { CONFIG_KEYS, FEATURES, FEATURE_TEXT, NEWEST, versionAtLeast, versionText } from './catalog';
+import { CALLABLE_BUILTINS, FUNCTION_BY_NAME, MODE_SINCE, MODE_WORDS } from './functions';
+import { INT_KIND, MapValues, valueKind } from './kinds';
+import { MapKeyShapes } from './mapKeys';
 import type { Report, VersionCheck } from './attachPoints';
 import { checkAttachPoint } from './attachPoints';
-import { checkCall } from './calls';
+import type { CallContext } from './calls';
+import { checkCall, checkIdentifier } from './calls';
 import type { Diagnostic } from './parser';
 import { parse } from './parser';
 import { judgeFormat } from './printf';
@@ -56,7 +57,10 @@ class Analyser {
   readonly macros = new Map<string, { def: Span; params: number; refs: Span[] }>();
   private readonly fns = new Set<string>();
   private readonly defines = new Set<string>();
-  private readonly mapShapes = new Map<string, { arity: number; kinds: KeyKind[]; at: Span }>();
+  /** the script imports files, or includes headers: names the analyser cannot see */
+  private imports = false;
+  private includes = false;
+  private readonly keyShapes: MapKeyShapes;
   private vars = new Set<string>();
   private reportedVars = new Set<string>();
   private macroParams = new Set<string>();
@@ -67,7 +71,9 @@ class Analyser {
   constructor(
     private readonly src: string,
     private readonly target: Version,
-  ) {}
+  ) {
+    this.keyShapes = new MapKeyShapes(this.report, (o) => this.line(o));
+  }
 
   private diag(span: Span, severity: Diagnostic['severity'], code: string, message: string): void {
     this.diagnostics.push({ start: span.start, end: span.end, severity, code, message });
@@ -105,10 +111,13 @@ class Analyser {
     for (const item of program.items) {
       if (item.kind === 'macro') this.macros.set(item.name, { def: item.nameSpan, params: item.params.length, refs: [item.nameSpan] });
       else if (item.kind === 'fn') this.fns.add(item.name);
+      else if (item.kind === 'import') this.imports = true;
       else if (item.kind === 'preproc') {
+        if (/^#\s*include\b/.test(item.text)) this.includes = true;
         const m = /^#\s*define\s+([A-Za-z_]\w*)/.exec(item.text);
         if (m) this.defines.add(m[1] ?? '');
       } else if (item.kind === 'cdef') {
+        if (/\b__attribute__\b/.test(item.text)) this.checkVersion(item, [0, 26], '__attribute__ after a struct definition');
         const e = /\benum\b[^{]*\{([^}]*)\}/.exec(item.text);
         for (const part of e?.[1]?.split(',') ?? []) {
           const n = /^\s*([A-Za-z_]\w*)/.exec(part);
@@ -123,6 +132,7 @@ class Analyser {
     switch (item.kind) {
       case 'probe':
         this.vars = new Set();
+        this.keyShapes.scope();
         this.reportedVars = new Set();
         this.macroParams = new Set();
         this.probeHeader(item);
@@ -131,12 +141,14 @@ class Analyser {
         return;
       case 'macro':
         this.vars = new Set(item.params.filter((p) => p.kind === 'var').map((p) => p.name));
+        this.keyShapes.scope(this.vars);
         this.reportedVars = new Set();
         this.macroParams = new Set(item.params.filter((p) => p.kind !== 'var').map((p) => p.name));
         this.block(item.body);
         return;
       case 'fn':
         this.vars = new Set(item.params.map((p) => p.name));
+        this.keyShapes.scope();
         this.reportedVars = new Set();
         this.macroParams = new Set();
         this.block(item.body);
@@ -185,6 +197,7 @@ class Analyser {
         if (s.target.kind === 'var') {
           if (s.op !== '=') this.useVar(s.target.name, s.target);
           this.assignVar(s.target.name);
+          this.keyShapes.assigned(s.target.name, s.value);
         } else {
           this.mapAccess(s.target, true);
           this.mapWrite(s.target.name, s.op === '=' ? s.value : undefined);
@@ -193,6 +206,7 @@ class Analyser {
       }
       case 'let':
         if (s.value) this.expr(s.value);
+        this.keyShapes.assigned(s.name, s.value, s.type !== undefined);
         // declared without a value is still a declaration; bpftrace warns if it is read
         this.assignVar(s.name);
         return;
@@ -265,38 +279,8 @@ class Analyser {
   /** A keyed or scalar map access: its key shape must match the map's first use. */
   private mapAccess(e: Extract<Expr, { kind: 'map' }>, def: boolean): void {
     this.mapRef(e.name, e.nameSpan, def);
-    let keys = e.keys ?? [];
-    for (const k of keys) this.expr(k);
-    if (keys.length === 1 && keys[0]?.kind === 'tuple') keys = (keys[0] as Extract<Expr, { kind: 'tuple' }>).elements;
-    const shape = { arity: keys.length, kinds: keys.map(keyKind), at: e.nameSpan };
-    const first = this.mapShapes.get(e.name);
-    if (!first) {
-      this.mapShapes.set(e.name, shape);
-      return;
-    }
-    const describe = (n: number): string => (n === 0 ? 'without a key' : `with ${n} key${n === 1 ? '' : 's'}`);
-    if (first.arity !== shape.arity) {
-      this.diag(
-        e,
-        'error',
-        'mapKeys',
-        `${e.name} is used ${describe(shape.arity)} here but ${describe(first.arity)} on line ${this.line(first.at.start)}`,
-      );
-      return;
-    }
-    for (let i = 0; i < shape.arity; i++) {
-      const a = first.kinds[i];
-      const b = shape.kinds[i];
-      if (a && b && a !== 'unknown' && b !== 'unknown' && a !== b) {
-        this.diag(
-          keys[i] ?? e,
-          'error',
-          'mapKeys',
-          `${e.name} key ${shape.arity > 1 ? `${i + 1} ` : ''}is ${b === 'string' ? 'a string' : 'an integer'} here but ${a === 'string' ? 'a string' : 'an integer'} on line ${this.line(first.at.start)}`,
-        );
-        return;
-      }
-    }
+    for (const k of e.keys ?? []) this.expr(k);
+    this.keyShapes.use(e);
   }
 
   private expr(e: Expr, directMapValue = false): void {
@@ -336,6 +320,9 @@ class Analyser {
         this.expr(e.otherwise);
         return;
       case 'field':
+        // args became a struct in 0.19 (`args.f`); before, a pointer (`args->f`)
+        if (e.object.kind === 'ident' && e.object.name === 'args' && !e.arrow)
+          this.checkVersion(e, [0, 19], 'args.field (args->field before 0.19)');
         this.expr(e.object);
         return;
       case 'index':
@@ -343,7 +330,11 @@ class Analyser {
         this.expr(e.index);
         return;
       case 'cast':
+        if (/\[\s*\d*\s*\]/.test(e.type)) this.checkVersion(e, [0, 19], 'a cast to an integer array');
         this.expr(e.operand);
+        return;
+      case 'offsetof':
+        this.checkVersion(e, [0, 18], 'offsetof()');
         return;
       case 'tuple':
         for (const x of e.elements) this.expr(x);
@@ -359,40 +350,44 @@ class Analyser {
           else this.expr(e.otherwise);
         }
         return;
-      case 'blockExpr':
-        this.block(e.block);
+      case 'blockExpr': {
+        // its last expression is its value: `@m = { …; avg($x) }` assigns the aggregation directly
+        const body = e.block.statements;
+        const last = body[body.length - 1];
+        for (const st of last?.kind === 'expr' ? body.slice(0, -1) : body) this.statement(st);
+        if (last?.kind === 'expr') this.expr(last.expr, directMapValue);
         return;
+      }
       default:
         return;
     }
   }
 
   private identifier(e: Extract<Expr, { kind: 'ident' }>): void {
-    const n = e.name;
-    const b = BUILTINS.find((x) => x.name === n);
-    if (b) {
-      this.checkVersion(e, b.since, `the builtin ${n}`, b.until);
-      return;
-    }
-    if (ARG_BUILTIN.test(n) || SARG_BUILTIN.test(n)) return;
-    const macro = this.macros.get(n);
-    if (macro) {
-      macro.refs.push(e);
-      return;
-    }
-    if (this.macroParams.has(n) || this.defines.has(n) || MODE_WORDS.has(n)) return;
-    // ALL_CAPS names are usually enum constants or #defines from the kernel's BTF or headers
-    if (/^[A-Z][A-Z0-9_]*$/.test(n)) return;
-    this.diag(e, 'error', 'unknownIdentifier', `unknown identifier '${n}'`);
+    const macro = this.macros.get(e.name);
+    if (macro) return void macro.refs.push(e);
+    if (this.macroParams.has(e.name) || this.defines.has(e.name)) return;
+    checkIdentifier(e, this.context, this.report, this.versionCheck);
+  }
+
+  private get context(): CallContext {
+    return { imports: this.imports, includes: this.includes, target: this.target };
   }
 
   private call(e: Extract<Expr, { kind: 'call' }>, directMapValue: boolean): void {
     const macro = this.macros.get(e.name);
     // whole-map arguments are not reads of a scalar map
     e.args.forEach((a, i) => {
-      if (i === 0 && a.kind === 'map' && !a.keys && WHOLE_MAP_ARG.has(e.name)) this.mapRef(a.name, a.nameSpan, false);
-      else if (a.kind === 'ident' && (MODE_WORDS.has(a.name) || CALLABLE_BUILTINS.has(e.name))) return;
-      else if (e.name === 'find' && i === 2 && a.kind === 'var') this.assignVar(a.name);
+      // a map passed whole: to a function that takes one, or to a macro (or an imported one)
+      if (a.kind === 'map' && !a.keys && ((i === 0 && WHOLE_MAP_ARG.has(e.name)) || macro || !FUNCTION_BY_NAME.has(e.name)))
+        this.mapRef(a.name, a.nameSpan, false);
+      else if (a.kind === 'ident' && (MODE_WORDS.has(a.name) || CALLABLE_BUILTINS.has(e.name))) {
+        const since = MODE_SINCE.get(a.name);
+        if (since) this.checkVersion(a, since, `the ${a.name} mode`);
+        return;
+      } else if (e.name === 'find' && i === 2 && a.kind === 'var') this.assignVar(a.name);
+      else if (e.name === 'container_of' && i === 2 && a.kind === 'ident')
+        return; // a member's name
       else this.expr(a);
     });
     if (macro) {
@@ -407,7 +402,7 @@ class Analyser {
       return;
     }
     if (this.fns.has(e.name)) return;
-    const f = checkCall(e, directMapValue, this.report, this.versionCheck);
+    const f = checkCall(e, directMapValue, this.report, this.versionCheck, this.context);
     if (f && FORMAT_FUNCTIONS.has(f.name) && e.args[0]?.kind === 'string')
       this.formats.push({ call: e, since: f.since, macroParams: this.macroParams });
   }

@@ -24,6 +24,8 @@ export type Expr =
   | (Span & { readonly kind: 'tuple'; readonly elements: readonly Expr[] })
   | (Span & { readonly kind: 'record'; readonly fields: readonly { readonly name: string; readonly value: Expr }[] })
   | (Span & { readonly kind: 'sizeof'; readonly arg: string })
+  /** a type as a call's argument: `container_of(p, struct task_struct, tasks)`, `m(typeof(x))` (0.27) */
+  | (Span & { readonly kind: 'type'; readonly text: string })
   | (Span & { readonly kind: 'offsetof'; readonly arg: string })
   | (Span & { readonly kind: 'ifExpr'; readonly cond: Expr; readonly then: Block; readonly otherwise: Block | Expr | undefined })
   | (Span & { readonly kind: 'blockExpr'; readonly block: Block })

@@ -19,6 +19,7 @@ export function checkAttachPoint(ap: AttachPoint, count: number, diag: Report, c
   checkVersion(ap, t.since, `the ${t.name} probe`, t.until);
   const n = ap.parts.length;
   if (t.name === 'BEGIN' || t.name === 'END') {
+    if (ap.provider !== t.name) checkVersion(ap, [0, 24], `${ap.provider} (lowercase; ${t.name} before 0.24)`);
     if (n !== 0) diag(ap, 'error', 'probeArgs', `${t.name} takes no arguments`);
     return;
   }
@@ -32,6 +33,9 @@ export function checkAttachPoint(ap: AttachPoint, count: number, diag: Report, c
     ((t.name === 'profile' || t.name === 'interval') && n === 1);
   if (!ok) diag(ap, 'error', 'probeArgs', `wrong number of arguments for ${t.name}: ${t.syntax}`);
   if ((t.name === 'kprobe' || t.name === 'kretprobe') && n === 2) checkVersion(ap, [0, 21], 'kprobe:module:function');
+  // uprobe:BIN@file.c:LINE[:COL] (a source line, from DWARF)
+  if ((t.name === 'uprobe' || t.name === 'uretprobe') && /@[^:]+$/.test(ap.parts[0] ?? '') && /^\d+$/.test(ap.parts[1] ?? ''))
+    checkVersion(ap, [0, 26], 'a source-line uprobe (BINARY@file:line)');
   if ((t.name === 'profile' || t.name === 'interval') && n === 1) checkVersion(ap, [0, 24], `${t.name} with a single argument`);
   if (
     (t.name === 'profile' || t.name === 'interval') &&

@@ -1,5 +1,5 @@
 /**
- * What bpftrace knows by name, with the version that introduced each (0.17 → 0.26): here versions,
+ * What bpftrace knows by name, with the version that introduced each (0.17 → 0.27): here versions,
  * builtin variables, config keys and language features; probe types in probeTypes.ts, functions in
  * functions.ts. Used by the analyser (unknown names, arity, version warnings), completion and hover.
  */
@@ -21,7 +21,7 @@ export function versionText(v: Version): string {
 }
 
 /** The newest bpftrace this analyser follows. */
-export const NEWEST: Version = [0, 26];
+export const NEWEST: Version = [0, 27];
 
 /** A 0.x release of bpftrace (all of them so far). */
 export const release = (minor: number): Version => [0, minor];
@@ -66,9 +66,22 @@ export const BUILTINS: readonly Builtin[] = [
   { name: 'ctx', type: 'pointer', since: v(17), doc: 'The raw probe context.' },
   { name: 'jiffies', type: 'uint64', since: v(20), doc: 'Kernel jiffies.' },
   { name: 'usermode', type: 'uint8', since: v(24), doc: '1 when the probe fired in user mode (x86_64).' },
+  { name: 'ppid', type: 'uint32', since: v(25), doc: 'Parent process id (`ppid(task)` since 0.24).' },
+  { name: 'pcomm', type: 'string[16]', since: v(25), doc: 'Name of the parent process (its real parent since 0.26).' },
+  { name: 'has_cpid', type: 'bool', since: v(25), doc: 'Whether a child was started with `-c`.' },
+  { name: 'leader_tid', type: 'uint32', since: v(26), doc: 'Thread id of the thread group leader.' },
+  { name: 'leader_comm', type: 'string[16]', since: v(26), doc: 'Name of the thread group leader.' },
+  { name: 'dw_ustack', type: 'ustack_t', since: v(26), doc: 'User stack unwound with DWARF (unstable; x86_64; `dw_ustack(mode, limit)`).' },
+  { name: 'config', type: 'record', since: v(27), doc: 'The configuration in effect, as a record (`config.max_strlen` …).' },
   { name: 'sarg0', type: 'uint64', since: v(17), until: v(25), doc: 'Stack arguments (removed in 0.25).' },
 ];
 export const BUILTIN_NAMES = new Set(BUILTINS.map((b) => b.name));
+export const BUILTIN_BY_NAME = new Map(BUILTINS.map((b) => [b.name, b]));
+/** Since 0.24 a builtin may be called like a function, `comm()`, except these (values of the probe, not macros). */
+export const NOT_CALLABLE = new Set(['args', 'ctx', 'sarg0']);
+/** bpftrace's own primitives behind its builtins (`__builtin_comm`, 0.24+): valid, undocumented. */
+export const INTERNAL_BUILTIN = /^__builtin_\w+$/;
+export const INTERNAL_SINCE: Version = [0, 24];
 export const ARG_BUILTIN = /^arg\d+$/;
 export const SARG_BUILTIN = /^sarg\d$/;
 

@@ -80,10 +80,18 @@ export abstract class ExpressionParser extends ParserBase {
 
   protected typeText(): string {
     const start = this.tok.start;
-    if (['struct', 'union', 'enum'].includes(this.tok.text)) this.advance();
-    const t = this.advance();
-    if (t.kind !== 'ident') throw this.fail(t, `expected a type${this.describe(t)}`);
-    let end = t.end;
+    let end: number;
+    if ((this.is('typeof') || this.is('typeinfo')) && this.is('(', 1)) {
+      // typeof(expr | type), 0.25
+      this.advance();
+      this.rawParens();
+      end = this.closedAt;
+    } else {
+      if (['struct', 'union', 'enum'].includes(this.tok.text)) this.advance();
+      const t = this.advance();
+      if (t.kind !== 'ident') throw this.fail(t, `expected a type${this.describe(t)}`);
+      end = t.end;
+    }
     while (this.is('*') || this.is('[')) {
       const star = this.accept('*');
       if (star) end = star.end;
@@ -168,6 +176,8 @@ export abstract class ExpressionParser extends ParserBase {
     const a = this.la(1);
     if (a.kind !== 'ident') return false;
     if (['struct', 'union', 'enum'].includes(a.text)) return true;
+    // (typeof(x))y, (typeof(x) *)y: 0.25
+    if (a.text === 'typeof' && this.is('(', 2)) return true;
     let i = 2;
     while (this.is('*', i) || this.is('[', i)) {
       if (this.is('[', i)) {
@@ -224,6 +234,27 @@ export abstract class ExpressionParser extends ParserBase {
     return out;
   }
 
+  /** A call's arguments: expressions, and types where a macro takes one (`struct task_struct`, `typeof(x)`). */
+  private callArgs(): Expr[] {
+    const arg = (): Expr => {
+      const t = this.tok;
+      if (['struct', 'union', 'enum'].includes(t.text) && this.la(1).kind === 'ident') {
+        const text = this.typeText();
+        return { kind: 'type', text, start: t.start, end: t.start + text.length };
+      }
+      return this.expr();
+    };
+    const out: Expr[] = [arg()];
+    while (this.accept(',')) {
+      if (this.is(')')) break;
+      out.push(arg());
+    }
+    return out;
+  }
+
+  /** where the last rawParens() closed */
+  private closedAt = 0;
+
   /** Raw text inside the parentheses of sizeof/offsetof (types are not expressions). */
   private rawParens(): string {
     const open = this.expect('(');
@@ -234,6 +265,7 @@ export abstract class ExpressionParser extends ParserBase {
       if (t.text === '(' && t.kind === 'punct') depth++;
       else if (t.text === ')' && t.kind === 'punct' && --depth === 0) {
         end = t.start;
+        this.closedAt = t.end;
         break;
       }
     }
@@ -291,7 +323,7 @@ export abstract class ExpressionParser extends ParserBase {
     if (t.text === 'sizeof' || t.text === 'offsetof' || t.text === 'typeof' || t.text === 'typeinfo') {
       if (this.is('(')) {
         const arg = this.rawParens();
-        const end = this.src.lastIndexOf(')', this.tok.start) + 1;
+        const end = this.closedAt;
         if (t.text === 'offsetof') return { kind: 'offsetof', arg, start: t.start, end };
         return { kind: 'sizeof', arg, start: t.start, end };
       }
@@ -307,7 +339,7 @@ export abstract class ExpressionParser extends ParserBase {
     if (STATEMENT_KEYWORDS.has(t.text)) throw this.fail(t, `'${t.text}' cannot be used here`);
     if (this.is('(')) {
       this.advance();
-      const args = this.is(')') ? [] : this.exprList(')');
+      const args = this.is(')') ? [] : this.callArgs();
       const close = this.expect(')');
       return { kind: 'call', name: t.text, nameSpan: { start: t.start, end: t.end }, args, start: t.start, end: close.end };
     }

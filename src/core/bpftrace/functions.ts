@@ -123,15 +123,18 @@ export const FUNCTIONS: readonly FunctionInfo[] = [
   F('leader_tid', 'leader_tid([struct task_struct *task])', 0, 1, 26, 'Thread id of the group leader.'),
   F('leader_comm', 'leader_comm([struct task_struct *task])', 0, 1, 26, 'Name of the group leader.'),
   F('write_user', 'write_user(void *dst, void *src, int len)', 3, 3, 26, 'Write user memory (needs --unsafe).', { unsafe: true }),
+  F('str_concat', 'str_concat(string s1, string s2)', 2, 2, 27, 'The two strings joined.'),
+  F('container_of', 'container_of(void *ptr, TYPE, member)', 3, 3, 27, 'The struct that holds a member, from a pointer to the member.'),
 ];
 
 export const FUNCTION_BY_NAME = new Map(FUNCTIONS.map((f) => [f.name, f]));
 
-/** Arities that came later than the function: exit(code), delete(@m, key), hist(n, k). */
+/** Arities that came later than the function: exit(code), delete(@m, key), hist(n, k), ppid(). */
 export const ARITY_SINCE: ReadonlyMap<string, ReadonlyMap<number, Version>> = new Map([
   ['exit', new Map([[1, v(22)]])],
   ['delete', new Map([[2, v(22)]])],
   ['hist', new Map([[2, v(20)]])],
+  ['ppid', new Map([[0, v(25)]])],
 ]);
 
 /** Builtins that may also be called with arguments: pid(curr_ns), nsecs(boot), kstack(perf, 10), comm(pid) … */
@@ -142,6 +145,13 @@ export const CALLABLE_BUILTINS: ReadonlyMap<string, { readonly max: number; read
   ['pid', { max: 1, since: v(24) }],
   ['tid', { max: 1, since: v(24) }],
   ['comm', { max: 1, since: v(25) }],
+  ['dw_ustack', { max: 2, since: v(26) }],
+]);
+
+/** Mode words newer than the functions that take them: kstack(raw), ustack(build_id). */
+export const MODE_SINCE: ReadonlyMap<string, Version> = new Map([
+  ['raw', v(18)],
+  ['build_id', v(25)],
 ]);
 
 /** Bare words some functions take as arguments (modes), not variables. */

@@ -6,7 +6,7 @@ import { SyntaxAbort } from './parserBase';
 import { StatementParser } from './statements';
 
 /**
- * A recoverable recursive-descent parser for bpftrace (0.17 → 0.26 syntax). A syntax error
+ * A recoverable recursive-descent parser for bpftrace (0.17 → 0.27 syntax). A syntax error
  * becomes a diagnostic on the offending token (an unterminated string or comment: its opening; a
  * missing '}': the end of the file) and parsing goes on after the statement or probe.
  * In layers: the tokens and diagnostics (parserBase.ts), expressions (expressions.ts),
@@ -80,6 +80,8 @@ export class Parser extends StatementParser {
         case 'union':
         case 'enum':
           if (this.la(1).kind === 'ident' && (this.is('{', 2) || this.la(2).kind === 'ident')) return this.cdef();
+          // an anonymous enum (0.18): `enum { A = 1, B };`
+          if (this.is('{', 1)) return this.cdef();
           break;
         case 'typedef':
           return this.cdef();

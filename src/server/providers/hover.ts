@@ -36,7 +36,7 @@ function attachPointAt(doc: Doc, offset: number): AttachPoint | undefined {
 async function attachPointHover(doc: Doc, ap: AttachPoint, probes: NodeProbes | undefined): Promise<Hover | null> {
   const t = probeType(ap.provider);
   if (!t) return null;
-  let value = probeTypeDoc(t, doc.target);
+  let value = probeTypeDoc(t, doc.target, ap.provider);
   if (ap.wildcard && probes) {
     const pattern = listPattern(ap, doc.target);
     const r = pattern ? await probes.list(pattern) : undefined;
