@@ -119,6 +119,38 @@ describe('the language of each release (0.17 → 0.27)', () => {
     });
   });
 
+  describe('what bpftrace refuses in the whole program', () => {
+    it('a map read and never assigned; one a macro is given may be assigned there', () => {
+      assert.deepEqual(said('BEGIN { print(@never); }'), ['error undefinedMap «@never»']);
+      assert.deepEqual(said('macro inc(@m) { @m++ }\nBEGIN { inc(@x); print(@x); }'), []);
+      assert.deepEqual(said('let @h = hash(10);\nBEGIN { print(@h); }'), []);
+      assert.deepEqual(said('import "lib.bt";\nBEGIN { print(@from_lib); }'), [], 'an imported file may assign it');
+    });
+    it('a map given an integer and a string, or two aggregations', () => {
+      assert.deepEqual(said('BEGIN { @x = 1; } END { @x = "a"; }'), ['error mapValue «@x = "a"»']);
+      assert.deepEqual(said('kprobe:f { @x = count(); } kretprobe:f { @x = sum(retval); }'), ['error mapValue «@x = sum(retval)»']);
+      assert.deepEqual(said('kprobe:f { @x = comm; } kretprobe:f { @x = str(arg0); @n = 1; @n++; }'), []);
+    });
+    it('has_key and len need a map with keys', () => {
+      assert.deepEqual(said('BEGIN { @s = 1; print(has_key(@s, 1)); print(len(@s)); @k[1] = 1; print(len(@k)); }'), [
+        'error mapKeys «@s»',
+        'error mapKeys «@s»',
+      ]);
+    });
+    it('unroll takes 1 to 100', () => {
+      assert.deepEqual(said('BEGIN { unroll(0) { } unroll(101) { } unroll(100) { } }'), ['error unroll «0»', 'error unroll «101»']);
+    });
+    it('an unknown config key is an error; a removed one a warning; a license must be GPL-compatible from 0.25', () => {
+      assert.deepEqual(said('config = { nope = 1 }\nBEGIN { }'), ['error unknownConfig «nope = 1»']);
+      assert.deepEqual(said('config = { bpftrace_max_strlen = 64; max_strlen = 64 }\nBEGIN { }'), []);
+      assert.deepEqual(said('config = { symbol_source = dwarf }\nBEGIN { }', v(23)), []);
+      assert.deepEqual(said('config = { symbol_source = dwarf }\nBEGIN { }', v(24)), ['warning version «symbol_source = dwarf»']);
+      assert.deepEqual(said('config = { license = "MIT" }\nBEGIN { }', v(24)), []);
+      assert.deepEqual(said('config = { license = "MIT" }\nBEGIN { }', v(25)), ['error config «license = "MIT"»']);
+      assert.deepEqual(said('config = { license = "Dual BSD/GPL" }\nBEGIN { }'), []);
+    });
+  });
+
   describe('what 0.17 refuses is warned at 0.17', () => {
     it('lowercase begin and end (0.24)', () => {
       gated('begin { }', 24, 'begin');

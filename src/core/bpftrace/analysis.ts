@@ -1,6 +1,6 @@
 import type { Block, Expr, Probe, Program, Span, Stmt, TopItem } from './ast';
 import type { Feature, Version } from './catalog';
-import { CONFIG_KEYS, FEATURES, FEATURE_TEXT, NEWEST, versionAtLeast, versionText } from './catalog';
+import { FEATURES, FEATURE_TEXT, NEWEST, versionAtLeast, versionText } from './catalog';
 import { CALLABLE_BUILTINS, FUNCTION_BY_NAME, MODE_SINCE, MODE_WORDS } from './functions';
 import { INT_KIND, MapValues, valueKind } from './kinds';
 import { MapKeyShapes } from './mapKeys';
@@ -8,6 +8,8 @@ import type { Report, VersionCheck } from './attachPoints';
 import { checkAttachPoint } from './attachPoints';
 import type { CallContext } from './calls';
 import { checkCall, checkIdentifier } from './calls';
+import type { MapWrite } from './programChecks';
+import { checkConfig, checkUnroll, undefinedMaps, valueTypeClashes } from './programChecks';
 import type { Diagnostic } from './parser';
 import { parse } from './parser';
 import { judgeFormat } from './printf';
@@ -61,6 +63,9 @@ class Analyser {
   private imports = false;
   private includes = false;
   private readonly keyShapes: MapKeyShapes;
+  private readonly mapWrites = new Map<string, MapWrite[]>();
+  /** has_key(@m, k), len(@m): judged once every map's keys are known */
+  private readonly keyedCalls: { fn: string; map: Extract<Expr, { kind: 'map' }> }[] = [];
   private vars = new Set<string>();
   private reportedVars = new Set<string>();
   private macroParams = new Set<string>();
@@ -154,13 +159,7 @@ class Analyser {
         this.block(item.body);
         return;
       case 'config':
-        for (const e of item.entries) {
-          const key = e.key.toLowerCase().replace(/^bpftrace_/, '');
-          const k = CONFIG_KEYS.find((c) => c.name === key);
-          if (!k) this.diag(e, 'warning', 'unknownConfig', `unknown config key '${e.key}'`);
-          else this.checkVersion(e, k.since, `config key ${k.name}`);
-        }
-        return;
+        return checkConfig(item, this.target, this.report, this.versionCheck);
       case 'mapDecl':
         this.mapRef(item.map, item.mapSpan, true);
         if (!['hash', 'lruhash', 'percpuhash', 'percpulruhash'].includes(item.type)) {
@@ -200,7 +199,7 @@ class Analyser {
           this.keyShapes.assigned(s.target.name, s.value);
         } else {
           this.mapAccess(s.target, true);
-          this.mapWrite(s.target.name, s.op === '=' ? s.value : undefined);
+          this.mapWrite(s.target.name, s.op === '=' ? s.value : undefined, s);
         }
         return;
       }
@@ -223,6 +222,7 @@ class Analyser {
         this.block(s.body);
         return;
       case 'unroll':
+        checkUnroll(s.count, this.report);
         this.expr(s.count);
         this.block(s.body);
         return;
@@ -268,12 +268,16 @@ class Analyser {
   }
 
   /** A value written to a map: `value` for `=`, none for `+=`, `++` … (an integer). */
-  private mapWrite(name: string, value: Expr | undefined): void {
+  private mapWrite(name: string, value: Expr | undefined, at: Span): void {
     if (this.macroParams.has(name)) return;
     const agg = value?.kind === 'call' ? FUNCTION_BY_NAME.get(value.name) : undefined;
     if (value?.kind === 'call' && agg?.aggregate && !this.fns.has(value.name) && !this.macros.has(value.name))
       this.mapValues.aggregate(name, agg.name);
     else this.mapValues.write(name, value ? valueKind(value, () => undefined) : INT_KIND);
+    const kind = this.mapValues.last(name);
+    const ws = this.mapWrites.get(name);
+    if (ws) ws.push({ kind, at });
+    else this.mapWrites.set(name, [{ kind, at }]);
   }
 
   /** A keyed or scalar map access: its key shape must match the map's first use. */
@@ -309,7 +313,7 @@ class Analyser {
         }
         if ((e.op === '++' || e.op === '--') && e.operand.kind === 'map') {
           this.mapAccess(e.operand, true);
-          this.mapWrite(e.operand.name, undefined);
+          this.mapWrite(e.operand.name, undefined, e);
           return;
         }
         this.expr(e.operand);
@@ -380,7 +384,7 @@ class Analyser {
     e.args.forEach((a, i) => {
       // a map passed whole: to a function that takes one, or to a macro (or an imported one)
       if (a.kind === 'map' && !a.keys && ((i === 0 && WHOLE_MAP_ARG.has(e.name)) || macro || !FUNCTION_BY_NAME.has(e.name)))
-        this.mapRef(a.name, a.nameSpan, false);
+        this.mapRef(a.name, a.nameSpan, !!macro || !FUNCTION_BY_NAME.has(e.name)); // a macro may assign it
       else if (a.kind === 'ident' && (MODE_WORDS.has(a.name) || CALLABLE_BUILTINS.has(e.name))) {
         const since = MODE_SINCE.get(a.name);
         if (since) this.checkVersion(a, since, `the ${a.name} mode`);
@@ -402,6 +406,9 @@ class Analyser {
       return;
     }
     if (this.fns.has(e.name)) return;
+    const first = e.args[0];
+    if ((e.name === 'has_key' || e.name === 'len') && first?.kind === 'map' && !first.keys && !this.macroParams.has(first.name))
+      this.keyedCalls.push({ fn: e.name, map: first });
     const f = checkCall(e, directMapValue, this.report, this.versionCheck, this.context);
     if (f && FORMAT_FUNCTIONS.has(f.name) && e.args[0]?.kind === 'string')
       this.formats.push({ call: e, since: f.since, macroParams: this.macroParams });
@@ -411,7 +418,12 @@ class Analyser {
    * The format checks: an error where every version refuses the call, a warning where only the
    * target's format grammar does (0.17–0.23 or 0.24+, see printf.ts).
    */
-  finish(): void {
+  finish(parsedCleanly: boolean): void {
+    // with a syntax error, part of the program was not seen; imported files may assign maps
+    if (parsedCleanly && !this.imports) undefinedMaps(this.maps, this.report);
+    valueTypeClashes(this.mapWrites, (o) => this.line(o), this.report);
+    for (const { fn, map } of this.keyedCalls)
+      if (this.keyShapes.arity(map.name) === 0) this.diag(map, 'error', 'mapKeys', `${fn}() needs a map with keys; ${map.name} has none`);
     for (const { call, since, macroParams } of this.formats) {
       const fmt = call.args[0];
       if (fmt?.kind !== 'string') continue;
@@ -432,7 +444,7 @@ export function analyze(src: string, opts: AnalysisOptions = {}): Analysis {
   const r = parse(src);
   const a = new Analyser(src, opts.target ?? NEWEST);
   a.run(r.program, r.features);
-  a.finish();
+  a.finish(!r.diagnostics.some((d) => d.severity === 'error'));
   const diagnostics = [...r.diagnostics, ...a.diagnostics].sort((x, y) => x.start - y.start || (x.severity === 'error' ? -1 : 1));
   return {
     program: r.program,

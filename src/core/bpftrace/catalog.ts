@@ -88,6 +88,7 @@ export const SARG_BUILTIN = /^sarg\d$/;
 export interface ConfigKey {
   readonly name: string;
   readonly since: Version;
+  readonly until?: Version;
   readonly values: string;
 }
 
@@ -108,7 +109,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { name: 'probe_inline', since: v(21), values: 'bool' },
   { name: 'on_stack_limit', since: v(22), values: 'int' },
   { name: 'print_maps_on_exit', since: v(22), values: 'bool' },
-  { name: 'symbol_source', since: v(22), values: 'dwarf | symbol_table' },
+  { name: 'symbol_source', since: v(22), until: v(24), values: 'dwarf | symbol_table' },
   { name: 'use_blazesym', since: v(23), values: 'bool' },
   { name: 'license', since: v(24), values: 'string' },
   { name: 'show_debug_info', since: v(24), values: 'bool' },

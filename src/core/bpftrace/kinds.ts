@@ -158,6 +158,12 @@ export class MapValues {
     this.write(map, { cls: 'aggregate', what: `a ${fn}() value`, fn });
   }
 
+  /** the kind of the last value written to a map */
+  last(map: string): ValueKind | undefined {
+    const w = this.writes.get(map);
+    return w?.[w.length - 1];
+  }
+
   kind(map: string): ValueKind | undefined {
     const w = this.writes.get(map);
     const first = w?.[0];

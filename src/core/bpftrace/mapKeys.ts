@@ -39,6 +39,11 @@ export class MapKeyShapes {
     else this.tupleVars.set(name, undefined);
   }
 
+  /** how many keys a map has (from its first use), if known */
+  arity(name: string): number | undefined {
+    return this.shapes.get(name)?.arity;
+  }
+
   use(e: MapExpr): void {
     let keys = e.keys ?? [];
     if (keys.length === 1 && keys[0]?.kind === 'tuple') keys = keys[0].elements;
