@@ -137,6 +137,9 @@ describe('the language of each release (0.17 → 0.27)', () => {
         'error mapKeys «@s»',
       ]);
     });
+    it('a tuple index past its end', () => {
+      assert.deepEqual(said('BEGIN { $t = (1, "a"); print($t.0); print($t.1); print($t.2); }'), ['error tupleIndex «$t.2»']);
+    });
     it('unroll takes 1 to 100', () => {
       assert.deepEqual(said('BEGIN { unroll(0) { } unroll(101) { } unroll(100) { } }'), ['error unroll «0»', 'error unroll «101»']);
     });

@@ -9,7 +9,7 @@ import { checkAttachPoint } from './attachPoints';
 import type { CallContext } from './calls';
 import { checkCall, checkIdentifier } from './calls';
 import type { MapWrite } from './programChecks';
-import { checkConfig, checkUnroll, undefinedMaps, valueTypeClashes } from './programChecks';
+import { checkConfig, checkField, checkUnroll, undefinedMaps, valueTypeClashes } from './programChecks';
 import type { Diagnostic } from './parser';
 import { parse } from './parser';
 import { judgeFormat } from './printf';
@@ -324,9 +324,7 @@ class Analyser {
         this.expr(e.otherwise);
         return;
       case 'field':
-        // args became a struct in 0.19 (`args.f`); before, a pointer (`args->f`)
-        if (e.object.kind === 'ident' && e.object.name === 'args' && !e.arrow)
-          this.checkVersion(e, [0, 19], 'args.field (args->field before 0.19)');
+        checkField(e, (v) => this.keyShapes.tupleArity(v), this.report, this.versionCheck);
         this.expr(e.object);
         return;
       case 'index':

@@ -39,6 +39,11 @@ export class MapKeyShapes {
     else this.tupleVars.set(name, undefined);
   }
 
+  /** how many elements the tuple in a variable has, if known */
+  tupleArity(name: string): number | undefined {
+    return this.tupleVars.get(name);
+  }
+
   /** how many keys a map has (from its first use), if known */
   arity(name: string): number | undefined {
     return this.shapes.get(name)?.arity;

@@ -81,3 +81,18 @@ function certain(a: ValueKind, b: ValueKind): boolean {
   const classes = new Set([a.cls, b.cls]);
   return !(classes.has('text') && classes.has('buffer'));
 }
+
+/** `args.f` (0.19; `args->f` before), and `$t.N` past the end of the tuple in `$t` */
+export function checkField(
+  e: Extract<Expr, { kind: 'field' }>,
+  tupleArity: (v: string) => number | undefined,
+  report: Report,
+  checkVersion: VersionCheck,
+): void {
+  if (e.object.kind === 'ident' && e.object.name === 'args' && !e.arrow) checkVersion(e, [0, 19], 'args.field (args->field before 0.19)');
+  if (e.object.kind === 'var' && /^\d+$/.test(e.field)) {
+    const n = tupleArity(e.object.name);
+    if (n !== undefined && Number(e.field) >= n)
+      report(e, 'error', 'tupleIndex', `${e.object.name} holds ${n} elements: .${e.field} is out of range`);
+  }
+}
