@@ -169,6 +169,11 @@ describe('the language of each release (0.17 → 0.27)', () => {
       gated('BEGIN { print(offsetof(struct task_struct, pid)); }', 18, 'offsetof(struct task_struct, pid)');
       gated('uprobe:/bin/sh:main { print(ustack(build_id)); }', 25, 'build_id');
     });
+    it('. on a pointer (0.25; -> before): a pointer cast, curtask, a variable that holds one', () => {
+      gated('kprobe:f { $s = (struct sock *)arg0; print($s.sk_family); }', 25, '$s.sk_family');
+      gated('kprobe:f { print(curtask.pid); }', 25, 'curtask.pid');
+      assert.deepEqual(said('kprobe:f { $s = (struct sock *)arg0; print($s->sk_family); print(curtask->pid); }', v(17)), []);
+    });
     it('a cast to an integer array (0.19)', () => {
       gated('kprobe:f { $a = (int8[8])arg0; }', 19, '(int8[8])arg0');
     });

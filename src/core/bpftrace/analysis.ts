@@ -324,7 +324,7 @@ class Analyser {
         this.expr(e.otherwise);
         return;
       case 'field':
-        checkField(e, (v) => this.keyShapes.tupleArity(v), this.report, this.versionCheck);
+        checkField(e, this.keyShapes, this.report, this.versionCheck);
         this.expr(e.object);
         return;
       case 'index':

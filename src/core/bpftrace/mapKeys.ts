@@ -21,6 +21,7 @@ export class MapKeyShapes {
   private readonly shapes = new Map<string, Shape>();
   /** variables that hold a tuple (its element count), or whose value cannot be known (undefined) */
   private tupleVars = new Map<string, number | undefined>();
+  private pointerVars = new Set<string>();
 
   constructor(
     private readonly report: Report,
@@ -30,13 +31,21 @@ export class MapKeyShapes {
   /** a new scope (probe, fn, macro); `unknown`: variables whose value cannot be known */
   scope(unknown: Iterable<string> = []): void {
     this.tupleVars = new Map([...unknown].map((n) => [n, undefined]));
+    this.pointerVars = new Set();
   }
 
   /** `$name = value`, `let $name [= value]` (`typed`: declared with a type) */
   assigned(name: string, value: Expr | undefined, typed = false): void {
+    if (value && isPointer(value)) this.pointerVars.add(name);
+    else this.pointerVars.delete(name);
     if (value?.kind === 'tuple') this.tupleVars.set(name, value.elements.length);
     else if (value || typed) this.tupleVars.delete(name);
     else this.tupleVars.set(name, undefined);
+  }
+
+  /** whether a variable certainly holds a pointer (a pointer cast, curtask) */
+  holdsPointer(name: string): boolean {
+    return this.pointerVars.has(name);
   }
 
   /** how many elements the tuple in a variable has, if known */
@@ -80,4 +89,9 @@ export class MapKeyShapes {
       }
     }
   }
+}
+
+/** a value that is certainly a pointer: a cast to a pointer type, curtask */
+export function isPointer(e: Expr): boolean {
+  return (e.kind === 'cast' && /\*\s*$/.test(e.type)) || (e.kind === 'ident' && e.name === 'curtask');
 }

@@ -3,6 +3,8 @@ import type { Report, VersionCheck } from './attachPoints';
 import type { Version } from './catalog';
 import { CONFIG_KEYS, NEWEST, versionAtLeast, versionText } from './catalog';
 import type { ValueKind } from './kinds';
+import type { MapKeyShapes } from './mapKeys';
+import { isPointer } from './mapKeys';
 
 /**
  * Checks bpftrace makes on the whole program, which the analyser can make with certainty: config
@@ -82,14 +84,12 @@ function certain(a: ValueKind, b: ValueKind): boolean {
   return !(classes.has('text') && classes.has('buffer'));
 }
 
-/** `args.f` (0.19; `args->f` before), and `$t.N` past the end of the tuple in `$t` */
-export function checkField(
-  e: Extract<Expr, { kind: 'field' }>,
-  tupleArity: (v: string) => number | undefined,
-  report: Report,
-  checkVersion: VersionCheck,
-): void {
+/** `args.f` (0.19; `args->f` before), `.` on a pointer (0.25; `->` before), and `$t.N` past the end of the tuple in `$t` */
+export function checkField(e: Extract<Expr, { kind: 'field' }>, vars: MapKeyShapes, report: Report, checkVersion: VersionCheck): void {
   if (e.object.kind === 'ident' && e.object.name === 'args' && !e.arrow) checkVersion(e, [0, 19], 'args.field (args->field before 0.19)');
+  const pointer = isPointer(e.object) || (e.object.kind === 'var' && vars.holdsPointer(e.object.name));
+  if (pointer && !e.arrow) checkVersion(e, [0, 25], '. on a pointer (-> before 0.25)');
+  const tupleArity = (v: string): number | undefined => vars.tupleArity(v);
   if (e.object.kind === 'var' && /^\d+$/.test(e.field)) {
     const n = tupleArity(e.object.name);
     if (n !== undefined && Number(e.field) >= n)
