@@ -180,6 +180,10 @@ describe('the language of each release (0.17 → 0.27)', () => {
     it('__attribute__ after a struct definition (0.26)', () => {
       gated('struct S { int a; } __attribute__((packed));\nBEGIN { }', 26, 'struct S { int a; } __attribute__((packed));');
     });
+    it('a positional parameter inside a probe name (0.24; a whole part before)', () => {
+      gated('kprobe:tcp_$1 { }', 24, 'kprobe:tcp_$1');
+      assert.deepEqual(said('uprobe:$1:main { } tracepoint:$1:$2 { }', v(17)), []);
+    });
     it('a source-line uprobe (0.26)', () => {
       gated('uprobe:/bin/bash@shell.c:34 { }', 26, 'uprobe:/bin/bash@shell.c:34');
     });

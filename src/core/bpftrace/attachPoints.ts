@@ -18,6 +18,8 @@ export function checkAttachPoint(ap: AttachPoint, count: number, diag: Report, c
   }
   checkVersion(ap, t.since, `the ${t.name} probe`, t.until);
   const n = ap.parts.length;
+  if (ap.parts.some((p) => /\$\d/.test(p.replace(/"[^"]*"/g, '')) && !/^\$\d+$/.test(p)))
+    checkVersion(ap, [0, 24], 'a positional parameter inside a probe name');
   if (t.name === 'BEGIN' || t.name === 'END') {
     if (ap.provider !== t.name) checkVersion(ap, [0, 24], `${ap.provider} (lowercase; ${t.name} before 0.24)`);
     if (n !== 0) diag(ap, 'error', 'probeArgs', `${t.name} takes no arguments`);
