@@ -1,10 +1,8 @@
 import * as assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
 import { analyze } from '../../src/core/bpftrace/analysis';
-import { compileOnlyFor } from '../../src/core/bpftrace/compileOnly';
 import { LineIndex } from '../../src/core/bpftrace/lexer';
 import { corpus } from '../support/corpus';
-import { LAB_SH, labNode } from './labEnv';
+import { FLAVOURS, compile } from './nodeCompile';
 
 /**
  * The corpus against real bpftrace, compile only (the mode Check on Node chooses from the node's
@@ -12,55 +10,6 @@ import { LAB_SH, labNode } from './labEnv';
  * on the line the analyser names — so the parser is neither too strict nor too lenient. Scripts
  * that need 0.24+ are checked against bpftrace's docs and tests (see the corpus headers).
  */
-const FLAVOURS: Record<string, { node: string; version: [number, number] }> = {
-  '0.17': { node: 'edge1', version: [0, 17] },
-  '0.23': { node: 'trixie1', version: [0, 23] },
-  '0.27': { node: 'forky1', version: [0, 27] },
-};
-
-const modes = new Map<string, readonly string[]>();
-/** the compile-only arguments for a flavour's bpftrace, as Check on Node chooses them */
-function compileOnly(node: string, root: string): readonly string[] {
-  const known = modes.get(node);
-  if (known) return known;
-  const on = (...argv: string[]) =>
-    spawnSync('bash', [LAB_SH, 'nodeexec', node, ...(root ? ['chroot', root] : []), 'bpftrace', ...argv], { encoding: 'utf8' });
-  const version = /v?(\d+\.\d+(?:\.\d+)?)/.exec(on('--version').stdout)?.[1] ?? '';
-  const help = on('--help');
-  const m = compileOnlyFor(version, `${help.stdout}\n${help.stderr}`);
-  if ('refused' in m) throw new Error(`${node}: ${m.refused}`);
-  modes.set(node, m.args);
-  return m.args;
-}
-
-function compile(flavour: string, name: string, text: string): { ok: boolean; errors: { l1: number; l2: number; message: string }[] } {
-  const { node } = FLAVOURS[flavour] as { node: string };
-  const root = labNode(node).root;
-  let out: string;
-  let ok = true;
-  try {
-    // the script on stdin (an object, if any, to /dev/null): nothing is written on the node
-    const args = compileOnly(node, root);
-    out = execFileSync('bash', [LAB_SH, 'nodeexec', node, ...(root ? ['chroot', root] : []), 'bpftrace', ...args, '-'], {
-      input: text,
-      encoding: 'utf8',
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-  } catch (e) {
-    ok = false;
-    out = String((e as { stdout?: string }).stdout ?? '') + String((e as { stderr?: string }).stderr ?? '');
-  }
-  // bpftrace 0.17 aborts ("FATAL: …") on some probe types it does not know
-  if (/FATAL: (.*)/.test(out) && !/:\d+(?:-\d+)?(?::\d+(?:-\d+)?)?: ERROR:/.test(out))
-    out += `\n${name}:1-9999: ERROR: ${/FATAL: (.*)/.exec(out)?.[1] ?? ''}`;
-  const errors = [...out.matchAll(/:(\d+)(?:-(\d+))?(?::\d+(?:-\d+)?)?: ERROR: (.*)/g)].map((m) => ({
-    l1: Number(m[1]),
-    l2: Number(m[2] ?? m[1]),
-    message: m[3] ?? '',
-  }));
-  return { ok: ok && errors.length === 0, errors };
-}
-
 describe('the script corpus against real bpftrace (0.17, 0.23 and 0.27, compile only)', function () {
   this.timeout(600_000);
   for (const s of corpus('good')) {
