@@ -8,7 +8,6 @@ import type { Report, VersionCheck } from './attachPoints';
 import { checkAttachPoint } from './attachPoints';
 import type { CallContext } from './calls';
 import { checkCall, checkIdentifier } from './calls';
-import type { MapWrite } from './programChecks';
 import { checkConfig, checkField, checkUnroll, undefinedMaps, valueTypeClashes } from './programChecks';
 import type { Diagnostic } from './parser';
 import { parse } from './parser';
@@ -63,7 +62,6 @@ class Analyser {
   private imports = false;
   private includes = false;
   private readonly keyShapes: MapKeyShapes;
-  private readonly mapWrites = new Map<string, MapWrite[]>();
   /** has_key(@m, k), len(@m): judged once every map's keys are known */
   private readonly keyedCalls: { fn: string; map: Extract<Expr, { kind: 'map' }> }[] = [];
   private vars = new Set<string>();
@@ -272,12 +270,8 @@ class Analyser {
     if (this.macroParams.has(name)) return;
     const agg = value?.kind === 'call' ? FUNCTION_BY_NAME.get(value.name) : undefined;
     if (value?.kind === 'call' && agg?.aggregate && !this.fns.has(value.name) && !this.macros.has(value.name))
-      this.mapValues.aggregate(name, agg.name);
-    else this.mapValues.write(name, value ? valueKind(value, () => undefined) : INT_KIND);
-    const kind = this.mapValues.last(name);
-    const ws = this.mapWrites.get(name);
-    if (ws) ws.push({ kind, at });
-    else this.mapWrites.set(name, [{ kind, at }]);
+      this.mapValues.aggregate(name, agg.name, at);
+    else this.mapValues.write(name, value ? valueKind(value, () => undefined) : INT_KIND, at);
   }
 
   /** A keyed or scalar map access: its key shape must match the map's first use. */
@@ -419,7 +413,7 @@ class Analyser {
   finish(parsedCleanly: boolean): void {
     // with a syntax error, part of the program was not seen; imported files may assign maps
     if (parsedCleanly && !this.imports) undefinedMaps(this.maps, this.report);
-    valueTypeClashes(this.mapWrites, (o) => this.line(o), this.report);
+    valueTypeClashes(this.mapValues.all, (o) => this.line(o), this.report);
     for (const { fn, map } of this.keyedCalls)
       if (this.keyShapes.arity(map.name) === 0) this.diag(map, 'error', 'mapKeys', `${fn}() needs a map with keys; ${map.name} has none`);
     for (const { call, since, macroParams } of this.formats) {

@@ -1,4 +1,4 @@
-import type { Expr } from './ast';
+import type { Expr, Span } from './ast';
 import { ARG_BUILTIN } from './catalog';
 
 /**
@@ -141,33 +141,38 @@ export function valueKind(e: Expr, mapKind: (name: string) => ValueKind | undefi
   }
 }
 
+/** One value written to a map, and where. */
+export interface MapWrite {
+  readonly kind: ValueKind | undefined;
+  readonly at: Span;
+}
+
 /**
  * What a map holds, from every value written to it: one kind when all writes agree (an
- * aggregate, by its function), else unknown.
+ * aggregate, by its function), else unknown. Each write keeps its place, for the messages.
  */
 export class MapValues {
-  private readonly writes = new Map<string, (ValueKind | undefined)[]>();
+  private readonly writes = new Map<string, MapWrite[]>();
 
-  write(map: string, kind: ValueKind | undefined): void {
+  write(map: string, kind: ValueKind | undefined, at: Span): void {
     const w = this.writes.get(map);
-    if (w) w.push(kind);
-    else this.writes.set(map, [kind]);
+    if (w) w.push({ kind, at });
+    else this.writes.set(map, [{ kind, at }]);
   }
 
-  aggregate(map: string, fn: string): void {
-    this.write(map, { cls: 'aggregate', what: `a ${fn}() value`, fn });
+  aggregate(map: string, fn: string, at: Span): void {
+    this.write(map, { cls: 'aggregate', what: `a ${fn}() value`, fn }, at);
   }
 
-  /** the kind of the last value written to a map */
-  last(map: string): ValueKind | undefined {
-    const w = this.writes.get(map);
-    return w?.[w.length - 1];
+  /** every map's writes, in the order of the script */
+  get all(): ReadonlyMap<string, readonly MapWrite[]> {
+    return this.writes;
   }
 
   kind(map: string): ValueKind | undefined {
     const w = this.writes.get(map);
-    const first = w?.[0];
+    const first = w?.[0]?.kind;
     if (!w || !first) return undefined;
-    return w.every((k) => k !== undefined && k.cls === first.cls && k.fn === first.fn) ? first : undefined;
+    return w.every(({ kind: k }) => k !== undefined && k.cls === first.cls && k.fn === first.fn) ? first : undefined;
   }
 }

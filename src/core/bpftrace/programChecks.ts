@@ -2,7 +2,7 @@ import type { Expr, Span, TopItem } from './ast';
 import type { Report, VersionCheck } from './attachPoints';
 import type { Version } from './catalog';
 import { CONFIG_KEYS, NEWEST, versionAtLeast, versionText } from './catalog';
-import type { ValueKind } from './kinds';
+import type { MapWrite, ValueKind } from './kinds';
 import type { MapKeyShapes } from './mapKeys';
 import { isPointer } from './mapKeys';
 
@@ -51,12 +51,6 @@ export function undefinedMaps(maps: ReadonlyMap<string, MapFacts>, report: Repor
     const first = m.refs[0];
     if (m.defs.length === 0 && first) report(first, 'error', 'undefinedMap', `${name} is used but never assigned a value`);
   }
-}
-
-/** One value written to a map, where it was written. */
-export interface MapWrite {
-  readonly kind: ValueKind | undefined;
-  readonly at: Span;
 }
 
 const describe = (k: ValueKind): string => (k.cls === 'aggregate' ? `${k.fn ?? 'an aggregation'}()` : k.what);
